@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { isStrongroomError } from '../errors';
+
+/**
+ * The `strongroom` command. Each command lives in src/cli/commands/<name>.ts as a plain
+ * `register(program)` that adds it; commands return results and throw typed errors, and only
+ * this file decides exit codes.
+ */
+export function buildProgram(): Command {
+  const program = new Command('strongroom')
+    .description('A WORM archive for regulatory records on Alibaba Cloud OSS')
+    .showHelpAfterError()
+    .exitOverride();
+  // registrations (one line per command module)
+  return program;
+}
+
+/** Exit codes: 0 ok, 1 failure (typed error), 2 usage, 3 not compliant. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isStrongroomError(err)) {
+      process.stderr.write(`strongroom: ${err.code}: ${err.message}\n`);
+      return err.code === 'NotCompliant' ? 3 : 1;
+    }
+    process.stderr.write(`strongroom: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('bin/strongroom.js')) {
+  main(process.argv).then(
+    (code) => {
+      // Long-running commands (serve, emulator) never resolve until stopped.
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`strongroom: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

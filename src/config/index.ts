@@ -1,0 +1,301 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+
+/**
+ * All of strongroom's settings, in one schema. Sources, later ones winning:
+ *   defaults < JSON file (STRONGROOM_CONFIG or --config) < environment < explicit overrides (CLI flags).
+ * Parsed once at start; an invalid setting stops the process with a message naming it.
+ */
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'an OSS bucket name: 3-63 lowercase letters, digits and hyphens');
+
+const days = z.number().int().min(1).max(25550);
+
+export const RetentionClassSchema = z
+  .object({
+    /** Short name, used in the bucket name: `<prefix>-records-<name>`. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,20}$/, 'lowercase letters, digits and hyphens, at most 21'),
+    days,
+    description: z.string().default(''),
+    /** Record types stored in this class. */
+    recordTypes: z.array(z.string()).default([]),
+    /** Document types (documents' `documentType`) stored in this class. */
+    documentTypes: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type RetentionClass = z.infer<typeof RetentionClassSchema>;
+
+/** Defaults from docs/REGULATORY.md; the operator must confirm them with counsel. */
+export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] = [
+  {
+    name: '7y',
+    days: 2557,
+    description: 'Keeping of Records Rules (Cap. 571O) and key compliance records: 7 years',
+    recordTypes: ['order', 'trade', 'contract_note', 'alp_order', 'alp_trade', 'correction', 'document'],
+  },
+  {
+    name: 'aml-5y',
+    days: 1827,
+    description: 'AML CDD and transaction records (Cap. 615): a floor of 5 years; the catalog tracks the real date',
+    documentTypes: ['cdd', 'aml'],
+  },
+  {
+    name: 'voice-6m',
+    days: 184,
+    description: 'Telephone order recordings: at least 6 months',
+    documentTypes: ['voice_recording'],
+  },
+  {
+    name: 'etlog-2y',
+    days: 731,
+    description: 'Electronic trading audit logs: at least 2 years',
+    documentTypes: ['trading_log'],
+  },
+];
+
+const positiveInt = z.number().int().positive();
+
+export const ConfigSchema = z
+  .object({
+    /** `local`: embedded emulator, SQLite, buckets provisioned and locked on first start. */
+    profile: z.enum(['local', 'production']).default('local'),
+    dataDir: z.string().min(1).default('./data'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .prefault({}),
+    oss: z
+      .object({
+        /** OSS endpoint URL. Absent: the embedded emulator is started and used. */
+        endpoint: z.url().optional(),
+        region: z.string().default('oss-cn-hongkong'),
+        accessKeyId: z.string().min(1).optional(),
+        accessKeySecret: z.string().min(1).optional(),
+        securityToken: z.string().min(1).optional(),
+        /** Header signature version used by the adapter. */
+        authVersion: z.enum(['v1', 'v4']).default('v4'),
+        timeoutMs: positiveInt.default(60_000),
+        retry: z
+          .object({
+            maxAttempts: z.number().int().min(1).max(20).default(5),
+            baseDelayMs: z.number().int().min(0).default(100),
+            maxDelayMs: z.number().int().min(0).default(5_000),
+          })
+          .strict()
+          .prefault({}),
+        /** Streams larger than this go up as multipart uploads. */
+        multipartThresholdBytes: positiveInt.default(16 * 1024 * 1024),
+        partSizeBytes: z
+          .number()
+          .int()
+          .min(100 * 1024)
+          .max(5 * 1024 * 1024 * 1024)
+          .default(8 * 1024 * 1024),
+        /** Expiry cap for signed URLs, seconds (OSS V4 allows at most 7 days). */
+        maxSignedUrlSeconds: z.number().int().min(1).max(604_800).default(604_800),
+      })
+      .strict()
+      .prefault({}),
+    buckets: z
+      .object({
+        prefix: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and hyphens, at most 31')
+          .default('strongroom'),
+        classes: z.array(RetentionClassSchema).min(1).default(DEFAULT_RETENTION_CLASSES as RetentionClass[]),
+        /** Retention of the audit bucket; must be at least the longest class. Default: the longest class. */
+        auditDays: days.optional(),
+        exportsDays: days.optional(),
+        /** Days for the logs bucket (OSS access logs): default the longest class, as the audit trail. */
+        logsDays: days.optional(),
+        /** Warn when an InProgress policy has less than this many hours before it lapses. */
+        lapseWarningHours: z.number().min(0).max(24).default(6),
+      })
+      .strict()
+      .prefault({}),
+    emulator: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(0),
+        /** How often access-log objects are written (OSS: hourly). */
+        logFlushSeconds: z.number().positive().default(3600),
+      })
+      .strict()
+      .prefault({}),
+    /** PostgreSQL URL; absent: SQLite under dataDir. */
+    databaseUrl: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    for (const [i, c] of cfg.buckets.classes.entries()) {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['buckets', 'classes', i, 'name'], message: `duplicate class ${c.name}` });
+      names.add(c.name);
+    }
+    const longest = Math.max(...cfg.buckets.classes.map((c) => c.days));
+    if (cfg.buckets.auditDays !== undefined && cfg.buckets.auditDays < longest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buckets', 'auditDays'],
+        message: `the audit trail must be kept as long as the records: at least ${longest} days`,
+      });
+    }
+    if (cfg.profile === 'production') {
+      if (!cfg.oss.endpoint) ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message: 'required in production' });
+      if (cfg.oss.endpoint && !cfg.oss.endpoint.startsWith('https://')) {
+        ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message: 'production uses HTTPS only' });
+      }
+    }
+    if (cfg.oss.endpoint && (!cfg.oss.accessKeyId || !cfg.oss.accessKeySecret)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oss', 'accessKeyId'],
+        message: 'an OSS endpoint needs accessKeyId and accessKeySecret',
+      });
+    }
+  });
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Environment variables and the setting each one fills. */
+export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number' }> = {
+  STRONGROOM_PROFILE: { path: ['profile'], type: 'string' },
+  STRONGROOM_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  STRONGROOM_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+  STRONGROOM_HOST: { path: ['server', 'host'], type: 'string' },
+  STRONGROOM_PORT: { path: ['server', 'port'], type: 'number' },
+  STRONGROOM_OSS_ENDPOINT: { path: ['oss', 'endpoint'], type: 'string' },
+  STRONGROOM_OSS_REGION: { path: ['oss', 'region'], type: 'string' },
+  STRONGROOM_OSS_ACCESS_KEY_ID: { path: ['oss', 'accessKeyId'], type: 'string' },
+  STRONGROOM_OSS_ACCESS_KEY_SECRET: { path: ['oss', 'accessKeySecret'], type: 'string' },
+  STRONGROOM_OSS_SECURITY_TOKEN: { path: ['oss', 'securityToken'], type: 'string' },
+  STRONGROOM_OSS_AUTH_VERSION: { path: ['oss', 'authVersion'], type: 'string' },
+  STRONGROOM_BUCKET_PREFIX: { path: ['buckets', 'prefix'], type: 'string' },
+  STRONGROOM_EMULATOR_LOG_FLUSH_SECONDS: { path: ['emulator', 'logFlushSeconds'], type: 'number' },
+  DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
+};
+
+type Json = { [key: string]: unknown };
+
+function isPlainObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function setPath(target: Json, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (!isPlainObject(next)) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Json {
+  const out: Json = {};
+  for (const [name, spec] of Object.entries(ENV_VARS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = spec.type === 'number' ? Number(raw) : raw;
+    if (spec.type === 'number' && !Number.isFinite(value)) {
+      throw new ConfigError(`${name}: expected a number, got ${JSON.stringify(raw)}`);
+    }
+    setPath(out, spec.path, value);
+  }
+  return out;
+}
+
+function readFile(file: string): Json {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+  return parsed;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** A JSON config file; defaults to $STRONGROOM_CONFIG when set. */
+  file?: string;
+  /** Settings from CLI flags; they win over everything else. */
+  overrides?: ConfigInput;
+}
+
+/** Formats zod issues as `path: message` lines. */
+export function formatIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `  ${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+export function parseConfig(input: unknown): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(`invalid configuration:\n${formatIssues(result.error.issues)}`, {
+      details: result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    });
+  }
+  return result.data;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.STRONGROOM_CONFIG;
+  let merged: Json = {};
+  if (file) merged = deepMerge(merged, readFile(file));
+  merged = deepMerge(merged, fromEnv(env));
+  if (options.overrides) merged = deepMerge(merged, options.overrides as Json);
+  const config = parseConfig(merged);
+  return { ...config, dataDir: path.resolve(config.dataDir) };
+}
+
+/** The names of every bucket the configuration implies. */
+export interface BucketPlan {
+  /** One per retention class. */
+  records: { className: string; bucket: string; days: number }[];
+  audit: { bucket: string; days: number };
+  exports: { bucket: string; days: number };
+  logs: { bucket: string; days: number };
+}
+
+export function bucketPlan(config: Config): BucketPlan {
+  const prefix = config.buckets.prefix;
+  const longest = Math.max(...config.buckets.classes.map((c) => c.days));
+  const plan: BucketPlan = {
+    records: config.buckets.classes.map((c) => ({ className: c.name, bucket: `${prefix}-records-${c.name}`, days: c.days })),
+    audit: { bucket: `${prefix}-audit`, days: config.buckets.auditDays ?? longest },
+    exports: { bucket: `${prefix}-exports`, days: config.buckets.exportsDays ?? longest },
+    logs: { bucket: `${prefix}-logs`, days: config.buckets.logsDays ?? longest },
+  };
+  for (const b of [...plan.records.map((r) => r.bucket), plan.audit.bucket, plan.exports.bucket, plan.logs.bucket]) {
+    bucketName.parse(b);
+  }
+  return plan;
+}

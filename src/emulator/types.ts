@@ -1,0 +1,66 @@
+import type { Logger } from '../log';
+import type { Clock } from '../util/clock';
+
+/** A key pair the emulator accepts, like a RAM user's AccessKey. */
+export interface EmulatorCredential {
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+/**
+ * One fault rule. Faults are off unless rules are given; decisions come from a PRNG seeded with
+ * `FaultConfig.seed`, so a test with the same seed and the same request order sees the same faults.
+ */
+export interface FaultRule {
+  /** OSS operation name (PutObject, GetObject, HeadObject, UploadPart, CompleteMultipartUpload, ...) or '*'. */
+  operation: string;
+  /** 0..1: the chance the rule fires for a matching request. */
+  probability: number;
+  /** Answer with this HTTP status and OSS error code instead of doing the operation. */
+  error?: { status: number; code: string };
+  /** Delay the answer by this many milliseconds. */
+  latencyMs?: number;
+  /** Destroy the connection without an answer (the operation is not performed). */
+  reset?: boolean;
+  /** GET only: flip one byte of the body (the stored object is untouched). */
+  flipByte?: boolean;
+  /** Omit the x-oss-hash-crc64ecma header from the answer. */
+  dropCrc?: boolean;
+  /** Send a wrong x-oss-hash-crc64ecma header in the answer. */
+  wrongCrc?: boolean;
+}
+
+export interface FaultConfig {
+  seed: number;
+  rules: FaultRule[];
+}
+
+export interface EmulatorOptions {
+  /** Where objects and the metadata index live. Created if missing. */
+  dataDir: string;
+  credentials: EmulatorCredential[];
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  clock?: Clock;
+  /** How often access-log objects are flushed into target buckets (default 3600 s). */
+  logFlushSeconds?: number;
+  faults?: FaultConfig;
+  region?: string;
+  logger?: Logger;
+}
+
+export interface EmulatorHandle {
+  /** `http://localhost:PORT`: give it to ali-oss as `endpoint` with `sldEnable: true`. */
+  url: string;
+  port: number;
+  host: string;
+  region: string;
+  clock: Clock;
+  /** Replace the fault rules at run time (null turns faults off). */
+  setFaults(faults: FaultConfig | null): void;
+  /** Write pending access-log lines now. */
+  flushAccessLogs(): Promise<void>;
+  /** Stop accepting, finish in-flight requests, flush logs, close the index. */
+  close(): Promise<void>;
+}
