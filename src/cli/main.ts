@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
+import { register as registerDoctor } from './commands/doctor';
+import { register as registerProvision } from './commands/provision';
+import { register as registerWorm } from './commands/worm';
 
 /**
  * The `strongroom` command. Each command lives in src/cli/commands/<name>.ts as a plain
@@ -12,6 +15,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // registrations (one line per command module)
+  registerProvision(program);
+  registerWorm(program);
+  registerDoctor(program);
   return program;
 }
 
@@ -34,8 +40,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('bin/strongroom.js')) {
-  main(process.argv).then(
+/** Entry point used by bin/strongroom.js. */
+export function run(argv: string[] = process.argv): void {
+  main(argv).then(
     (code) => {
       // Long-running commands (serve, emulator) never resolve until stopped.
       process.exitCode = code;
@@ -46,3 +53,5 @@ if (require.main === module || process.argv[1]?.endsWith('bin/strongroom.js')) {
     },
   );
 }
+
+if (require.main === module) run();

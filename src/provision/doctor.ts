@@ -1,0 +1,85 @@
+import type { BucketPlan, Config } from '../config';
+import type { ObjectStore } from '../storage/types';
+import type { Clock } from '../util/clock';
+import { systemClock } from '../util/clock';
+import { humanDuration } from '../util/table';
+import { ACCESS_LOG_PREFIX, IN_PROGRESS_WINDOW_MS, plannedBuckets } from './index';
+
+export type Severity = 'ok' | 'warn' | 'fail';
+
+export interface Finding {
+  bucket: string;
+  check: 'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse';
+  severity: Severity;
+  message: string;
+}
+
+export interface DoctorReport {
+  compliant: boolean;
+  checkedAt: string;
+  endpoint: string;
+  findings: Finding[];
+}
+
+/**
+ * The posture check: every bucket exists, its retention policy is Locked with at least the
+ * configured days, its access log goes to the logs bucket, and no InProgress policy is close to
+ * lapsing. Any `fail` makes the deployment not compliant.
+ */
+export async function doctor(
+  store: ObjectStore,
+  plan: BucketPlan,
+  config: Pick<Config, 'buckets'>,
+  options: { clock?: Clock; endpoint: string },
+): Promise<DoctorReport> {
+  const clock = options.clock ?? systemClock;
+  const warnMs = config.buckets.lapseWarningHours * 3600_000;
+  const findings: Finding[] = [];
+  const add = (bucket: string, check: Finding['check'], severity: Severity, message: string): void => {
+    findings.push({ bucket, check, severity, message });
+  };
+  for (const b of plannedBuckets(plan)) {
+    if (!(await store.bucketInfo(b.bucket))) {
+      add(b.bucket, 'bucket', 'fail', 'bucket does not exist: run `strongroom provision`');
+      continue;
+    }
+    const policy = await store.getRetention(b.bucket);
+    if (!policy) {
+      add(b.bucket, 'retention', 'fail', 'no retention policy: objects can be deleted; run `strongroom provision`');
+    } else if (policy.state === 'InProgress') {
+      const left = policy.createdAt.getTime() + IN_PROGRESS_WINDOW_MS - clock.now().getTime();
+      add(b.bucket, 'retention', 'fail', `policy is InProgress, not Locked: run \`strongroom worm lock ${b.bucket} --yes\``);
+      add(
+        b.bucket,
+        'lapse',
+        left < warnMs ? 'fail' : 'warn',
+        `the InProgress policy lapses in ${humanDuration(left)} unless locked`,
+      );
+    } else {
+      add(b.bucket, 'retention', 'ok', `Locked since ${policy.createdAt.toISOString()}`);
+    }
+    if (policy) {
+      if (policy.days < b.days) {
+        add(b.bucket, 'retention-days', 'fail', `${policy.days} days, fewer than the configured ${b.days}`);
+      } else {
+        add(b.bucket, 'retention-days', 'ok', `${policy.days} days (configured ${b.days})`);
+      }
+    }
+    if (b.role !== 'logs') {
+      const logging = await store.getLogging(b.bucket);
+      if (!logging) {
+        add(b.bucket, 'logging', 'fail', 'access logging is off: access that bypasses the archive would not be in the audit trail');
+      } else if (logging.targetBucket !== plan.logs.bucket) {
+        add(b.bucket, 'logging', 'fail', `access logs go to ${logging.targetBucket}, not to ${plan.logs.bucket}`);
+      } else {
+        add(b.bucket, 'logging', 'ok', `access logs go to ${logging.targetBucket}/${logging.targetPrefix || ACCESS_LOG_PREFIX}`);
+      }
+    }
+  }
+  return {
+    compliant: findings.every((f) => f.severity !== 'fail'),
+    checkedAt: clock.now().toISOString(),
+    endpoint: options.endpoint,
+    findings,
+  };
+}
