@@ -16,6 +16,8 @@
  *   --cpu-prof DIR        run strongroom's emulator under `node --cpu-prof` and write the
  *                         .cpuprofile into DIR (summarise it with scripts/bench/profile-summary.js)
  *   --tmp-dir DIR         where the servers' fresh data directories go (default: the OS temp dir)
+ *   --rounds N            run the whole interleaved sequence N times and report each cell's
+ *                         median round (default 1; use 3 on a noisy machine)
  *   --keep-data           leave the data directories behind
  *   --no-install          do not run `npm ci` in scripts/bench/peers when the peers are missing
  *
@@ -81,7 +83,7 @@ function usage(msg) {
     'usage: node scripts/bench/emulator.js [--duration-s 5] [--warmup-s 1] [--json FILE]\n' +
       '         [--targets strongroom,strongroom-v4,s3rver,azurite] [--sizes 1KiB,1MiB]\n' +
       '         [--concurrency 1,32] [--ops put,get] [--cpu-prof DIR] [--tmp-dir DIR]\n' +
-      '         [--keep-data] [--no-install]\n',
+      '         [--rounds 1] [--keep-data] [--no-install]\n',
   );
   process.exit(msg ? 2 : 0);
 }
@@ -112,6 +114,7 @@ function parseArgs(argv) {
     cpuProf: null,
     tmpDir: os.tmpdir(),
     keepData: false,
+    rounds: 1,
     install: true,
   };
   const list = (v) =>
@@ -154,6 +157,9 @@ function parseArgs(argv) {
       case '--tmp-dir':
         o.tmpDir = path.resolve(next());
         break;
+      case '--rounds':
+        o.rounds = Number(next());
+        break;
       case '--keep-data':
         o.keepData = true;
         break;
@@ -170,6 +176,7 @@ function parseArgs(argv) {
   }
   if (!(o.durationS > 0)) usage('--duration-s must be > 0');
   if (!(o.warmupS >= 0)) usage('--warmup-s must be >= 0');
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) usage('--rounds must be an integer >= 1');
   for (const t of o.targets) if (!ALL_TARGETS.includes(t)) usage(`unknown target ${t}`);
   for (const op of o.ops) if (op !== 'put' && op !== 'get') usage(`unknown op ${op}`);
   for (const c of o.concurrency)
@@ -859,7 +866,7 @@ async function main() {
   for (const size of opts.sizes)
     for (const op of opts.ops)
       for (const concurrency of opts.concurrency) cells.push({ op, size, concurrency });
-  const totalS = cells.length * opts.targets.length * (opts.durationS + opts.warmupS);
+  const totalS = opts.rounds * cells.length * opts.targets.length * (opts.durationS + opts.warmupS);
   log(
     `bench: ${cells.length} cells x ${opts.targets.length} targets, ${opts.warmupS}+${opts.durationS} s each ` +
       `(about ${Math.ceil(totalS / 60)} min of load); data under ${base} (${fsTypeOf(base) || 'unknown fs'})`,
@@ -872,6 +879,7 @@ async function main() {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0] ? os.cpus()[0].model : null,
     totalMemGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    loadAvgAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
     dataFs: fsTypeOf(base),
     versions: {
       'ali-oss': pkgVersion('ali-oss', ROOT),
@@ -928,22 +936,44 @@ async function main() {
     for (const size of opts.sizes) state.bodies.set(size, crypto.randomBytes(size));
 
     let n = 0;
-    const total = cells.length * targets.length;
+    const total = opts.rounds * cells.length * targets.length;
+    const allRounds = [];
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const cell of cells) {
+        for (const target of targets) {
+          n++;
+          syncDisks();
+          const label = `${target.name} ${cell.op.toUpperCase()} ${sizeLabel(cell.size)} c${cell.concurrency}`;
+          process.stderr.write(`[${String(n).padStart(String(total).length)}/${total}] ${label.padEnd(34)} `);
+          const r = await runCell(target, cell, opts, state);
+          r.round = round;
+          allRounds.push(r);
+          process.stderr.write(
+            `${fmtNum(r.opsPerSec).padStart(7)} ops/s ${fmtNum(r.mibPerSec).padStart(7)} MiB/s ` +
+              `p50 ${fmtNum(r.p50Ms)} p99 ${fmtNum(r.p99Ms)} ms` +
+              (r.errors ? `  ${r.errors} errors: ${r.firstError}` : '') +
+              '\n',
+          );
+          if (target.server.exited)
+            throw new Error(`${target.server.name} died:\n${target.server.logTail()}`);
+        }
+      }
+    }
+    // with several rounds, each cell reports its median round (by ops/s), whole
     for (const cell of cells) {
       for (const target of targets) {
-        n++;
-        syncDisks();
-        const label = `${target.name} ${cell.op.toUpperCase()} ${sizeLabel(cell.size)} c${cell.concurrency}`;
-        process.stderr.write(`[${String(n).padStart(String(total).length)}/${total}] ${label.padEnd(34)} `);
-        const r = await runCell(target, cell, opts, state);
-        results.push(r);
-        process.stderr.write(
-          `${fmtNum(r.opsPerSec).padStart(7)} ops/s ${fmtNum(r.mibPerSec).padStart(7)} MiB/s ` +
-            `p50 ${fmtNum(r.p50Ms)} p99 ${fmtNum(r.p99Ms)} ms` +
-            (r.errors ? `  ${r.errors} errors: ${r.firstError}` : '') +
-            '\n',
-        );
-        if (target.server.exited) throw new Error(`${target.server.name} died:\n${target.server.logTail()}`);
+        const rs = allRounds
+          .filter(
+            (r) =>
+              r.target === target.name &&
+              r.op === cell.op &&
+              r.size === cell.size &&
+              r.concurrency === cell.concurrency,
+          )
+          .sort((a, b) => a.opsPerSec - b.opsPerSec);
+        const median = { ...rs[Math.floor((rs.length - 1) / 2)] };
+        if (rs.length > 1) median.roundsOpsPerSec = rs.map((r) => r.opsPerSec);
+        results.push(median);
       }
     }
 
@@ -962,7 +992,10 @@ async function main() {
     const names = targets.map((t) => t.name);
     process.stdout.write(
       `\nstrongroom emulator benchmark, ${env.date}, node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ` +
-        `data on ${env.dataFs || '?'}; ${opts.warmupS} s warm-up + ${opts.durationS} s per cell\n\n`,
+        `load ${env.loadAvgAtStart.join(' ')} at start, data on ${env.dataFs || '?'}; ` +
+        `${opts.warmupS} s warm-up + ${opts.durationS} s per cell` +
+        (opts.rounds > 1 ? `, median of ${opts.rounds} rounds` : '') +
+        '\n\n',
     );
     process.stdout.write(report(results, opts, names) + '\n\n');
     process.stdout.write(
@@ -1006,6 +1039,7 @@ async function main() {
         config: {
           durationS: opts.durationS,
           warmupS: opts.warmupS,
+          rounds: opts.rounds,
           sizes: opts.sizes,
           concurrency: opts.concurrency,
           ops: opts.ops,
@@ -1014,6 +1048,7 @@ async function main() {
           cpuProf: opts.cpuProf,
         },
         results,
+        ...(opts.rounds > 1 ? { allRounds } : {}),
         ratios,
         clients,
       };
