@@ -26,7 +26,10 @@ export class ArchiveAuthenticator implements Authenticator {
     this.tokens = new TokenAuthenticator({ catalog: options.catalog });
     this.oidc =
       options.oidc !== undefined
-        ? new OidcAuthenticator({ config: options.oidc, ...(options.clock !== undefined ? { clock: options.clock } : {}) })
+        ? new OidcAuthenticator({
+            config: options.oidc,
+            ...(options.clock !== undefined ? { clock: options.clock } : {}),
+          })
         : undefined;
   }
 
@@ -34,7 +37,9 @@ export class ArchiveAuthenticator implements Authenticator {
     const credential = parseBearer(authorizationHeader);
     if (credential.startsWith(TOKEN_PREFIX) || this.oidc === undefined) {
       if (this.oidc === undefined && !credential.startsWith(TOKEN_PREFIX)) {
-        throw new UnauthenticatedError(`not a strongroom API token (they start with ${TOKEN_PREFIX}); OIDC is not configured`);
+        throw new UnauthenticatedError(
+          `not a strongroom API token (they start with ${TOKEN_PREFIX}); OIDC is not configured`,
+        );
       }
       return this.tokens.authenticateToken(credential);
     }

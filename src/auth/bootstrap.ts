@@ -78,7 +78,10 @@ export function writeSecretFileOnce(file: string, content: string): void {
  * Creates the local admin and ingest principals and their token file if the catalog has no
  * principal; otherwise changes nothing and reports what exists.
  */
-export async function ensureBootstrapAdmin(catalog: PrincipalAdminCatalog, dataDir: string): Promise<BootstrapResult> {
+export async function ensureBootstrapAdmin(
+  catalog: PrincipalAdminCatalog,
+  dataDir: string,
+): Promise<BootstrapResult> {
   const tokenFile = path.resolve(dataDir, BOOTSTRAP_TOKEN_FILE);
   const existing = async (): Promise<BootstrapResult> => ({
     created: false,
@@ -98,7 +101,13 @@ export async function ensureBootstrapAdmin(catalog: PrincipalAdminCatalog, dataD
 
   let admin;
   try {
-    admin = await createPrincipal(catalog, { name: BOOTSTRAP_ADMIN_NAME, role: 'admin', kind: 'user', actor: BOOTSTRAP_ACTOR, createdBy: null });
+    admin = await createPrincipal(catalog, {
+      name: BOOTSTRAP_ADMIN_NAME,
+      role: 'admin',
+      kind: 'user',
+      actor: BOOTSTRAP_ACTOR,
+      createdBy: null,
+    });
   } catch (err) {
     // Another process bootstrapped at the same moment: its principals and file stand.
     if (err instanceof ConflictError) return existing();
@@ -118,8 +127,18 @@ export async function ensureBootstrapAdmin(catalog: PrincipalAdminCatalog, dataD
       'Created on the first start of this archive; the tokens are not stored anywhere else. ' +
       'Send records with "Authorization: Bearer <ingest.token>"; manage principals with the admin token or `strongroom users`. ' +
       'Move the tokens to a secrets store and delete this file.',
-    admin: { id: admin.principal.id, name: admin.principal.name, role: admin.principal.role, token: admin.token },
-    ingest: { id: ingest.principal.id, name: ingest.principal.name, role: ingest.principal.role, token: ingest.token },
+    admin: {
+      id: admin.principal.id,
+      name: admin.principal.name,
+      role: admin.principal.role,
+      token: admin.token,
+    },
+    ingest: {
+      id: ingest.principal.id,
+      name: ingest.principal.name,
+      role: ingest.principal.role,
+      token: ingest.token,
+    },
   };
   try {
     writeSecretFileOnce(tokenFile, JSON.stringify(content, null, 2) + '\n');

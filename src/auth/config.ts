@@ -8,7 +8,19 @@ import { ROLES } from './types';
  */
 
 /** Asymmetric JWS algorithms only: a shared-secret (HS*) or `none` token is never accepted. */
-export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const OIDC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -22,7 +34,10 @@ function isSafeUrl(value: string): boolean {
 /** A dotted path into the token's claims, e.g. `roles` or `realm_access.roles`. */
 const claimPath = z
   .string()
-  .regex(/^[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*$/, 'a claim name or a dotted path such as realm_access.roles');
+  .regex(
+    /^[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*$/,
+    'a claim name or a dotted path such as realm_access.roles',
+  );
 
 const JwkSchema = z.looseObject({ kty: z.string().min(1) });
 
@@ -49,7 +64,10 @@ export const OidcConfigSchema = z
     nameClaims: z.array(claimPath).min(1).default(['preferred_username', 'email']),
     /** Allowed clock skew for exp/nbf/iat, seconds. */
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
-    algorithms: z.array(z.enum(OIDC_ALGORITHMS)).min(1).default([...OIDC_ALGORITHMS]),
+    algorithms: z
+      .array(z.enum(OIDC_ALGORITHMS))
+      .min(1)
+      .default([...OIDC_ALGORITHMS]),
     /** JWKS fetch timeout, milliseconds. */
     jwksTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
     /** Keys fetched from jwksUrl are refetched after this long, milliseconds. */
@@ -61,16 +79,28 @@ export const OidcConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'give exactly one of jwksUrl and jwks' });
     }
     if (cfg.jwksUrl !== undefined && !isSafeUrl(cfg.jwksUrl)) {
-      ctx.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'must be https (http only to a loopback address)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwksUrl'],
+        message: 'must be https (http only to a loopback address)',
+      });
     }
     if (!isSafeUrl(cfg.issuer)) {
-      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must be https (http only to a loopback address)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['issuer'],
+        message: 'must be https (http only to a loopback address)',
+      });
     }
     if (cfg.jwks?.keys.some((k) => k.kty === 'oct')) {
       ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'symmetric (oct) keys are not accepted' });
     }
     if (cfg.jwks?.keys.some((k) => 'd' in k)) {
-      ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'contains a private key: give public keys only' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwks'],
+        message: 'contains a private key: give public keys only',
+      });
     }
   });
 

@@ -3,7 +3,13 @@
  * configured; one route/role policy table; principal administration; the first-start bootstrap.
  */
 export { ROLES, type Authenticator, type Principal, type Role } from './types';
-export { OIDC_ALGORITHMS, OIDC_ENV_VARS, OidcConfigSchema, type OidcConfig, type OidcConfigInput } from './config';
+export {
+  OIDC_ALGORITHMS,
+  OIDC_ENV_VARS,
+  OidcConfigSchema,
+  type OidcConfig,
+  type OidcConfigInput,
+} from './config';
 export {
   TOKEN_PATTERN,
   TOKEN_PREFIX,

@@ -133,7 +133,9 @@ export class OidcAuthenticator implements Authenticator {
     const claims = payload as Record<string, unknown>;
     const subject = cleanString(readClaim(claims, this.config.idClaim), 255);
     if (subject === undefined) {
-      throw new UnauthenticatedError(`OIDC token rejected: claim ${this.config.idClaim} (the principal id) is missing or not a clean string`);
+      throw new UnauthenticatedError(
+        `OIDC token rejected: claim ${this.config.idClaim} (the principal id) is missing or not a clean string`,
+      );
     }
     const id = oidcPrincipalId(this.config.issuer, subject);
     let name = subject;
@@ -152,46 +154,66 @@ export class OidcAuthenticator implements Authenticator {
     const claim = this.config.rolesClaim;
     const raw = readClaim(claims, claim);
     const refuse = (message: string, extra: Record<string, unknown> = {}): ForbiddenError =>
-      new ForbiddenError(message, { details: { principalId: who.id, name: who.name, rolesClaim: claim, ...extra } });
+      new ForbiddenError(message, {
+        details: { principalId: who.id, name: who.name, rolesClaim: claim, ...extra },
+      });
     if (raw === undefined) {
       throw refuse(`${who.name} has no strongroom role: the token has no ${claim} claim`);
     }
     let values: string[];
     if (typeof raw === 'string') values = raw.split(/\s+/).filter((v) => v !== '');
     else if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) values = raw as string[];
-    else throw refuse(`${who.name} has no strongroom role: claim ${claim} is not a string or an array of strings`);
+    else
+      throw refuse(
+        `${who.name} has no strongroom role: claim ${claim} is not a string or an array of strings`,
+      );
 
     const mapping = this.config.roleMapping;
     const recognised = new Set<Role>();
     for (const value of values) {
-      const role = mapping !== undefined ? mapping[value] : (ROLES as readonly string[]).includes(value) ? (value as Role) : undefined;
+      const role =
+        mapping !== undefined
+          ? mapping[value]
+          : (ROLES as readonly string[]).includes(value)
+            ? (value as Role)
+            : undefined;
       if (role !== undefined) recognised.add(role);
     }
     const roles = [...recognised];
     if (roles.length === 0) {
       const known = mapping !== undefined ? Object.keys(mapping).join(', ') : ROLES.join(', ');
-      throw refuse(`${who.name} has no strongroom role: none of the roles in claim ${claim} is one of ${known}`);
+      throw refuse(
+        `${who.name} has no strongroom role: none of the roles in claim ${claim} is one of ${known}`,
+      );
     }
     if (roles.length > 1) {
-      throw refuse(`${who.name} has several strongroom roles (${roles.join(', ')}): an account must have exactly one`, { roles });
+      throw refuse(
+        `${who.name} has several strongroom roles (${roles.join(', ')}): an account must have exactly one`,
+        { roles },
+      );
     }
     return roles[0] as Role;
   }
 }
 
 /** jose's failures, as the archive's errors. Messages name the failed check, never the token. */
-function translateJoseError(err: unknown, jose: JoseModule): Error {
+function translateJoseError(err: unknown, jose: JoseModule): unknown {
   if (err instanceof jose.errors.JWTExpired) {
     return new UnauthenticatedError('OIDC token rejected: expired', { cause: err });
   }
   if (err instanceof jose.errors.JWTClaimValidationFailed) {
-    return new UnauthenticatedError(`OIDC token rejected: claim ${err.claim} failed its check (${err.reason})`, { cause: err });
+    return new UnauthenticatedError(
+      `OIDC token rejected: claim ${err.claim} failed its check (${err.reason})`,
+      { cause: err },
+    );
   }
   if (err instanceof jose.errors.JWSSignatureVerificationFailed) {
     return new UnauthenticatedError('OIDC token rejected: bad signature', { cause: err });
   }
   if (err instanceof jose.errors.JWKSNoMatchingKey || err instanceof jose.errors.JWKSMultipleMatchingKeys) {
-    return new UnauthenticatedError('OIDC token rejected: not signed by a key of the identity provider', { cause: err });
+    return new UnauthenticatedError('OIDC token rejected: not signed by a key of the identity provider', {
+      cause: err,
+    });
   }
   if (err instanceof jose.errors.JOSEAlgNotAllowed || err instanceof jose.errors.JOSENotSupported) {
     return new UnauthenticatedError('OIDC token rejected: signing algorithm not allowed', { cause: err });
@@ -203,8 +225,9 @@ function translateJoseError(err: unknown, jose: JoseModule): Error {
     return new UnavailableError("the identity provider's keys could not be fetched", { cause: err });
   }
   // Anything else while verifying comes from fetching the key set (HTTP status, network, bad JSON).
-  if (err instanceof jose.errors.JOSEError || err instanceof TypeError) {
+  // (fetch failures are TypeErrors; compared by name because they may come from another realm.)
+  if (err instanceof jose.errors.JOSEError || (typeof err === 'object' && err !== null && (err as Error).name === 'TypeError')) {
     return new UnavailableError("the identity provider's keys could not be fetched", { cause: err });
   }
-  return err instanceof Error ? err : new Error(String(err));
+  return err;
 }

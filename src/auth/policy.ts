@@ -89,8 +89,11 @@ export function authorize(principal: Pick<Principal, 'id' | 'name' | 'role'>, ac
   }
   if (!(ROLES as readonly string[]).includes(principal.role) || !can(principal.role, action)) {
     const allowed = rolesFor(action).join(', ');
-    throw new ForbiddenError(`principal ${principal.name} (role ${principal.role}) may not ${action}; allowed roles: ${allowed}`, {
-      details: { principalId: principal.id, role: principal.role, action, allowedRoles: rolesFor(action) },
-    });
+    throw new ForbiddenError(
+      `principal ${principal.name} (role ${principal.role}) may not ${action}; allowed roles: ${allowed}`,
+      {
+        details: { principalId: principal.id, role: principal.role, action, allowedRoles: rolesFor(action) },
+      },
+    );
   }
 }

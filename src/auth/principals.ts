@@ -1,6 +1,11 @@
 import os from 'node:os';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import type { AuditCatalog, NewAuditEvent, Principal as CatalogPrincipal, PrincipalCatalog } from '../catalog/types';
+import type {
+  AuditCatalog,
+  NewAuditEvent,
+  Principal as CatalogPrincipal,
+  PrincipalCatalog,
+} from '../catalog/types';
 import { issueToken, tokenId } from './tokens';
 import { ROLES, type Principal, type Role } from './types';
 
@@ -52,15 +57,19 @@ export function validatePrincipalName(raw: string): string {
   const problem = ((): string | undefined => {
     if (name.length === 0) return 'is empty';
     if (name.length > NAME_MAX) return `is longer than ${NAME_MAX} characters`;
-    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) return 'contains control or invisible formatting characters';
+    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name))
+      return 'contains control or invisible formatting characters';
     if (name !== name.trim()) return 'starts or ends with a space';
     if (ID_LIKE.test(name)) return 'looks like a principal id (usr_... or sys_...)';
     if (name.startsWith('oidc:')) return 'starts with oidc: (reserved for OIDC principals)';
-    if (!NAME.test(name)) return "may hold only letters, digits, marks, . _ @ ' - and single spaces, starting with a letter or digit";
+    if (!NAME.test(name))
+      return "may hold only letters, digits, marks, . _ @ ' - and single spaces, starting with a letter or digit";
     return undefined;
   })();
   if (problem !== undefined) {
-    throw new ValidationError(`invalid principal name: it ${problem}`, { details: { issues: [{ path: ['name'], message: problem }] } });
+    throw new ValidationError(`invalid principal name: it ${problem}`, {
+      details: { issues: [{ path: ['name'], message: problem }] },
+    });
   }
   return name;
 }
@@ -80,8 +89,13 @@ export function parseKind(value: string): PrincipalKind {
 }
 
 /** A principal by id (`usr_...`, `sys_...`) or by name. Throws NotFoundError. */
-export async function resolvePrincipal(catalog: Pick<PrincipalCatalog, 'getPrincipal' | 'findPrincipalByName'>, nameOrId: string): Promise<CatalogPrincipal> {
-  const found = ID_LIKE.test(nameOrId) ? await catalog.getPrincipal(nameOrId) : await catalog.findPrincipalByName(nameOrId.normalize('NFC'));
+export async function resolvePrincipal(
+  catalog: Pick<PrincipalCatalog, 'getPrincipal' | 'findPrincipalByName'>,
+  nameOrId: string,
+): Promise<CatalogPrincipal> {
+  const found = ID_LIKE.test(nameOrId)
+    ? await catalog.getPrincipal(nameOrId)
+    : await catalog.findPrincipalByName(nameOrId.normalize('NFC'));
   if (!found) throw new NotFoundError(`no principal named or with id ${JSON.stringify(nameOrId)}`);
   return found;
 }
@@ -90,7 +104,11 @@ function catalogPrincipalId(actor: Actor): string | null {
   return actor.principalId !== null && ID_LIKE.test(actor.principalId) ? actor.principalId : null;
 }
 
-async function audit(catalog: PrincipalAdminCatalog, actor: Actor, event: Omit<NewAuditEvent, 'principalId'>): Promise<void> {
+async function audit(
+  catalog: PrincipalAdminCatalog,
+  actor: Actor,
+  event: Omit<NewAuditEvent, 'principalId'>,
+): Promise<void> {
   await catalog.appendAudit({
     ...event,
     principalId: actor.principalId,
@@ -119,14 +137,24 @@ export interface PrincipalWithToken {
 }
 
 /** Creates a principal and its first API token. A taken name is a ConflictError. */
-export async function createPrincipal(catalog: PrincipalAdminCatalog, input: CreatePrincipalInput): Promise<PrincipalWithToken> {
+export async function createPrincipal(
+  catalog: PrincipalAdminCatalog,
+  input: CreatePrincipalInput,
+): Promise<PrincipalWithToken> {
   const name = validatePrincipalName(input.name);
   const role = parseRole(input.role);
   const kind = parseKind(input.kind);
   if (await catalog.findPrincipalByName(name)) {
-    throw new ConflictError(`a principal named ${JSON.stringify(name)} exists already: names are unique (no shared accounts)`);
+    throw new ConflictError(
+      `a principal named ${JSON.stringify(name)} exists already: names are unique (no shared accounts)`,
+    );
   }
-  const principal = await catalog.addPrincipal({ name, role, kind, createdBy: input.createdBy ?? catalogPrincipalId(input.actor) });
+  const principal = await catalog.addPrincipal({
+    name,
+    role,
+    kind,
+    createdBy: input.createdBy ?? catalogPrincipalId(input.actor),
+  });
   const { token, tokenHash } = issueToken();
   await catalog.addTokenHash(principal.id, tokenHash);
   await audit(catalog, input.actor, {
@@ -139,23 +167,41 @@ export async function createPrincipal(catalog: PrincipalAdminCatalog, input: Cre
 }
 
 /** Issues an additional token for an enabled principal. */
-export async function issuePrincipalToken(catalog: PrincipalAdminCatalog, nameOrId: string, actor: Actor): Promise<PrincipalWithToken> {
+export async function issuePrincipalToken(
+  catalog: PrincipalAdminCatalog,
+  nameOrId: string,
+  actor: Actor,
+): Promise<PrincipalWithToken> {
   const principal = await resolvePrincipal(catalog, nameOrId);
   if (principal.disabledAt !== null) {
     throw new ConflictError(`principal ${principal.name} is disabled: no new tokens`);
   }
   const { token, tokenHash } = issueToken();
   await catalog.addTokenHash(principal.id, tokenHash);
-  await audit(catalog, actor, { action: 'token.issue', target: principal.id, outcome: 'allowed', details: { tokenId: tokenId(tokenHash) } });
+  await audit(catalog, actor, {
+    action: 'token.issue',
+    target: principal.id,
+    outcome: 'allowed',
+    details: { tokenId: tokenId(tokenHash) },
+  });
   return { principal, token, tokenId: tokenId(tokenHash) };
 }
 
 /** Disables a principal: its tokens stop working at once. Disabling twice keeps the first date. */
-export async function disablePrincipal(catalog: PrincipalAdminCatalog, nameOrId: string, actor: Actor): Promise<CatalogPrincipal> {
+export async function disablePrincipal(
+  catalog: PrincipalAdminCatalog,
+  nameOrId: string,
+  actor: Actor,
+): Promise<CatalogPrincipal> {
   const before = await resolvePrincipal(catalog, nameOrId);
   const after = await catalog.disablePrincipal(before.id);
   if (before.disabledAt === null) {
-    await audit(catalog, actor, { action: 'principal.disable', target: after.id, outcome: 'allowed', details: { name: after.name } });
+    await audit(catalog, actor, {
+      action: 'principal.disable',
+      target: after.id,
+      outcome: 'allowed',
+      details: { name: after.name },
+    });
   }
   return after;
 }
@@ -174,7 +220,12 @@ export async function revokePrincipalTokens(
     revoked.push(tokenId(t.tokenHash));
   }
   if (revoked.length > 0) {
-    await audit(catalog, actor, { action: 'token.revoke', target: principal.id, outcome: 'allowed', details: { tokenIds: revoked } });
+    await audit(catalog, actor, {
+      action: 'token.revoke',
+      target: principal.id,
+      outcome: 'allowed',
+      details: { tokenIds: revoked },
+    });
   }
   return { principal, revoked };
 }

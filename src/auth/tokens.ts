@@ -51,7 +51,7 @@ export function parseBearer(header: string | undefined): string {
   if (header === undefined || header.trim() === '') {
     throw new UnauthenticatedError("missing Authorization header: send 'Authorization: Bearer <token>'");
   }
-  const m = AUTHORIZATION.exec(header.trim());
+  const m = AUTHORIZATION.exec(header);
   if (!m) {
     throw new UnauthenticatedError("malformed Authorization header: expected 'Bearer <token>'");
   }
@@ -63,7 +63,9 @@ export function parseBearer(header: string | undefined): string {
     throw new UnauthenticatedError("empty bearer token: send 'Authorization: Bearer <token>'");
   }
   if (!B64TOKEN.test(credential)) {
-    throw new UnauthenticatedError('malformed bearer token: one token of letters, digits and -._~+/ expected');
+    throw new UnauthenticatedError(
+      'malformed bearer token: one token of letters, digits and -._~+/ expected',
+    );
   }
   return credential;
 }
@@ -108,7 +110,9 @@ export class TokenAuthenticator implements Authenticator {
   /** Authenticates a bearer credential already taken from its header. */
   async authenticateToken(token: string): Promise<Principal> {
     if (!TOKEN_PATTERN.test(token)) {
-      throw new UnauthenticatedError(`not a strongroom API token (expected ${TOKEN_PREFIX} followed by 43 base64url characters)`);
+      throw new UnauthenticatedError(
+        `not a strongroom API token (expected ${TOKEN_PREFIX} followed by 43 base64url characters)`,
+      );
     }
     const tokenHash = hashToken(token);
     const found = await this.catalog.findPrincipalByTokenHash(tokenHash);
