@@ -111,7 +111,7 @@ export const ConfigSchema = z
           .string()
           .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and hyphens, at most 31')
           .default('strongroom'),
-        classes: z.array(RetentionClassSchema).min(1).default(DEFAULT_RETENTION_CLASSES as RetentionClass[]),
+        classes: z.array(RetentionClassSchema).min(1).prefault(DEFAULT_RETENTION_CLASSES),
         /** Retention of the audit bucket; must be at least the longest class. Default: the longest class. */
         auditDays: days.optional(),
         exportsDays: days.optional(),
