@@ -648,7 +648,7 @@ async function runCell(target, cell, opts, state) {
   let fn;
   if (op === 'put') {
     fn = async () => {
-      const key = `o/${size}/${state.runId}-${target.keySeq++}`;
+      const key = `o/${target.name}/${size}/${state.runId}-${target.keySeq++}`;
       await target.client.put(key, body);
       pool.push(key);
     };
@@ -658,7 +658,7 @@ async function runCell(target, cell, opts, state) {
       await Promise.all(
         Array.from({ length: 8 }, async () => {
           while (pool.length < 64) {
-            const key = `o/${size}/${state.runId}-${target.keySeq++}`;
+            const key = `o/${target.name}/${size}/${state.runId}-${target.keySeq++}`;
             await target.client.put(key, body);
             pool.push(key);
           }
