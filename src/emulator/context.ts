@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log';
+import type { Clock } from '../util/clock';
+import type { AccessLog } from './access-log';
+import type { FaultDecision, FaultInjector } from './faults';
+import type { BlobStore } from './persistence/blob-store';
+import type { MetadataIndex } from './persistence/metadata-index';
+import type { WriteQueue } from './persistence/write-queue';
+import type { Query } from './request';
+
+/** The emulator's services, shared by every request. */
+export interface EmulatorEnv {
+  index: MetadataIndex;
+  writes: WriteQueue;
+  blobs: BlobStore;
+  clock: Clock;
+  region: string;
+  logger: Logger;
+  faults: FaultInjector;
+  accessLog: AccessLog;
+  /** Bodies up to this many bytes are stored inside SQLite. */
+  inlineMax: number;
+  /** The single account that owns every bucket. */
+  owner: { id: string; displayName: string };
+  /** `localhost:PORT`, for Location elements and HostId. */
+  host: () => string;
+}
+
+/** One request on its way through the server. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  method: string;
+  rawUrl: string;
+  bucket: string;
+  key: string;
+  /** UTF-8 bytes of key (set once the key is validated). */
+  keyBytes: Buffer;
+  query: Query;
+  /** OSS operation name (PutObject, ...); 'Unknown' until routed. */
+  operation: string;
+  accessKeyId: string | null;
+  fault: FaultDecision | null;
+  /** performance.now() at arrival. */
+  startMs: number;
+  /** Set when the answer is an error (access log). */
+  errorCode: string | null;
+  /** Object size involved, when known (access log). */
+  objectSize: number | null;
+  /** Body bytes sent (access log). */
+  sentBytes: number;
+}
+
+export type Handler = (ctx: RequestContext, env: EmulatorEnv) => Promise<void>;

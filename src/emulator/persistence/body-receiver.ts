@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { Crc64 } from '../../util/crc64';
+import { isOssError, ossErrors } from '../errors';
+import type { BlobStore } from './blob-store';
+
+/** A request body, received in full, hashed while it streamed, and stored (inline or as a file). */
+export interface ReceivedBody {
+  size: number;
+  /** Raw MD5 digest (16 bytes). */
+  md5: Buffer;
+  /** CRC-64/XZ, unsigned decimal. */
+  crc64: string;
+  /** The bytes, when small enough to live inside the metadata index. */
+  inline: Buffer | null;
+  /** The promoted (fsynced, renamed) blob file id, when large. */
+  file: string | null;
+}
+
+/** The client went away before the body was complete: nothing was stored and no answer is possible. */
+export class ClientAbortError extends Error {
+  constructor() {
+    super('client aborted the request body');
+    this.name = 'ClientAbortError';
+  }
+}
+
+export interface ReceiveOptions {
+  /** Content-Length when the client sent one (undefined for chunked bodies). */
+  contentLength: number | undefined;
+  /** Content-MD5 as sent (base64), checked before anything becomes durable. */
+  contentMd5: string | undefined;
+  /** Bodies up to this size are kept in memory and stored inside SQLite. */
+  inlineMax: number;
+  /** Larger bodies are refused with EntityTooLarge. */
+  maxSize: number;
+}
+
+/** Batches smaller writes into one writev of about this size. */
+const WRITE_BATCH = 1 << 20;
+
+const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
+
+/**
+ * Reads the request body, computing MD5 and CRC-64 on the fly. Small bodies stay in memory; large
+ * ones stream into a temp file that is fsynced and renamed into the blob store only once the body
+ * is complete and its Content-MD5 (if any) matched. A disconnect, a digest mismatch or any error
+ * leaves nothing behind.
+ */
+export async function receiveBody(req: IncomingMessage, blobs: BlobStore, opts: ReceiveOptions): Promise<ReceivedBody> {
+  if (opts.contentLength !== undefined && opts.contentLength > opts.maxSize) throw ossErrors.entityTooLarge();
+  if (opts.contentMd5 !== undefined && !BASE64_MD5.test(opts.contentMd5.trim())) throw ossErrors.invalidDigest(opts.contentMd5);
+  if (opts.contentLength !== undefined && opts.contentLength <= opts.inlineMax) {
+    return receiveSmall(req, opts.contentLength, opts.contentMd5);
+  }
+  return receiveLarge(req, blobs, opts);
+}
+
+function checkMd5(digest: Buffer, sent: string | undefined): void {
+  if (sent !== undefined && digest.toString('base64') !== sent.trim()) throw ossErrors.invalidDigest(sent);
+}
+
+async function receiveSmall(req: IncomingMessage, length: number, contentMd5: string | undefined): Promise<ReceivedBody> {
+  const buf = Buffer.allocUnsafe(length);
+  let off = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (off + chunk.length > length) throw ossErrors.incompleteBody();
+      chunk.copy(buf, off);
+      off += chunk.length;
+    }
+  } catch (err) {
+    throw mapStreamError(err);
+  }
+  if (off !== length) throw new ClientAbortError();
+  const md5 = createHash('md5').update(buf).digest();
+  checkMd5(md5, contentMd5);
+  return { size: length, md5, crc64: new Crc64().update(buf).digest(), inline: buf, file: null };
+}
+
+async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: ReceiveOptions): Promise<ReceivedBody> {
+  const md5 = createHash('md5');
+  const crc = new Crc64();
+  let size = 0;
+  let held: Buffer[] = [];
+  let heldSize = 0;
+  let fh: FileHandle | null = null;
+  let id: string | null = null;
+  try {
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > opts.maxSize) throw ossErrors.entityTooLarge();
+        md5.update(chunk);
+        crc.update(chunk);
+        held.push(chunk);
+        heldSize += chunk.length;
+        if (fh === null && size > opts.inlineMax) {
+          id = blobs.newId();
+          fh = await fsp.open(blobs.tempPath(id), 'w');
+        }
+        if (fh !== null && heldSize >= WRITE_BATCH) {
+          const batch = held;
+          held = [];
+          heldSize = 0;
+          await fh.writev(batch);
+        }
+      }
+    } catch (err) {
+      throw mapStreamError(err);
+    }
+    if (opts.contentLength !== undefined && size !== opts.contentLength) throw new ClientAbortError();
+    const digest = md5.digest();
+    checkMd5(digest, opts.contentMd5);
+    if (fh === null || id === null) {
+      return { size, md5: digest, crc64: crc.digest(), inline: Buffer.concat(held, heldSize), file: null };
+    }
+    if (held.length > 0) await fh.writev(held);
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await blobs.promote(id);
+    return { size, md5: digest, crc64: crc.digest(), inline: null, file: id };
+  } catch (err) {
+    if (fh !== null) await fh.close().catch(() => undefined);
+    if (id !== null) await blobs.removeTemp(id).catch(() => undefined);
+    throw err;
+  }
+}
+
+function mapStreamError(err: unknown): unknown {
+  if (isOssError(err)) return err;
+  // ECONNRESET / 'aborted' / premature close: the client is gone.
+  return new ClientAbortError();
+}

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { authenticate } from './auth';
+import type { LogTarget } from './access-log';
+import { redactUri } from './access-log';
+import type { EmulatorEnv, RequestContext } from './context';
+import { isOssError, OssError, ossErrors } from './errors';
+import { ClientAbortError } from './persistence/body-receiver';
+import { checkBucketName, checkObjectKey, parseTarget } from './request';
+import { sendError } from './response';
+import { resolveRoute } from './router';
+
+const EMPTY_KEY = Buffer.alloc(0);
+const V4_MAPPED = /^::ffff:/;
+
+/**
+ * The request pipeline (node:http, no framework): parse the path-style target, authenticate,
+ * route to an OSS operation, validate names, apply injected faults, run the handler, and turn
+ * whatever it throws into an OSS error answer. Every answer carries x-oss-request-id; every
+ * request to a bucket with logging enabled becomes an access-log line.
+ */
+export class RequestPipeline {
+  private readonly idPrefix = randomBytes(6).toString('hex').toUpperCase();
+  private counter = 0;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly env: EmulatorEnv,
+    private readonly secretFor: (accessKeyId: string) => string | undefined,
+  ) {}
+
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    this.inFlight++;
+    const ctx: RequestContext = {
+      req,
+      res,
+      requestId: this.nextRequestId(),
+      method: req.method ?? 'GET',
+      rawUrl: req.url ?? '/',
+      bucket: '',
+      key: '',
+      keyBytes: EMPTY_KEY,
+      query: new Map(),
+      operation: 'Unknown',
+      accessKeyId: null,
+      fault: null,
+      startMs: performance.now(),
+      errorCode: null,
+      objectSize: null,
+      sentBytes: 0,
+    };
+    const arrival = this.env.clock.now();
+    res.once('close', () => {
+      this.finished(ctx, arrival);
+    });
+    void this.handle(ctx);
+  };
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private nextRequestId(): string {
+    this.counter = (this.counter + 1) % 0x1000000000000;
+    return this.idPrefix + this.counter.toString(16).toUpperCase().padStart(12, '0');
+  }
+
+  private async handle(ctx: RequestContext): Promise<void> {
+    const env = this.env;
+    try {
+      const target = parseTarget(ctx.rawUrl);
+      ctx.bucket = target.bucket;
+      ctx.key = target.key;
+      ctx.query = target.query;
+      const auth = authenticate({ method: ctx.method, rawUrl: ctx.rawUrl, headers: ctx.req.headers }, this.secretFor, env.clock.now());
+      if (!auth.ok) {
+        throw new OssError(auth.status, auth.code, auth.message, Object.entries(auth.details ?? {}), auth.ec);
+      }
+      ctx.accessKeyId = auth.accessKeyId;
+      const route = resolveRoute(ctx.method, ctx.bucket, ctx.key, ctx.query, ctx.req.headers['x-oss-copy-source'] !== undefined);
+      ctx.operation = route.operation;
+      if (route.level !== 'service') checkBucketName(ctx.bucket);
+      if (route.level === 'object') ctx.keyBytes = checkObjectKey(ctx.key);
+      const fault = env.faults.decide(route.operation);
+      ctx.fault = fault;
+      if (fault !== null) {
+        if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+        if (fault.reset) {
+          ctx.errorCode = 'InjectedReset';
+          ctx.req.socket.destroy();
+          return;
+        }
+        if (fault.error !== null) throw ossErrors.injected(fault.error.status, fault.error.code);
+      }
+      await route.handler(ctx, env);
+    } catch (err) {
+      this.fail(ctx, err);
+    }
+  }
+
+  private fail(ctx: RequestContext, err: unknown): void {
+    if (err instanceof ClientAbortError) {
+      ctx.errorCode = 'ClientAborted';
+      ctx.req.socket.destroy();
+      return;
+    }
+    if (isOssError(err)) {
+      sendError(ctx, this.env, err);
+      return;
+    }
+    // Unexpected: log it (the URL without signatures), answer a generic 500 with no detail.
+    this.env.logger.error(
+      { err, requestId: ctx.requestId, operation: ctx.operation, method: ctx.method, url: redactUri(ctx.rawUrl) },
+      'emulator request failed',
+    );
+    sendError(ctx, this.env, ossErrors.internal());
+  }
+
+  private finished(ctx: RequestContext, arrival: Date): void {
+    this.inFlight--;
+    if (this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+    const env = this.env;
+    const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
+    if (env.logger.isLevelEnabled('debug')) {
+      env.logger.debug(
+        { requestId: ctx.requestId, operation: ctx.operation, status, ms: Math.round(performance.now() - ctx.startMs), error: ctx.errorCode ?? undefined },
+        'emulator request',
+      );
+    }
+    if (ctx.bucket === '') return;
+    let target: LogTarget | null = null;
+    try {
+      const bucket = env.index.getBucket(ctx.bucket);
+      if (bucket && bucket.log_target !== null) target = { bucket: bucket.log_target, prefix: bucket.log_prefix ?? '' };
+    } catch {
+      return; // index closed (shutting down)
+    }
+    if (target === null) return;
+    const elapsed = Math.round(performance.now() - ctx.startMs);
+    const req = ctx.req;
+    env.accessLog.record(ctx.bucket, target, {
+      remoteIp: (req.socket.remoteAddress ?? '-').replace(V4_MAPPED, ''),
+      time: arrival,
+      method: ctx.method,
+      uri: redactUri(ctx.rawUrl),
+      httpVersion: req.httpVersion,
+      status,
+      sentBytes: ctx.sentBytes,
+      requestTimeMs: elapsed,
+      referer: headerString(req.headers.referer),
+      userAgent: headerString(req.headers['user-agent']),
+      host: headerString(req.headers.host),
+      requestId: ctx.requestId,
+      requester: ctx.accessKeyId ?? '-',
+      operation: ctx.operation,
+      bucket: ctx.bucket,
+      key: ctx.key,
+      objectSize: ctx.objectSize,
+      serverCostMs: elapsed,
+      errorCode: ctx.errorCode,
+      requestLength: requestLength(req),
+      ownerId: env.owner.id,
+    });
+  }
+}
+
+function headerString(v: string | string[] | undefined): string {
+  return Array.isArray(v) ? v.join(',') : (v ?? '');
+}
+
+/** Request line + headers + declared body length. */
+function requestLength(req: IncomingMessage): number {
+  let n = (req.method ?? '').length + (req.url ?? '').length + 12;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i++) n += (raw[i] as string).length + 2;
+  const body = Number(req.headers['content-length'] ?? 0);
+  return n + 2 + (Number.isFinite(body) ? body : 0);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
