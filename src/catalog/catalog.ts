@@ -1,0 +1,156 @@
+import { Migrator, type Kysely } from 'kysely';
+import { ConfigError } from '../errors';
+import { systemClock, type Clock } from '../util/clock';
+import { openPostgres, openSqlite } from './dialect';
+import { CatalogMigrationProvider } from './migrations';
+import * as principals from './principals';
+import * as reads from './reads';
+import type { CatalogDatabase } from './schema';
+import type {
+  ApiTokenInfo,
+  AuditEvent,
+  Catalog,
+  CatalogDialect,
+  CatalogRecord,
+  CommitResult,
+  LedgerEntryKind,
+  LedgerLeaf,
+  NewAuditEvent,
+  NewPrincipal,
+  NewRecord,
+  Principal,
+  RecordPage,
+  RecordQuery,
+} from './types';
+import * as writes from './writes';
+
+export interface OpenCatalogOptions {
+  /** SQLite database file (created with its directory if missing). Used when no databaseUrl. */
+  sqlitePath?: string;
+  /** PostgreSQL URL; when given, PostgreSQL is used. */
+  databaseUrl?: string;
+  clock?: Clock;
+}
+
+/**
+ * Opens the catalog: PostgreSQL when `databaseUrl` is given, else SQLite at `sqlitePath`; runs the
+ * migrations (idempotent; concurrent openers are serialised by the migrator's lock).
+ */
+export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
+  let dialect: CatalogDialect;
+  let db: Kysely<CatalogDatabase>;
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    dialect = 'postgres';
+    db = openPostgres(options.databaseUrl);
+  } else if (options.sqlitePath !== undefined && options.sqlitePath !== '') {
+    dialect = 'sqlite';
+    db = openSqlite(options.sqlitePath);
+  } else {
+    throw new ConfigError('the catalog needs a databaseUrl (PostgreSQL) or a sqlitePath (SQLite)');
+  }
+  try {
+    const migrator = new Migrator({
+      db,
+      provider: new CatalogMigrationProvider(dialect),
+      migrationTableName: 'catalog_migration',
+      migrationLockTableName: 'catalog_migration_lock',
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw error;
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new KyselyCatalog(db, dialect, options.clock ?? systemClock);
+}
+
+class KyselyCatalog implements Catalog {
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<CatalogDatabase>,
+    readonly dialect: CatalogDialect,
+    private readonly clock: Clock,
+  ) {}
+
+  private get ctx(): writes.WriteContext {
+    return { db: this.db, clock: this.clock };
+  }
+
+  getRecord(recordId: string): Promise<CatalogRecord | undefined> {
+    return reads.getRecord(this.db, recordId);
+  }
+  searchRecords(query: RecordQuery): Promise<RecordPage> {
+    return reads.searchRecords(this.db, query);
+  }
+  corrections(recordId: string): Promise<CatalogRecord[]> {
+    return reads.corrections(this.db, recordId);
+  }
+  commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult> {
+    return writes.commitRecord(this.ctx, record, audit);
+  }
+  upsertFromStore(record: NewRecord): Promise<CommitResult> {
+    return writes.commitRecord(this.ctx, record, null);
+  }
+
+  appendLedgerEntry(entry: {
+    kind: Exclude<LedgerEntryKind, 'record'>;
+    id: string;
+    sha256: string;
+  }): Promise<LedgerLeaf> {
+    return writes.appendLedgerEntry(this.ctx, entry);
+  }
+  ledgerLeaves(range?: { fromSeq?: number; limit?: number }): Promise<LedgerLeaf[]> {
+    return reads.ledgerLeaves(this.db, range);
+  }
+  ledgerSize(): Promise<number> {
+    return reads.counterValue(this.db, 'ledger');
+  }
+
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
+    return writes.appendAudit(this.ctx, event);
+  }
+  auditEvents(range?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]> {
+    return reads.auditEvents(this.db, range);
+  }
+  auditSize(): Promise<number> {
+    return reads.counterValue(this.db, 'audit');
+  }
+
+  addPrincipal(principal: NewPrincipal): Promise<Principal> {
+    return principals.addPrincipal(this.ctx, principal);
+  }
+  getPrincipal(id: string): Promise<Principal | undefined> {
+    return principals.getPrincipal(this.ctx, id);
+  }
+  findPrincipalByName(name: string): Promise<Principal | undefined> {
+    return principals.findPrincipalByName(this.ctx, name);
+  }
+  listPrincipals(): Promise<Principal[]> {
+    return principals.listPrincipals(this.ctx);
+  }
+  disablePrincipal(id: string): Promise<Principal> {
+    return principals.disablePrincipal(this.ctx, id);
+  }
+  addTokenHash(principalId: string, tokenHash: string): Promise<ApiTokenInfo> {
+    return principals.addTokenHash(this.ctx, principalId, tokenHash);
+  }
+  revokeToken(tokenHash: string): Promise<ApiTokenInfo> {
+    return principals.revokeToken(this.ctx, tokenHash);
+  }
+  listTokens(principalId: string): Promise<ApiTokenInfo[]> {
+    return principals.listTokens(this.ctx, principalId);
+  }
+  findPrincipalByTokenHash(tokenHash: string): Promise<Principal | undefined> {
+    return principals.findPrincipalByTokenHash(this.ctx, tokenHash);
+  }
+  markTokenUsed(tokenHash: string): Promise<void> {
+    return principals.markTokenUsed(this.ctx, tokenHash);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}

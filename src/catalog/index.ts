@@ -1,0 +1,40 @@
+/**
+ * The catalog: the database index of records, the ledger leaves, the audit trail and principals.
+ * SQLite (a file) by default, PostgreSQL when a URL is given; one Kysely query layer over both.
+ * OSS is the system of record: the records index can be rebuilt from it (`upsertFromStore`).
+ */
+export { openCatalog, type OpenCatalogOptions } from './catalog';
+export {
+  AUDIT_GENESIS_HASH,
+  auditEventCanonical,
+  auditEventHash,
+  canonicalJson,
+  leafData,
+  leafHash,
+  type AuditHashInput,
+} from './hashing';
+export { verifyAuditChain, type AuditChainProblem, type AuditChainReport } from './verify';
+export { PRINCIPAL_KINDS, ROLES } from './types';
+export type {
+  ApiTokenInfo,
+  AuditCatalog,
+  AuditEvent,
+  AuditOutcome,
+  Catalog,
+  CatalogDialect,
+  CatalogRecord,
+  CommitResult,
+  LedgerCatalog,
+  LedgerEntryKind,
+  LedgerLeaf,
+  NewAuditEvent,
+  NewPrincipal,
+  NewRecord,
+  Principal,
+  PrincipalCatalog,
+  PrincipalKind,
+  RecordCatalog,
+  RecordPage,
+  RecordQuery,
+  Role,
+} from './types';

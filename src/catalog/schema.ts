@@ -1,0 +1,96 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The catalog's tables as Kysely sees them (snake_case, as in the database). Timestamps are
+ * written as ISO 8601 UTC strings (`Date#toISOString`) on both databases: SQLite keeps that text,
+ * PostgreSQL parses it into `timestamptz` and hands back a `Date`. Business dates are strings on
+ * both (PostgreSQL `date`, returned as text by the pool's type parser). 64-bit integers come back
+ * as numbers (the pool's int8 parser refuses values beyond 2^53).
+ */
+export type Timestamp = ColumnType<Date | string, string, string>;
+
+export interface RecordsTable {
+  record_id: string;
+  record_type: string;
+  schema_version: number;
+  business_date: string;
+  client_id: string | null;
+  account_id: string | null;
+  instrument: string | null;
+  order_id: string | null;
+  trade_id: string | null;
+  bucket: string;
+  object_key: string;
+  sha256: string;
+  crc64: string;
+  md5: string;
+  size: number;
+  content_type: string;
+  retention_class: string;
+  retain_until: Timestamp;
+  ingested_at: Timestamp;
+  principal_id: string;
+  ledger_seq: number;
+  amends: string | null;
+  document_type: string | null;
+  file_name: string | null;
+}
+
+export interface LedgerLeavesTable {
+  seq: number;
+  kind: string;
+  record_id: string;
+  sha256: string;
+  leaf_hash: string;
+  created_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  event_id: string;
+  at: Timestamp;
+  principal_id: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  ip: string | null;
+  request_id: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Serialising counters: `ledger` and `audit`, each the next seq to hand out. */
+export interface CountersTable {
+  name: string;
+  next_value: number;
+}
+
+export interface PrincipalsTable {
+  id: string;
+  name: string;
+  role: string;
+  kind: string;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface ApiTokensTable {
+  token_hash: string;
+  principal_id: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface CatalogDatabase {
+  records: RecordsTable;
+  ledger_leaves: LedgerLeavesTable;
+  audit_events: AuditEventsTable;
+  counters: CountersTable;
+  principals: PrincipalsTable;
+  api_tokens: ApiTokensTable;
+}
+
+export type CounterName = 'ledger' | 'audit';

@@ -1,0 +1,263 @@
+/**
+ * The catalog's public types: what callers put in and get back. Timestamps are `Date`s, business
+ * dates are `YYYY-MM-DD` strings, hashes are lower-case hex. Absent optional facts are `null`.
+ */
+
+export type CatalogDialect = 'sqlite' | 'postgres';
+
+/** A record as the write path (or reindex) hands it to the catalog. */
+export interface NewRecord {
+  /** Matches `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`; chosen by the sender, unique in the archive. */
+  recordId: string;
+  recordType: string;
+  /** Version of the record type's schema the record was validated against (1, 2, ...). */
+  schemaVersion: number;
+  /** `YYYY-MM-DD`: the date the record is about (drives the object key and searches). */
+  businessDate: string;
+  clientId?: string | null;
+  accountId?: string | null;
+  /** Free text chosen by the records part, e.g. `XHKG:0700`. */
+  instrument?: string | null;
+  orderId?: string | null;
+  tradeId?: string | null;
+  bucket: string;
+  objectKey: string;
+  /** SHA-256 (hex) of the stored bytes. */
+  sha256: string;
+  /** CRC-64/XZ (ECMA) as an unsigned decimal string, as OSS reports it. */
+  crc64: string;
+  /** MD5 (base64) of the stored bytes. */
+  md5: string;
+  size: number;
+  contentType: string;
+  retentionClass: string;
+  retainUntil: Date;
+  ingestedAt: Date;
+  /** Principal that ingested the record. */
+  principalId: string;
+  /** For corrections: the id of the record this one corrects. */
+  amends?: string | null;
+  /** For documents: the document type (e.g. `contract_note_pdf`, `voice_recording`). */
+  documentType?: string | null;
+  /** For documents: the original file name. */
+  fileName?: string | null;
+}
+
+/** A record row as the catalog holds it. */
+export interface CatalogRecord {
+  recordId: string;
+  recordType: string;
+  schemaVersion: number;
+  businessDate: string;
+  clientId: string | null;
+  accountId: string | null;
+  instrument: string | null;
+  orderId: string | null;
+  tradeId: string | null;
+  bucket: string;
+  objectKey: string;
+  sha256: string;
+  crc64: string;
+  md5: string;
+  size: number;
+  contentType: string;
+  retentionClass: string;
+  retainUntil: Date;
+  ingestedAt: Date;
+  principalId: string;
+  /** Index of the record's leaf in the ledger (0-based). */
+  ledgerSeq: number;
+  amends: string | null;
+  documentType: string | null;
+  fileName: string | null;
+}
+
+/** Search filters; all optional and combined with AND. Dates are inclusive `YYYY-MM-DD`. */
+export interface RecordQuery {
+  recordType?: string;
+  fromDate?: string;
+  toDate?: string;
+  clientId?: string;
+  accountId?: string;
+  instrument?: string;
+  orderId?: string;
+  tradeId?: string;
+  /** Page size, 1..1000 (default 100). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of a search, ordered by (businessDate, recordId). */
+export interface RecordPage {
+  records: CatalogRecord[];
+  /** Present when more records follow; pass it back as `cursor`. */
+  nextCursor?: string;
+}
+
+/** What a ledger leaf stands for. */
+export type LedgerEntryKind = 'record' | 'audit_segment' | 'export';
+
+export interface LedgerLeaf {
+  /** 0-based, dense: the leaf index in the Merkle log. */
+  seq: number;
+  kind: LedgerEntryKind;
+  /** The id of the entry: a record id for `record`, else the segment or export id. */
+  recordId: string;
+  /** SHA-256 (hex) of the entry's bytes (the record's stored object, the segment, the bag manifest). */
+  sha256: string;
+  /** RFC 9162 leaf hash (hex); see `leafHash`. */
+  leafHash: string;
+  createdAt: Date;
+}
+
+export type AuditOutcome = 'allowed' | 'denied' | 'error';
+
+/** An audit event as a caller describes it; the catalog assigns seq and hashes. */
+export interface NewAuditEvent {
+  /** Default: a new `evt_<uuid>`. */
+  eventId?: string;
+  /** Default: the catalog clock's now. */
+  at?: Date;
+  /** Null when the caller could not be identified (e.g. a bad token). */
+  principalId: string | null;
+  /** What was attempted, e.g. `record.ingest`, `record.read`, `export.create`. */
+  action: string;
+  /** What it was attempted on, e.g. a record id or an export id. */
+  target?: string | null;
+  outcome: AuditOutcome;
+  ip?: string | null;
+  requestId?: string | null;
+  /** Extra facts (JSON-serialisable). Stored as canonical JSON text (sorted keys). */
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditEvent {
+  /** 0-based, dense. */
+  seq: number;
+  eventId: string;
+  at: Date;
+  principalId: string | null;
+  action: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  ip: string | null;
+  requestId: string | null;
+  /** The exact JSON text stored and hashed (parse it to read the facts), or null. */
+  details: string | null;
+  /** Hash of the previous event; 64 zeros for seq 0. */
+  prevHash: string;
+  /** See `auditEventHash`. */
+  hash: string;
+}
+
+export type Role = 'ingest' | 'reader' | 'compliance' | 'auditor' | 'admin';
+export type PrincipalKind = 'user' | 'system';
+export const ROLES: readonly Role[] = ['ingest', 'reader', 'compliance', 'auditor', 'admin'];
+export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['user', 'system'];
+
+export interface NewPrincipal {
+  /** Default: generated, `usr_<24 hex>` for users and `sys_<24 hex>` for systems. */
+  id?: string;
+  /** Unique login or system name. */
+  name: string;
+  role: Role;
+  kind: PrincipalKind;
+  /** Principal id of whoever created it (null for the bootstrap admin). */
+  createdBy?: string | null;
+}
+
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+  kind: PrincipalKind;
+  disabledAt: Date | null;
+  createdAt: Date;
+  createdBy: string | null;
+}
+
+/** An API token's bookkeeping; the token itself is never stored, only its SHA-256. */
+export interface ApiTokenInfo {
+  tokenHash: string;
+  principalId: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Outcome of `commitRecord` / `upsertFromStore`. */
+export type CommitResult =
+  | {
+      /** The record, its ledger leaf (and for commitRecord its audit event) were written. */
+      created: true;
+      record: CatalogRecord;
+      ledgerSeq: number;
+      /** Seq of the audit event (commitRecord only). */
+      auditSeq?: number;
+    }
+  | {
+      /**
+       * A record with this id already existed: nothing was written (no leaf, no audit event).
+       * Compare `record.sha256` and append the audit event that fits (retry or conflict).
+       */
+      created: false;
+      record: CatalogRecord;
+      ledgerSeq: number;
+    };
+
+export interface RecordCatalog {
+  getRecord(recordId: string): Promise<CatalogRecord | undefined>;
+  searchRecords(query: RecordQuery): Promise<RecordPage>;
+  /** Corrections that amend `recordId`, in ledger order. */
+  corrections(recordId: string): Promise<CatalogRecord[]>;
+  /** One transaction: record row, its ledger leaf (seq assigned here), the audit event. */
+  commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult>;
+  /** Reindex from the object store: insert the record and its leaf if missing; no audit event. */
+  upsertFromStore(record: NewRecord): Promise<CommitResult>;
+}
+
+export interface LedgerCatalog {
+  /** Append a leaf for a non-record entry (sealed audit segment, export); returns it. */
+  appendLedgerEntry(entry: {
+    kind: Exclude<LedgerEntryKind, 'record'>;
+    id: string;
+    sha256: string;
+  }): Promise<LedgerLeaf>;
+  /** Leaves with seq >= fromSeq (default 0), ascending, at most `limit` (default 1000, max 10000). */
+  ledgerLeaves(range?: { fromSeq?: number; limit?: number }): Promise<LedgerLeaf[]>;
+  /** Number of leaves (the next seq). */
+  ledgerSize(): Promise<number>;
+}
+
+export interface AuditCatalog {
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  /** Events with seq >= fromSeq (default 0), ascending, at most `limit` (default 1000, max 10000). */
+  auditEvents(range?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]>;
+  /** Number of events appended so far (the next seq, from the serialising counter). */
+  auditSize(): Promise<number>;
+}
+
+export interface PrincipalCatalog {
+  addPrincipal(principal: NewPrincipal): Promise<Principal>;
+  getPrincipal(id: string): Promise<Principal | undefined>;
+  findPrincipalByName(name: string): Promise<Principal | undefined>;
+  /** All principals, ordered by name. */
+  listPrincipals(): Promise<Principal[]>;
+  /** Sets disabledAt (once); its tokens stop authenticating. */
+  disablePrincipal(id: string): Promise<Principal>;
+  /** Stores SHA-256 (hex) of a token for a principal. */
+  addTokenHash(principalId: string, tokenHash: string): Promise<ApiTokenInfo>;
+  /** Sets revokedAt (once). Returns the token's bookkeeping. */
+  revokeToken(tokenHash: string): Promise<ApiTokenInfo>;
+  listTokens(principalId: string): Promise<ApiTokenInfo[]>;
+  /** The principal owning a non-revoked token, if the principal is enabled; else undefined. */
+  findPrincipalByTokenHash(tokenHash: string): Promise<Principal | undefined>;
+  /** Records that the token was just used. */
+  markTokenUsed(tokenHash: string): Promise<void>;
+}
+
+export interface Catalog extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog {
+  readonly dialect: CatalogDialect;
+  close(): Promise<void>;
+}
