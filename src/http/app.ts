@@ -1,0 +1,55 @@
+/**
+ * createApp(deps): the express app of the archive API. It only builds the app; the caller listens
+ * (and handles signals), so tests start it on port 0 and the composition root decides the rest.
+ */
+import express from 'express';
+import { ConfigError } from '../errors';
+import { errorHandler, notFoundHandler } from './errors';
+import { HttpMetrics } from './metrics';
+import { auditSafetyNet } from './middleware/audit';
+import { requestContext } from './middleware/request';
+import { buildOpenApi } from './openapi';
+import { batchesRouter } from './routes/batches';
+import { documentsRouter } from './routes/documents';
+import { recordsRouter } from './routes/records';
+import { systemRouter } from './routes/system';
+import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
+
+export function resolveLimits(given: Partial<HttpLimits> | undefined): HttpLimits {
+  const limits: HttpLimits = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(given ?? {}) as [keyof HttpLimits, unknown][]) {
+    if (value === undefined) continue;
+    if (!(name in DEFAULT_LIMITS)) throw new ConfigError(`http limits: unknown limit ${name}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigError(`http limits: ${name} must be a positive integer, got ${String(value)}`);
+    }
+    limits[name] = value;
+  }
+  if (limits.batchConcurrency > 256) throw new ConfigError('http limits: batchConcurrency is at most 256');
+  return limits;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const limits = resolveLimits(deps.limits);
+  const metrics = new HttpMetrics(deps.metrics);
+  let openapi: unknown;
+  const openapiDocument = () => (openapi ??= buildOpenApi());
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(deps.logger, metrics));
+  app.use(auditSafetyNet(deps));
+  app.use(systemRouter(deps, metrics, openapiDocument));
+  const v1 = express.Router();
+  v1.use(recordsRouter(deps, limits, metrics));
+  v1.use(batchesRouter(deps, limits, metrics));
+  v1.use(documentsRouter(deps, limits, metrics));
+  app.use('/v1', v1);
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps));
+  return app;
+}

@@ -1,0 +1,22 @@
+/**
+ * Route guard: names the route's policy action (for the audit trail), authenticates the caller
+ * (401 with WWW-Authenticate: Bearer) and checks the action against the policy table of src/auth
+ * (403). The table is the only place that says which role may do what.
+ */
+import type { RequestHandler } from 'express';
+import { authorize, type Action } from '../../auth/policy';
+import type { Authenticator } from '../../auth/types';
+import { requestState, routeLabel } from './request';
+
+export function guard(authenticator: Authenticator, action: Action): RequestHandler {
+  return async (req, res, next) => {
+    const state = requestState(res);
+    state.action = action;
+    state.route = routeLabel(req, state);
+    const principal = await authenticator.authenticate(req.headers.authorization);
+    state.principal = principal;
+    state.logger = state.logger.child({ principal: principal.id });
+    authorize(principal, action);
+    next();
+  };
+}

@@ -1,0 +1,452 @@
+/**
+ * GET /openapi.json: an OpenAPI 3.1 document generated from the zod schemas (the record schemas of
+ * src/records and the API's own, ./schemas), with every route, the roles its policy action admits
+ * (from the policy table of src/auth) and its error answers.
+ */
+import { z } from 'zod';
+import { rolesFor, type Action } from '../auth/policy';
+import { RECORD_ID_PATTERN, RECORD_TYPES, recordSchemas, type RecordType } from '../records';
+import { LIST_SEPARATOR } from './batch/csv';
+import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
+import {
+  BatchLineSchema,
+  CatalogEntrySchema,
+  ErrorBodySchema,
+  IngestResultSchema,
+  ReadinessSchema,
+  ReceiptSchema,
+  RecordViewSchema,
+  SearchPageSchema,
+  SearchQuerySchema,
+} from './schemas';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function recordSchemaName(type: RecordType): string {
+  return `${type.replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase())}Record`;
+}
+
+/** Custom (predicate) fields have no JSON Schema of their own: describe them with their refusal message. */
+function describeCustom(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
+  const def = (
+    ctx.zodSchema as { _zod?: { def?: { type?: string; params?: { code?: unknown }; error?: unknown } } }
+  )._zod?.def;
+  if (def?.type !== 'custom') return;
+  if (def.params?.code === 'invalid_record_id') {
+    Object.assign(ctx.jsonSchema, {
+      type: 'string',
+      pattern: RECORD_ID_PATTERN.source,
+      description: 'a record id',
+    });
+    return;
+  }
+  if (typeof def.error === 'function') {
+    const message: unknown = (def.error as (iss: unknown) => unknown)({
+      code: 'custom',
+      input: undefined,
+      path: [],
+    });
+    if (typeof message === 'string') ctx.jsonSchema.description = message;
+  }
+}
+
+/** Component schemas: zod's registry output, with its shared $defs lifted into components. */
+function componentSchemas(): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  for (const type of RECORD_TYPES)
+    registry.add(recordSchemas[type] as z.ZodType, { id: recordSchemaName(type) });
+  const own: [z.ZodType, string][] = [
+    [ReceiptSchema, 'Receipt'],
+    [IngestResultSchema, 'IngestResult'],
+    [CatalogEntrySchema, 'CatalogEntry'],
+    [RecordViewSchema, 'RecordView'],
+    [SearchPageSchema, 'SearchPage'],
+    [ErrorBodySchema, 'Error'],
+    [BatchLineSchema, 'BatchLine'],
+    [ReadinessSchema, 'Readiness'],
+  ];
+  for (const [schema, id] of own) registry.add(schema, { id });
+  const out = z.toJSONSchema(registry, {
+    unrepresentable: 'any',
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+    override: describeCustom,
+  }) as { schemas: Record<string, Json> };
+
+  const schemas: Record<string, Json> = {};
+  for (const [name, schema] of Object.entries(out.schemas)) {
+    if (name === '__shared') {
+      for (const [def, s] of Object.entries((schema.$defs ?? {}) as Record<string, Json>))
+        schemas[`Shared_${def}`] = s;
+      continue;
+    }
+    const { $schema: _s, $id: _i, ...rest } = schema;
+    schemas[name] = rest;
+  }
+  const text = JSON.stringify(schemas).replace(
+    /#\/components\/schemas\/__shared#\/\$defs\/([A-Za-z0-9_]+)/g,
+    '#/components/schemas/Shared_$1',
+  );
+  const result = JSON.parse(text) as Record<string, Json>;
+  result.Record = {
+    description: 'any record: the recordType field says which schema applies',
+    oneOf: RECORD_TYPES.map((t) => ref(recordSchemaName(t))),
+    discriminator: {
+      propertyName: 'recordType',
+      mapping: Object.fromEntries(
+        RECORD_TYPES.map((t) => [t, `#/components/schemas/${recordSchemaName(t)}`]),
+      ),
+    },
+  };
+  return result;
+}
+
+const ERROR_RESPONSES: Record<string, string> = {
+  BadRequest: 'invalid input (ValidationFailed with every issue, MalformedJson, BadRequest)',
+  Unauthorized: 'no, bad or disabled credentials (Unauthenticated); WWW-Authenticate: Bearer',
+  Forbidden: 'the role of the principal may not do this (Forbidden)',
+  NotFound: 'no such record or route (NotFound)',
+  Conflict: 'same record id, different content (Conflict): send a correction record instead',
+  PayloadTooLarge: 'the body is larger than the configured limit (PayloadTooLarge)',
+  UnsupportedMediaType: 'the Content-Type is not one the route accepts (UnsupportedMediaType)',
+  InternalError: 'unexpected failure (InternalError); the details are in the log under the request id',
+  Unavailable:
+    'a dependency (store, catalog, audit trail) is unavailable or a bucket is not locked: retry later',
+};
+
+const STATUS_OF: Record<string, string> = {
+  BadRequest: '400',
+  Unauthorized: '401',
+  Forbidden: '403',
+  NotFound: '404',
+  Conflict: '409',
+  PayloadTooLarge: '413',
+  UnsupportedMediaType: '415',
+  InternalError: '500',
+  Unavailable: '503',
+};
+
+function errorResponses(names: string[]): Json {
+  return Object.fromEntries(
+    names.map((n) => [STATUS_OF[n] as string, { $ref: `#/components/responses/${n}` }]),
+  );
+}
+
+const json = (schema: Json) => ({ 'application/json': { schema } });
+
+interface Op {
+  method: 'get' | 'post';
+  path: string;
+  action?: Action;
+  summary: string;
+  description?: string;
+  parameters?: Json[];
+  requestBody?: Json;
+  responses: Json;
+  errors: string[];
+}
+
+function searchParameters(): Json[] {
+  const schema = z.toJSONSchema(SearchQuerySchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, Json>;
+  };
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => {
+    const { description, ...rest } = s;
+    return { name, in: 'query', required: false, schema: rest, ...(description ? { description } : {}) };
+  });
+}
+
+const ID_PARAM = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: RECORD_ID_PATTERN.source },
+};
+
+const CSV_RULES = [
+  'CSV (text/csv, ?type=<recordType>): the first row is the header; each header is a field path.',
+  '`instrument.exchange` makes a nested object; `charges.0.amount` indexes a list of objects.',
+  'An empty cell leaves the field out. `recordType` comes from ?type unless a column gives it.',
+  'Cells stay strings exactly as written, except fields the schema types as integer/number (an integer cell becomes a number),',
+  `boolean (true/false) or a list of values (split on "${LIST_SEPARATOR}", e.g. tradeIds "T-1${LIST_SEPARATOR}T-2").`,
+  'Quantities, prices and money stay decimal strings. Quoted fields may hold commas, quotes ("") and line breaks.',
+].join(' ');
+
+function operations(): Op[] {
+  const ingestResult = { content: json(ref('IngestResult')) };
+  return [
+    {
+      method: 'post',
+      path: '/v1/records',
+      action: 'records.write',
+      summary: 'Ingest one record',
+      description:
+        'Validated, stored create-only in a retention-locked bucket, catalogued, added to the ledger; the receipt proves it.',
+      requestBody: { required: true, content: json(ref('Record')) },
+      responses: {
+        '201': {
+          description: 'stored now',
+          headers: { Location: { schema: { type: 'string' } } },
+          ...ingestResult,
+        },
+        '200': {
+          description: 'the same record (same id, same bytes) was already stored: its receipt',
+          ...ingestResult,
+        },
+      },
+      errors: [
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'Conflict',
+        'PayloadTooLarge',
+        'UnsupportedMediaType',
+        'InternalError',
+        'Unavailable',
+      ],
+    },
+    {
+      method: 'post',
+      path: '/v1/batches',
+      action: 'records.write',
+      summary: 'Ingest a batch of records (NDJSON or CSV), streamed',
+      description:
+        'NDJSON (application/x-ndjson): one record per line. ' +
+        CSV_RULES +
+        ' The answer is NDJSON, one result line per input line in input order (blank lines are skipped; `line` is the physical line number), ' +
+        'then a summary line. Status 200 is sent before the lines are processed: errors are per line. ' +
+        'A body that grows past the size limit while streaming ends the batch with "complete": false.',
+      parameters: [
+        {
+          name: 'type',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', enum: [...RECORD_TYPES] },
+          description: 'CSV only: the record type of every row',
+        },
+      ],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-ndjson': { schema: { type: 'string', description: 'one JSON record per line' } },
+          'text/csv': { schema: { type: 'string', description: 'a header row, then one record per row' } },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'one BatchLine per input line, then a summary line',
+          content: { 'application/x-ndjson': { schema: ref('BatchLine') } },
+        },
+      },
+      errors: [
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'PayloadTooLarge',
+        'UnsupportedMediaType',
+        'InternalError',
+      ],
+    },
+    {
+      method: 'post',
+      path: '/v1/documents',
+      action: 'records.write',
+      summary: 'Ingest a document (a file and its description), streamed',
+      description:
+        `Raw body: the file, with its description in ${DOCUMENT_HEADER} (base64url of the UTF-8 JSON of a document record) and ` +
+        `optionally its name in ${FILE_NAME_HEADER} (percent-encoded UTF-8). Or multipart/form-data: a "description" field ` +
+        '(the JSON) BEFORE a "file" part; parts after the file are ignored.',
+      parameters: [
+        {
+          name: DOCUMENT_HEADER,
+          in: 'header',
+          required: false,
+          schema: { type: 'string' },
+          description: 'raw uploads: base64url of the JSON description (required for them)',
+        },
+        {
+          name: FILE_NAME_HEADER,
+          in: 'header',
+          required: false,
+          schema: { type: 'string' },
+          description: 'raw uploads: percent-encoded file name',
+        },
+      ],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              properties: {
+                description: ref('DocumentRecord'),
+                file: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+              required: ['description', 'file'],
+            },
+            encoding: { description: { contentType: 'application/json' } },
+          },
+          '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        },
+      },
+      responses: {
+        '201': { description: 'stored now', ...ingestResult },
+        '200': { description: 'already stored with the same bytes', ...ingestResult },
+      },
+      errors: [
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'Conflict',
+        'PayloadTooLarge',
+        'InternalError',
+        'Unavailable',
+      ],
+    },
+    {
+      method: 'get',
+      path: '/v1/records',
+      action: 'records.read',
+      summary: 'Search records (paginated)',
+      description:
+        'Filters combine with AND; results are ordered by business date and record id. Unknown parameters are refused.',
+      parameters: searchParameters(),
+      responses: { '200': { description: 'one page', content: json(ref('SearchPage')) } },
+      errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/v1/records/{id}',
+      action: 'records.read',
+      summary: 'A record: catalog entry, receipt, corrections',
+      parameters: [ID_PARAM],
+      responses: { '200': { description: 'the record', content: json(ref('RecordView')) } },
+      errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/v1/records/{id}/content',
+      action: 'records.read',
+      summary: 'The stored bytes of a record or document, streamed',
+      parameters: [ID_PARAM],
+      responses: {
+        '200': {
+          description: 'the stored object, exactly as stored',
+          headers: {
+            ETag: { schema: { type: 'string' } },
+            'x-strongroom-sha256': {
+              schema: { type: 'string' },
+              description: 'SHA-256 (hex) recorded at ingest',
+            },
+            'x-strongroom-crc64': { schema: { type: 'string' }, description: 'CRC-64/XZ recorded at ingest' },
+          },
+          content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+        },
+      },
+      errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      action: 'system.read',
+      summary: 'Prometheus metrics',
+      responses: {
+        '200': {
+          description: 'Prometheus text format',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+      errors: ['Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness (public)',
+      responses: {
+        '200': {
+          description: 'the process is up',
+          content: json({ type: 'object', properties: { status: { const: 'ok' } } }),
+        },
+      },
+      errors: [],
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness of the dependencies (public; no secrets)',
+      responses: {
+        '200': { description: 'ready', content: json(ref('Readiness')) },
+        '503': { description: 'not ready', content: json(ref('Readiness')) },
+      },
+      errors: [],
+    },
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This document (public)',
+      responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+      errors: [],
+    },
+  ];
+}
+
+export function buildOpenApi(): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const op of operations()) {
+    const roles = op.action ? rolesFor(op.action) : [];
+    const access = op.action
+      ? `Policy action \`${op.action}\`; roles: ${roles.join(', ')}.`
+      : 'Public: no authentication.';
+    (paths[op.path] ??= {})[op.method] = {
+      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[/._-]+([a-z0-9])/g, (_m, c: string) => c.toUpperCase())}`,
+      summary: op.summary,
+      description: [op.description, access].filter(Boolean).join('\n\n'),
+      security: op.action ? [{ bearer: [] }] : [],
+      ...(op.action ? { 'x-strongroom-action': op.action, 'x-strongroom-roles': roles } : {}),
+      ...(op.parameters ? { parameters: op.parameters } : {}),
+      ...(op.requestBody ? { requestBody: op.requestBody } : {}),
+      responses: { ...op.responses, ...errorResponses(op.errors) },
+    };
+  }
+  const responses = Object.fromEntries(
+    Object.entries(ERROR_RESPONSES).map(([name, description]) => [
+      name,
+      {
+        description,
+        content: json(ref('Error')),
+        ...(name === 'Unauthorized'
+          ? {
+              headers: {
+                'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="strongroom"' },
+              },
+            }
+          : {}),
+      },
+    ]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'strongroom',
+      version: '1.0.0',
+      description:
+        'A WORM archive for regulatory records. Every request carries an x-request-id (a sane incoming one is kept) and every ' +
+        'access to /v1 and /metrics, allowed or denied, is recorded in the audit trail.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      responses,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'an API token (sr_...) or an OIDC access token',
+        },
+      },
+    },
+  };
+}

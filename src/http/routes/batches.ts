@@ -1,0 +1,231 @@
+/**
+ * POST /v1/batches: many records in one streamed request, NDJSON (one JSON record per line) or CSV
+ * (`?type=<recordType>`, a header row; mapping rules in ../batch/csv.ts).
+ *
+ * The answer is NDJSON, streamed as the lines are stored: one result line per input line, in input
+ * order, then a summary line. One bad line never sinks the others. Status 200 goes out before the
+ * lines are processed, so errors are per line; only what can be refused up front is an HTTP error
+ * (401/403, 415 content type, 400 parameters or CSV header, 413 declared size).
+ *
+ *   {"line": 3, "status": "created", "receipt": {...}}
+ *   {"line": 4, "status": "error", "error": {"code": "ValidationFailed", "message": "...", "details": [...]}}
+ *   {"summary": {"lines": 2, "created": 1, "existing": 0, "failed": 1, "complete": true}}
+ *
+ * A body that grows past the batch size limit while streaming stops the batch: the lines read so
+ * far are answered, and the summary has "complete": false and the error (PayloadTooLarge).
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  UnsupportedMediaTypeError,
+  isStrongroomError,
+  PayloadTooLargeError,
+  type StrongroomError,
+} from '../../errors';
+import type { IngestResult } from '../../ingest/types';
+import { RECORD_TYPES, type RecordType } from '../../records';
+import { MalformedCsvError, parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
+import { splitLines, type SplitLine } from '../batch/lines';
+import { runOrdered, writeWithBackpressure } from '../batch/pipeline';
+import { isUtf8, parseMediaType } from '../content-type';
+import { classify, errorPayload, internalErrorPayload, validationError } from '../errors';
+import type { HttpMetrics } from '../metrics';
+import { addAuditDetails, auditAfterAnswer, markAudited } from '../middleware/audit';
+import { guard } from '../middleware/auth';
+import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
+import { requestState } from '../middleware/request';
+import type { AppDeps, HttpLimits } from '../types';
+import { requestContextOf } from './records';
+
+const NDJSON_TYPES = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+];
+
+const BatchQuerySchema = z.strictObject({ type: z.enum(RECORD_TYPES).optional() });
+
+type Format = 'ndjson' | 'csv';
+
+type LineResult =
+  | { line: number; status: IngestResult['status']; receipt: IngestResult['receipt'] }
+  | {
+      line: number;
+      status: 'error';
+      error: { code: string; message: string; details?: unknown; hint?: string };
+    };
+
+function formatOf(req: Request): Format {
+  const media = parseMediaType(req.headers['content-type']);
+  if (media && isUtf8(media)) {
+    if (NDJSON_TYPES.includes(media.type)) return 'ndjson';
+    if (media.type === 'text/csv') return 'csv';
+  }
+  throw new UnsupportedMediaTypeError(
+    `a batch is application/x-ndjson or text/csv (UTF-8), got ${JSON.stringify(req.headers['content-type'] ?? null)}`,
+  );
+}
+
+function parseBatchQuery(query: unknown, format: Format): RecordType | undefined {
+  const result = BatchQuerySchema.safeParse(query ?? {});
+  if (!result.success) {
+    throw validationError(
+      'invalid batch parameters',
+      result.error.issues.map((i) => ({ path: i.path, code: i.code, message: i.message })),
+    );
+  }
+  const type = result.data.type;
+  if (format === 'csv' && type === undefined) {
+    throw validationError('a CSV batch needs ?type=<recordType>', [
+      { path: ['type'], code: 'required', message: `one of ${RECORD_TYPES.join(', ')}` },
+    ]);
+  }
+  if (format === 'ndjson' && type !== undefined) {
+    throw validationError('?type applies to CSV batches only (NDJSON lines carry their recordType)', [
+      { path: ['type'], code: 'not_allowed', message: 'only for text/csv' },
+    ]);
+  }
+  return type;
+}
+
+/** An async iterable over the rest of an iterator (after the CSV header was taken from it). */
+function rest<T>(it: AsyncIterator<T>): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => it };
+}
+
+export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMetrics): Router {
+  const router = Router();
+
+  router.post('/batches', guard(deps.authenticator, 'records.write'), async (req, res) => {
+    const format = formatOf(req);
+    const type = parseBatchQuery(req.query, format);
+    const state = requestState(res);
+    addAuditDetails(res, { operation: 'batch.ingest', format, ...(type ? { recordType: type } : {}) });
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > limits.maxBatchBytes)
+      throw tooLarge(limits.maxBatchBytes, 'the batch');
+
+    const iterator = splitLines(req as AsyncIterable<Buffer>, {
+      maxLineBytes: limits.maxBatchLineBytes,
+      maxTotalBytes: limits.maxBatchBytes,
+      quoteAware: format === 'csv',
+    })[Symbol.asyncIterator]();
+
+    // CSV: the header is read before answering, so a bad header is a plain 400.
+    let columns: CsvColumn[] | undefined;
+    if (format === 'csv') {
+      const first = await iterator.next();
+      if (first.done) throw new MalformedCsvError('the CSV batch is empty: it needs a header row');
+      if ('overlong' in first.value)
+        throw new MalformedCsvError(`the CSV header row is longer than ${limits.maxBatchLineBytes} bytes`);
+      columns = parseHeader(parseCells(first.value.bytes), type as RecordType);
+    }
+
+    res.status(200);
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.flushHeaders();
+
+    const ctx = requestContextOf(req, res);
+    const counts = { lines: 0, created: 0, existing: 0, failed: 0 };
+    let accepted = 0;
+
+    const lineError = (line: number, err: unknown): LineResult => {
+      const typed = classify(err);
+      if (!typed) state.logger.error({ err, line }, 'batch line failed unexpectedly');
+      const payload = typed ? errorPayload(typed) : internalErrorPayload(state.requestId);
+      return { line, status: 'error', error: payload };
+    };
+
+    const work = async (item: SplitLine): Promise<LineResult> => {
+      accepted++;
+      try {
+        if ('overlong' in item) throw tooLarge(limits.maxBatchLineBytes, `line ${item.line}`);
+        if (accepted > limits.maxBatchLines) {
+          throw new PayloadTooLargeError(
+            `the batch has more than ${limits.maxBatchLines} lines: send the rest in another batch`,
+            {
+              details: { maxLines: limits.maxBatchLines },
+            },
+          );
+        }
+        const input = columns
+          ? rowToRecord(columns, parseCells(item.bytes), type as RecordType)
+          : parseJsonBytes(item.bytes, `line ${item.line}`);
+        const result = await deps.ingest.ingestRecord(input, ctx);
+        return { line: item.line, status: result.status, receipt: result.receipt };
+      } catch (err) {
+        return lineError(item.line, err);
+      }
+    };
+
+    const emit = async (r: LineResult): Promise<void> => {
+      counts.lines++;
+      if (r.status === 'error') counts.failed++;
+      else {
+        counts[r.status]++;
+        metrics.ingestedRecord(r.receipt.recordType, r.status, r.receipt.size, 'record');
+      }
+      metrics.batchLine(format, r.status);
+      await writeWithBackpressure(res, `${JSON.stringify(r)}\n`);
+    };
+
+    let cutShort: StrongroomError | undefined;
+    try {
+      await runOrdered(rest(iterator), {
+        concurrency: limits.batchConcurrency,
+        work,
+        emit,
+        stop: () => res.destroyed,
+      });
+    } catch (err) {
+      const typed = isStrongroomError(err) ? err : classify(err);
+      if (!typed) state.logger.error({ err }, 'batch stopped unexpectedly');
+      cutShort = typed;
+      if (!typed) {
+        const summary = {
+          summary: { ...counts, complete: false },
+          error: internalErrorPayload(state.requestId),
+        };
+        await finishBatch(deps, req, res, counts, false, 'InternalError', summary);
+        return;
+      }
+    }
+    const aborted = res.destroyed;
+    const complete = cutShort === undefined && !aborted;
+    const summary = {
+      summary: { ...counts, complete },
+      ...(cutShort ? { error: errorPayload(cutShort, state.requestId) } : {}),
+    };
+    await finishBatch(deps, req, res, counts, complete, aborted ? 'ClientClosed' : cutShort?.code, summary);
+  });
+
+  return router;
+}
+
+/** One audit event for the batch request (each line was audited by the write path), then the summary. */
+async function finishBatch(
+  deps: AppDeps,
+  req: Request,
+  res: Response,
+  counts: Record<string, number>,
+  complete: boolean,
+  code: string | undefined,
+  summary: unknown,
+): Promise<void> {
+  markAudited(res);
+  await auditAfterAnswer(deps, req, res, complete ? 'allowed' : 'error', {
+    status: 200,
+    ...counts,
+    complete,
+    ...(code ? { code } : {}),
+  });
+  if (!req.readableEnded) {
+    // The rest of the body will not be read (too large, or the client went away): close the
+    // connection once the answer is out rather than reading and discarding it.
+    res.once('finish', () => req.socket.end());
+  }
+  if (await writeWithBackpressure(res, `${JSON.stringify(summary)}\n`)) res.end();
+}
