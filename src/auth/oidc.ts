@@ -226,7 +226,10 @@ function translateJoseError(err: unknown, jose: JoseModule): unknown {
   }
   // Anything else while verifying comes from fetching the key set (HTTP status, network, bad JSON).
   // (fetch failures are TypeErrors; compared by name because they may come from another realm.)
-  if (err instanceof jose.errors.JOSEError || (typeof err === 'object' && err !== null && (err as Error).name === 'TypeError')) {
+  if (
+    err instanceof jose.errors.JOSEError ||
+    (typeof err === 'object' && err !== null && (err as Error).name === 'TypeError')
+  ) {
     return new UnavailableError("the identity provider's keys could not be fetched", { cause: err });
   }
   return err;

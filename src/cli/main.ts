@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerProvision } from './commands/provision';
+import { register as registerUsers } from './commands/users';
 import { register as registerWorm } from './commands/worm';
 
 /**
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerProvision(program);
   registerWorm(program);
   registerDoctor(program);
+  registerUsers(program);
   return program;
 }
 
