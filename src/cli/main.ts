@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
 import { register as registerDoctor } from './commands/doctor';
+import { register as registerEmulator } from './commands/emulator';
+import { register as registerIngest } from './commands/ingest';
 import { register as registerProvision } from './commands/provision';
+import { register as registerReconcile } from './commands/reconcile';
+import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
 import { register as registerWorm } from './commands/worm';
 
@@ -16,7 +20,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // registrations (one line per command module)
+  registerEmulator(program);
+  registerServe(program);
   registerProvision(program);
+  registerIngest(program);
+  registerReconcile(program);
   registerWorm(program);
   registerDoctor(program);
   registerUsers(program);

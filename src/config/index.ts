@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { OidcConfigSchema } from '../auth/config';
 import { ConfigError } from '../errors';
 
 /**
@@ -133,6 +134,13 @@ export const ConfigSchema = z
       .prefault({}),
     /** PostgreSQL URL; absent: SQLite under dataDir. */
     databaseUrl: z.string().min(1).optional(),
+    auth: z
+      .object({
+        /** OIDC access tokens (jose); API tokens always work too. */
+        oidc: OidcConfigSchema.optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -36,6 +36,11 @@ export interface PutResult {
   /** MD5 base64 of the bytes sent (single PUT) — for multipart, of the whole object. */
   md5: string;
   multipart: boolean;
+  /**
+   * True when the create-only PUT found an object already under the key with the same CRC-64 and
+   * size (its own earlier attempt whose answer was lost, or one made before a crash) and accepted it.
+   */
+  reconciled?: boolean;
 }
 
 export interface ObjectInfo {

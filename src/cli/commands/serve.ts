@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { ValidationError } from '../../errors';
+import { createLogger } from '../../log';
+import { startArchive, type Archive } from '../../runtime/archive';
+import { cliConfig, withCommonOptions, type CommonOptions } from '../common';
+
+export interface ServeOptions extends CommonOptions {
+  port?: string;
+  host?: string;
+}
+
+/** Starts the archive and resolves once it listens; `stop()` closes it. */
+export async function serveCommand(opts: ServeOptions): Promise<Archive> {
+  const port = opts.port === undefined ? undefined : Number(opts.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new ValidationError('--port must be 0..65535');
+  const config = cliConfig(opts, {
+    server: { ...(port !== undefined ? { port } : {}), ...(opts.host ? { host: opts.host } : {}) },
+  });
+  const logger = createLogger({ level: config.logLevel, pretty: config.profile === 'local' && Boolean(process.stderr.isTTY) });
+  const archive = await startArchive(config, { logger, announce: true });
+  const out = process.stdout;
+  out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
+  out.write(`object storage: ${archive.storeEndpoint}${archive.storeHandle.emulator ? ' (embedded emulator)' : ''}\n`);
+  out.write(`catalog: ${config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/catalog.sqlite`}\n`);
+  if (archive.bootstrap.created) {
+    out.write(`first start: admin and ingest tokens written to ${archive.bootstrap.tokenFile} (mode 0600; shown nowhere else)\n`);
+  } else {
+    out.write(`tokens of the first start: ${archive.bootstrap.tokenFile}\n`);
+  }
+  return archive;
+}
+
+export function register(program: Command): void {
+  withCommonOptions(program.command('serve').description('run the archive API (with the embedded emulator and SQLite unless configured otherwise)'))
+    .option('--port <port>', 'port to listen on (default 8080; 0 picks a free one)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .action(async (opts: ServeOptions) => {
+      const archive = await serveCommand(opts);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          process.stdout.write(`strongroom: ${signal}, shutting down\n`);
+          archive.close().then(resolve, (err: unknown) => {
+            process.stderr.write(`strongroom: error while closing: ${String(err)}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}

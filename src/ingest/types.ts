@@ -1,0 +1,57 @@
+import type { Readable } from 'node:stream';
+import type { Principal } from '../auth/types';
+
+/** Who asks, for audit and receipts. */
+export interface RequestContext {
+  principal: Principal;
+  requestId: string;
+  ip: string;
+}
+
+/** Proof of what was stored: returned on ingest and by GET /v1/records/:id. */
+export interface Receipt {
+  recordId: string;
+  recordType: string;
+  schemaVersion: number;
+  bucket: string;
+  key: string;
+  /** SHA-256 hex of the stored bytes (for records: the RFC 8785 canonical form). */
+  sha256: string;
+  /** CRC-64/XZ as OSS reports it (unsigned decimal), confirmed by the store. */
+  crc64: string;
+  size: number;
+  /** Leaf index in the ledger (Merkle log). */
+  ledgerSeq: number;
+  /** ISO 8601: the object is protected until then. */
+  retainUntil: string;
+  ingestedAt: string;
+  /** Principal id of the sender. */
+  principal: string;
+}
+
+export interface IngestResult {
+  /** created: stored now (201). existing: same id and same bytes were already stored (200). */
+  status: 'created' | 'existing';
+  receipt: Receipt;
+}
+
+export interface DocumentUpload {
+  /** The JSON description (a `document` record). */
+  description: unknown;
+  body: Readable;
+  fileName?: string;
+  contentType?: string;
+  /** Declared size, if the sender gave one. */
+  size?: number;
+}
+
+/**
+ * The write path (docs/DESIGN.md): validate, canonicalise, hash, create-only PUT with checksums,
+ * one catalog transaction (record + ledger leaf + audit event), receipt.
+ * Throws ValidationError (400), ConflictError (409: same id, different content),
+ * RetentionNotLockedError (503), ChecksumMismatchError / UnavailableError (the sender retries).
+ */
+export interface IngestService {
+  ingestRecord(input: unknown, ctx: RequestContext): Promise<IngestResult>;
+  ingestDocument(upload: DocumentUpload, ctx: RequestContext): Promise<IngestResult>;
+}

@@ -1,0 +1,139 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { createAuthenticator, describeBootstrap, ensureBootstrapAdmin, type BootstrapResult } from '../auth';
+import { openCatalog, type Catalog } from '../catalog';
+import { bucketPlan, type Config } from '../config';
+import { ConfigError } from '../errors';
+import { createApp, type ReadinessReport } from '../http';
+import { ArchiveIngestService } from '../ingest/service';
+import type { Logger } from '../log';
+import { provision } from '../provision';
+import { doctor } from '../provision/doctor';
+import { uncoveredRecordTypes } from '../records';
+import type { Clock } from '../util/clock';
+import { systemClock } from '../util/clock';
+import { announceEmulator, openStore, type StoreHandle } from './store';
+
+/**
+ * The composition root: the one place where the parts are built and wired. `strongroom serve`
+ * calls it and only adds signal handling; integration tests call it on port 0.
+ */
+export interface Archive {
+  /** `http://HOST:PORT` of the API. */
+  url: string;
+  port: number;
+  /** The OSS endpoint in use (the embedded emulator's when none is configured). */
+  storeEndpoint: string;
+  storeHandle: StoreHandle;
+  catalog: Catalog;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+export interface StartArchiveOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Announce the embedded emulator's URL in the data directory (serve: yes; tests: no need). */
+  announce?: boolean;
+}
+
+/** SQLite under the data directory unless a PostgreSQL URL is configured. */
+export function catalogLocation(config: Config): { sqlitePath?: string; databaseUrl?: string } {
+  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqlitePath: path.join(config.dataDir, 'catalog.sqlite') };
+}
+
+export async function startArchive(config: Config, options: StartArchiveOptions): Promise<Archive> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const uncovered = uncoveredRecordTypes(config.buckets.classes);
+  if (uncovered.length > 0) {
+    throw new ConfigError(`no retention class covers record type(s) ${uncovered.join(', ')}: add them to buckets.classes[].recordTypes`);
+  }
+  const plan = bucketPlan(config);
+  const storeHandle = await openStore(config, { logger, clock, own: true });
+  const cleanups: (() => Promise<void> | void)[] = [() => storeHandle.close()];
+  let closing: Promise<void> | null = null;
+  const cleanup = (): Promise<void> =>
+    (closing ??= (async () => {
+      for (const fn of [...cleanups].reverse()) await fn();
+    })());
+  try {
+    if (storeHandle.emulator && options.announce) cleanups.push(announceEmulator(config, storeHandle.endpoint));
+    const { store } = storeHandle;
+    if (config.profile === 'local') {
+      // The local profile provisions and locks its own buckets, so a fresh clone just works.
+      const actions = await provision(store, plan, { lock: true, clock });
+      const changed = actions.filter((a) => !['exists', 'logging-ok', 'retention-ok'].includes(a.action));
+      if (changed.length > 0) logger.info({ actions: changed.map((a) => `${a.bucket}: ${a.action}`) }, 'local buckets provisioned and locked');
+    }
+
+    const catalog = await openCatalog({ ...catalogLocation(config), clock });
+    cleanups.push(() => catalog.close());
+    const bootstrap = await ensureBootstrapAdmin(catalog, config.dataDir);
+    const authenticator = createAuthenticator({ catalog, clock, ...(config.auth.oidc ? { oidc: config.auth.oidc } : {}) });
+    const ingest = new ArchiveIngestService({ config, store, catalog, logger, clock });
+
+    let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
+    const readiness = async (): Promise<ReadinessReport> => {
+      const checks: ReadinessReport['checks'] = [];
+      try {
+        await catalog.ledgerSize();
+        checks.push({ name: 'catalog', ok: true, detail: `${catalog.dialect} reachable` });
+      } catch {
+        checks.push({ name: 'catalog', ok: false, detail: `${catalog.dialect} not reachable` });
+      }
+      try {
+        const now = clock.now().getTime();
+        if (!lastPosture || now - lastPosture.at > 30_000) {
+          lastPosture = { at: now, report: await doctor(store, plan, config, { clock, endpoint: storeHandle.endpoint }) };
+        }
+        checks.push({ name: 'oss', ok: true, detail: 'object storage reachable' });
+        const failing = lastPosture.report.findings.filter((f) => f.severity === 'fail');
+        checks.push({
+          name: 'buckets',
+          ok: failing.length === 0,
+          detail: failing.length === 0 ? 'every bucket Locked with enough days, logging on' : failing.map((f) => `${f.bucket}: ${f.message}`).join('; '),
+        });
+      } catch {
+        lastPosture = null;
+        checks.push({ name: 'oss', ok: false, detail: 'object storage not reachable' });
+      }
+      return { ready: checks.every((c) => c.ok), checks };
+    };
+
+    const app = createApp({ config, logger, authenticator, catalog, ingest, store, readiness, clock, metrics: new Registry() });
+    const server = http.createServer(app);
+    // Long uploads and batches: no whole-request timeout; idle sockets still close.
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+    const line = describeBootstrap(bootstrap);
+    if (line) logger.info(line);
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      storeEndpoint: storeHandle.endpoint,
+      storeHandle,
+      catalog,
+      bootstrap,
+      close: cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
