@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ROLES } from './types';
 
 /**
- * OIDC settings. Meant to sit in the main configuration as `oidc` (optional: absent means API tokens
+ * OIDC settings, at `auth.oidc` in the main configuration (optional: absent means API tokens
  * only). Exactly one key source: `jwksUrl` (fetched and cached with jose's createRemoteJWKSet) or a
  * static `jwks`.
  */
@@ -109,9 +109,9 @@ export type OidcConfig = z.output<typeof OidcConfigSchema>;
 
 /** Environment variables for the OIDC settings (for the main configuration's ENV_VARS). */
 export const OIDC_ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number' }> = {
-  STRONGROOM_OIDC_ISSUER: { path: ['oidc', 'issuer'], type: 'string' },
-  STRONGROOM_OIDC_AUDIENCE: { path: ['oidc', 'audience'], type: 'string' },
-  STRONGROOM_OIDC_JWKS_URL: { path: ['oidc', 'jwksUrl'], type: 'string' },
-  STRONGROOM_OIDC_ROLES_CLAIM: { path: ['oidc', 'rolesClaim'], type: 'string' },
-  STRONGROOM_OIDC_ID_CLAIM: { path: ['oidc', 'idClaim'], type: 'string' },
+  STRONGROOM_OIDC_ISSUER: { path: ['auth', 'oidc', 'issuer'], type: 'string' },
+  STRONGROOM_OIDC_AUDIENCE: { path: ['auth', 'oidc', 'audience'], type: 'string' },
+  STRONGROOM_OIDC_JWKS_URL: { path: ['auth', 'oidc', 'jwksUrl'], type: 'string' },
+  STRONGROOM_OIDC_ROLES_CLAIM: { path: ['auth', 'oidc', 'rolesClaim'], type: 'string' },
+  STRONGROOM_OIDC_ID_CLAIM: { path: ['auth', 'oidc', 'idClaim'], type: 'string' },
 };
