@@ -4,17 +4,26 @@
 // --cpu-prof DIR`): where the samples fall, by function (self and inclusive time) and by
 // module (the project's own files, each npm package, node internals, GC, idle).
 //
-//   node scripts/bench/profile-summary.js FILE.cpuprofile [--top 30] [--include-idle]
+//   node scripts/bench/profile-summary.js FILE.cpuprofile [--top 30] [--include-idle] [--callers NAME]
+//        [--skip-s N] [--until-s N]
+//
+// --skip-s N ignores the first N seconds of the profile (start-up, warm-up, pre-fill); --until-s N
+// ignores samples after N seconds from the start.
+// --callers NAME adds, for every function called NAME, the share of samples spent under it by
+// each of its callers (the frame just above it on the stack).
 //
 // Percentages are of busy samples (idle excluded) unless --include-idle is given.
 const fs = require('node:fs');
 const path = require('node:path');
 
 function parseArgs(argv) {
-  const o = { files: [], top: 30, includeIdle: false };
+  const o = { files: [], top: 30, includeIdle: false, callers: [], skipS: 0, untilS: Infinity };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--top') o.top = Number(argv[++i]);
     else if (argv[i] === '--include-idle') o.includeIdle = true;
+    else if (argv[i] === '--callers') o.callers.push(argv[++i]);
+    else if (argv[i] === '--skip-s') o.skipS = Number(argv[++i]);
+    else if (argv[i] === '--until-s') o.untilS = Number(argv[++i]);
     else o.files.push(argv[i]);
   }
   if (!o.files.length) {
@@ -70,10 +79,19 @@ function summarise(file, o) {
   const self = new Map();
   const incl = new Map();
   const mods = new Map();
+  const callers = new Map(); // name -> Map(caller key -> samples)
   let busy = 0;
   let idle = 0;
   const counts = new Map();
-  for (const s of prof.samples) counts.set(s, (counts.get(s) || 0) + 1);
+  let t = prof.startTime;
+  let kept = 0;
+  prof.samples.forEach((s, i) => {
+    t += prof.timeDeltas ? prof.timeDeltas[i] : 0;
+    const at = (t - prof.startTime) / 1e6;
+    if (at < o.skipS || at > o.untilS) return;
+    kept++;
+    counts.set(s, (counts.get(s) || 0) + 1);
+  });
   for (const [id, c] of counts) {
     const n = byId.get(id);
     if (isIdle(n)) {
@@ -85,6 +103,17 @@ function summarise(file, o) {
     self.set(k, (self.get(k) || 0) + c);
     const m = moduleOf(n.callFrame.url, n.callFrame.functionName);
     mods.set(m, (mods.get(m) || 0) + c);
+    for (const name of o.callers) {
+      for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+        if (byId.get(cur).callFrame.functionName !== name) continue;
+        const p = parent.get(cur);
+        const ck = `${name} <- ${p === undefined ? '(top)' : key(byId.get(p)).replace('\t', '  ')}`;
+        if (!callers.has(name)) callers.set(name, new Map());
+        const m2 = callers.get(name);
+        m2.set(ck, (m2.get(ck) || 0) + c);
+        break;
+      }
+    }
     const seen = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const ck = key(byId.get(cur));
@@ -94,10 +123,14 @@ function summarise(file, o) {
     }
   }
   const durS = (prof.endTime - prof.startTime) / 1e6;
+  const window =
+    o.skipS > 0 || o.untilS < Infinity
+      ? ` (window ${o.skipS}..${Math.min(o.untilS, durS).toFixed(1)} s)`
+      : '';
   const pct = (c) => ((100 * c) / busy).toFixed(1).padStart(5) + '%';
   const out = [];
   out.push(
-    `${file}: ${durS.toFixed(1)} s, ${prof.samples.length} samples, idle ${((100 * idle) / prof.samples.length).toFixed(1)}%`,
+    `${file}: ${durS.toFixed(1)} s${window}, ${kept} samples, idle ${((100 * idle) / Math.max(1, kept)).toFixed(1)}%`,
   );
   out.push('');
   out.push('By module (self time, % of ' + (o.includeIdle ? 'all' : 'busy') + ' samples):');
@@ -116,6 +149,11 @@ function summarise(file, o) {
     .slice(0, o.top)) {
     const [fn, where] = k.split('\t');
     out.push(`  ${pct(c)}  ${fn}  ${where}`);
+  }
+  for (const [name, m2] of callers) {
+    out.push('');
+    out.push(`Callers of ${name} (samples under it, by the calling frame):`);
+    for (const [k, c] of [...m2].sort((a, b) => b[1] - a[1]).slice(0, o.top)) out.push(`  ${pct(c)}  ${k}`);
   }
   return out.join('\n');
 }
