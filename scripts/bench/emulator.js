@@ -15,6 +15,8 @@
  *   --ops LIST            put,get (default)
  *   --cpu-prof DIR        run strongroom's emulator under `node --cpu-prof` and write the
  *                         .cpuprofile into DIR (summarise it with scripts/bench/profile-summary.js)
+ *   --dist DIR            the compiled project to load our emulator from (default: dist/); e.g. a
+ *                         private build: npx tsc -p tsconfig.build.json --outDir .bench-tmp/dist
  *   --tmp-dir DIR         where the servers' fresh data directories go (default: the OS temp dir)
  *   --rounds N            run the whole interleaved sequence N times and report each cell's
  *                         median round (default 1; use 3 on a noisy machine)
@@ -83,7 +85,7 @@ function usage(msg) {
     'usage: node scripts/bench/emulator.js [--duration-s 5] [--warmup-s 1] [--json FILE]\n' +
       '         [--targets strongroom,strongroom-v4,s3rver,azurite] [--sizes 1KiB,1MiB]\n' +
       '         [--concurrency 1,32] [--ops put,get] [--cpu-prof DIR] [--tmp-dir DIR]\n' +
-      '         [--rounds 1] [--keep-data] [--no-install]\n',
+      '         [--dist DIR] [--rounds 1] [--keep-data] [--no-install]\n',
   );
   process.exit(msg ? 2 : 0);
 }
@@ -115,6 +117,7 @@ function parseArgs(argv) {
     tmpDir: os.tmpdir(),
     keepData: false,
     rounds: 1,
+    dist: path.join(ROOT, 'dist'),
     install: true,
   };
   const list = (v) =>
@@ -156,6 +159,9 @@ function parseArgs(argv) {
         break;
       case '--tmp-dir':
         o.tmpDir = path.resolve(next());
+        break;
+      case '--dist':
+        o.dist = path.resolve(next());
         break;
       case '--rounds':
         o.rounds = Number(next());
@@ -289,6 +295,22 @@ function fsTypeOf(dir) {
   }
 }
 
+function gitDescribe() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head} (src/ has uncommitted changes)` : head;
+  } catch {
+    return null;
+  }
+}
+
 function syncDisks() {
   try {
     execFileSync('sync', { stdio: 'ignore', timeout: 120000 });
@@ -406,6 +428,8 @@ async function startStrongroom(dataDir, logDir, opts) {
       OSS_ID,
       '--access-key-secret',
       OSS_SECRET,
+      '--dist',
+      opts.dist,
     ],
     { captureStdout: true },
   );
@@ -832,9 +856,9 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const wantsOurs = opts.targets.some((t) => t.startsWith('strongroom'));
   const wantsPeers = opts.targets.some((t) => !t.startsWith('strongroom'));
-  if (wantsOurs && !fs.existsSync(path.join(ROOT, 'dist', 'emulator', 'index.js'))) {
+  if (wantsOurs && !fs.existsSync(path.join(opts.dist, 'emulator', 'index.js'))) {
     log(
-      'bench: dist/emulator/index.js is missing: build first (`npm run build`), ' +
+      `bench: ${path.join(opts.dist, 'emulator', 'index.js')} is missing: build first (\`npm run build\`), ` +
         'or leave our emulator out with --targets s3rver,azurite',
     );
     process.exit(1);
@@ -881,6 +905,8 @@ async function main() {
     totalMemGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
     loadAvgAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
     dataFs: fsTypeOf(base),
+    gitCommit: gitDescribe(),
+    emulatorDist: opts.dist,
     versions: {
       'ali-oss': pkgVersion('ali-oss', ROOT),
       strongroom:

@@ -4,7 +4,7 @@
 // benchmark can run it in a child process of its own, like the peer emulators.
 //
 //   node scripts/bench/run-emulator.js --data DIR --access-key-id ID --access-key-secret SECRET
-//        [--port 0] [--host 127.0.0.1] [--log-level warn]
+//        [--port 0] [--host 127.0.0.1] [--log-level warn] [--dist DIR (default: dist/)]
 //
 // Prints one line of JSON on stdout once it listens: {"url":..., "port":..., "host":..., "region":...}.
 // Stops cleanly (close(), then exit 0) on SIGTERM/SIGINT or when stdin closes, so that a
@@ -30,18 +30,18 @@ async function main() {
   for (const required of ['data', 'access-key-id', 'access-key-secret']) {
     if (!args[required]) throw new Error(`--${required} is required`);
   }
-  const root = path.resolve(__dirname, '..', '..');
+  const dist = path.resolve(args.dist || path.join(__dirname, '..', '..', 'dist'));
   let emulator;
   try {
-    emulator = require(path.join(root, 'dist', 'emulator', 'index.js'));
+    emulator = require(path.join(dist, 'emulator', 'index.js'));
   } catch (err) {
-    throw new Error(`cannot load dist/emulator/index.js (run \`npm run build\` first): ${err.message}`);
+    throw new Error(`cannot load ${dist}/emulator/index.js (run \`npm run build\` first): ${err.message}`);
   }
   // The peers run with their request logging off (s3rver --silent, azurite --silent); give ours
   // the same treatment: warnings and errors only, on stderr.
   let logger;
   try {
-    const { createLogger } = require(path.join(root, 'dist', 'log', 'index.js'));
+    const { createLogger } = require(path.join(dist, 'log', 'index.js'));
     logger = createLogger({ level: args['log-level'] || 'warn', destination: process.stderr });
   } catch {
     logger = undefined;
