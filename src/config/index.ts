@@ -307,3 +307,8 @@ export function bucketPlan(config: Config): BucketPlan {
   }
   return plan;
 }
+
+/** Where the catalog lives: PostgreSQL when a URL is configured, else SQLite under the data directory. */
+export function catalogLocation(config: Pick<Config, 'databaseUrl' | 'dataDir'>): { sqlitePath?: string; databaseUrl?: string } {
+  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqlitePath: path.join(config.dataDir, 'catalog.sqlite') };
+}

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Registry } from 'prom-client';
 import { createAuthenticator, describeBootstrap, ensureBootstrapAdmin, type BootstrapResult } from '../auth';
 import { openCatalog, type Catalog } from '../catalog';
-import { bucketPlan, type Config } from '../config';
+import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
 import { createApp, type ReadinessReport } from '../http';
 import { ArchiveIngestService } from '../ingest/service';
@@ -28,7 +27,8 @@ export interface Archive {
   storeEndpoint: string;
   storeHandle: StoreHandle;
   catalog: Catalog;
-  bootstrap: BootstrapResult;
+  /** The local profile's first-start principals (null outside the local profile). */
+  bootstrap: BootstrapResult | null;
   close(): Promise<void>;
 }
 
@@ -37,11 +37,6 @@ export interface StartArchiveOptions {
   clock?: Clock;
   /** Announce the embedded emulator's URL in the data directory (serve: yes; tests: no need). */
   announce?: boolean;
-}
-
-/** SQLite under the data directory unless a PostgreSQL URL is configured. */
-export function catalogLocation(config: Config): { sqlitePath?: string; databaseUrl?: string } {
-  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqlitePath: path.join(config.dataDir, 'catalog.sqlite') };
 }
 
 export async function startArchive(config: Config, options: StartArchiveOptions): Promise<Archive> {
@@ -71,7 +66,9 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
 
     const catalog = await openCatalog({ ...catalogLocation(config), clock });
     cleanups.push(() => catalog.close());
-    const bootstrap = await ensureBootstrapAdmin(catalog, config.dataDir);
+    // Only the local profile makes its own first principals; production creates them with
+    // `strongroom users add` (or uses OIDC) and never writes tokens to the server's disk.
+    const bootstrap = config.profile === 'local' ? await ensureBootstrapAdmin(catalog, config.dataDir) : null;
     const authenticator = createAuthenticator({ catalog, clock, ...(config.auth.oidc ? { oidc: config.auth.oidc } : {}) });
     const ingest = new ArchiveIngestService({ config, store, catalog, logger, clock });
 
@@ -121,7 +118,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     );
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-    const line = describeBootstrap(bootstrap);
+    const line = bootstrap ? describeBootstrap(bootstrap) : undefined;
     if (line) logger.info(line);
     return {
       url: `http://${host}:${port}`,

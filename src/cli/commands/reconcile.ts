@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openCatalog } from '../../catalog';
+import { catalogLocation } from '../../config';
 import { reconcile, type ReconcileReport } from '../../ingest/reconcile';
-import { catalogLocation } from '../../runtime/archive';
 import { renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 

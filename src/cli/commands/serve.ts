@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors';
 import { createLogger } from '../../log';
@@ -22,10 +23,11 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
   out.write(`object storage: ${archive.storeEndpoint}${archive.storeHandle.emulator ? ' (embedded emulator)' : ''}\n`);
   out.write(`catalog: ${config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/catalog.sqlite`}\n`);
-  if (archive.bootstrap.created) {
-    out.write(`first start: admin and ingest tokens written to ${archive.bootstrap.tokenFile} (mode 0600; shown nowhere else)\n`);
-  } else {
-    out.write(`tokens of the first start: ${archive.bootstrap.tokenFile}\n`);
+  const boot = archive.bootstrap;
+  if (boot?.created) {
+    out.write(`first start: admin and ingest tokens written to ${boot.tokenFile} (mode 0600; shown nowhere else)\n`);
+  } else if (boot && fs.existsSync(boot.tokenFile)) {
+    out.write(`tokens of the first start: ${boot.tokenFile}\n`);
   }
   return archive;
 }

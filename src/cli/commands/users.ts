@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import {
   cliActor,
@@ -12,7 +11,7 @@ import {
   type PrincipalSummary,
 } from '../../auth';
 import { openCatalog, type Catalog } from '../../catalog';
-import type { Config } from '../../config';
+import { catalogLocation, type Config } from '../../config';
 import { renderTable } from '../../util/table';
 import { cliConfig, withCommonOptions, type CommonOptions } from '../common';
 
@@ -53,11 +52,7 @@ export interface RevokeResult {
 
 /** The catalog the CLI works on: PostgreSQL when configured, else `<dataDir>/catalog.sqlite`. */
 export async function openCliCatalog(config: Config): Promise<Catalog> {
-  return openCatalog(
-    config.databaseUrl !== undefined
-      ? { databaseUrl: config.databaseUrl }
-      : { sqlitePath: path.join(config.dataDir, 'catalog.sqlite') },
-  );
+  return openCatalog(catalogLocation(config));
 }
 
 async function withCatalog<T>(opts: CommonOptions, fn: (catalog: Catalog) => Promise<T>): Promise<T> {
