@@ -37,6 +37,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // Express's own fallback handler never shows a stack trace in production mode.
+  app.set('env', 'production');
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');

@@ -134,8 +134,12 @@ export function errorHandler(deps: AppDeps): ErrorRequestHandler {
       body = { error: internalErrorPayload(state.requestId) };
       state.logger.error({ err }, 'unexpected error');
     }
-    // Denied and failed requests are audited too; a failing audit trail is logged, the answer still sent.
-    await auditFailure(deps, req, res, status, typed?.code ?? 'InternalError');
+    try {
+      // Denied and failed requests are audited too; a failing audit trail is logged, the answer still sent.
+      await auditFailure(deps, req, res, status, typed?.code ?? 'InternalError');
+    } catch (auditErr) {
+      state.logger.error({ err: auditErr }, 'could not audit a failed request');
+    }
     send(req, res, status, body);
   };
 }

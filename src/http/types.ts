@@ -76,6 +76,8 @@ export interface RequestState {
   requestId: string;
   logger: Logger;
   startedAt: number;
+  /** The client's address (req.ip, per the trust proxy setting), taken while the socket is there. */
+  ip?: string;
   /** The policy action of the matched route (undefined: no route matched). */
   action?: string;
   /** What the request is about: a record id, or the route. */

@@ -58,7 +58,7 @@ function eventFor(
       state.target ??
       (route === 'unmatched' ? `${req.method} ${req.path.slice(0, 256)}` : `${req.method} ${route}`),
     outcome,
-    ip: req.ip ?? null,
+    ip: state.ip ?? null,
     requestId: state.requestId,
     details: { method: req.method, route, ...state.auditDetails, ...details },
   };

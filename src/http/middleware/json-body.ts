@@ -5,6 +5,7 @@
  */
 import type { Request } from 'express';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors';
+import { chunksOf } from '../batch/chunks';
 import { isJson, isUtf8, parseMediaType } from '../content-type';
 import { BadRequestError, MalformedJsonError } from '../errors';
 
@@ -27,7 +28,7 @@ export async function readBodyCapped(req: Request, limit: number, what: string):
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of chunksOf(req)) {
       total += chunk.length;
       if (total > limit) throw tooLarge(limit, what);
       chunks.push(chunk);

@@ -42,6 +42,7 @@ export function requestContext(logger: Logger, metrics: HttpMetrics): RequestHan
       requestId,
       logger: logger.child({ requestId }),
       startedAt: performance.now(),
+      ip: req.ip,
       audited: false,
       auditDetails: {},
     };

@@ -14,6 +14,7 @@
  * A body that grows past the batch size limit while streaming stops the batch: the lines read so
  * far are answered, and the summary has "complete": false and the error (PayloadTooLarge).
  */
+import type { Socket } from 'node:net';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
@@ -25,6 +26,7 @@ import {
 import type { IngestResult } from '../../ingest/types';
 import { RECORD_TYPES, type RecordType } from '../../records';
 import { MalformedCsvError, parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
+import { chunksOf } from '../batch/chunks';
 import { splitLines, type SplitLine } from '../batch/lines';
 import { runOrdered, writeWithBackpressure } from '../batch/pipeline';
 import { isUtf8, parseMediaType } from '../content-type';
@@ -106,7 +108,8 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     if (declared !== undefined && declared > limits.maxBatchBytes)
       throw tooLarge(limits.maxBatchBytes, 'the batch');
 
-    const iterator = splitLines(req as AsyncIterable<Buffer>, {
+    const socket = req.socket;
+    const iterator = splitLines(chunksOf(req), {
       maxLineBytes: limits.maxBatchLineBytes,
       maxTotalBytes: limits.maxBatchBytes,
       quoteAware: format === 'csv',
@@ -189,7 +192,7 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
           summary: { ...counts, complete: false },
           error: internalErrorPayload(state.requestId),
         };
-        await finishBatch(deps, req, res, counts, false, 'InternalError', summary);
+        await finishBatch(deps, req, res, socket, counts, false, 'InternalError', summary);
         return;
       }
     }
@@ -199,7 +202,16 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
       summary: { ...counts, complete },
       ...(cutShort ? { error: errorPayload(cutShort, state.requestId) } : {}),
     };
-    await finishBatch(deps, req, res, counts, complete, aborted ? 'ClientClosed' : cutShort?.code, summary);
+    await finishBatch(
+      deps,
+      req,
+      res,
+      socket,
+      counts,
+      complete,
+      aborted ? 'ClientClosed' : cutShort?.code,
+      summary,
+    );
   });
 
   return router;
@@ -210,6 +222,7 @@ async function finishBatch(
   deps: AppDeps,
   req: Request,
   res: Response,
+  socket: Socket,
   counts: Record<string, number>,
   complete: boolean,
   code: string | undefined,
@@ -225,7 +238,7 @@ async function finishBatch(
   if (!req.readableEnded) {
     // The rest of the body will not be read (too large, or the client went away): close the
     // connection once the answer is out rather than reading and discarding it.
-    res.once('finish', () => req.socket.end());
+    res.once('finish', () => socket.end());
   }
   if (await writeWithBackpressure(res, `${JSON.stringify(summary)}\n`)) res.end();
 }

@@ -18,7 +18,7 @@ import type { AppDeps, HttpLimits } from '../types';
 export function requestContextOf(req: Request, res: Response): RequestContext {
   const state = requestState(res);
   if (!state.principal) throw new Error('http: no principal on a guarded route');
-  return { principal: state.principal, requestId: state.requestId, ip: req.ip ?? '' };
+  return { principal: state.principal, requestId: state.requestId, ip: state.ip ?? '' };
 }
 
 /** A record id as an audit target or log field: bounded, whatever the sender wrote. */

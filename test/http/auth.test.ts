@@ -1,0 +1,188 @@
+/**
+ * 401/403 for every route and every role, driven by the policy table of src/auth and the routes the
+ * OpenAPI document lists (so a new route cannot escape the check).
+ */
+import { ACTIONS, POLICY, rolesFor, type Action } from '../../src/auth/policy';
+import { ROLES, type Role } from '../../src/auth/types';
+import { auth, startServer, TRADE, trade, type TestServer } from './server';
+
+let s: TestServer;
+let n = 0;
+beforeAll(async () => {
+  s = await startServer();
+  const res = await fetch(`${s.url}/v1/records`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth('ingest') },
+    body: JSON.stringify(TRADE),
+  });
+  expect(res.status).toBe(201);
+});
+afterAll(async () => {
+  await s.close();
+});
+
+interface Operation {
+  method: string;
+  path: string;
+  action?: Action;
+}
+
+async function operations(): Promise<Operation[]> {
+  const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { 'x-strongroom-action'?: Action; 'x-strongroom-roles'?: Role[] }>>;
+  };
+  const ops: Operation[] = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (op['x-strongroom-action'])
+        expect(op['x-strongroom-roles']).toEqual(rolesFor(op['x-strongroom-action']));
+      ops.push({
+        method: method.toUpperCase(),
+        path,
+        ...(op['x-strongroom-action'] ? { action: op['x-strongroom-action'] } : {}),
+      });
+    }
+  }
+  return ops;
+}
+
+/** A request that the route accepts when the role may use it. */
+function requestFor(op: Operation, headers: Record<string, string>): [string, RequestInit] {
+  const path = op.path.replace('{id}', TRADE.recordId);
+  const id = `AUTH-${++n}`;
+  if (op.method === 'GET') return [path, { headers }];
+  switch (op.path) {
+    case '/v1/records':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(trade(id)),
+        },
+      ];
+    case '/v1/batches':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/x-ndjson' },
+          body: `${JSON.stringify(trade(id))}\n`,
+        },
+      ];
+    case '/v1/documents': {
+      const description = {
+        recordType: 'document',
+        recordId: id,
+        documentType: 'client_agreement',
+        title: 'Client agreement',
+        documentDate: '2026-11-21',
+        fileName: 'agreement.pdf',
+        contentType: 'application/pdf',
+      };
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: {
+            ...headers,
+            'content-type': 'application/pdf',
+            'x-strongroom-document': Buffer.from(JSON.stringify(description)).toString('base64url'),
+          },
+          body: '%PDF-1.7 test',
+        },
+      ];
+    }
+    default:
+      throw new Error(`no request for ${op.method} ${op.path}: add one`);
+  }
+}
+
+test('the API guards only actions of the policy table, and the routes cover the record and system actions', async () => {
+  const ops = await operations();
+  const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
+  for (const a of used) expect(ACTIONS).toContain(a);
+  expect([...used].sort()).toEqual(['records.read', 'records.write', 'system.read']);
+  const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
+  expect(publicOps.sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'GET /readyz']);
+});
+
+test('every guarded route: 401 without or with a bad token, audited as denied', async () => {
+  for (const op of (await operations()).filter((o) => o.action)) {
+    const variants: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer not-a-token' },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+    ];
+    for (const headers of variants) {
+      const [path, init] = requestFor(op, headers);
+      const res = await fetch(`${s.url}${path}`, init);
+      expect({ op: `${op.method} ${op.path}`, status: res.status }).toEqual({
+        op: `${op.method} ${op.path}`,
+        status: 401,
+      });
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="strongroom"/);
+      const body = (await res.json()) as { error: { code: string } };
+      expect(body.error.code).toBe('Unauthenticated');
+      const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+      expect(events).toEqual([
+        expect.objectContaining({ action: op.action, outcome: 'denied', principalId: null }),
+      ]);
+    }
+  }
+});
+
+test('every guarded route and every role: allowed exactly when the policy table says so; every request audited once', async () => {
+  const ops = (await operations()).filter((o) => o.action);
+  for (const op of ops) {
+    for (const role of ROLES) {
+      const [path, init] = requestFor(op, auth(role));
+      const res = await fetch(`${s.url}${path}`, init);
+      await res.arrayBuffer();
+      const allowed = (POLICY[op.action as Action].roles as readonly Role[]).includes(role);
+      const label = `${role} ${op.method} ${op.path}`;
+      if (allowed) expect({ label, ok: res.status >= 200 && res.status < 300 }).toEqual({ label, ok: true });
+      else expect({ label, status: res.status }).toEqual({ label, status: 403 });
+      const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+      if (!allowed) {
+        expect(events).toEqual([
+          expect.objectContaining({ action: op.action, outcome: 'denied', principalId: `usr_${role}` }),
+        ]);
+      } else if (op.path === '/v1/batches') {
+        // One event per stored line (the write path) plus one for the batch request.
+        expect(events.map((e) => e.outcome)).toEqual(['allowed', 'allowed']);
+        expect(JSON.parse(events[1]?.details as string)).toMatchObject({
+          operation: 'batch.ingest',
+          lines: 1,
+          created: 1,
+        });
+      } else {
+        expect({ label, events: events.length }).toEqual({ label, events: 1 });
+        expect(events[0]).toMatchObject({
+          action: op.action,
+          outcome: 'allowed',
+          principalId: `usr_${role}`,
+        });
+      }
+    }
+  }
+});
+
+test('public routes need no token and are not audited', async () => {
+  for (const path of ['/healthz', '/readyz', '/openapi.json']) {
+    const res = await fetch(`${s.url}${path}`);
+    expect(res.status).toBe(200);
+    expect(s.catalog.eventsFor(res.headers.get('x-request-id') as string)).toEqual([]);
+  }
+});
+
+test('authentication comes before anything else: an unauthenticated body is not read or judged', async () => {
+  const res = await fetch(`${s.url}/v1/records`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'not json',
+  });
+  expect(res.status).toBe(401);
+  const hostile = await fetch(`${s.url}/v1/records/abc%00`);
+  expect(hostile.status).toBe(401);
+});
