@@ -3,7 +3,8 @@
  * - FakeCatalog: records, corrections, keyset-like pagination with opaque cursors, a hash-free
  *   but gap-free audit trail; commitRecord writes record + audit event together or not at all.
  * - FakeIngest: the real record validation (src/records), canonical bytes and SHA-256; same id and
- *   same bytes -> existing (with the original receipt), same id and other bytes -> ConflictError;
+ *   same bytes -> existing (with the original receipt, audited), same id and other bytes -> a
+ *   'denied' audit event then ConflictError (details.archivedSha256), as src/ingest/service.ts does;
  *   created records go to the store and the catalog with their audit event in one commit.
  * - FakeStore: an in-memory object store (get streams the bytes).
  * - FakeAuthenticator: one bearer token per role.
@@ -257,8 +258,18 @@ export class FakeIngest implements IngestService {
     const existing = await this.catalog.getRecord(record.recordId);
     if (existing) {
       if (existing.sha256 !== sha256) {
+        // As the real write path: the refusal is audited here, then ConflictError with the archived hash.
+        await this.catalog.appendAudit({
+          principalId: ctx.principal.id,
+          action: 'records.write',
+          target: record.recordId,
+          outcome: 'denied',
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          details: { reason: 'conflict', sha256 },
+        });
         throw new ConflictError(`record ${record.recordId} exists with different content`, {
-          details: { existing: receiptOf(existing) },
+          details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 },
         });
       }
       await this.catalog.appendAudit({

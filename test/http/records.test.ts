@@ -37,6 +37,21 @@ describe('POST /v1/records', () => {
     expect(body.error.code).toBe('Conflict');
     expect(body.error.hint).toMatch(/correction/);
     expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
+    // Audited once, by the write path (not again by the error middleware).
+    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    expect(events).toEqual([
+      expect.objectContaining({ action: 'records.write', outcome: 'denied', target: TRADE.recordId }),
+    ]);
+  });
+
+  test('refusals the write path does not audit (validation) are audited by the HTTP layer, once', async () => {
+    const res = await postJson(`${s.url}/v1/records`, { ...TRADE, side: 'hold' }, auth('ingest'));
+    expect(res.status).toBe(400);
+    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    expect(events).toEqual([
+      expect.objectContaining({ action: 'records.write', outcome: 'error', target: TRADE.recordId }),
+    ]);
+    expect(JSON.parse(events[0]?.details as string)).toMatchObject({ status: 400, code: 'ValidationFailed' });
   });
 
   test('400 ValidationFailed with every issue and its path; nothing stored', async () => {

@@ -21,7 +21,7 @@ import type { DocumentUpload, IngestResult } from '../../ingest/types';
 import { parseMediaType } from '../content-type';
 import { BadRequestError } from '../errors';
 import type { HttpMetrics } from '../metrics';
-import { addAuditDetails, markAudited } from '../middleware/audit';
+import { addAuditDetails, auditedByWritePath, markAudited } from '../middleware/audit';
 import { guard } from '../middleware/auth';
 import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
 import { requestState } from '../middleware/request';
@@ -201,9 +201,13 @@ export function documentsRouter(deps: AppDeps, limits: HttpLimits, metrics: Http
       requestState(res).target = targetOf(id);
       return deps.ingest.ingestDocument(upload, ctx);
     };
-    const result = multipart
-      ? await multipartUpload(req, limits, ingest)
-      : await rawUpload(req, limits, ingest);
+    let result: IngestResult;
+    try {
+      result = multipart ? await multipartUpload(req, limits, ingest) : await rawUpload(req, limits, ingest);
+    } catch (err) {
+      if (auditedByWritePath(err)) markAudited(res);
+      throw err;
+    }
     markAudited(res);
     metrics.ingestedRecord('document', result.status, result.receipt.size, 'document');
     res

@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { NotFoundError, StorageProtocolError } from '../../errors';
 import type { RequestContext } from '../../ingest/types';
 import type { HttpMetrics } from '../metrics';
-import { addAuditDetails, auditAfterAnswer, auditAllowed, markAudited } from '../middleware/audit';
+import { addAuditDetails, auditAfterAnswer, auditAllowed, auditedByWritePath, markAudited } from '../middleware/audit';
 import { guard } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import { requestState } from '../middleware/request';
@@ -54,8 +54,14 @@ export function recordsRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     const state = requestState(res);
     state.target = targetOf(recordIdOf(input));
     addAuditDetails(res, { operation: 'record.ingest' });
-    const result = await deps.ingest.ingestRecord(input, requestContextOf(req, res));
-    // The write path appended the audit event inside its transaction.
+    let result;
+    try {
+      result = await deps.ingest.ingestRecord(input, requestContextOf(req, res));
+    } catch (err) {
+      if (auditedByWritePath(err)) markAudited(res);
+      throw err;
+    }
+    // The write path appended the audit event (inside its transaction when the record was created).
     markAudited(res);
     metrics.ingestedRecord(result.receipt.recordType, result.status, result.receipt.size, 'record');
     res
