@@ -121,15 +121,21 @@ export class AliOssStore implements ObjectStore {
     } catch {
       throw new ConfigError(`oss.endpoint is not a URL: ${JSON.stringify(options.endpoint)}`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('oss.endpoint must be http(s)');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError('oss.endpoint must be http(s)');
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host)) {
       // ali-oss rewrites Host to bucket.oss-<region>.aliyuncs.com for IP endpoints and cannot sign URLs for them.
-      throw new ConfigError(`oss.endpoint must use a host name, not an IP address (use http://localhost:${url.port || 80} for a local emulator)`);
+      throw new ConfigError(
+        `oss.endpoint must use a host name, not an IP address (use http://localhost:${url.port || 80} for a local emulator)`,
+      );
     }
-    if (!options.accessKeyId || !options.accessKeySecret) throw new ConfigError('OSS needs accessKeyId and accessKeySecret');
+    if (!options.accessKeyId || !options.accessKeySecret)
+      throw new ConfigError('OSS needs accessKeyId and accessKeySecret');
     if (!Number.isSafeInteger(options.partSizeBytes) || options.partSizeBytes < OSS_MIN_PART_BYTES) {
-      throw new ConfigError(`oss.partSizeBytes must be at least ${OSS_MIN_PART_BYTES} (the OSS minimum part size)`);
+      throw new ConfigError(
+        `oss.partSizeBytes must be at least ${OSS_MIN_PART_BYTES} (the OSS minimum part size)`,
+      );
     }
     if (!Number.isSafeInteger(options.multipartThresholdBytes) || options.multipartThresholdBytes < 0) {
       throw new ConfigError('oss.multipartThresholdBytes must be a non-negative integer');
@@ -177,7 +183,11 @@ export class AliOssStore implements ObjectStore {
   }
 
   /** One OSS call with translation, retries and (optionally) reconciliation after a lost answer. */
-  private run<T>(ctx: StorageErrorContext, call: () => Promise<T>, reconcile?: (err: StrongroomError) => Promise<T | undefined>): Promise<T> {
+  private run<T>(
+    ctx: StorageErrorContext,
+    call: () => Promise<T>,
+    reconcile?: (err: StrongroomError) => Promise<T | undefined>,
+  ): Promise<T> {
     return withRetry<T, StrongroomError>(
       () => call(),
       this.options.retry,
@@ -187,11 +197,17 @@ export class AliOssStore implements ObjectStore {
         isRetryable,
         exhausted: (last, attempts) => {
           const details = { ...(last.details as object), attempts };
-          return new UnavailableError(`${last.message}; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`, { details });
+          return new UnavailableError(
+            `${last.message}; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+            { details },
+          );
         },
         ...(reconcile ? { reconcile } : {}),
         onRetry: (err, failures, delayMs) => {
-          this.logger.warn({ ...ctx, attempt: failures, delayMs, ossCode: ossCodeOf(err) }, 'OSS call failed, retrying');
+          this.logger.warn(
+            { ...ctx, attempt: failures, delayMs, ossCode: ossCodeOf(err) },
+            'OSS call failed, retrying',
+          );
         },
       },
     );
@@ -222,7 +238,12 @@ export class AliOssStore implements ObjectStore {
   ): Promise<PutResult> {
     const client = this.clientFor(bucket);
     const ctx: StorageErrorContext = { operation: 'PutObject', bucket, key };
-    type Outcome = { reported: string | undefined; etag: string; requestId: string | undefined; reconciled: boolean };
+    type Outcome = {
+      reported: string | undefined;
+      etag: string;
+      requestId: string | undefined;
+      reconciled: boolean;
+    };
     const outcome = await this.run<Outcome>(
       ctx,
       async () => {
@@ -234,23 +255,45 @@ export class AliOssStore implements ObjectStore {
           timeout: this.timeout,
         });
         const h = res.res.headers;
-        return { reported: header(h, CRC_HEADER), etag: unquoteEtag(header(h, 'etag')), requestId: requestIdOf(h), reconciled: false };
+        return {
+          reported: header(h, CRC_HEADER),
+          etag: unquoteEtag(header(h, 'etag')),
+          requestId: requestIdOf(h),
+          reconciled: false,
+        };
       },
       async (err) => {
-        const found = err instanceof AlreadyExistsError ? await this.sameObject(bucket, key, digests) : undefined;
-        return found ? { reported: found.crc64, etag: found.etag, requestId: undefined, reconciled: true } : undefined;
+        const found =
+          err instanceof AlreadyExistsError ? await this.sameObject(bucket, key, digests) : undefined;
+        return found
+          ? { reported: found.crc64, etag: found.etag, requestId: undefined, reconciled: true }
+          : undefined;
       },
     );
     verifyCrc(digests.crc64, outcome.reported, ctx, outcome.requestId);
-    if (outcome.reconciled) this.logger.info(ctx, 'PUT answer was lost; the object found has our CRC-64 and size');
-    return { bucket, key, size: digests.size, etag: outcome.etag, crc64: digests.crc64, sha256: digests.sha256, md5: digests.md5, multipart: false };
+    if (outcome.reconciled)
+      this.logger.info(ctx, 'PUT answer was lost; the object found has our CRC-64 and size');
+    return {
+      bucket,
+      key,
+      size: digests.size,
+      etag: outcome.etag,
+      crc64: digests.crc64,
+      sha256: digests.sha256,
+      md5: digests.md5,
+      multipart: false,
+    };
   }
 
   /**
    * After a lost answer: is the object now under `key` the one we sent? Compares CRC-64 and size
    * from a HEAD; returns its info when they match.
    */
-  private async sameObject(bucket: string, key: string, digests: Pick<Digests, 'crc64' | 'size'>): Promise<ObjectInfo | undefined> {
+  private async sameObject(
+    bucket: string,
+    key: string,
+    digests: Pick<Digests, 'crc64' | 'size'>,
+  ): Promise<ObjectInfo | undefined> {
     let info: ObjectInfo;
     try {
       info = await this.head(bucket, key);
@@ -261,7 +304,12 @@ export class AliOssStore implements ObjectStore {
     return info.crc64 === digests.crc64 && info.size === digests.size ? info : undefined;
   }
 
-  async putStream(bucket: string, key: string, body: Readable, options: PutStreamOptions = {}): Promise<PutResult> {
+  async putStream(
+    bucket: string,
+    key: string,
+    body: Readable,
+    options: PutStreamOptions = {},
+  ): Promise<PutResult> {
     checkBucket(bucket);
     checkKey(key);
     const headers = writeHeaders(options);
@@ -322,7 +370,8 @@ export class AliOssStore implements ObjectStore {
         }),
       );
       uploadId = init.uploadId;
-      if (typeof uploadId !== 'string' || uploadId === '') throw storageError(StorageProtocolError, ctx('InitiateMultipartUpload'), 'OSS returned no UploadId');
+      if (typeof uploadId !== 'string' || uploadId === '')
+        throw storageError(StorageProtocolError, ctx('InitiateMultipartUpload'), 'OSS returned no UploadId');
     } catch (err) {
       await rest.return(undefined);
       source.destroy();
@@ -336,7 +385,16 @@ export class AliOssStore implements ObjectStore {
       const d = digests.digest();
       checkDeclaredSize(options.size, d.size);
       const completed = await this.completeMultipart(client, bucket, key, uploadId, etags, d);
-      return { bucket, key, size: d.size, etag: completed.etag, crc64: d.crc64, sha256: d.sha256, md5: d.md5, multipart: true };
+      return {
+        bucket,
+        key,
+        size: d.size,
+        etag: completed.etag,
+        crc64: d.crc64,
+        sha256: d.sha256,
+        md5: d.md5,
+        multipart: true,
+      };
     } catch (err) {
       source.destroy();
       await this.abortMultipart(client, bucket, key, uploadId);
@@ -361,7 +419,9 @@ export class AliOssStore implements ObjectStore {
     const start = (part: Buffer): void => {
       partNo++;
       if (partNo > OSS_MAX_PARTS) {
-        throw new PayloadTooLargeError(`the stream needs more than ${OSS_MAX_PARTS} parts of ${this.options.partSizeBytes} bytes`);
+        throw new PayloadTooLargeError(
+          `the stream needs more than ${OSS_MAX_PARTS} parts of ${this.options.partSizeBytes} bytes`,
+        );
       }
       const n = partNo;
       const sums = digests.addPart(part);
@@ -413,7 +473,10 @@ export class AliOssStore implements ObjectStore {
   ): Promise<string> {
     const ctx: StorageErrorContext = { operation: 'UploadPart', bucket, key, partNumber: partNo };
     const res = await this.run(ctx, () =>
-      client.uploadPart(key, uploadId, partNo, part, 0, part.length, { headers: { 'Content-MD5': sums.md5 }, timeout: this.timeout }),
+      client.uploadPart(key, uploadId, partNo, part, 0, part.length, {
+        headers: { 'Content-MD5': sums.md5 },
+        timeout: this.timeout,
+      }),
     );
     const reported = header(res.res.headers, CRC_HEADER);
     // UploadPart answers carry the part's CRC-64 on OSS; check it when present (the object's CRC is checked at completion anyway).
@@ -441,11 +504,17 @@ export class AliOssStore implements ObjectStore {
           timeout: this.timeout,
         });
         const h = res.res.headers;
-        return { reported: header(h, CRC_HEADER), etag: unquoteEtag(res.etag ?? header(h, 'etag')), requestId: requestIdOf(h) };
+        return {
+          reported: header(h, CRC_HEADER),
+          etag: unquoteEtag(res.etag ?? header(h, 'etag')),
+          requestId: requestIdOf(h),
+        };
       },
       async (err) => {
         // A completion whose answer was lost: a retry finds the upload gone or the key taken.
-        const lost = err instanceof AlreadyExistsError || (err instanceof NotFoundError && ossCodeOf(err) === 'NoSuchUpload');
+        const lost =
+          err instanceof AlreadyExistsError ||
+          (err instanceof NotFoundError && ossCodeOf(err) === 'NoSuchUpload');
         const found = lost ? await this.sameObject(bucket, key, digests) : undefined;
         return found ? { reported: found.crc64, etag: found.etag, requestId: undefined } : undefined;
       },
@@ -462,7 +531,12 @@ export class AliOssStore implements ObjectStore {
     return { etag };
   }
 
-  private async abortMultipart(client: OssClient, bucket: string, key: string, uploadId: string): Promise<void> {
+  private async abortMultipart(
+    client: OssClient,
+    bucket: string,
+    key: string,
+    uploadId: string,
+  ): Promise<void> {
     const ctx: StorageErrorContext = { operation: 'AbortMultipartUpload', bucket, key };
     try {
       await this.run(ctx, () => client.abortMultipartUpload(key, uploadId, { timeout: this.timeout }));
@@ -473,7 +547,10 @@ export class AliOssStore implements ObjectStore {
     }
   }
 
-  async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }): Promise<{ etag: string }> {
+  async copy(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+  ): Promise<{ etag: string }> {
     checkBucket(source.bucket);
     checkKey(source.key);
     checkKey(target.key);
@@ -511,19 +588,26 @@ export class AliOssStore implements ObjectStore {
   async delete(bucket: string, key: string): Promise<void> {
     checkKey(key);
     const client = this.clientFor(bucket);
-    await this.run({ operation: 'DeleteObject', bucket, key }, () => client.delete(key, { timeout: this.timeout }));
+    await this.run({ operation: 'DeleteObject', bucket, key }, () =>
+      client.delete(key, { timeout: this.timeout }),
+    );
   }
 
   // ---------------------------------------------------------------- objects: reads
 
-  async get(bucket: string, key: string, options: GetOptions = {}): Promise<{ info: ObjectInfo; body: Readable }> {
+  async get(
+    bucket: string,
+    key: string,
+    options: GetOptions = {},
+  ): Promise<{ info: ObjectInfo; body: Readable }> {
     checkKey(key);
     const client = this.clientFor(bucket);
     const ctx: StorageErrorContext = { operation: 'GetObject', bucket, key };
     const range = options.range;
     const headers: Record<string, string> = {};
     if (range) {
-      if (!Number.isSafeInteger(range.start) || range.start < 0) throw new ValidationError('range.start must be a non-negative integer');
+      if (!Number.isSafeInteger(range.start) || range.start < 0)
+        throw new ValidationError('range.start must be a non-negative integer');
       if (range.end !== undefined && (!Number.isSafeInteger(range.end) || range.end < range.start)) {
         throw new ValidationError('range.end must be an integer >= range.start');
       }
@@ -532,7 +616,9 @@ export class AliOssStore implements ObjectStore {
     const res = await this.run(ctx, () => client.getStream(key, { headers, timeout: this.timeout }));
     try {
       if (range && res.res.status !== 206) {
-        throw storageError(StorageProtocolError, ctx, `asked for a range, OSS answered ${res.res.status}`, { requestId: requestIdOf(res.res.headers) });
+        throw storageError(StorageProtocolError, ctx, `asked for a range, OSS answered ${res.res.status}`, {
+          requestId: requestIdOf(res.res.headers),
+        });
       }
       const info = objectInfoFromHeaders(bucket, key, res.res.headers, ctx);
       if (range) return { info, body: res.stream };
@@ -553,16 +639,26 @@ export class AliOssStore implements ObjectStore {
       const res = await client.get(key, { timeout: this.timeout });
       const info = objectInfoFromHeaders(bucket, key, res.res.headers, ctx);
       const body = Buffer.isBuffer(res.content) ? res.content : Buffer.alloc(0);
-      if (body.length !== info.size) throw storageError(StorageProtocolError, ctx, `received ${body.length} bytes, OSS announced ${info.size}`);
+      if (body.length !== info.size)
+        throw storageError(
+          StorageProtocolError,
+          ctx,
+          `received ${body.length} bytes, OSS announced ${info.size}`,
+        );
       // A flipped bit in transit or at rest: verified against the CRC OSS announces (when it does).
       if (info.crc64 !== undefined) {
         const got = crc64(body);
         if (got !== info.crc64) {
-          throw storageError(ChecksumMismatchError, ctx, `CRC-64 of the bytes received is ${got}, OSS announced ${info.crc64}`, {
-            expectedCrc64: info.crc64,
-            receivedCrc64: got,
-            requestId: requestIdOf(res.res.headers),
-          });
+          throw storageError(
+            ChecksumMismatchError,
+            ctx,
+            `CRC-64 of the bytes received is ${got}, OSS announced ${info.crc64}`,
+            {
+              expectedCrc64: info.crc64,
+              receivedCrc64: got,
+              requestId: requestIdOf(res.res.headers),
+            },
+          );
         }
       }
       return { info, body };
@@ -580,7 +676,8 @@ export class AliOssStore implements ObjectStore {
   async *list(bucket: string, options: ListOptions = {}): AsyncGenerator<ListedObject, void, undefined> {
     const client = this.clientFor(bucket);
     const pageSize = options.pageSize ?? 1000;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new ValidationError('pageSize must be 1..1000');
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+      throw new ValidationError('pageSize must be 1..1000');
     const ctx: StorageErrorContext = { operation: 'ListObjectsV2', bucket };
     const seen = new Set<string>();
     let token: string | undefined;
@@ -600,7 +697,12 @@ export class AliOssStore implements ObjectStore {
       }
       if (!page.isTruncated) return;
       const next = page.nextContinuationToken;
-      if (!next) throw storageError(StorageProtocolError, ctx, 'OSS says the listing is truncated but gave no continuation token');
+      if (!next)
+        throw storageError(
+          StorageProtocolError,
+          ctx,
+          'OSS says the listing is truncated but gave no continuation token',
+        );
       if (seen.has(next)) throw storageError(StorageProtocolError, ctx, 'OSS repeated a continuation token');
       seen.add(next);
       token = next;
@@ -617,16 +719,23 @@ export class AliOssStore implements ObjectStore {
     checkKey(key);
     const client = this.clientFor(bucket);
     const requested = options.expiresSeconds;
-    if (!Number.isSafeInteger(requested) || requested < 1) throw new ValidationError('expiresSeconds must be a positive integer');
+    if (!Number.isSafeInteger(requested) || requested < 1)
+      throw new ValidationError('expiresSeconds must be a positive integer');
     const cap = Math.min(this.options.maxSignedUrlSeconds, OSS_MAX_SIGNED_URL_SECONDS);
     const expires = Math.min(requested, cap);
-    if (expires < requested) this.logger.warn({ bucket, key, requested, expires }, 'signed URL expiry clamped to the configured maximum');
+    if (expires < requested)
+      this.logger.warn(
+        { bucket, key, requested, expires },
+        'signed URL expiry clamped to the configured maximum',
+      );
     const method = options.method ?? 'GET';
     const version = options.version ?? this.options.authVersion;
     const response: Record<string, string> = {};
-    if (options.response?.contentDisposition !== undefined) response['content-disposition'] = options.response.contentDisposition;
+    if (options.response?.contentDisposition !== undefined)
+      response['content-disposition'] = options.response.contentDisposition;
     if (options.response?.contentType !== undefined) response['content-type'] = options.response.contentType;
-    const signedHeaders: Record<string, string> = method === 'PUT' ? { 'x-oss-forbid-overwrite': 'true' } : {};
+    const signedHeaders: Record<string, string> =
+      method === 'PUT' ? { 'x-oss-forbid-overwrite': 'true' } : {};
     try {
       if (version === 'v1') {
         return client.signatureUrl(key, { method, expires, response, ...signedHeaders });
@@ -653,7 +762,8 @@ export class AliOssStore implements ObjectStore {
         await this.service.putBucket(bucket, { timeout: this.timeout });
         return true;
       },
-      async (err) => (err instanceof AlreadyExistsError && (await this.bucketInfo(bucket)) !== null ? true : undefined),
+      async (err) =>
+        err instanceof AlreadyExistsError && (await this.bucketInfo(bucket)) !== null ? true : undefined,
     );
   }
 
@@ -664,7 +774,8 @@ export class AliOssStore implements ObjectStore {
       const res = await this.run(ctx, () => this.service.getBucketInfo(bucket, { timeout: this.timeout }));
       const b = res.bucket ?? {};
       const createdAt = new Date(typeof b.CreationDate === 'string' ? b.CreationDate : NaN);
-      if (Number.isNaN(createdAt.getTime())) throw storageError(StorageProtocolError, ctx, 'OSS sent no readable CreationDate');
+      if (Number.isNaN(createdAt.getTime()))
+        throw storageError(StorageProtocolError, ctx, 'OSS sent no readable CreationDate');
       const info: BucketInfo = { name: typeof b.Name === 'string' ? b.Name : bucket, createdAt };
       if (typeof b.Location === 'string' && b.Location) info.region = b.Location;
       return info;
@@ -690,7 +801,8 @@ export class AliOssStore implements ObjectStore {
         out.push(info);
       }
       if (!page.isTruncated) return out;
-      if (!page.nextMarker || seen.has(page.nextMarker)) throw storageError(StorageProtocolError, ctx, 'OSS bucket listing is truncated without a new marker');
+      if (!page.nextMarker || seen.has(page.nextMarker))
+        throw storageError(StorageProtocolError, ctx, 'OSS bucket listing is truncated without a new marker');
       seen.add(page.nextMarker);
       marker = page.nextMarker;
     }
@@ -732,7 +844,10 @@ export class AliOssStore implements ObjectStore {
       ctx,
       async () => {
         const res = await this.service.initiateBucketWorm(bucket, String(days), { timeout: this.timeout });
-        if (!res.wormId) throw storageError(StorageProtocolError, ctx, 'OSS returned no x-oss-worm-id', { requestId: requestIdOf(res.res.headers) });
+        if (!res.wormId)
+          throw storageError(StorageProtocolError, ctx, 'OSS returned no x-oss-worm-id', {
+            requestId: requestIdOf(res.res.headers),
+          });
         return { wormId: res.wormId };
       },
       async () => {
@@ -768,7 +883,9 @@ export class AliOssStore implements ObjectStore {
     await this.run(
       { operation: 'ExtendBucketWorm', bucket },
       async () => {
-        const res = await this.service.extendBucketWorm(bucket, wormId, String(days), { timeout: this.timeout });
+        const res = await this.service.extendBucketWorm(bucket, wormId, String(days), {
+          timeout: this.timeout,
+        });
         await this.throwUnlessOk(res);
         return true;
       },
@@ -788,14 +905,19 @@ export class AliOssStore implements ObjectStore {
         await this.throwUnlessOk(res);
         return true;
       },
-      async (err) => (err instanceof NotFoundError && ossCodeOf(err) === 'NoSuchWORMConfiguration' ? true : undefined),
+      async (err) =>
+        err instanceof NotFoundError && ossCodeOf(err) === 'NoSuchWORMConfiguration' ? true : undefined,
     );
   }
 
   /** completeBucketWorm/abortBucketWorm resolve whatever the status: turn a failure into ali-oss's error. */
   private async throwUnlessOk(res: OSS.BucketWormStatusResult): Promise<void> {
     if (res.status >= 200 && res.status < 300) return;
-    throw await this.service.requestError({ status: res.status, headers: res.res.headers, data: res.res.data ?? null });
+    throw await this.service.requestError({
+      status: res.status,
+      headers: res.res.headers,
+      data: res.res.data ?? null,
+    });
   }
 
   // ---------------------------------------------------------------- access logging
@@ -819,7 +941,10 @@ export class AliOssStore implements ObjectStore {
     if (typeof enabled.TargetBucket !== 'string' || enabled.TargetBucket === '') {
       throw storageError(StorageProtocolError, ctx, 'logging is enabled without a TargetBucket');
     }
-    return { targetBucket: enabled.TargetBucket, targetPrefix: typeof enabled.TargetPrefix === 'string' ? enabled.TargetPrefix : '' };
+    return {
+      targetBucket: enabled.TargetBucket,
+      targetPrefix: typeof enabled.TargetPrefix === 'string' ? enabled.TargetPrefix : '',
+    };
   }
 
   async putLogging(bucket: string, logging: BucketLogging): Promise<void> {
@@ -832,14 +957,24 @@ export class AliOssStore implements ObjectStore {
       `<TargetPrefix>${xmlEscape(logging.targetPrefix)}</TargetPrefix>` +
       '</LoggingEnabled></BucketLoggingStatus>';
     await this.run({ operation: 'PutBucketLogging', bucket }, () =>
-      this.service.request({ method: 'PUT', bucket, subres: 'logging', content: xml, mime: 'xml', successStatuses: [200], timeout: this.timeout }),
+      this.service.request({
+        method: 'PUT',
+        bucket,
+        subres: 'logging',
+        content: xml,
+        mime: 'xml',
+        successStatuses: [200],
+        timeout: this.timeout,
+      }),
     );
   }
 }
 
 function checkDeclaredSize(declared: number | undefined, actual: number): void {
   if (declared !== undefined && declared !== actual) {
-    throw new ValidationError(`the stream delivered ${actual} bytes, not the declared ${declared}: nothing was stored`);
+    throw new ValidationError(
+      `the stream delivered ${actual} bytes, not the declared ${declared}: nothing was stored`,
+    );
   }
 }
 
@@ -850,7 +985,8 @@ function checkDays(days: number): void {
 }
 
 function checkWormId(wormId: string): void {
-  if (typeof wormId !== 'string' || wormId === '') throw new ValidationError('wormId must be a non-empty string');
+  if (typeof wormId !== 'string' || wormId === '')
+    throw new ValidationError('wormId must be a non-empty string');
 }
 
 /** OSS writes WORM dates without a zone (`2020-10-15T15:50:32`): they are UTC. */
@@ -865,10 +1001,13 @@ function parseWorm(res: OSS.GetBucketWormResult, ctx: StorageErrorContext): Rete
   const state = res.state;
   const days = Number(res.days);
   const createdAt = parseOssDate(res.creationDate);
-  if (state !== 'InProgress' && state !== 'Locked') throw storageError(StorageProtocolError, ctx, `unknown retention policy state ${JSON.stringify(state)}`);
+  if (state !== 'InProgress' && state !== 'Locked')
+    throw storageError(StorageProtocolError, ctx, `unknown retention policy state ${JSON.stringify(state)}`);
   if (!res.wormId) throw storageError(StorageProtocolError, ctx, 'retention policy without WormId');
-  if (!Number.isSafeInteger(days) || days < 1) throw storageError(StorageProtocolError, ctx, 'retention policy without usable RetentionPeriodInDays');
-  if (!createdAt) throw storageError(StorageProtocolError, ctx, 'retention policy without usable CreationDate');
+  if (!Number.isSafeInteger(days) || days < 1)
+    throw storageError(StorageProtocolError, ctx, 'retention policy without usable RetentionPeriodInDays');
+  if (!createdAt)
+    throw storageError(StorageProtocolError, ctx, 'retention policy without usable CreationDate');
   const policy: RetentionPolicy = { wormId: res.wormId, state, days, createdAt };
   const expirationDate = parseOssDate(res.expirationDate);
   if (expirationDate) policy.expirationDate = expirationDate;
@@ -881,7 +1020,8 @@ export function createObjectStore(
   logger?: Logger,
   extra: Pick<AliOssStoreOptions, 'sleep' | 'random' | 'partConcurrency' | 'pathStyle'> = {},
 ): AliOssStore {
-  if (!config.accessKeyId || !config.accessKeySecret) throw new ConfigError('oss.accessKeyId and oss.accessKeySecret are required with an OSS endpoint');
+  if (!config.accessKeyId || !config.accessKeySecret)
+    throw new ConfigError('oss.accessKeyId and oss.accessKeySecret are required with an OSS endpoint');
   return new AliOssStore({
     endpoint: config.endpoint,
     region: config.region,

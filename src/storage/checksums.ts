@@ -49,6 +49,11 @@ export class PartwiseDigests {
   }
 
   digest(): Digests {
-    return { size: this.size, sha256: this.sha.digest('hex'), md5: this.md5.digest('base64'), crc64: this.crc };
+    return {
+      size: this.size,
+      sha256: this.sha.digest('hex'),
+      md5: this.md5.digest('base64'),
+      crc64: this.crc,
+    };
   }
 }

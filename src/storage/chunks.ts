@@ -5,8 +5,12 @@ import { ValidationError } from '../errors';
  * Holds at most one part plus one incoming chunk in memory. Breaking out of the loop returns
  * the source iterator, which destroys a Readable source.
  */
-export async function* fixedChunks(source: AsyncIterable<unknown>, size: number): AsyncGenerator<Buffer, void, undefined> {
-  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
+export async function* fixedChunks(
+  source: AsyncIterable<unknown>,
+  size: number,
+): AsyncGenerator<Buffer, void, undefined> {
+  if (!Number.isSafeInteger(size) || size <= 0)
+    throw new RangeError(`chunk size must be a positive integer, got ${size}`);
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const chunk of source) {
@@ -30,5 +34,6 @@ export async function* fixedChunks(source: AsyncIterable<unknown>, size: number)
     pending = rest > 0 ? [Buffer.from(joined.subarray(offset))] : [];
     pendingBytes = rest;
   }
-  if (pendingBytes > 0) yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+  if (pendingBytes > 0)
+    yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
 }

@@ -52,11 +52,17 @@ const BY_CODE: Record<string, { type: ErrorClass; what: string }> = {
   FileAlreadyExists: { type: AlreadyExistsError, what: 'the object already exists (create-only write)' },
   BucketAlreadyExists: { type: AlreadyExistsError, what: 'the bucket already exists' },
   FileImmutable: { type: ImmutableError, what: 'the object is protected by a retention policy' },
-  InvalidDigest: { type: ChecksumMismatchError, what: 'OSS received bytes whose MD5 differs from Content-MD5' },
+  InvalidDigest: {
+    type: ChecksumMismatchError,
+    what: 'OSS received bytes whose MD5 differs from Content-MD5',
+  },
   WORMConfigurationLocked: { type: RetentionPolicyError, what: 'the retention policy is locked' },
   InvalidWORMConfiguration: { type: RetentionPolicyError, what: 'the retention policy does not allow this' },
   AccessDenied: { type: AccessDeniedError, what: 'access denied' },
-  SignatureDoesNotMatch: { type: AccessDeniedError, what: 'the request signature was refused (wrong secret?)' },
+  SignatureDoesNotMatch: {
+    type: AccessDeniedError,
+    what: 'the request signature was refused (wrong secret?)',
+  },
   InvalidAccessKeyId: { type: AccessDeniedError, what: 'the access key id is unknown' },
   SecurityTokenExpired: { type: AccessDeniedError, what: 'the STS security token has expired' },
   InvalidSecurityToken: { type: AccessDeniedError, what: 'the STS security token is invalid' },
@@ -78,7 +84,17 @@ const NETWORK_NAMES = new Set([
 ]);
 
 /** Node system error codes of a broken or refused connection. */
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+]);
 
 const NETWORK_MESSAGE = /socket hang up|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|timeout/i;
 
@@ -144,11 +160,15 @@ export function translateError(err: unknown, ctx: StorageErrorContext): Strongro
     (code !== undefined && NETWORK_CODES.has(code)) ||
     (status === undefined && NETWORK_MESSAGE.test(message));
   if (isNetwork) {
-    const what = status === -2 || /timeout/i.test(name ?? '') ? 'OSS did not answer in time' : 'the connection to OSS failed';
+    const what =
+      status === -2 || /timeout/i.test(name ?? '')
+        ? 'OSS did not answer in time'
+        : 'the connection to OSS failed';
     return storageError(UnavailableError, ctx, what, meta);
   }
   if (status !== undefined) {
-    if (status >= 500 || status === 429) return storageError(UnavailableError, ctx, 'OSS answered with a server error', meta);
+    if (status >= 500 || status === 429)
+      return storageError(UnavailableError, ctx, 'OSS answered with a server error', meta);
     if (status === 404) return storageError(NotFoundError, ctx, 'not found', meta);
     if (status === 403) return storageError(AccessDeniedError, ctx, 'access denied', meta);
     if (status === 409) return storageError(ConflictError, ctx, 'conflict', meta);

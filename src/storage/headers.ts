@@ -31,16 +31,22 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 export function checkBucket(bucket: string): void {
   if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket)) {
-    throw new ValidationError(`invalid bucket name ${JSON.stringify(bucket)}: 3-63 lowercase letters, digits and hyphens`);
+    throw new ValidationError(
+      `invalid bucket name ${JSON.stringify(bucket)}: 3-63 lowercase letters, digits and hyphens`,
+    );
   }
 }
 
 export function checkKey(key: string): void {
-  if (typeof key !== 'string' || key === '') throw new ValidationError('object key must be a non-empty string');
-  if (key.startsWith('/') || key.startsWith('\\')) throw new ValidationError(`object key must not start with a slash: ${JSON.stringify(key)}`);
-  if (Buffer.byteLength(key, 'utf8') > 1023) throw new ValidationError('object key is longer than 1023 bytes');
+  if (typeof key !== 'string' || key === '')
+    throw new ValidationError('object key must be a non-empty string');
+  if (key.startsWith('/') || key.startsWith('\\'))
+    throw new ValidationError(`object key must not start with a slash: ${JSON.stringify(key)}`);
+  if (Buffer.byteLength(key, 'utf8') > 1023)
+    throw new ValidationError('object key is longer than 1023 bytes');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\x00-\x1f\x7f]/.test(key)) throw new ValidationError('object key must not contain control characters');
+  if (/[\x00-\x1f\x7f]/.test(key))
+    throw new ValidationError('object key must not contain control characters');
 }
 
 /**
@@ -52,9 +58,14 @@ export function writeHeaders(options: PutOptions): Record<string, string> {
   if (options.meta) {
     let total = 0;
     for (const [k, v] of Object.entries(options.meta)) {
-      if (!META_KEY.test(k)) throw new ValidationError(`metadata key ${JSON.stringify(k)}: lowercase letters, digits, '-' and '_' only`);
+      if (!META_KEY.test(k))
+        throw new ValidationError(
+          `metadata key ${JSON.stringify(k)}: lowercase letters, digits, '-' and '_' only`,
+        );
       if (typeof v !== 'string' || !PRINTABLE_ASCII.test(v)) {
-        throw new ValidationError(`metadata ${k}: the value must be printable ASCII (encode other text first)`);
+        throw new ValidationError(
+          `metadata ${k}: the value must be printable ASCII (encode other text first)`,
+        );
       }
       total += k.length + v.length;
     }
@@ -63,12 +74,15 @@ export function writeHeaders(options: PutOptions): Record<string, string> {
   if (options.tags && Object.keys(options.tags).length > 0) {
     const entries = Object.entries(options.tags);
     if (entries.length > 10) throw new ValidationError('at most 10 object tags');
-    headers['x-oss-tagging'] = entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    headers['x-oss-tagging'] = entries
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join('&');
   }
   if (options.sse) {
     headers['x-oss-server-side-encryption'] = options.sse.algorithm;
     if (options.sse.keyId !== undefined) {
-      if (options.sse.algorithm !== 'KMS') throw new ValidationError('an SSE key id goes with algorithm KMS only');
+      if (options.sse.algorithm !== 'KMS')
+        throw new ValidationError('an SSE key id goes with algorithm KMS only');
       headers['x-oss-server-side-encryption-key-id'] = options.sse.keyId;
     }
   }
@@ -87,7 +101,8 @@ export function metaFromHeaders(headers: Headers): Record<string, string> {
 
 function parseDate(value: string | undefined, ctx: StorageErrorContext, what: string): Date {
   const d = value ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw storageError(StorageProtocolError, ctx, `OSS sent an unreadable ${what}`);
+  if (Number.isNaN(d.getTime()))
+    throw storageError(StorageProtocolError, ctx, `OSS sent an unreadable ${what}`);
   return d;
 }
 
@@ -97,12 +112,18 @@ function sizeFromHeaders(headers: Headers, ctx: StorageErrorContext): number {
   const m = range ? /\/(\d+)\s*$/.exec(range) : null;
   const raw = m ? m[1] : header(headers, 'content-length');
   const n = raw !== undefined ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw storageError(StorageProtocolError, ctx, 'OSS sent no usable object size');
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw storageError(StorageProtocolError, ctx, 'OSS sent no usable object size');
   return n;
 }
 
 /** ObjectInfo from the headers of a HEAD or GET answer. */
-export function objectInfoFromHeaders(bucket: string, key: string, headers: Headers, ctx: StorageErrorContext): ObjectInfo {
+export function objectInfoFromHeaders(
+  bucket: string,
+  key: string,
+  headers: Headers,
+  ctx: StorageErrorContext,
+): ObjectInfo {
   const info: ObjectInfo = {
     bucket,
     key,
@@ -127,12 +148,22 @@ export function objectInfoFromHeaders(bucket: string, key: string, headers: Head
  * Checks a CRC-64 OSS reported against the local one. A missing CRC is a failure too: the
  * archive never acknowledges a write it could not verify.
  */
-export function verifyCrc(local: string, reported: string | undefined, ctx: StorageErrorContext, requestId?: string): void {
+export function verifyCrc(
+  local: string,
+  reported: string | undefined,
+  ctx: StorageErrorContext,
+  requestId?: string,
+): void {
   if (reported === undefined || reported === '') {
-    throw storageError(ChecksumMismatchError, ctx, `OSS reported no CRC-64 (${CRC_HEADER}): the write is unverified`, {
-      expectedCrc64: local,
-      requestId,
-    });
+    throw storageError(
+      ChecksumMismatchError,
+      ctx,
+      `OSS reported no CRC-64 (${CRC_HEADER}): the write is unverified`,
+      {
+        expectedCrc64: local,
+        requestId,
+      },
+    );
   }
   if (reported !== local) {
     throw storageError(ChecksumMismatchError, ctx, `CRC-64 mismatch: sent ${local}, OSS stored ${reported}`, {
@@ -166,16 +197,27 @@ export class VerifyingStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.crc.bytes !== this.expectedSize) {
-      done(storageError(ChecksumMismatchError, this.ctx, `received ${this.crc.bytes} bytes, OSS announced ${this.expectedSize}`));
+      done(
+        storageError(
+          ChecksumMismatchError,
+          this.ctx,
+          `received ${this.crc.bytes} bytes, OSS announced ${this.expectedSize}`,
+        ),
+      );
       return;
     }
     const got = this.crc.digest();
     if (this.expectedCrc !== undefined && got !== this.expectedCrc) {
       done(
-        storageError(ChecksumMismatchError, this.ctx, `CRC-64 of the bytes received is ${got}, OSS announced ${this.expectedCrc}`, {
-          expectedCrc64: this.expectedCrc,
-          receivedCrc64: got,
-        }),
+        storageError(
+          ChecksumMismatchError,
+          this.ctx,
+          `CRC-64 of the bytes received is ${got}, OSS announced ${this.expectedCrc}`,
+          {
+            expectedCrc64: this.expectedCrc,
+            receivedCrc64: got,
+          },
+        ),
       );
       return;
     }
@@ -185,5 +227,10 @@ export class VerifyingStream extends Transform {
 
 /** XML text escaping for the few request bodies the adapter writes itself. */
 export function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }

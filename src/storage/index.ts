@@ -3,5 +3,12 @@
  */
 export type * from './types';
 export { AliOssStore, createObjectStore, type AliOssStoreOptions } from './ali-oss-store';
-export { translateError, isRetryable, storageDetails, ossCodeOf, type StorageErrorContext, type StorageErrorDetails } from './errors';
+export {
+  translateError,
+  isRetryable,
+  storageDetails,
+  ossCodeOf,
+  type StorageErrorContext,
+  type StorageErrorDetails,
+} from './errors';
 export { backoffDelay, type RetryPolicy } from './retry';

@@ -149,7 +149,6 @@ declare module 'ali-oss' {
     LoggingEnabled?: { TargetBucket?: string; TargetPrefix?: string } | '';
   }
 
-
   /** Per-call options the object methods pass through to the request. */
   interface CallOptions {
     timeout?: number;
@@ -191,7 +190,14 @@ declare module 'ali-oss' {
 
   /** lib/object.js listV2(): one page. */
   interface ListV2ResultRaw {
-    objects: Array<{ name: string; lastModified: string; etag: string; size: number; type?: string; storageClass?: string }>;
+    objects: Array<{
+      name: string;
+      lastModified: string;
+      etag: string;
+      size: number;
+      type?: string;
+      storageClass?: string;
+    }>;
     prefixes: string[] | null;
     isTruncated: boolean;
     keyCount: number;
@@ -236,7 +242,11 @@ declare module 'ali-oss' {
     /** lib/client.js: sends a signed request; rejects with RequestError unless status is in successStatuses. */
     request<T = Buffer>(params: RequestParams): Promise<RawResponse<T>>;
     /** lib/client.js: builds the RequestError for an answer (reads the error XML or the x-oss-err header). */
-    requestError(result: { status: number; headers: ResponseHeaders; data?: Buffer | null }): Promise<RequestError>;
+    requestError(result: {
+      status: number;
+      headers: ResponseHeaders;
+      data?: Buffer | null;
+    }): Promise<RequestError>;
 
     put(name: string, file: Buffer, options?: PutParams): Promise<PutResultRaw>;
     head(name: string, options?: CallOptions): Promise<HeadResultRaw>;
@@ -247,20 +257,53 @@ declare module 'ali-oss' {
     listV2(query: ListV2Params, options?: CallOptions): Promise<ListV2ResultRaw>;
     initMultipartUpload(name: string, options?: PutParams): Promise<InitMultipartResultRaw>;
     /** With a Buffer, sends bytes [start, end) as a stream: no Content-MD5 unless given in headers. */
-    uploadPart(name: string, uploadId: string, partNo: number, file: Buffer, start: number, end: number, options?: CallOptions): Promise<UploadPartResultRaw>;
-    completeMultipartUpload(name: string, uploadId: string, parts: Array<{ number: number; etag: string }>, options?: CallOptions): Promise<CompleteMultipartResultRaw>;
+    uploadPart(
+      name: string,
+      uploadId: string,
+      partNo: number,
+      file: Buffer,
+      start: number,
+      end: number,
+      options?: CallOptions,
+    ): Promise<UploadPartResultRaw>;
+    completeMultipartUpload(
+      name: string,
+      uploadId: string,
+      parts: Array<{ number: number; etag: string }>,
+      options?: CallOptions,
+    ): Promise<CompleteMultipartResultRaw>;
     /** Also sets the client's cancel flag (used only by the managed multipartUpload, which the adapter does not use). */
-    abortMultipartUpload(name: string, uploadId: string, options?: CallOptions): Promise<{ res: ResponseInfo }>;
+    abortMultipartUpload(
+      name: string,
+      uploadId: string,
+      options?: CallOptions,
+    ): Promise<{ res: ResponseInfo }>;
     deleteBucket(name: string, options?: RequestOptions): Promise<{ res: ResponseInfo }>;
 
     putBucket(name: string, options?: PutBucketParams): Promise<{ bucket: string | null; res: ResponseInfo }>;
-    getBucketInfo(name: string, options?: RequestOptions): Promise<{ bucket: BucketInfoXml; res: ResponseInfo }>;
+    getBucketInfo(
+      name: string,
+      options?: RequestOptions,
+    ): Promise<{ bucket: BucketInfoXml; res: ResponseInfo }>;
     listBuckets(query: ListBucketsQueryType | null, options?: RequestOptions): Promise<ListBucketsResult>;
 
-    initiateBucketWorm(name: string, days: string | number, options?: RequestOptions): Promise<InitiateBucketWormResult>;
+    initiateBucketWorm(
+      name: string,
+      days: string | number,
+      options?: RequestOptions,
+    ): Promise<InitiateBucketWormResult>;
     /** Resolves whatever the status: check `status`. */
-    completeBucketWorm(name: string, wormId: string, options?: RequestOptions): Promise<BucketWormStatusResult>;
-    extendBucketWorm(name: string, wormId: string, days: string | number, options?: RequestOptions): Promise<BucketWormStatusResult>;
+    completeBucketWorm(
+      name: string,
+      wormId: string,
+      options?: RequestOptions,
+    ): Promise<BucketWormStatusResult>;
+    extendBucketWorm(
+      name: string,
+      wormId: string,
+      days: string | number,
+      options?: RequestOptions,
+    ): Promise<BucketWormStatusResult>;
     getBucketWorm(name: string, options?: RequestOptions): Promise<GetBucketWormResult>;
     /** Resolves whatever the status: check `status`. */
     abortBucketWorm(name: string, options?: RequestOptions): Promise<BucketWormStatusResult>;

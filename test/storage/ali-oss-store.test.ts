@@ -14,14 +14,27 @@ import {
 import { AliOssStore, type AliOssStoreOptions } from '../../src/storage/ali-oss-store';
 import { storageDetails } from '../../src/storage/errors';
 import { crc64 } from '../../src/util/crc64';
-import { ok, ossError, ossHeadError, reset, startScriptedOss, xml, type Handler, type ScriptedOss, type SeenRequest } from './helpers/scripted-oss';
+import {
+  ok,
+  ossError,
+  ossHeadError,
+  reset,
+  startScriptedOss,
+  xml,
+  type Handler,
+  type ScriptedOss,
+  type SeenRequest,
+} from './helpers/scripted-oss';
 
 const KiB = 1024;
 
 let server: ScriptedOss | undefined;
 let delays: number[];
 
-async function storeWith(handler: Handler, overrides: Partial<AliOssStoreOptions> = {}): Promise<{ store: AliOssStore; requests: SeenRequest[] }> {
+async function storeWith(
+  handler: Handler,
+  overrides: Partial<AliOssStoreOptions> = {},
+): Promise<{ store: AliOssStore; requests: SeenRequest[] }> {
   server = await startScriptedOss(handler);
   delays = [];
   const store = new AliOssStore({
@@ -54,7 +67,10 @@ const sha256hex = (b: Buffer): string => createHash('sha256').update(b).digest('
 
 /** A well-behaved PutObject answer for `body`. */
 function putOk(res: Parameters<Handler>[1], body: Buffer): void {
-  ok(res, { etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`, 'x-oss-hash-crc64ecma': crc64(body) });
+  ok(res, {
+    etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`,
+    'x-oss-hash-crc64ecma': crc64(body),
+  });
 }
 
 function headOk(res: Parameters<Handler>[1], body: Buffer, extra: Record<string, string> = {}): void {
@@ -130,7 +146,9 @@ describe('putBuffer', () => {
     const body = Buffer.from('v4');
     const { store, requests } = await storeWith((_req, res) => putOk(res, body), { authVersion: 'v4' });
     await store.putBuffer('records-7y', 'k', body);
-    expect(requests[0]?.headers.authorization).toMatch(/^OSS4-HMAC-SHA256 Credential=LTAIunit\/\d{8}\/cn-hongkong\/oss\/aliyun_v4_request,Signature=[0-9a-f]{64}$/);
+    expect(requests[0]?.headers.authorization).toMatch(
+      /^OSS4-HMAC-SHA256 Credential=LTAIunit\/\d{8}\/cn-hongkong\/oss\/aliyun_v4_request,Signature=[0-9a-f]{64}$/,
+    );
   });
 
   it('fails with ChecksumMismatch when OSS returns no CRC-64 or a wrong one', async () => {
@@ -144,7 +162,11 @@ describe('putBuffer', () => {
     mode = 'wrong';
     const err = await store.putBuffer('records-7y', 'b', body).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecksumMismatchError);
-    expect(storageDetails(err)).toMatchObject({ expectedCrc64: crc64(body), reportedCrc64: '12345', operation: 'PutObject' });
+    expect(storageDetails(err)).toMatchObject({
+      expectedCrc64: crc64(body),
+      reportedCrc64: '12345',
+      operation: 'PutObject',
+    });
   });
 
   it('retries 5xx and dropped connections with full-jitter backoff, then succeeds', async () => {
@@ -169,7 +191,13 @@ describe('putBuffer', () => {
     const err = await store.putBuffer('records-7y', 'k', Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toMatch(/gave up after 4 attempts/);
-    expect(storageDetails(err)).toMatchObject({ attempts: 4, status: 502, operation: 'PutObject', bucket: 'records-7y', key: 'k' });
+    expect(storageDetails(err)).toMatchObject({
+      attempts: 4,
+      status: 502,
+      operation: 'PutObject',
+      bucket: 'records-7y',
+      key: 'k',
+    });
     expect(storageDetails(err)?.requestId).toMatch(/^5F/);
     expect(requests).toHaveLength(4);
   });
@@ -204,7 +232,12 @@ describe('putBuffer', () => {
       const body = randomBytes(5000);
       const { store, requests } = await storeWith(lostAnswer((sent) => sent));
       const result = await store.putBuffer('records-7y', 'doc.pdf', body);
-      expect(result).toMatchObject({ crc64: crc64(body), size: 5000, etag: 'ETAG-OF-EXISTING', sha256: sha256hex(body) });
+      expect(result).toMatchObject({
+        crc64: crc64(body),
+        size: 5000,
+        etag: 'ETAG-OF-EXISTING',
+        sha256: sha256hex(body),
+      });
       expect(requests.map((r) => r.method)).toEqual(['PUT', 'PUT', 'HEAD']);
     });
 
@@ -217,15 +250,31 @@ describe('putBuffer', () => {
 });
 
 /** A scripted multipart-capable OSS: stores parts, checks each part's Content-MD5, completes. */
-function multipartOss(opts: { failPart?: (partNumber: number, attempt: number) => 'reset' | 500 | undefined; loseCompleteAnswer?: boolean; dropCompleteCrc?: boolean } = {}) {
+function multipartOss(
+  opts: {
+    failPart?: (partNumber: number, attempt: number) => 'reset' | 500 | undefined;
+    loseCompleteAnswer?: boolean;
+    dropCompleteCrc?: boolean;
+  } = {},
+) {
   const parts = new Map<number, Buffer>();
   const partAttempts = new Map<number, number>();
-  const state = { completed: undefined as Buffer | undefined, aborted: false, completeXml: '', completeHeaders: {} as Record<string, unknown>, initHeaders: {} as Record<string, unknown>, maxInflight: 0 };
+  const state = {
+    completed: undefined as Buffer | undefined,
+    aborted: false,
+    completeXml: '',
+    completeHeaders: {} as Record<string, unknown>,
+    initHeaders: {} as Record<string, unknown>,
+    maxInflight: 0,
+  };
   let inflight = 0;
   const handler: Handler = async (req, res) => {
     if (req.method === 'POST' && req.query.has('uploads')) {
       state.initHeaders = req.headers;
-      return xml(res, '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>');
+      return xml(
+        res,
+        '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>',
+      );
     }
     if (req.method === 'PUT' && req.query.get('uploadId') === 'UP1') {
       const n = Number(req.query.get('partNumber'));
@@ -246,12 +295,19 @@ function multipartOss(opts: { failPart?: (partNumber: number, attempt: number) =
       if (state.completed) return ossError(res, 404, 'NoSuchUpload');
       state.completeXml = req.body.toString();
       state.completeHeaders = req.headers;
-      const numbers = [...req.body.toString().matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
+      const numbers = [...req.body.toString().matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) =>
+        Number(m[1]),
+      );
       state.completed = Buffer.concat(numbers.map((n) => parts.get(n) as Buffer));
       if (opts.loseCompleteAnswer) return reset(res);
       const headers: Record<string, string> = { etag: '"MULTI-3"' };
       if (!opts.dropCompleteCrc) headers['x-oss-hash-crc64ecma'] = crc64(state.completed);
-      return xml(res, '<CompleteMultipartUploadResult><ETag>"MULTI-3"</ETag></CompleteMultipartUploadResult>', 200, headers);
+      return xml(
+        res,
+        '<CompleteMultipartUploadResult><ETag>"MULTI-3"</ETag></CompleteMultipartUploadResult>',
+        200,
+        headers,
+      );
     }
     if (req.method === 'DELETE' && req.query.get('uploadId') === 'UP1') {
       state.aborted = true;
@@ -281,7 +337,13 @@ describe('putStream', () => {
     const m = multipartOss();
     const { store, requests } = await storeWith(m.handler);
     const result = await store.putStream('records-7y', 'small.bin', oddStream(data));
-    expect(result).toMatchObject({ multipart: false, size: data.length, sha256: sha256hex(data), md5: md5b64(data), crc64: crc64(data) });
+    expect(result).toMatchObject({
+      multipart: false,
+      size: data.length,
+      sha256: sha256hex(data),
+      md5: md5b64(data),
+      crc64: crc64(data),
+    });
     expect(requests.map((r) => r.method)).toEqual(['PUT']);
     expect(requests[0]?.headers['content-md5']).toBe(md5b64(data));
     expect(requests[0]?.headers['x-oss-forbid-overwrite']).toBe('true');
@@ -291,7 +353,10 @@ describe('putStream', () => {
     const data = randomBytes(550 * KiB + 123);
     const m = multipartOss();
     const { store, requests } = await storeWith(m.handler);
-    const result = await store.putStream('records-7y', 'big.bin', oddStream(data), { meta: { kind: 'doc' }, contentType: 'application/pdf' });
+    const result = await store.putStream('records-7y', 'big.bin', oddStream(data), {
+      meta: { kind: 'doc' },
+      contentType: 'application/pdf',
+    });
     expect(result).toEqual({
       bucket: 'records-7y',
       key: 'big.bin',
@@ -304,11 +369,16 @@ describe('putStream', () => {
     });
     expect(m.state.completed?.equals(data)).toBe(true);
     expect([...m.parts.values()].map((p) => p.length)).toEqual(expect.arrayContaining([100 * KiB]));
-    expect([...m.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p.length)).toEqual([...Array(5).fill(100 * KiB), 50 * KiB + 123]);
+    expect([...m.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p.length)).toEqual([
+      ...Array(5).fill(100 * KiB),
+      50 * KiB + 123,
+    ]);
     expect(m.state.completeHeaders['x-oss-forbid-overwrite']).toBe('true');
     expect(m.state.initHeaders['x-oss-meta-kind']).toBe('doc');
     expect(m.state.initHeaders['content-type']).toBe('application/pdf');
-    expect(m.state.completeXml).toMatch(/<PartNumber>1<\/PartNumber>\n<ETag>"P1"<\/ETag>[\s\S]*<PartNumber>6<\/PartNumber>/);
+    expect(m.state.completeXml).toMatch(
+      /<PartNumber>1<\/PartNumber>\n<ETag>"P1"<\/ETag>[\s\S]*<PartNumber>6<\/PartNumber>/,
+    );
     expect(m.state.maxInflight).toBeLessThanOrEqual(3);
     expect(requests.filter((r) => r.method === 'HEAD')).toHaveLength(0);
   });
@@ -322,14 +392,19 @@ describe('putStream', () => {
     const m2 = multipartOss();
     await server?.close();
     const { store: store2 } = await storeWith(m2.handler);
-    await expect(store2.putStream('records-7y', 'liar.bin', oddStream(data), { size: data.length + 1 })).rejects.toThrow(ValidationError);
+    await expect(
+      store2.putStream('records-7y', 'liar.bin', oddStream(data), { size: data.length + 1 }),
+    ).rejects.toThrow(ValidationError);
     expect(m2.state.completed).toBeUndefined();
     expect(m2.state.aborted).toBe(true);
   });
 
   it('retries a failed part on its own', async () => {
     const data = randomBytes(450 * KiB);
-    const m = multipartOss({ failPart: (n, attempt) => (n === 2 && attempt === 1 ? 'reset' : n === 4 && attempt < 3 ? 500 : undefined) });
+    const m = multipartOss({
+      failPart: (n, attempt) =>
+        n === 2 && attempt === 1 ? 'reset' : n === 4 && attempt < 3 ? 500 : undefined,
+    });
     const { store } = await storeWith(m.handler);
     const result = await store.putStream('records-7y', 'retry.bin', oddStream(data));
     expect(result.crc64).toBe(crc64(data));
@@ -355,7 +430,9 @@ describe('putStream', () => {
       yield randomBytes(300 * KiB);
       throw new Error('disk read error');
     }
-    await expect(store.putStream('records-7y', 'src.bin', Readable.from(failing()))).rejects.toThrow('disk read error');
+    await expect(store.putStream('records-7y', 'src.bin', Readable.from(failing()))).rejects.toThrow(
+      'disk read error',
+    );
     expect(m.state.aborted).toBe(true);
   });
 
@@ -389,7 +466,12 @@ describe('reads', () => {
   it('head rebuilds metadata, CRC, type and SSE', async () => {
     const body = Buffer.from('hello');
     const { store } = await storeWith((_req, res) =>
-      headOk(res, body, { 'x-oss-meta-sha256': 'abc', 'x-oss-meta-record-id': 'T-1', 'content-type': 'text/plain', 'x-oss-server-side-encryption': 'AES256' }),
+      headOk(res, body, {
+        'x-oss-meta-sha256': 'abc',
+        'x-oss-meta-record-id': 'T-1',
+        'content-type': 'text/plain',
+        'x-oss-server-side-encryption': 'AES256',
+      }),
     );
     const info = await store.head('records-7y', 'a.txt');
     expect(info).toEqual({
@@ -407,7 +489,9 @@ describe('reads', () => {
 
   it('head of a missing object is NotFound; 403 is AccessDenied', async () => {
     let status = 404;
-    const { store } = await storeWith((_req, res) => (status === 404 ? ossHeadError(res, 404, 'NoSuchKey') : ossHeadError(res, 403, 'SignatureDoesNotMatch')));
+    const { store } = await storeWith((_req, res) =>
+      status === 404 ? ossHeadError(res, 404, 'NoSuchKey') : ossHeadError(res, 403, 'SignatureDoesNotMatch'),
+    );
     await expect(store.head('records-7y', 'nope')).rejects.toThrow(NotFoundError);
     status = 403;
     await expect(store.head('records-7y', 'nope')).rejects.toMatchObject({ code: 'AccessDenied' });
@@ -419,7 +503,15 @@ describe('reads', () => {
     const { store } = await storeWith((_req, res) => {
       const sent = Buffer.from(body);
       if (corrupt) sent[100] = (sent[100] as number) ^ 1;
-      ok(res, { 'x-oss-hash-crc64ecma': crc64(body), etag: '"E"', 'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT' }, sent);
+      ok(
+        res,
+        {
+          'x-oss-hash-crc64ecma': crc64(body),
+          etag: '"E"',
+          'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
+        },
+        sent,
+      );
     });
     const good = await store.get('records-7y', 'x');
     const chunks: Buffer[] = [];
@@ -440,7 +532,12 @@ describe('reads', () => {
     let honour = true;
     const { store, requests } = await storeWith((req, res) => {
       if (!honour) return ok(res, { 'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT' }, body);
-      res.writeHead(206, { 'content-range': 'bytes 2-5/10', 'content-length': 4, 'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT', etag: '"E"' });
+      res.writeHead(206, {
+        'content-range': 'bytes 2-5/10',
+        'content-length': 4,
+        'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
+        etag: '"E"',
+      });
       res.end(body.subarray(2, 6));
     });
     const r = await store.get('records-7y', 'x', { range: { start: 2, end: 5 } });
@@ -465,23 +562,38 @@ describe('reads', () => {
         res,
         `<ListBucketResult><Name>b</Name><MaxKeys>${max}</MaxKeys><KeyCount>${page.length}</KeyCount><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>` +
           (next ? `<NextContinuationToken>${next}</NextContinuationToken>` : '') +
-          page.map((k) => `<Contents><Key>${k}</Key><LastModified>2026-03-03T10:00:00.000Z</LastModified><ETag>"E${k}"</ETag><Size>3</Size></Contents>`).join('') +
+          page
+            .map(
+              (k) =>
+                `<Contents><Key>${k}</Key><LastModified>2026-03-03T10:00:00.000Z</LastModified><ETag>"E${k}"</ETag><Size>3</Size></Contents>`,
+            )
+            .join('') +
           '</ListBucketResult>',
       );
     });
     const seen = [];
-    for await (const o of store.list('records-7y', { pageSize: 3, prefix: 'k', startAfter: 'a' })) seen.push(o);
+    for await (const o of store.list('records-7y', { pageSize: 3, prefix: 'k', startAfter: 'a' }))
+      seen.push(o);
     expect(seen.map((o) => o.key)).toEqual(keys);
-    expect(seen[0]).toEqual({ key: 'k0', size: 3, etag: 'Ek0', lastModified: new Date('2026-03-03T10:00:00Z') });
+    expect(seen[0]).toEqual({
+      key: 'k0',
+      size: 3,
+      etag: 'Ek0',
+      lastModified: new Date('2026-03-03T10:00:00Z'),
+    });
     expect(requests).toHaveLength(3);
     expect(requests[0]?.query.get('start-after')).toBe('a');
     expect(requests[1]?.query.get('start-after')).toBeNull();
     expect(requests[1]?.query.get('continuation-token')).toBe('t3');
-    expect(requests.every((r) => r.query.get('list-type') === '2' && r.query.get('prefix') === 'k')).toBe(true);
+    expect(requests.every((r) => r.query.get('list-type') === '2' && r.query.get('prefix') === 'k')).toBe(
+      true,
+    );
   });
 
   it('list refuses a truncated page without a token', async () => {
-    const { store } = await storeWith((_req, res) => xml(res, '<ListBucketResult><IsTruncated>true</IsTruncated><KeyCount>0</KeyCount></ListBucketResult>'));
+    const { store } = await storeWith((_req, res) =>
+      xml(res, '<ListBucketResult><IsTruncated>true</IsTruncated><KeyCount>0</KeyCount></ListBucketResult>'),
+    );
     const walk = async (): Promise<void> => {
       for await (const _o of store.list('records-7y')) void _o;
     };
@@ -491,8 +603,16 @@ describe('reads', () => {
 
 describe('copy and delete', () => {
   it('copy is server-side and create-only', async () => {
-    const { store, requests } = await storeWith((_req, res) => xml(res, '<CopyObjectResult><ETag>"C1"</ETag><LastModified>2026-03-03T10:00:00.000Z</LastModified></CopyObjectResult>'));
-    const r = await store.copy({ bucket: 'records-7y', key: 'a/b c.json' }, { bucket: 'exports-x', key: 'bag/data/b c.json' });
+    const { store, requests } = await storeWith((_req, res) =>
+      xml(
+        res,
+        '<CopyObjectResult><ETag>"C1"</ETag><LastModified>2026-03-03T10:00:00.000Z</LastModified></CopyObjectResult>',
+      ),
+    );
+    const r = await store.copy(
+      { bucket: 'records-7y', key: 'a/b c.json' },
+      { bucket: 'exports-x', key: 'bag/data/b c.json' },
+    );
     expect(r).toEqual({ etag: 'C1' });
     const req = requests[0] as SeenRequest;
     expect(req.method).toBe('PUT');
@@ -514,9 +634,17 @@ describe('retention policy', () => {
     const { store, requests } = await storeWith((_req, res) =>
       none
         ? ossError(res, 404, 'NoSuchWORMConfiguration')
-        : xml(res, '<WormConfiguration><WormId>W1</WormId><State>Locked</State><RetentionPeriodInDays>2557</RetentionPeriodInDays><CreationDate>2026-03-03T10:00:00</CreationDate></WormConfiguration>'),
+        : xml(
+            res,
+            '<WormConfiguration><WormId>W1</WormId><State>Locked</State><RetentionPeriodInDays>2557</RetentionPeriodInDays><CreationDate>2026-03-03T10:00:00</CreationDate></WormConfiguration>',
+          ),
     );
-    expect(await store.getRetention('records-7y')).toEqual({ wormId: 'W1', state: 'Locked', days: 2557, createdAt: new Date('2026-03-03T10:00:00Z') });
+    expect(await store.getRetention('records-7y')).toEqual({
+      wormId: 'W1',
+      state: 'Locked',
+      days: 2557,
+      createdAt: new Date('2026-03-03T10:00:00Z'),
+    });
     expect(requests[0]?.path).toBe('/records-7y/');
     expect(requests[0]?.query.has('worm')).toBe(true);
     none = true;
@@ -575,34 +703,57 @@ describe('logging', () => {
     await store.putLogging('records-7y', { targetBucket: 'strongroom-logs', targetPrefix: 'access-log/' });
     expect(requests[1]?.query.has('logging')).toBe(true);
     expect(stored).toContain('<TargetBucket>strongroom-logs</TargetBucket>');
-    expect(await store.getLogging('records-7y')).toEqual({ targetBucket: 'strongroom-logs', targetPrefix: 'access-log/' });
+    expect(await store.getLogging('records-7y')).toEqual({
+      targetBucket: 'strongroom-logs',
+      targetPrefix: 'access-log/',
+    });
   });
 });
 
 describe('signed URLs', () => {
   it('clamps the expiry to maxSignedUrlSeconds and refuses non-positive ones', async () => {
     const { store } = await storeWith((_req, res) => ok(res));
-    const v4 = new URL(await store.signedUrl('records-7y', 'a b.json', { expiresSeconds: 999_999, version: 'v4' }));
+    const v4 = new URL(
+      await store.signedUrl('records-7y', 'a b.json', { expiresSeconds: 999_999, version: 'v4' }),
+    );
     expect(v4.searchParams.get('x-oss-expires')).toBe('3600');
     const before = Math.floor(Date.now() / 1000);
-    const v1 = new URL(await store.signedUrl('records-7y', 'a b.json', { expiresSeconds: 999_999, version: 'v1' }));
+    const v1 = new URL(
+      await store.signedUrl('records-7y', 'a b.json', { expiresSeconds: 999_999, version: 'v1' }),
+    );
     const after = Math.floor(Date.now() / 1000);
     const expires = Number(v1.searchParams.get('Expires'));
     expect(expires).toBeGreaterThanOrEqual(before + 3600);
     expect(expires).toBeLessThanOrEqual(after + 3600);
     await expect(store.signedUrl('records-7y', 'k', { expiresSeconds: 0 })).rejects.toThrow(ValidationError);
-    await expect(store.signedUrl('records-7y', 'k', { expiresSeconds: 1.5 })).rejects.toThrow(ValidationError);
+    await expect(store.signedUrl('records-7y', 'k', { expiresSeconds: 1.5 })).rejects.toThrow(
+      ValidationError,
+    );
   });
 
   it('carries response-content-disposition, and PUT URLs sign x-oss-forbid-overwrite', async () => {
     const { store } = await storeWith((_req, res) => ok(res));
-    const v1 = new URL(await store.signedUrl('records-7y', 'k.json', { expiresSeconds: 60, version: 'v1', response: { contentDisposition: 'attachment; filename="k.json"' } }));
+    const v1 = new URL(
+      await store.signedUrl('records-7y', 'k.json', {
+        expiresSeconds: 60,
+        version: 'v1',
+        response: { contentDisposition: 'attachment; filename="k.json"' },
+      }),
+    );
     expect(v1.searchParams.get('response-content-disposition')).toBe('attachment; filename="k.json"');
     expect(v1.pathname).toBe('/records-7y/k.json');
-    const v4 = new URL(await store.signedUrl('records-7y', 'k.json', { expiresSeconds: 60, version: 'v4', response: { contentDisposition: 'inline' } }));
+    const v4 = new URL(
+      await store.signedUrl('records-7y', 'k.json', {
+        expiresSeconds: 60,
+        version: 'v4',
+        response: { contentDisposition: 'inline' },
+      }),
+    );
     expect(v4.searchParams.get('response-content-disposition')).toBe('inline');
     expect(v4.searchParams.get('x-oss-signature-version')).toBe('OSS4-HMAC-SHA256');
-    expect(v4.searchParams.get('x-oss-credential')).toMatch(/^LTAIunit\/\d{8}\/cn-hongkong\/oss\/aliyun_v4_request$/);
+    expect(v4.searchParams.get('x-oss-credential')).toMatch(
+      /^LTAIunit\/\d{8}\/cn-hongkong\/oss\/aliyun_v4_request$/,
+    );
   });
 });
 
@@ -611,18 +762,26 @@ describe('buckets', () => {
     let exists = false;
     const { store } = await storeWith((_req, res) =>
       exists
-        ? xml(res, '<BucketInfo><Bucket><Name>records-7y</Name><CreationDate>2026-03-03T10:00:00.000Z</CreationDate><Location>oss-cn-hongkong</Location></Bucket></BucketInfo>')
+        ? xml(
+            res,
+            '<BucketInfo><Bucket><Name>records-7y</Name><CreationDate>2026-03-03T10:00:00.000Z</CreationDate><Location>oss-cn-hongkong</Location></Bucket></BucketInfo>',
+          )
         : ossError(res, 404, 'NoSuchBucket'),
     );
     expect(await store.bucketInfo('records-7y')).toBeNull();
     exists = true;
-    expect(await store.bucketInfo('records-7y')).toEqual({ name: 'records-7y', createdAt: new Date('2026-03-03T10:00:00Z'), region: 'oss-cn-hongkong' });
+    expect(await store.bucketInfo('records-7y')).toEqual({
+      name: 'records-7y',
+      createdAt: new Date('2026-03-03T10:00:00Z'),
+      region: 'oss-cn-hongkong',
+    });
   });
 
   it('listBuckets walks markers', async () => {
     const { store, requests } = await storeWith((req, res) => {
       const marker = req.query.get('marker');
-      const bucket = (name: string): string => `<Bucket><Name>${name}</Name><CreationDate>2026-03-03T10:00:00.000Z</CreationDate><Location>oss-cn-hongkong</Location></Bucket>`;
+      const bucket = (name: string): string =>
+        `<Bucket><Name>${name}</Name><CreationDate>2026-03-03T10:00:00.000Z</CreationDate><Location>oss-cn-hongkong</Location></Bucket>`;
       xml(
         res,
         marker
@@ -638,7 +797,9 @@ describe('buckets', () => {
     const { store, requests } = await storeWith((_req, res) => ok(res));
     await expect(store.createBucket('Bad_Name')).rejects.toThrow(ValidationError);
     await expect(store.putBuffer('ok-bucket', '/leading', Buffer.from('x'))).rejects.toThrow(ValidationError);
-    await expect(store.putBuffer('ok-bucket', 'k', Buffer.from('x'), { meta: { 'Bad Key': 'v' } })).rejects.toThrow(ValidationError);
+    await expect(
+      store.putBuffer('ok-bucket', 'k', Buffer.from('x'), { meta: { 'Bad Key': 'v' } }),
+    ).rejects.toThrow(ValidationError);
     expect(requests).toHaveLength(0);
   });
 });

@@ -44,6 +44,9 @@ describe('PartwiseDigests', () => {
     const d = new PartwiseDigests();
     const partSums = [0, 10_000, 20_000].map((start) => d.addPart(data.subarray(start, start + 10_000)));
     expect(d.digest()).toEqual(digestBuffer(data));
-    expect(partSums[2]).toEqual({ md5: digestBuffer(data.subarray(20_000)).md5, crc64: digestBuffer(data.subarray(20_000)).crc64 });
+    expect(partSums[2]).toEqual({
+      md5: digestBuffer(data.subarray(20_000)).md5,
+      crc64: digestBuffer(data.subarray(20_000)).crc64,
+    });
   });
 });

@@ -94,7 +94,11 @@ describe('translateError', () => {
   it('never repeats upstream messages (they can hold signatures, keys and URLs)', () => {
     const leaky =
       'The request signature we calculated does not match. StringToSign: PUT\n\n\nOSS LTAIsecretid:c2lnbmF0dXJl Signature=abc&OSSAccessKeyId=LTAIsecretid';
-    for (const e of [ossErr(403, 'SignatureDoesNotMatch', leaky), netErr('ResponseError', -1, `socket hang up ${leaky}`), new Error(leaky)]) {
+    for (const e of [
+      ossErr(403, 'SignatureDoesNotMatch', leaky),
+      netErr('ResponseError', -1, `socket hang up ${leaky}`),
+      new Error(leaky),
+    ]) {
       const t = translateError(e, ctx);
       expect(t.message).not.toContain('LTAIsecretid');
       expect(t.message).not.toContain('Signature=');
@@ -111,7 +115,12 @@ describe('translateError', () => {
   });
 
   it('writes bucket-level context without a key', () => {
-    const err = translateError(ossErr(403, 'WORMConfigurationLocked'), { operation: 'AbortBucketWorm', bucket: 'audit' });
-    expect(err.message).toMatch(/^AbortBucketWorm audit: the retention policy is locked \(OSS WORMConfigurationLocked, status 403, request id 5F1234ABCD\)$/);
+    const err = translateError(ossErr(403, 'WORMConfigurationLocked'), {
+      operation: 'AbortBucketWorm',
+      bucket: 'audit',
+    });
+    expect(err.message).toMatch(
+      /^AbortBucketWorm audit: the retention policy is locked \(OSS WORMConfigurationLocked, status 403, request id 5F1234ABCD\)$/,
+    );
   });
 });

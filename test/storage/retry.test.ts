@@ -12,7 +12,8 @@ function hooks<T>(extra: Partial<RetryHooks<T, Flaky>> = {}): RetryHooks<T, Flak
   return {
     translate: (e) => (e instanceof Flaky ? e : new Flaky(false)),
     isRetryable: (e) => e.retryable,
-    exhausted: (last, attempts) => Object.assign(new Flaky(true), { message: `gave up after ${attempts}: ${last.message}` }),
+    exhausted: (last, attempts) =>
+      Object.assign(new Flaky(true), { message: `gave up after ${attempts}: ${last.message}` }),
     ...extra,
   };
 }
@@ -117,9 +118,23 @@ describe('withRetry', () => {
       calls++;
       throw new Flaky(calls === 1);
     };
-    await expect(withRetry(attempt, policy, { sleep, random: () => 0.5 }, hooks<string>({ reconcile: async () => 'it was ours' }))).resolves.toBe('it was ours');
+    await expect(
+      withRetry(
+        attempt,
+        policy,
+        { sleep, random: () => 0.5 },
+        hooks<string>({ reconcile: async () => 'it was ours' }),
+      ),
+    ).resolves.toBe('it was ours');
     calls = 0;
-    await expect(withRetry(attempt, policy, { sleep, random: () => 0.5 }, hooks<string>({ reconcile: async () => undefined }))).rejects.toThrow('permanent');
+    await expect(
+      withRetry(
+        attempt,
+        policy,
+        { sleep, random: () => 0.5 },
+        hooks<string>({ reconcile: async () => undefined }),
+      ),
+    ).rejects.toThrow('permanent');
   });
 
   it('translates what was thrown before deciding', async () => {

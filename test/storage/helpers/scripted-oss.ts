@@ -64,12 +64,21 @@ export function requestId(): string {
   return `5F0000000000000000${String(counter).padStart(6, '0')}`;
 }
 
-export function ossError(res: http.ServerResponse, status: number, code: string, message = 'scripted error'): void {
+export function ossError(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  message = 'scripted error',
+): void {
   const id = requestId();
   const xml =
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
     `<RequestId>${id}</RequestId><HostId>localhost</HostId><EC>0000-00000000</EC></Error>`;
-  res.writeHead(status, { 'content-type': 'application/xml', 'x-oss-request-id': id, 'content-length': Buffer.byteLength(xml) });
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'x-oss-request-id': id,
+    'content-length': Buffer.byteLength(xml),
+  });
   res.end(xml);
 }
 
@@ -81,8 +90,16 @@ export function ossHeadError(res: http.ServerResponse, status: number, code: str
   res.end();
 }
 
-export function ok(res: http.ServerResponse, headers: Record<string, string | number> = {}, body: string | Buffer = ''): void {
-  res.writeHead(200, { 'x-oss-request-id': requestId(), 'content-length': Buffer.byteLength(body), ...headers });
+export function ok(
+  res: http.ServerResponse,
+  headers: Record<string, string | number> = {},
+  body: string | Buffer = '',
+): void {
+  res.writeHead(200, {
+    'x-oss-request-id': requestId(),
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -91,7 +108,17 @@ export function reset(res: http.ServerResponse): void {
   res.socket?.destroy();
 }
 
-export function xml(res: http.ServerResponse, body: string, status = 200, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/xml', 'x-oss-request-id': requestId(), 'content-length': Buffer.byteLength(body), ...headers });
+export function xml(
+  res: http.ServerResponse,
+  body: string,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'x-oss-request-id': requestId(),
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
