@@ -42,8 +42,10 @@
  *     between cells so that one cell's dirty pages are not flushed on the next one's time.
  *   - Closed loop: N workers each issue one request, wait for the full answer, issue the next.
  *   - Every PUT writes a new key (ours with x-oss-forbid-overwrite: true, create-only, as the
- *     archive writes). GETs read random keys among those written for that size and read the
- *     full body (its length is checked).
+ *     archive writes) from a Buffer. GETs read random keys among those written for that size and
+ *     read the full body the same way for all three clients: the response stream, consumed to
+ *     the end, bytes counted and checked against the size (ali-oss getStream, S3 Body, Azure
+ *     readableStreamBody).
  *   - Every client gets its own keep-alive http.Agent (maxSockets 64, enough for concurrency 32);
  *     client retries are off (ali-oss never retries by default, S3 maxAttempts 1, Azure maxTries 1).
  *   - Each client keeps its own default integrity behaviour (ali-oss sends Content-MD5 for a
@@ -504,6 +506,16 @@ async function startAzurite(dataDir, logDir) {
 // ---------------------------------------------------------------------------------------------
 // clients (in this process); each exposes setup(), put(key, body), get(key) -> bytes read
 
+/**
+ * Every client's GET reads the whole body the same way: its response stream, consumed to the end,
+ * bytes counted (no client gets to skip the body, and none pays for assembling one big buffer).
+ */
+async function countBytes(stream) {
+  let n = 0;
+  for await (const chunk of stream) n += chunk.length;
+  return n;
+}
+
 function aliOssClient(server, { v4 }) {
   const OSS = require(require.resolve('ali-oss', { paths: [ROOT] }));
   const agent = new BenchAgent();
@@ -539,8 +551,8 @@ function aliOssClient(server, { v4 }) {
       await client.put(key, body, { headers: putHeaders });
     },
     async get(key) {
-      const r = await client.get(key);
-      return r.content.length;
+      const r = await client.getStream(key);
+      return countBytes(r.stream);
     },
   };
 }
@@ -578,8 +590,7 @@ function s3Client(server) {
     },
     async get(key) {
       const r = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-      const bytes = await r.Body.transformToByteArray();
-      return bytes.length;
+      return countBytes(r.Body);
     },
   };
 }
@@ -604,9 +615,7 @@ function azureClient(server) {
     },
     async get(key) {
       const r = await container.getBlobClient(key).download(0);
-      let n = 0;
-      for await (const chunk of r.readableStreamBody) n += chunk.length;
-      return n;
+      return countBytes(r.readableStreamBody);
     },
   };
 }
