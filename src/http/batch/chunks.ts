@@ -24,6 +24,7 @@ function nextEvent(stream: Readable): Promise<void> {
     const closed = () => {
       cleanup();
       if (stream.readableEnded) resolve();
+      else if (stream.errored) reject(stream.errored);
       else reject(new Error('the stream closed before its end (the client went away)'));
     };
     stream.on('readable', done);
@@ -34,6 +35,19 @@ function nextEvent(stream: Readable): Promise<void> {
 }
 
 export async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
+  // Errors are reported by the iterator (from stream.errored); this listener, left in place for
+  // the stream's life (the 'error' event may come after the iterator has thrown), only keeps them
+  // from also being "unhandled" events.
+  if (!errorsHandled.has(stream)) {
+    errorsHandled.add(stream);
+    stream.on('error', () => undefined);
+  }
+  yield* chunks(stream);
+}
+
+const errorsHandled = new WeakSet<Readable>();
+
+async function* chunks(stream: Readable): AsyncGenerator<Buffer> {
   for (;;) {
     if (stream.errored) throw stream.errored;
     const chunk: unknown = stream.read();
@@ -42,6 +56,7 @@ export async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
       continue;
     }
     if (stream.readableEnded) return;
+    if (stream.errored) throw stream.errored;
     if (stream.destroyed) throw new Error('the stream closed before its end (the client went away)');
     await nextEvent(stream);
   }

@@ -7,7 +7,13 @@ import { Router, type Request, type Response } from 'express';
 import { NotFoundError, StorageProtocolError } from '../../errors';
 import type { RequestContext } from '../../ingest/types';
 import type { HttpMetrics } from '../metrics';
-import { addAuditDetails, auditAfterAnswer, auditAllowed, auditedByWritePath, markAudited } from '../middleware/audit';
+import {
+  addAuditDetails,
+  auditAfterAnswer,
+  auditAllowed,
+  auditedByWritePath,
+  markAudited,
+} from '../middleware/audit';
 import { guard } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import { requestState } from '../middleware/request';

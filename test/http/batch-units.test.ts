@@ -1,0 +1,175 @@
+import { Readable } from 'node:stream';
+import { PayloadTooLargeError } from '../../src/errors';
+import { chunksOf } from '../../src/http/batch/chunks';
+import { MalformedCsvError, parseCells, parseHeader, rowToRecord } from '../../src/http/batch/csv';
+import { splitLines, type SplitLine } from '../../src/http/batch/lines';
+import { runOrdered } from '../../src/http/batch/pipeline';
+
+async function collect(
+  chunks: string[],
+  options: Partial<Parameters<typeof splitLines>[1]> = {},
+): Promise<(string | number)[][]> {
+  const out: (string | number)[][] = [];
+  for await (const l of splitLines(Readable.from(chunks.map((c) => Buffer.from(c))), {
+    maxLineBytes: 1000,
+    maxTotalBytes: 1_000_000,
+    ...options,
+  })) {
+    out.push('overlong' in l ? [l.line, 'overlong', l.overlong] : [l.line, l.bytes.toString('utf8')]);
+  }
+  return out;
+}
+
+describe('splitLines', () => {
+  test('lines across chunk boundaries, CRLF, blank lines, no final newline', async () => {
+    expect(await collect(['{"a"', ':1}\r\n\n  \r\n{"b":2}\n{"c"', ':3}'])).toEqual([
+      [1, '{"a":1}'],
+      [4, '{"b":2}'],
+      [5, '{"c":3}'],
+    ]);
+  });
+
+  test('a UTF-8 character split between chunks stays whole', async () => {
+    const bytes = Buffer.from('"合約"\n');
+    const out: SplitLine[] = [];
+    for await (const l of splitLines(Readable.from([bytes.subarray(0, 2), bytes.subarray(2)]), {
+      maxLineBytes: 100,
+      maxTotalBytes: 100,
+    }))
+      out.push(l);
+    expect(out).toHaveLength(1);
+    expect('bytes' in (out[0] as SplitLine) && (out[0] as { bytes: Buffer }).bytes.toString('utf8')).toBe(
+      '"合約"',
+    );
+  });
+
+  test('an overlong line is reported with its length and skipped; the next lines are read', async () => {
+    expect(
+      await collect(['short\n', 'x'.repeat(600), 'y'.repeat(600), '\nnext\n'], { maxLineBytes: 1000 }),
+    ).toEqual([
+      [1, 'short'],
+      [2, 'overlong', 1200],
+      [3, 'next'],
+    ]);
+  });
+
+  test('more than the total: PayloadTooLargeError from the iterator', async () => {
+    await expect(collect(['a\n'.repeat(10), 'b\n'.repeat(10)], { maxTotalBytes: 25 })).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
+  });
+
+  test('CSV mode: line breaks inside quotes belong to the field; records report their first line', async () => {
+    expect(await collect(['h1,h2\nA,"multi\n', 'line ""quoted"""\nB,plain\n'], { quoteAware: true })).toEqual(
+      [
+        [1, 'h1,h2'],
+        [2, 'A,"multi\nline ""quoted"""'],
+        [4, 'B,plain'],
+      ],
+    );
+  });
+});
+
+describe('chunksOf', () => {
+  test('leaving early does not destroy the stream', async () => {
+    const stream = Readable.from([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')], {
+      objectMode: false,
+    });
+    for await (const c of chunksOf(stream)) {
+      expect(c.toString()).toBe('a');
+      break;
+    }
+    expect(stream.destroyed).toBe(false);
+    const rest: string[] = [];
+    for await (const c of chunksOf(stream)) rest.push(c.toString());
+    expect(rest.join('')).toBe('bc');
+  });
+
+  test('an errored stream throws', async () => {
+    const stream = new Readable({
+      read() {
+        this.destroy(new Error('reset'));
+      },
+    });
+    await expect(
+      (async () => {
+        for await (const _c of chunksOf(stream)) void _c;
+      })(),
+    ).rejects.toThrow('reset');
+  });
+});
+
+describe('runOrdered', () => {
+  test('emits in input order with at most `concurrency` in flight, and finishes what it started when the input fails', async () => {
+    let inFlight = 0;
+    let max = 0;
+    const emitted: number[] = [];
+    async function* source() {
+      for (let i = 0; i < 50; i++) yield i;
+      throw new Error('input broke');
+    }
+    const run = runOrdered(source(), {
+      concurrency: 4,
+      work: async (i: number) => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await new Promise((r) => setTimeout(r, (i * 7) % 5));
+        inFlight--;
+        return i;
+      },
+      emit: async (i) => {
+        emitted.push(i);
+      },
+    });
+    await expect(run).rejects.toThrow('input broke');
+    expect(emitted).toEqual(Array.from({ length: 50 }, (_v, i) => i));
+    expect(max).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('CSV mapping', () => {
+  test('header kinds come from the record schema', () => {
+    const cols = parseHeader(
+      ['tradeIds', 'charges.0.amount', 'consideration', 'recordType'],
+      'contract_note',
+    );
+    expect(cols.map((c) => [c.header, c.kind])).toEqual([
+      ['tradeIds', 'list'],
+      ['charges.0.amount', 'string'],
+      ['consideration', 'string'],
+      ['recordType', 'string'],
+    ]);
+    const doc = parseHeader(['size', 'orderIds'], 'document');
+    expect(doc.map((c) => c.kind)).toEqual(['number', 'list']);
+  });
+
+  test('conversions: numbers only where the schema says so, lists split, bad values left for validation', () => {
+    const cols = parseHeader(['recordId', 'size', 'orderIds', 'title'], 'document');
+    expect(rowToRecord(cols, ['D-1', '1024', 'O-1|O-2', '  spaced  '], 'document')).toEqual({
+      recordType: 'document',
+      recordId: 'D-1',
+      size: 1024,
+      orderIds: ['O-1', 'O-2'],
+      title: '  spaced  ',
+    });
+    expect(rowToRecord(cols, ['D-2', '1.5e3', '', ''], 'document')).toEqual({
+      recordType: 'document',
+      recordId: 'D-2',
+      size: '1.5e3',
+    });
+  });
+
+  test('an unknown column stays a string field (validation names it)', () => {
+    const cols = parseHeader(['recordId', 'nickname'], 'trade');
+    expect(rowToRecord(cols, ['T-1', 'x'], 'trade')).toEqual({
+      recordType: 'trade',
+      recordId: 'T-1',
+      nickname: 'x',
+    });
+  });
+
+  test('cells are parsed by csv-parse: quotes, commas; a stray quote is a MalformedCsv error', () => {
+    expect(parseCells(Buffer.from('a,"b,c","d ""e"""'))).toEqual(['a', 'b,c', 'd "e"']);
+    expect(() => parseCells(Buffer.from('a,b"c'))).toThrow(MalformedCsvError);
+  });
+});

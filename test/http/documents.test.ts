@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { auth, startServer, type TestServer } from './server';
+
+let s: TestServer;
+beforeEach(async () => {
+  s = await startServer({ limits: { maxDocumentBytes: 64 * 1024 } });
+});
+afterEach(async () => {
+  await s.close();
+});
+
+function description(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    recordType: 'document',
+    recordId: id,
+    documentType: 'contract_note',
+    title: 'Contract note N-1',
+    documentDate: '2026-11-21',
+    clientId: 'C-1001',
+    fileName: 'note.pdf',
+    contentType: 'application/pdf',
+    ...extra,
+  };
+}
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(20_000, 7)]);
+
+function rawHeaders(desc: unknown): Record<string, string> {
+  return {
+    ...auth('ingest'),
+    'content-type': 'application/pdf',
+    'x-strongroom-document': Buffer.from(JSON.stringify(desc), 'utf8').toString('base64url'),
+  };
+}
+
+describe('raw body with X-Strongroom-Document', () => {
+  test('201 with the receipt; the bytes, name and type reach the write path; 200 when sent again', async () => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: {
+        ...rawHeaders(description('DOC-1')),
+        'x-strongroom-file-name': encodeURIComponent('合約 note.pdf'),
+      },
+      body: PDF,
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as {
+      status: string;
+      receipt: { recordId: string; sha256: string; size: number };
+    };
+    expect(body.receipt).toMatchObject({
+      recordId: 'DOC-1',
+      size: PDF.length,
+      sha256: createHash('sha256').update(PDF).digest('hex'),
+    });
+    const [doc] = s.ingest.documents;
+    expect(doc?.bytes.equals(PDF)).toBe(true);
+    expect(doc?.upload).toMatchObject({
+      fileName: '合約 note.pdf',
+      contentType: 'application/pdf',
+      size: PDF.length,
+    });
+
+    const again = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: rawHeaders(description('DOC-1')),
+      body: PDF,
+    });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { status: string }).status).toBe('existing');
+  });
+
+  test('the stored file comes back with its name, type and hash', async () => {
+    await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: rawHeaders(description('DOC-2')),
+      body: PDF,
+    });
+    const res = await fetch(`${s.url}/v1/records/DOC-2/content`, { headers: auth('reader') });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(PDF)).toBe(true);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="note.pdf"; filename*=UTF-8''note.pdf`,
+    );
+    expect(res.headers.get('x-strongroom-sha256')).toBe(createHash('sha256').update(PDF).digest('hex'));
+    expect(res.headers.get('content-security-policy')).toMatch(/sandbox/);
+  });
+
+  test.each([
+    ['missing description', { 'x-strongroom-document': null }, /x-strongroom-document/],
+    ['not base64url', { 'x-strongroom-document': 'not base64!' }, /base64url/],
+    [
+      'not JSON',
+      { 'x-strongroom-document': Buffer.from('{"recordType":').toString('base64url') },
+      /well-formed JSON/,
+    ],
+    ['bad file name', { 'x-strongroom-file-name': '%E0%A4%A' }, /percent-encoded/],
+  ] as [string, Record<string, string | null>, RegExp][])(
+    '400 for a bad header: %s',
+    async (_name, override, message) => {
+      const headers: Record<string, string> = rawHeaders(description('DOC-3'));
+      for (const [k, v] of Object.entries(override)) {
+        if (v === null) delete headers[k];
+        else headers[k] = v;
+      }
+      const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers, body: PDF });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+      expect(s.ingest.documents).toHaveLength(0);
+    },
+  );
+
+  test('an invalid description -> 400 ValidationFailed with the issues', async () => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: rawHeaders(description('DOC-4', { documentDate: undefined, title: '' })),
+      body: PDF,
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
+    expect(body.error.code).toBe('ValidationFailed');
+    expect(body.error.details.map((d) => d.path)).toEqual(expect.arrayContaining(['title', 'documentDate']));
+  });
+
+  test('413 past the document limit: declared, or found while streaming; nothing stored', async () => {
+    const big = Buffer.alloc(70 * 1024, 1);
+    const declared = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: rawHeaders(description('DOC-5')),
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 7; i++) c.enqueue(new Uint8Array(10 * 1024));
+        c.close();
+      },
+    });
+    const streamed = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: rawHeaders(description('DOC-6')),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe('PayloadTooLarge');
+    expect(s.catalog.records.size).toBe(0);
+  });
+});
+
+describe('multipart/form-data', () => {
+  function form(parts: [string, string | Blob, string?][]): FormData {
+    const f = new FormData();
+    for (const [name, value, fileName] of parts) {
+      if (typeof value === 'string') f.append(name, value);
+      else f.append(name, value, fileName);
+    }
+    return f;
+  }
+
+  test('description then file: 201, with the part file name and type', async () => {
+    const body = form([
+      ['description', JSON.stringify(description('MP-1'))],
+      ['file', new Blob([PDF], { type: 'application/pdf' }), 'scan.pdf'],
+    ]);
+    const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
+    expect(res.status).toBe(201);
+    const [doc] = s.ingest.documents;
+    expect(doc?.bytes.equals(PDF)).toBe(true);
+    expect(doc?.upload).toMatchObject({ fileName: 'scan.pdf', contentType: 'application/pdf' });
+  });
+
+  test('the file before the description -> 400', async () => {
+    const body = form([
+      ['file', new Blob([PDF], { type: 'application/pdf' }), 'scan.pdf'],
+      ['description', JSON.stringify(description('MP-2'))],
+    ]);
+    const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /description field must come before the file/,
+    );
+    expect(s.ingest.documents).toHaveLength(0);
+  });
+
+  test.each([
+    [[['description', '{"x":']], /well-formed JSON/],
+    [[['description', '{}']], /no file part/],
+    [[['other', 'x']], /unexpected form field/],
+  ] as [[string, string][], RegExp][])('400 for %j', async (parts, message) => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: auth('ingest'),
+      body: form(parts),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+  });
+
+  test('a file past the limit -> 413', async () => {
+    const body = form([
+      ['description', JSON.stringify(description('MP-3'))],
+      ['file', new Blob([Buffer.alloc(70 * 1024)]), 'big.bin'],
+    ]);
+    const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
+    expect(res.status).toBe(413);
+    expect(s.catalog.records.size).toBe(0);
+  });
+
+  test('a broken multipart body -> 400', async () => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: { ...auth('ingest'), 'content-type': 'multipart/form-data; boundary=XYZ' },
+      body: '--XYZ\r\nContent-Disposition: form-data; name="description"\r\n\r\n{}',
+    });
+    expect(res.status).toBe(400);
+    const noBoundary = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: { ...auth('ingest'), 'content-type': 'multipart/form-data' },
+      body: 'x',
+    });
+    expect(noBoundary.status).toBe(400);
+  });
+});
