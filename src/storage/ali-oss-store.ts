@@ -623,7 +623,12 @@ export class AliOssStore implements ObjectStore {
       const info = objectInfoFromHeaders(bucket, key, res.res.headers, ctx);
       if (range) return { info, body: res.stream };
       const verifier = new VerifyingStream(info.crc64, info.size, ctx);
+      // pipe() links neither errors nor early destruction: a broken download fails the body with
+      // a typed error, and a consumer that stops reading releases the connection.
       res.stream.on('error', (err) => verifier.destroy(translateError(err, ctx)));
+      verifier.on('close', () => {
+        if (!res.stream.destroyed) res.stream.destroy();
+      });
       return { info, body: res.stream.pipe(verifier) };
     } catch (err) {
       res.stream.destroy();

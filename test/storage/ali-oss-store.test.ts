@@ -803,3 +803,50 @@ describe('buckets', () => {
     expect(requests).toHaveLength(0);
   });
 });
+
+describe('get streams', () => {
+  it('a consumer that stops early releases the download', async () => {
+    let released: () => void = () => {};
+    const connectionClosed = new Promise<void>((resolve) => (released = resolve));
+    const { store } = await storeWith((_req, res) => {
+      // An endless answer (as far as the client knows, 1 GiB): only the client hanging up ends it.
+      res.on('close', () => released());
+      res.writeHead(200, {
+        'content-length': 1024 * 1024 * KiB,
+        'x-oss-hash-crc64ecma': '1',
+        etag: '"E"',
+        'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
+      });
+      const chunk = Buffer.alloc(64 * KiB);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    const r = await store.get('records-7y', 'big');
+    for await (const _chunk of r.body) break;
+    expect(r.body.destroyed).toBe(true);
+    // Without the release the server would keep the connection open until the test times out.
+    await connectionClosed;
+  }, 15_000);
+
+  it('a download cut short fails the body with a typed error', async () => {
+    const body = randomBytes(256 * KiB);
+    const { store } = await storeWith((_req, res) => {
+      res.writeHead(200, {
+        'content-length': body.length,
+        'x-oss-hash-crc64ecma': crc64(body),
+        etag: '"E"',
+        'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
+      });
+      res.write(body.subarray(0, 1000), () => res.socket?.destroy());
+    });
+    const r = await store.get('records-7y', 'cut');
+    const err = await (async () => {
+      for await (const _c of r.body) void _c;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toMatch(/UnavailableError|ChecksumMismatchError/);
+  });
+});
