@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import type { Role } from '../../src/auth/types';
+import type { Authenticator, Role } from '../../src/auth/types';
 import { parseConfig } from '../../src/config';
 import { createApp, type AppDeps, type HttpCatalog, type ReadinessReport } from '../../src/http';
 import { createLogger } from '../../src/log';
@@ -25,6 +25,7 @@ export interface TestServer<C extends HttpCatalog = FakeCatalog> {
 
 export interface StartOptions<C> {
   catalog?: C;
+  authenticator?: Authenticator;
   ingest?: IngestService;
   limits?: AppDeps['limits'];
   metrics?: AppDeps['metrics'];
@@ -52,7 +53,7 @@ export async function startServer<C extends HttpCatalog & CommitTarget = FakeCat
   const app = createApp({
     config: parseConfig({}),
     logger: createLogger({ level: 'info', destination }),
-    authenticator,
+    authenticator: options.authenticator ?? authenticator,
     catalog,
     ingest: options.ingest ?? ingest,
     store,

@@ -13,6 +13,9 @@ export function guard(authenticator: Authenticator, action: Action): RequestHand
     const state = requestState(res);
     state.action = action;
     state.route = routeLabel(req, state);
+    // Denied requests name what they were after too (bounded; validated later by the route).
+    const id: unknown = (req.params as Record<string, unknown> | undefined)?.id;
+    if (typeof id === 'string' && id !== '') state.target = id.slice(0, 160);
     const principal = await authenticator.authenticate(req.headers.authorization);
     state.principal = principal;
     state.logger = state.logger.child({ principal: principal.id });
