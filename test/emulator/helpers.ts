@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import OSS from 'ali-oss';
@@ -156,4 +157,54 @@ export function listFiles(dir: string): string[] {
     else out.push(p);
   }
   return out;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * A second, independent client: signs OSS V1 requests itself (HMAC-SHA1 over the string to sign
+ * of OSS-PROTOCOL.md, with `Date`, as SDKs other than ali-oss do) and sends them with node:http,
+ * with the path exactly as given (ali-oss's urllib, and node:http given a URL string, fold dot segments).
+ */
+export function signedRaw(
+  baseUrl: string,
+  accessKeyId: string,
+  secret: string,
+  method: string,
+  bucket: string,
+  key: string,
+  options: { body?: Buffer; headers?: Record<string, string>; subresource?: string } = {},
+): Promise<RawResponse> {
+  const headers: Record<string, string> = { date: new Date().toUTCString(), ...(options.headers ?? {}) };
+  if (options.body) headers['content-md5'] = createHash('md5').update(options.body).digest('base64');
+  const ossHeaders = Object.keys(headers)
+    .map((h) => h.toLowerCase())
+    .filter((h) => h.startsWith('x-oss-'))
+    .sort()
+    .map((h) => `${h}:${(headers[h] ?? '').trim()}\n`)
+    .join('');
+  const sub = options.subresource ? `?${options.subresource}` : '';
+  const resource = `/${bucket}/${key}${sub}`;
+  const stringToSign = `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers.date}\n${ossHeaders}${resource}`;
+  headers.authorization = `OSS ${accessKeyId}:${createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64')}`;
+  const encodedKey = key
+    .split('/')
+    .map((s) => encodeURIComponent(s))
+    .join('/');
+  const base = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    // An options object, not a URL string: a URL would be normalised (dot segments folded).
+    const target = { hostname: base.hostname, port: base.port, path: `/${bucket}/${encodedKey}${sub}`, method, headers };
+    const req = http.request(target, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
