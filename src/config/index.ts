@@ -42,7 +42,7 @@ export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] =
   {
     name: 'aml-5y',
     days: 1827,
-    description: 'AML CDD and transaction records (Cap. 615): a floor of 5 years; the catalog tracks the real date',
+    description: 'AML CDD and transaction records (Cap. 615): a floor of 5 years',
     documentTypes: ['cdd', 'aml'],
   },
   {
@@ -60,6 +60,18 @@ export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] =
 ];
 
 const positiveInt = z.number().int().positive();
+
+/** An `http://` URL whose host is this machine's loopback interface. */
+function isHttpLoopback(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:') return false;
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/.test(url.hostname);
+}
 
 export const ConfigSchema = z
   .object({
@@ -103,6 +115,12 @@ export const ConfigSchema = z
           .default(8 * 1024 * 1024),
         /** Expiry cap for signed URLs, seconds (OSS V4 allows at most 7 days). */
         maxSignedUrlSeconds: z.number().int().min(1).max(604_800).default(604_800),
+        /**
+         * Production only: also accept an `http://` endpoint on this machine's loopback interface
+         * (localhost, 127.0.0.0/8, [::1]), e.g. an OSS emulator in integration tests. Off by default;
+         * not settable from the environment. Any other plain-HTTP endpoint stays refused.
+         */
+        allowHttpLoopback: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -159,8 +177,11 @@ export const ConfigSchema = z
     }
     if (cfg.profile === 'production') {
       if (!cfg.oss.endpoint) ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message: 'required in production' });
-      if (cfg.oss.endpoint && !cfg.oss.endpoint.startsWith('https://')) {
-        ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message: 'production uses HTTPS only' });
+      if (cfg.oss.endpoint && !cfg.oss.endpoint.startsWith('https://') && !(cfg.oss.allowHttpLoopback && isHttpLoopback(cfg.oss.endpoint))) {
+        const message = cfg.oss.allowHttpLoopback
+          ? 'production uses HTTPS only (oss.allowHttpLoopback admits http:// to localhost, 127.0.0.0/8 or [::1] only)'
+          : 'production uses HTTPS only';
+        ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message });
       }
     }
     if (cfg.oss.endpoint && (!cfg.oss.accessKeyId || !cfg.oss.accessKeySecret)) {
