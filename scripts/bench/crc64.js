@@ -14,9 +14,11 @@
  *   --module LIST    compiled crc64 modules to measure, as PATH or LABEL=PATH, comma-separated
  *                    (default dist/util/crc64.js); several give one crc64 column each, measured
  *                    interleaved in the same run (e.g. before=/tmp/old/crc64.js,after=dist/util/crc64.js)
+ *   --clock KIND     wall (default) or cpu: divide by this process's CPU time (user + system)
+ *                    instead of wall time; steadier on a shared, loaded machine
  *   --json           print JSON (every repetition, the environment) instead of the table
  *
- * MB/s are 10^6 bytes per second of wall time, single thread. Each cell runs once unmeasured
+ * MB/s are 10^6 bytes per second of wall (or CPU) time, single thread. Each cell runs once unmeasured
  * first (JIT warm-up). Buffers are random and reused across algorithms. The last crc64 module
  * is the one in the combined column and the ratio.
  */
@@ -50,6 +52,7 @@ function parseArgs(argv) {
     minBytes: 64 * 1024 ** 2,
     module: null,
     json: false,
+    clock: 'wall',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,9 +73,12 @@ function parseArgs(argv) {
           return { label: eq > 0 ? spec.slice(0, eq) : all.length > 1 ? `#${i + 1}` : '', file };
         });
     } else if (a === '--json') opts.json = true;
-    else if (a === '--help' || a === '-h') {
+    else if (a === '--clock') {
+      opts.clock = next();
+      if (opts.clock !== 'wall' && opts.clock !== 'cpu') throw new Error('--clock is wall or cpu');
+    } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node scripts/bench/crc64.js [--sizes 1KiB,64KiB,16MiB,256MiB] [--reps 5] [--min-bytes 64MiB] [--module [LABEL=]PATH,...] [--json]',
+        'usage: node scripts/bench/crc64.js [--sizes 1KiB,64KiB,16MiB,256MiB] [--reps 5] [--min-bytes 64MiB] [--module [LABEL=]PATH,...] [--clock wall|cpu] [--json]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -131,9 +137,12 @@ function main() {
     for (const [name, fn] of Object.entries(algorithms)) {
       const runOnce = () => {
         const t0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage();
         for (let i = 0; i < iterations; i++) fn(buf);
-        const ns = Number(process.hrtime.bigint() - t0);
-        return (size * iterations) / (ns / 1e9) / 1e6;
+        const c1 = process.cpuUsage(c0);
+        const seconds =
+          opts.clock === 'cpu' ? (c1.user + c1.system) / 1e6 : Number(process.hrtime.bigint() - t0) / 1e9;
+        return (size * iterations) / Math.max(seconds, 1e-9) / 1e6;
       };
       runOnce(); // warm-up
       const mbps = [];
@@ -152,11 +161,15 @@ function main() {
     platform: `${process.platform} ${process.arch}`,
     modules: crcs.map((c) => ({ name: c.name, file: path.relative(process.cwd(), c.file) })),
     reps: opts.reps,
+    clock: opts.clock,
+    loadAverage: os.loadavg(),
     minBytes: opts.minBytes,
   };
 
   if (opts.json) {
-    console.log(JSON.stringify({ unit: 'MB/s (10^6 bytes per second)', env, results }, null, 2));
+    console.log(
+      JSON.stringify({ unit: `MB/s (10^6 bytes per second of ${opts.clock} time)`, env, results }, null, 2),
+    );
     return;
   }
   const names = Object.keys(algorithms);
@@ -171,7 +184,7 @@ function main() {
   const fmt = (cells) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   console.log(
-    `CRC-64 throughput, MB/s, median of ${opts.reps} (${env.node}, ${env.cpu}, ${env.cores} cores)`,
+    `CRC-64 throughput, MB/s of ${opts.clock} time, median of ${opts.reps} (${env.node}, ${env.cpu}, ${env.cores} cores, load ${env.loadAverage[0].toFixed(1)})`,
   );
   for (const m of env.modules) console.log(`  ${m.name}: ${m.file}`);
   console.log(fmt(header));
