@@ -85,6 +85,8 @@ export interface RequestState {
   principal?: Principal;
   /** Set once an audit event for this request was appended (by the HTTP layer or the write path). */
   audited: boolean;
+  /** The route appends the request's event itself when it ends (streamed answers): the safety net stays out. */
+  auditOwnedByRoute?: boolean;
   /** Extra facts for the request's audit event. */
   auditDetails: Record<string, unknown>;
   /** Route pattern for metrics, e.g. `/v1/records/:id`. */

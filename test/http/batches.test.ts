@@ -344,3 +344,39 @@ describe('CSV', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('client going away', () => {
+  test('a batch whose client disconnects stops reading, finishes what it started and is audited as cut short', async () => {
+    s = await startServer();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (sent < 5) c.enqueue(new TextEncoder().encode(`${JSON.stringify(trade(`GONE-${++sent}`))}\n`));
+        else await new Promise(() => undefined); // the sender stalls and never ends the body
+      },
+    });
+    const ac = new AbortController();
+    const res = await fetch(`${s.url}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', ...auth('ingest'), 'x-request-id': 'gone-1' },
+      body,
+      duplex: 'half',
+      signal: ac.signal,
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    // Wait until the lines sent so far are stored, then hang up.
+    while (s.catalog.records.size < 5) await new Promise((r) => setTimeout(r, 5));
+    ac.abort();
+    const batchEvent = () => s.catalog.eventsFor('gone-1').find((e) => e.details?.includes('batch.ingest'));
+    while (!batchEvent()) await new Promise((r) => setTimeout(r, 5));
+    expect(batchEvent()?.outcome).toBe('error');
+    expect(JSON.parse(batchEvent()?.details as string)).toMatchObject({
+      complete: false,
+      code: 'ClientClosed',
+    });
+    expect(s.logs.some((l) => l.msg === 'batch stopped unexpectedly')).toBe(false);
+    // One event for the batch request (the route's), besides the write path's five.
+    expect(s.catalog.eventsFor('gone-1').filter((e) => e.details?.includes('batch.ingest'))).toHaveLength(1);
+    expect(s.catalog.eventsFor('gone-1')).toHaveLength(6);
+  });
+});

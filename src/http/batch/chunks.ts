@@ -5,6 +5,14 @@
  */
 import type { Readable } from 'node:stream';
 
+/** The stream ended before its end: for a request, the client went away. */
+export class StreamClosedError extends Error {
+  constructor() {
+    super('the stream closed before its end (the client went away)');
+    this.name = 'StreamClosedError';
+  }
+}
+
 function nextEvent(stream: Readable): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const cleanup = () => {
@@ -25,7 +33,7 @@ function nextEvent(stream: Readable): Promise<void> {
       cleanup();
       if (stream.readableEnded) resolve();
       else if (stream.errored) reject(stream.errored);
-      else reject(new Error('the stream closed before its end (the client went away)'));
+      else reject(new StreamClosedError());
     };
     stream.on('readable', done);
     stream.on('end', done);
@@ -57,7 +65,7 @@ async function* chunks(stream: Readable): AsyncGenerator<Buffer> {
     }
     if (stream.readableEnded) return;
     if (stream.errored) throw stream.errored;
-    if (stream.destroyed) throw new Error('the stream closed before its end (the client went away)');
+    if (stream.destroyed) throw new StreamClosedError();
     await nextEvent(stream);
   }
 }

@@ -7,7 +7,9 @@
  *
  * When: before the answer is sent, so an answered request is already in the trail.
  * - Allowed reads of records append their event before any data goes out and fail closed: when
- *   the trail cannot take the event, the client gets 503 AuditUnavailable and no data.
+ *   the trail cannot take the event, the client gets 503 AuditUnavailable and no data. /metrics
+ *   (no record data, and most needed when the database is down) is audited the same way but
+ *   answered even when the trail fails, with the failure logged at error.
  * - Writes are audited by the write path inside its own transaction; the route marks the request
  *   as audited (markAudited) so it is not appended twice. A batch adds one event for the request.
  * - Denied (401, 403) and failed requests are audited by the error middleware; when the trail
@@ -81,6 +83,11 @@ export function markAudited(res: Response): void {
   requestState(res).audited = true;
 }
 
+/** The route appends its request's event itself once its streamed answer ends (see auditAfterAnswer). */
+export function auditOwnedByRoute(res: Response): void {
+  requestState(res).auditOwnedByRoute = true;
+}
+
 /** Adds facts to the request's audit event (search filters, batch counts...). */
 export function addAuditDetails(res: Response, details: Record<string, unknown>): void {
   Object.assign(requestState(res).auditDetails, details);
@@ -95,12 +102,21 @@ export async function auditAllowed(
   req: Request,
   res: Response,
   details: Record<string, unknown> = {},
+  options: { failClosed?: boolean } = {},
 ): Promise<void> {
   const state = requestState(res);
   const event = eventFor(deps, req, res, 'allowed', details);
   try {
     await deps.catalog.appendAudit(event);
   } catch (err) {
+    if (options.failClosed === false) {
+      state.logger.error(
+        { err, action: event.action, target: event.target },
+        'audit trail unavailable: request answered unaudited',
+      );
+      state.audited = true;
+      return;
+    }
     state.logger.error(
       { err, action: event.action, target: event.target },
       'audit trail unavailable: access refused',
@@ -166,7 +182,7 @@ export function auditSafetyNet(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
     res.on('close', () => {
       const state = requestState(res);
-      if (state.audited || !auditable(req, res)) return;
+      if (state.audited || state.auditOwnedByRoute || !auditable(req, res)) return;
       const status = res.writableFinished ? res.statusCode : 499;
       if (status < 400)
         state.logger.warn({ action: state.action }, 'request finished without an audit event: appending one');

@@ -17,22 +17,17 @@
 import type { Socket } from 'node:net';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import {
-  UnsupportedMediaTypeError,
-  isStrongroomError,
-  PayloadTooLargeError,
-  type StrongroomError,
-} from '../../errors';
+import { UnsupportedMediaTypeError, PayloadTooLargeError, type StrongroomError } from '../../errors';
 import type { IngestResult } from '../../ingest/types';
 import { RECORD_TYPES, type RecordType } from '../../records';
 import { MalformedCsvError, parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
-import { chunksOf } from '../batch/chunks';
+import { chunksOf, StreamClosedError } from '../batch/chunks';
 import { splitLines, type SplitLine } from '../batch/lines';
 import { runOrdered, writeWithBackpressure } from '../batch/pipeline';
 import { isUtf8, parseMediaType } from '../content-type';
 import { classify, errorPayload, internalErrorPayload, validationError } from '../errors';
 import type { HttpMetrics } from '../metrics';
-import { addAuditDetails, auditAfterAnswer, markAudited } from '../middleware/audit';
+import { addAuditDetails, auditAfterAnswer, auditOwnedByRoute, markAudited } from '../middleware/audit';
 import { guard } from '../middleware/auth';
 import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
 import { requestState } from '../middleware/request';
@@ -125,6 +120,8 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
       columns = parseHeader(parseCells(first.value.bytes), type as RecordType);
     }
 
+    // From here on the answer is streamed and the batch appends its own event when it ends.
+    auditOwnedByRoute(res);
     res.status(200);
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -176,6 +173,7 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     };
 
     let cutShort: StrongroomError | undefined;
+    let aborted = false;
     try {
       await runOrdered(rest(iterator), {
         concurrency: limits.batchConcurrency,
@@ -184,10 +182,14 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
         stop: () => res.destroyed,
       });
     } catch (err) {
-      const typed = isStrongroomError(err) ? err : classify(err);
-      if (!typed) state.logger.error({ err }, 'batch stopped unexpectedly');
-      cutShort = typed;
-      if (!typed) {
+      const typed = classify(err);
+      if (err instanceof StreamClosedError || res.destroyed) {
+        aborted = true;
+        state.logger.info({ lines: counts.lines }, 'the client went away during a batch');
+      } else if (typed) {
+        cutShort = typed;
+      } else {
+        state.logger.error({ err }, 'batch stopped unexpectedly');
         const summary = {
           summary: { ...counts, complete: false },
           error: internalErrorPayload(state.requestId),
@@ -196,7 +198,7 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
         return;
       }
     }
-    const aborted = res.destroyed;
+    aborted ||= res.destroyed;
     const complete = cutShort === undefined && !aborted;
     const summary = {
       summary: { ...counts, complete },

@@ -55,7 +55,7 @@ export function systemRouter(deps: AppDeps, metrics: HttpMetrics, openapi: () =>
 
   router.get('/metrics', guard(deps.authenticator, 'system.read'), async (req, res) => {
     const text = await metrics.registry.metrics();
-    await auditAllowed(deps, req, res);
+    await auditAllowed(deps, req, res, {}, { failClosed: false });
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.setHeader('Cache-Control', 'no-store');
     res.send(text);
