@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Catalog, CatalogRecord, NewAuditEvent, NewRecord } from '../catalog';
 import { bucketPlan, type Config, type RetentionClass } from '../config';
-import { ChecksumMismatchError, ConflictError, PayloadTooLargeError, ValidationError } from '../errors';
+import { AlreadyExistsError, ChecksumMismatchError, ConflictError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import {
   businessFields,
@@ -17,9 +17,10 @@ import {
   type ArchiveRecord,
   type DocumentRecord,
 } from '../records';
-import type { ObjectStore, PutResult } from '../storage/types';
+import type { ObjectInfo, ObjectStore, PutOptions, PutResult } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
+import { Crc64 } from '../util/crc64';
 import { RetentionGate } from './gate';
 import type { DocumentUpload, IngestResult, IngestService, Receipt, RequestContext } from './types';
 
@@ -94,12 +95,8 @@ export class ArchiveIngestService implements IngestService {
     const ingestedAt = this.clock.now();
     const key = objectKey(record);
     const meta = this.metadata(record, sha256, ctx, ingestedAt);
-    const put = await this.store.putBuffer(bucket, key, bytes, { meta, contentType: 'application/json' });
-    if (put.sha256 !== sha256) {
-      throw new ChecksumMismatchError(`record ${record.recordId}: the bytes sent hash differently from the bytes prepared`);
-    }
-    await this.confirmReconciled(put, sha256);
-    return this.commit(record, klass, put, ingestedAt, ctx, { contentType: 'application/json' });
+    const { put, storedAt } = await this.putOnce(bucket, key, bytes, sha256, { meta, contentType: 'application/json' });
+    return this.commit(record, klass, put, ingestedAt, ctx, { contentType: 'application/json', retainFrom: storedAt });
   }
 
   async ingestDocument(upload: DocumentUpload, ctx: RequestContext): Promise<IngestResult> {
@@ -133,11 +130,19 @@ export class ArchiveIngestService implements IngestService {
     const fileKey = documentKey(description, fileName);
     const ingestedAt = this.clock.now();
     const size = upload.size ?? description.size;
-    const put = await this.store.putStream(bucket, fileKey, body, {
-      contentType,
-      meta: { 'record-id': description.recordId, 'record-type': 'document' },
-      ...(size !== undefined ? { size } : {}),
-    });
+    // A file already under the key was left by an earlier upload of this document that never
+    // committed (refused after its PUT, or cut short): it is adopted if it is the file sent now.
+    const leftover = await this.headIfAny(bucket, fileKey);
+    const { put, storedAt: fileStoredAt } = leftover
+      ? await this.adoptStoredFile(leftover, body, description.recordId)
+      : {
+          put: await this.store.putStream(bucket, fileKey, body, {
+            contentType,
+            meta: { 'record-id': description.recordId, 'record-type': 'document' },
+            ...(size !== undefined ? { size } : {}),
+          }),
+          storedAt: undefined,
+        };
     if (description.sha256 !== undefined && description.sha256 !== put.sha256) {
       throw new ChecksumMismatchError(
         `document ${description.recordId}: the file's SHA-256 is ${put.sha256}, the description declares ${description.sha256}`,
@@ -158,9 +163,17 @@ export class ArchiveIngestService implements IngestService {
       [CONTENT_META.crc64]: put.crc64,
       [CONTENT_META.size]: String(put.size),
     };
-    const descPut = await this.store.putBuffer(bucket, objectKey(description), descBytes, { meta: descMeta, contentType: 'application/json' });
-    await this.confirmReconciled(descPut, descSha);
-    return this.commit(description, klass, put, ingestedAt, ctx, { contentType, fileName: fileName ?? null, descriptionSha256: descSha });
+    const { storedAt: descStoredAt } = await this.putOnce(bucket, objectKey(description), descBytes, descSha, {
+      meta: descMeta,
+      contentType: 'application/json',
+    });
+    const storedAt = [fileStoredAt, descStoredAt].filter((d): d is Date => d !== undefined);
+    return this.commit(description, klass, put, ingestedAt, ctx, {
+      contentType,
+      fileName: fileName ?? null,
+      descriptionSha256: descSha,
+      ...(storedAt.length > 0 ? { retainFrom: new Date(Math.min(...storedAt.map((d) => d.getTime()))) } : {}),
+    });
   }
 
   private validate(input: unknown): ArchiveRecord {
@@ -188,6 +201,97 @@ export class ArchiveIngestService implements IngestService {
     });
     // The adapter adds the x-oss-meta- prefix itself.
     return Object.fromEntries(Object.entries(prefixed).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
+  }
+
+  /**
+   * The create-only PUT of a record (or a document's description). When the key is taken already
+   * (an earlier attempt stored the object but did not commit it: a crash, a CRC-64 that could not
+   * be confirmed, a failure after the PUT), docs/DESIGN.md's rule applies: HEAD the object and carry
+   * on to the commit if it is ours (its SHA-256 metadata, and the size and CRC-64 OSS computed over
+   * its bytes, match what is being sent). Anything else is a conflict for `strongroom reconcile`.
+   * `storedAt` is set for an adopted object: its Last-Modified, from which OSS protects it.
+   */
+  private async putOnce(
+    bucket: string,
+    key: string,
+    bytes: Buffer,
+    sha256: string,
+    options: PutOptions,
+  ): Promise<{ put: PutResult; storedAt?: Date }> {
+    let put: PutResult;
+    try {
+      put = await this.store.putBuffer(bucket, key, bytes, options);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      const info = await this.store.head(bucket, key);
+      const crc64 = new Crc64().update(bytes).digest();
+      if (info.meta.sha256 !== sha256 || info.size !== bytes.length || info.crc64 !== crc64) {
+        throw new ConflictError(`an object with different content already exists at ${bucket}/${key}`, {
+          details: { hint: 'run `strongroom reconcile` and review the report' },
+        });
+      }
+      this.logger.info({ bucket, key }, 'adopted an object stored by an earlier, uncommitted attempt');
+      const md5 = createHash('md5').update(bytes).digest('base64');
+      put = { bucket, key, size: bytes.length, etag: info.etag, crc64, sha256, md5, multipart: false, reconciled: true };
+      return { put, storedAt: info.lastModified };
+    }
+    if (put.sha256 !== sha256) {
+      throw new ChecksumMismatchError(`${bucket}/${key}: the bytes sent hash differently from the bytes prepared`);
+    }
+    await this.confirmReconciled(put, sha256);
+    return { put };
+  }
+
+  private async headIfAny(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    try {
+      return await this.store.head(bucket, key);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * A document's file found under its key before the upload: reads the upload through (storing
+   * nothing) and the stored file back, and adopts the stored one only if both have the same size,
+   * CRC-64 and SHA-256. Else the key is taken by another file: a conflict.
+   */
+  private async adoptStoredFile(info: ObjectInfo, body: Readable, recordId: string): Promise<{ put: PutResult; storedAt: Date }> {
+    const sha = createHash('sha256');
+    const md5 = createHash('md5');
+    const crc = new Crc64();
+    let size = 0;
+    await pipeline(
+      body,
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          sha.update(chunk);
+          md5.update(chunk);
+          crc.update(chunk);
+          size += chunk.length;
+          cb();
+        },
+      }),
+    );
+    const sent = { sha256: sha.digest('hex'), md5: md5.digest('base64'), crc64: crc.digest(), size };
+    let storedSha: string | undefined;
+    if (info.size === sent.size && info.crc64 === sent.crc64) {
+      const stored = await this.store.get(info.bucket, info.key);
+      const hash = createHash('sha256');
+      for await (const chunk of stored.body as AsyncIterable<Buffer>) hash.update(chunk);
+      storedSha = hash.digest('hex');
+    }
+    if (storedSha !== sent.sha256) {
+      throw new ConflictError(
+        `document ${recordId}: another file is already stored at ${info.bucket}/${info.key} by an earlier upload that was not completed`,
+        { details: { hint: 'run `strongroom reconcile` and review the report' } },
+      );
+    }
+    this.logger.info({ bucket: info.bucket, key: info.key }, 'adopted a document file stored by an earlier, uncommitted upload');
+    return {
+      put: { bucket: info.bucket, key: info.key, ...sent, etag: info.etag, multipart: false, reconciled: true },
+      storedAt: info.lastModified,
+    };
   }
 
   /**
@@ -236,7 +340,7 @@ export class ArchiveIngestService implements IngestService {
     put: PutResult,
     ingestedAt: Date,
     ctx: RequestContext,
-    extra: { contentType: string; fileName?: string | null; descriptionSha256?: string },
+    extra: { contentType: string; fileName?: string | null; descriptionSha256?: string; retainFrom?: Date | undefined },
   ): Promise<IngestResult> {
     const fields = businessFields(record);
     const row: NewRecord = {
@@ -257,8 +361,9 @@ export class ArchiveIngestService implements IngestService {
       size: put.size,
       contentType: extra.contentType,
       retentionClass: klass.name,
-      // A lower bound: OSS protects the object from its Last-Modified, which is after this moment.
-      retainUntil: new Date(ingestedAt.getTime() + klass.days * DAY_MS),
+      // A lower bound: OSS protects the object from its Last-Modified, which is after this moment
+      // (an object adopted from an earlier attempt: from its own Last-Modified).
+      retainUntil: new Date(Math.min(ingestedAt.getTime(), extra.retainFrom?.getTime() ?? Infinity) + klass.days * DAY_MS),
       ingestedAt,
       principalId: ctx.principal.id,
       amends: record.recordType === 'correction' ? (record as { amends: string }).amends : null,

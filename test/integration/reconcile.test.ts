@@ -1,0 +1,235 @@
+/**
+ * Recovery, full stack: objects stored as the write path stores them but never committed (a crash
+ * between the PUT and the catalog transaction) are committed exactly once by `reconcile`, or by
+ * the sender's retry; objects whose bytes do not match their SHA-256 metadata are reported, never
+ * committed; `reindex` rebuilds every record row into a fresh catalog from OSS alone.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openCatalog, type Catalog } from '../../src/catalog';
+import { CONTENT_META } from '../../src/ingest/service';
+import { reconcile } from '../../src/ingest/reconcile';
+import {
+  canonicalBytes,
+  documentKey,
+  objectKey,
+  recordMetadata,
+  validateRecord,
+  type DocumentRecord,
+} from '../../src/records';
+import { example } from '../records/fixtures';
+import {
+  canonicalSha,
+  databases,
+  fileBytes,
+  freshPostgresDatabase,
+  postDocument,
+  postJson,
+  sha256,
+  startTestArchive,
+  tempDir,
+  uid,
+  type ReceiptBody,
+  type TestArchive,
+} from './helpers';
+
+/** The metadata the write path puts on a record object (the adapter adds the x-oss-meta- prefix). */
+function ingestMeta(
+  record: Record<string, unknown>,
+  principal: string,
+  sha = canonicalSha(record),
+): Record<string, string> {
+  const prefixed = recordMetadata({
+    sha256: sha,
+    recordType: record.recordType as DocumentRecord['recordType'],
+    recordId: record.recordId as string,
+    principal,
+    ingestedAt: new Date(),
+  });
+  return Object.fromEntries(Object.entries(prefixed).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
+}
+
+function keyOf(record: Record<string, unknown>): string {
+  const v = validateRecord(record);
+  if (!v.ok) throw new Error(`invalid fixture: ${JSON.stringify(v.issues)}`);
+  return objectKey(v.record);
+}
+
+describe.each(databases('integration/reconcile'))('reconcile and reindex, catalog on %s', (db) => {
+  let t: TestArchive;
+  let principal: string;
+
+  beforeAll(async () => {
+    t = await startTestArchive({ db });
+    principal = (await t.catalog.findPrincipalByName('local-ingest'))?.id ?? '';
+    expect(principal).toMatch(/^sys_/);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** The PUT of the write path, without its commit: what a crash right after the PUT leaves. */
+  async function crashAfterPut(record: Record<string, unknown>): Promise<string> {
+    const key = keyOf(record);
+    await t.store.putBuffer(t.recordsBucket, key, canonicalBytes(record), {
+      meta: ingestMeta(record, principal),
+      contentType: 'application/json',
+    });
+    return key;
+  }
+
+  test('a record stored but not committed: reconcile commits it once, verified, audited; a second run finds it catalogued', async () => {
+    const record = { ...example('trade'), recordId: uid('T-CRASH'), tradeId: 'T-CRASH' };
+    const key = await crashAfterPut(record);
+    expect(await t.catalog.getRecord(record.recordId)).toBeUndefined();
+    const ledger = await t.catalog.ledgerSize();
+
+    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    expect(report.problems).toEqual([]);
+    expect(report.committed).toBe(1);
+    expect(report.items).toEqual([
+      expect.objectContaining({ key, recordId: record.recordId, outcome: 'committed', ledgerSeq: ledger }),
+    ]);
+    const row = await t.catalog.getRecord(record.recordId);
+    expect(row).toMatchObject({
+      sha256: canonicalSha(record),
+      objectKey: key,
+      bucket: t.recordsBucket,
+      principalId: principal,
+      ledgerSeq: ledger,
+    });
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
+    const events = (await t.catalog.auditEvents({ limit: 10000 })).filter(
+      (e) => e.target === record.recordId,
+    );
+    expect(events.map((e) => [e.action, e.outcome])).toEqual([['records.reconcile', 'allowed']]);
+
+    const second = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    expect([second.committed, second.problems]).toEqual([0, []]);
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
+    // The API serves it like any other record, and a resend is `existing`.
+    const again = await postJson(`${t.url}/v1/records`, record, t.ingestToken);
+    expect(again.status).toBe(200);
+  });
+
+  test('a record stored but not committed, then sent again by the sender: 201 once (the object is adopted), reconcile has nothing left', async () => {
+    const record = { ...example('order'), recordId: uid('O-CRASH') };
+    const key = await crashAfterPut(record);
+    const ledger = await t.catalog.ledgerSize();
+    const res = await postJson(`${t.url}/v1/records`, record, t.ingestToken);
+    const body = (await res.json()) as ReceiptBody & { error?: { code: string } };
+    expect([res.status, body.error?.code ?? body.status]).toEqual([201, 'created']);
+    expect(body.receipt).toMatchObject({ key, sha256: canonicalSha(record), ledgerSeq: ledger });
+    // Protected from the object's own Last-Modified (earlier than this request): retainUntil stays a lower bound.
+    const info = await t.store.head(t.recordsBucket, key);
+    expect(Date.parse(body.receipt.retainUntil)).toBeLessThanOrEqual(
+      info.lastModified.getTime() + 2557 * 86_400_000,
+    );
+    expect((await postJson(`${t.url}/v1/records`, record, t.ingestToken)).status).toBe(200);
+    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    expect([report.committed, report.problems]).toEqual([0, []]);
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
+  });
+
+  test("a document (file and description) stored but not committed: reconcile commits it with the file's SHA-256", async () => {
+    const file = fileBytes(150 * 1024, 11);
+    const description = {
+      ...example('document'),
+      recordId: uid('D-CRASH'),
+      sha256: sha256(file),
+      size: file.length,
+    };
+    const v = validateRecord(description);
+    if (!v.ok) throw new Error('invalid fixture');
+    const fileKey = documentKey(v.record as DocumentRecord);
+    const put = await t.store.putBuffer(t.recordsBucket, fileKey, file, {
+      meta: { 'record-id': description.recordId, 'record-type': 'document' },
+      contentType: 'application/pdf',
+    });
+    await t.store.putBuffer(t.recordsBucket, objectKey(v.record), canonicalBytes(description), {
+      meta: {
+        ...ingestMeta(description, principal),
+        [CONTENT_META.key]: fileKey,
+        [CONTENT_META.sha256]: put.sha256,
+        [CONTENT_META.crc64]: put.crc64,
+        [CONTENT_META.size]: String(put.size),
+      },
+      contentType: 'application/json',
+    });
+    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    expect(report.problems).toEqual([]);
+    expect(report.committed).toBe(1);
+    expect(await t.catalog.getRecord(description.recordId)).toMatchObject({
+      sha256: sha256(file),
+      objectKey: fileKey,
+      size: file.length,
+      documentType: 'contract_note',
+    });
+  });
+
+  test('an object whose SHA-256 metadata does not match its bytes, and a file without description: problems, not committed', async () => {
+    const record = { ...example('trade'), recordId: uid('T-TAMPERED'), tradeId: 'T-TAMPERED' };
+    const key = keyOf(record);
+    await t.store.putBuffer(t.recordsBucket, key, canonicalBytes(record), {
+      meta: ingestMeta(record, principal, sha256('other bytes')),
+      contentType: 'application/json',
+    });
+    const orphan = `document/2026/11/21/${uid('D-ORPHAN')}.pdf`;
+    await t.store.putBuffer(t.recordsBucket, orphan, fileBytes(100), { contentType: 'application/pdf' });
+    const ledger = await t.catalog.ledgerSize();
+
+    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    expect(report.committed).toBe(0);
+    expect(report.problems.map((p) => p.key).sort()).toEqual([key, orphan].sort());
+    expect(report.problems.find((p) => p.key === key)?.reason).toMatch(/SHA-256/);
+    expect(await t.catalog.getRecord(record.recordId)).toBeUndefined();
+    expect(await t.catalog.ledgerSize()).toBe(ledger);
+
+    // The sender's retry does not adopt it either: the object under the key is not the record sent.
+    const res = await postJson(`${t.url}/v1/records`, record, t.ingestToken);
+    expect(res.status).toBe(409);
+    expect(await t.catalog.getRecord(record.recordId)).toBeUndefined();
+  });
+
+  test('reindex into a fresh catalog rebuilds every record row from OSS', async () => {
+    // Some records through the API as well, of several kinds.
+    for (const r of [example('contract_note'), example('alp_trade'), example('correction')]) {
+      expect((await postJson(`${t.url}/v1/records`, r, t.ingestToken)).status).toBe(201);
+    }
+    const file = fileBytes(400 * 1024, 3);
+    const doc = {
+      ...example('document'),
+      recordId: uid('D-REINDEX'),
+      sha256: sha256(file),
+      size: file.length,
+    };
+    expect((await postDocument(t.url, t.ingestToken, doc, file, { form: 'raw' })).status).toBe(201);
+
+    const original = (await t.catalog.searchRecords({ limit: 1000 })).records;
+    // Three committed by the tests above (two after a crash, one document) and four through the API.
+    expect(original).toHaveLength(7);
+    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const dir = tempDir('reindex');
+    let fresh: Catalog | undefined;
+    try {
+      fresh = await openCatalog(
+        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
+      );
+      const report = await reconcile(t.store, fresh, t.config, { mode: 'reindex' });
+      expect(report.committed).toBe(original.length);
+      // The tampered object and the orphan file of the test above stay problems.
+      expect(report.problems).toHaveLength(2);
+      expect(await fresh.ledgerSize()).toBe(original.length);
+      for (const row of original) {
+        const rebuilt = await fresh.getRecord(row.recordId);
+        const { ledgerSeq: _a, ingestedAt: _b, retainUntil: _c, ...same } = row;
+        expect(rebuilt).toMatchObject(same);
+      }
+      expect(await fresh.auditSize()).toBe(0);
+    } finally {
+      await fresh?.close();
+      await pg?.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
