@@ -16,6 +16,7 @@ import {
   ValidationError,
   isStrongroomError,
 } from '../errors';
+import { StreamClosedError } from './batch/chunks';
 import { auditFailure } from './middleware/audit';
 import { requestState } from './middleware/request';
 import type { AppDeps } from './types';
@@ -66,6 +67,7 @@ function httpMachineryError(err: unknown): StrongroomError | undefined {
 export function classify(err: unknown): StrongroomError | undefined {
   if (isStrongroomError(err)) return err;
   if (err instanceof URIError) return new BadRequestError('the request path is not valid percent-encoding');
+  if (err instanceof StreamClosedError) return new BadRequestError('the request ended before its body did');
   return httpMachineryError(err);
 }
 

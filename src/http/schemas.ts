@@ -9,7 +9,10 @@ import { RECORD_ID_PATTERN, RECORD_TYPES, checkRecordId } from '../records';
 import { isIsoDate } from '../records/schemas';
 import { validationError } from './errors';
 
-const isoDate = z.string().refine(isIsoDate, { message: 'a real date written YYYY-MM-DD' });
+const isoDate = z
+  .string()
+  .refine(isIsoDate, { message: 'a real date written YYYY-MM-DD' })
+  .meta({ format: 'date' });
 const filter = z.string().min(1).max(128);
 
 /** GET /v1/records: every parameter optional; unknown or repeated parameters are refused. */
