@@ -84,7 +84,7 @@ describe('access logging', () => {
       expect(l.loggingFlag).toBe('true');
       expect(l.extra).toEqual([]);
     }
-    const [put, get, missing, signed] = lines as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
+    const [put, get, missing, signed] = lines as unknown as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
     expect(put.request).toBe('PUT /' + source + '/dir/rec%201.json HTTP/1.1');
     expect(put.status).toBe('200');
     expect(put.key).toBe(encodeURIComponent('dir/rec 1.json'));

@@ -143,7 +143,6 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
   };
   // Uploads that are mid-stream when the process dies: a chunked body that trickles forever.
   const slow = async (n: number): Promise<void> => {
-    let sent = 0;
     const stream = new Readable({
       read() {
         setTimeout(() => {
@@ -151,7 +150,6 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
             this.destroy();
             return;
           }
-          sent += 64 * 1024;
           slowBytes += 64 * 1024;
           this.push(Buffer.alloc(64 * 1024, n));
         }, 5);

@@ -38,16 +38,16 @@ export interface ReceiveOptions {
   maxSize: number;
 }
 
-/** Batches smaller writes into one writev of about this size. */
-const WRITE_BATCH = 1 << 20;
+/** Batches incoming chunks into writev calls of about this size. */
+const WRITE_BATCH = 256 * 1024;
 
 const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
 
 /**
  * Reads the request body, computing MD5 and CRC-64 on the fly. Small bodies stay in memory; large
- * ones stream into a temp file that is fsynced and renamed into the blob store only once the body
- * is complete and its Content-MD5 (if any) matched. A disconnect, a digest mismatch or any error
- * leaves nothing behind.
+ * ones stream into a new, unreferenced blob file (see BlobStore), fsynced once the body is complete
+ * and its Content-MD5 (if any) matched. A disconnect, a digest mismatch or any error removes the
+ * file; a crash leaves it unreferenced, and start-up gc removes it.
  */
 export async function receiveBody(req: IncomingMessage, blobs: BlobStore, opts: ReceiveOptions): Promise<ReceivedBody> {
   if (opts.contentLength !== undefined && opts.contentLength > opts.maxSize) throw ossErrors.entityTooLarge();
@@ -86,8 +86,10 @@ async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: Receiv
   let size = 0;
   let held: Buffer[] = [];
   let heldSize = 0;
-  let fh: FileHandle | null = null;
+  let file: { fh: FileHandle; dirSynced: Promise<void> } | null = null;
   let id: string | null = null;
+  // At most one write in flight, overlapping the disk with receiving and hashing the next bytes.
+  let writing: Promise<unknown> = Promise.resolve();
   try {
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -97,15 +99,15 @@ async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: Receiv
         crc.update(chunk);
         held.push(chunk);
         heldSize += chunk.length;
-        if (fh === null && size > opts.inlineMax) {
+        if (file === null && size > opts.inlineMax) {
           id = blobs.newId();
-          fh = await fsp.open(blobs.tempPath(id), 'w');
+          file = await blobs.create(id);
         }
-        if (fh !== null && heldSize >= WRITE_BATCH) {
-          const batch = held;
+        if (file !== null && heldSize >= WRITE_BATCH) {
+          await writing;
+          writing = file.fh.writev(held);
           held = [];
           heldSize = 0;
-          await fh.writev(batch);
         }
       }
     } catch (err) {
@@ -114,18 +116,23 @@ async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: Receiv
     if (opts.contentLength !== undefined && size !== opts.contentLength) throw new ClientAbortError();
     const digest = md5.digest();
     checkMd5(digest, opts.contentMd5);
-    if (fh === null || id === null) {
+    if (file === null || id === null) {
       return { size, md5: digest, crc64: crc.digest(), inline: Buffer.concat(held, heldSize), file: null };
     }
-    if (held.length > 0) await fh.writev(held);
-    await fh.sync();
+    await writing;
+    if (held.length > 0) await file.fh.writev(held);
+    await file.fh.sync();
+    await file.dirSynced;
+    const fh = file.fh;
+    file = null;
     await fh.close();
-    fh = null;
-    await blobs.promote(id);
     return { size, md5: digest, crc64: crc.digest(), inline: null, file: id };
   } catch (err) {
-    if (fh !== null) await fh.close().catch(() => undefined);
-    if (id !== null) await blobs.removeTemp(id).catch(() => undefined);
+    if (file !== null) {
+      await writing.catch(() => undefined);
+      await file.fh.close().catch(() => undefined);
+    }
+    if (id !== null) await blobs.discard(id).catch(() => undefined);
     throw err;
   }
 }
