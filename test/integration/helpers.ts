@@ -126,6 +126,7 @@ export async function startTestArchive(options: StartOptions): Promise<TestArchi
     archive = await startArchive(config, { logger: silentLogger() });
   } catch (err) {
     await pgDb?.drop();
+    if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   // The local profile writes its first principals' tokens to a file; production has none: make them.
