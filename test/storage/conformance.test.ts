@@ -431,7 +431,12 @@ describe.each(specs)('storage conformance: $name', (spec) => {
     });
 
     it('complete locks it: extend works, abort is refused, protected objects cannot be deleted or overwritten', async () => {
-      if (!t.allowLock) return; // real OSS without STRONGROOM_TEST_OSS_ALLOW_LOCK=1
+      if (!t.allowLock) {
+        console.warn(
+          'retention lock test skipped on real OSS: set STRONGROOM_TEST_OSS_ALLOW_LOCK=1 (locks a 1-day policy)',
+        );
+        return;
+      }
       const b = await newBucket('worm-locked');
       const body = Buffer.from('evidence');
       await store.putBuffer(b, 'rec.json', body);
