@@ -59,7 +59,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     const referenced = index.referencedFiles();
     const removed = await blobs.gc((id) => referenced.has(id));
     if (removed > 0) logger.info({ removed }, 'emulator removed blob files no object references (interrupted writes)');
-    const writes = new WriteQueue(db);
+    const writes = new WriteQueue(db, index);
 
     const accessLog = new AccessLog(clock, flushSeconds, (target, key, body) => storeLogObject(env, target, key, body), logger);
     const env: EmulatorEnv = {

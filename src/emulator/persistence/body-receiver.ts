@@ -121,7 +121,8 @@ async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: Receiv
     }
     await writing;
     if (held.length > 0) await file.fh.writev(held);
-    await file.fh.sync();
+    // fdatasync: the data and the size needed to read it back (mtime is not needed).
+    await file.fh.datasync();
     await file.dirSynced;
     const fh = file.fh;
     file = null;

@@ -97,6 +97,13 @@ const OBJECT_COLUMNS =
  * from inside WriteQueue.run (one transaction per batch).
  */
 export class MetadataIndex {
+  /**
+   * Bucket rows, read on every request. Filled only outside write batches (so it never holds
+   * uncommitted state) and cleared after any batch that wrote a bucket row.
+   */
+  private readonly bucketCache = new Map<string, BucketRow | undefined>();
+  private inBatch = false;
+  private bucketsChanged = false;
   private readonly s: {
     getBucket: Statement<[string], BucketRow>;
     allBuckets: Statement<[], BucketRow>;
@@ -178,7 +185,31 @@ export class MetadataIndex {
   // ---- buckets
 
   getBucket(name: string): BucketRow | undefined {
-    return this.s.getBucket.get(name);
+    if (this.bucketCache.has(name)) return this.bucketCache.get(name);
+    const row = this.s.getBucket.get(name);
+    if (!this.inBatch) {
+      if (this.bucketCache.size >= 10_000) this.bucketCache.clear();
+      this.bucketCache.set(name, row);
+    }
+    return row;
+  }
+
+  /** WriteQueue calls these around every batch transaction. */
+  beginBatch(): void {
+    this.inBatch = true;
+  }
+
+  endBatch(): void {
+    this.inBatch = false;
+    if (this.bucketsChanged) {
+      this.bucketCache.clear();
+      this.bucketsChanged = false;
+    }
+  }
+
+  private bucketWritten(): void {
+    this.bucketsChanged = true;
+    this.bucketCache.clear();
   }
 
   allBuckets(): BucketRow[] {
@@ -187,18 +218,22 @@ export class MetadataIndex {
 
   insertBucket(name: string, createdMs: number, acl: string, storageClass: string): void {
     this.s.insertBucket.run(name, createdMs, acl, storageClass);
+    this.bucketWritten();
   }
 
   deleteBucket(name: string): void {
     this.s.deleteBucket.run(name);
+    this.bucketWritten();
   }
 
   setLogging(name: string, target: string | null, prefix: string | null): void {
     this.s.setLogging.run(target, prefix, name);
+    this.bucketWritten();
   }
 
   setWorm(name: string, id: string | null, state: string | null, days: number | null, createdMs: number | null): void {
     this.s.setWorm.run(id, state, days, createdMs, name);
+    this.bucketWritten();
   }
 
   bucketHasObjects(name: string): boolean {

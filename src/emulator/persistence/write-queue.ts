@@ -28,7 +28,10 @@ export class WriteQueue {
   private readonly savepoint: (fn: (tx: WriteTx) => unknown, tx: WriteTx) => unknown;
   private readonly batch: (items: Pending[], outcomes: Array<{ ok: boolean; value: unknown }>, hooks: Array<() => void>) => void;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly hooks: { beginBatch(): void; endBatch(): void } = { beginBatch: () => undefined, endBatch: () => undefined },
+  ) {
     this.savepoint = db.transaction((fn: (tx: WriteTx) => unknown, tx: WriteTx) => fn(tx));
     this.batch = db.transaction((items: Pending[], outcomes: Array<{ ok: boolean; value: unknown }>, hooks: Array<() => void>) => {
       for (const item of items) {
@@ -62,11 +65,14 @@ export class WriteQueue {
     this.pending = [];
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     const hooks: Array<() => void> = [];
+    this.hooks.beginBatch();
     try {
       this.batch(items, outcomes, hooks);
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
+    } finally {
+      this.hooks.endBatch();
     }
     for (const hook of hooks) {
       try {
