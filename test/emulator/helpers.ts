@@ -177,7 +177,7 @@ export function signedRaw(
   method: string,
   bucket: string,
   key: string,
-  options: { body?: Buffer; headers?: Record<string, string>; subresource?: string } = {},
+  options: { body?: Buffer; headers?: Record<string, string>; subresource?: string; query?: string } = {},
 ): Promise<RawResponse> {
   const headers: Record<string, string> = { date: new Date().toUTCString(), ...(options.headers ?? {}) };
   if (options.body) headers['content-md5'] = createHash('md5').update(options.body).digest('base64');
@@ -198,7 +198,8 @@ export function signedRaw(
   const base = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     // An options object, not a URL string: a URL would be normalised (dot segments folded).
-    const target = { hostname: base.hostname, port: base.port, path: `/${bucket}/${encodedKey}${sub}`, method, headers };
+    const unsigned = options.query ? `${sub ? '&' : '?'}${options.query}` : '';
+    const target = { hostname: base.hostname, port: base.port, path: `/${bucket}/${encodedKey}${sub}${unsigned}`, method, headers };
     const req = http.request(target, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import fsp from 'node:fs/promises';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { EmulatorEnv, RequestContext } from '../context';
@@ -70,32 +71,49 @@ export async function sendSegments(
     send(ctx, status, headers, body);
     return;
   }
-  headers['x-oss-request-id'] = ctx.requestId;
-  headers['server'] = 'AliyunOSS';
-  const res = ctx.res;
-  res.writeHead(status, headers);
-  if (ctx.method === 'HEAD' || length === 0) {
-    res.end();
-    return;
-  }
-  let segStart = 0;
-  let sent = 0;
-  for (const seg of segments) {
-    const segEnd = segStart + seg.size - 1;
-    if (segEnd >= start && segStart <= end) {
-      const from = Math.max(start, segStart) - segStart;
-      const to = Math.min(end, segEnd) - segStart;
-      for await (const chunk of readSegment(env, seg, from, to)) {
-        if (flipAt !== null && flipAt >= sent && flipAt < sent + chunk.length) flipByte(chunk, flipAt - sent);
-        sent += chunk.length;
-        ctx.sentBytes = sent;
-        if (!(await write(res, chunk))) return;
-      }
+  // Open the first file before answering, so a missing or unreadable blob is a clean 500.
+  const first = segments.find((seg, i) => overlaps(segments, i, start, end) && seg.file !== null);
+  let firstHandle: FileHandle | null = first?.file ? await fsp.open(env.blobs.pathOf(first.file), 'r') : null;
+  try {
+    headers['x-oss-request-id'] = ctx.requestId;
+    headers['server'] = 'AliyunOSS';
+    const res = ctx.res;
+    res.writeHead(status, headers);
+    if (ctx.method === 'HEAD' || length === 0) {
+      res.end();
+      return;
     }
-    segStart += seg.size;
-    if (segStart > end) break;
+    let segStart = 0;
+    let sent = 0;
+    for (const seg of segments) {
+      const segEnd = segStart + seg.size - 1;
+      if (segEnd >= start && segStart <= end) {
+        const from = Math.max(start, segStart) - segStart;
+        const to = Math.min(end, segEnd) - segStart;
+        const handle = seg === first ? firstHandle : null;
+        if (seg === first) firstHandle = null; // readSegment owns and closes it now
+        for await (const chunk of readSegment(env, seg, from, to, handle)) {
+          if (flipAt !== null && flipAt >= sent && flipAt < sent + chunk.length) flipByte(chunk, flipAt - sent);
+          sent += chunk.length;
+          ctx.sentBytes = sent;
+          if (!(await write(res, chunk))) return;
+        }
+      }
+      segStart += seg.size;
+      if (segStart > end) break;
+    }
+    res.end();
+  } finally {
+    if (firstHandle !== null) await firstHandle.close();
   }
-  res.end();
+}
+
+/** Does segment i hold any of the bytes [start, end]? */
+function overlaps(segments: Segment[], i: number, start: number, end: number): boolean {
+  let segStart = 0;
+  for (let j = 0; j < i; j++) segStart += (segments[j] as Segment).size;
+  const segEnd = segStart + (segments[i] as Segment).size - 1;
+  return segEnd >= start && segStart <= end;
 }
 
 function flipByte(buf: Buffer, at: number): void {
@@ -103,13 +121,13 @@ function flipByte(buf: Buffer, at: number): void {
 }
 
 /** Fresh buffers (safe to modify) covering bytes [from, to] of one segment. */
-async function* readSegment(env: EmulatorEnv, seg: Segment, from: number, to: number): AsyncGenerator<Buffer> {
+async function* readSegment(env: EmulatorEnv, seg: Segment, from: number, to: number, opened: FileHandle | null): AsyncGenerator<Buffer> {
   if (seg.data !== null) {
     yield Buffer.from(seg.data.subarray(from, to + 1));
     return;
   }
   if (seg.file === null) return;
-  const fh = await fsp.open(env.blobs.pathOf(seg.file), 'r');
+  const fh = opened ?? (await fsp.open(env.blobs.pathOf(seg.file), 'r'));
   try {
     let pos = from;
     while (pos <= to) {
