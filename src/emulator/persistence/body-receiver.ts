@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import fsp from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Crc64 } from '../../util/crc64';
 import { isOssError, ossErrors } from '../errors';
