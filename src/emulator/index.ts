@@ -49,12 +49,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
 
   const dataDir = path.resolve(options.dataDir);
   await fsp.mkdir(dataDir, { recursive: true });
+  // The index first: it takes the data directory's lock, before anything on disk is touched.
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(path.join(dataDir, INDEX_FILE));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(`emulator data directory ${dataDir} is in use by another emulator process`, { cause: err });
+    }
+    throw err;
+  }
   const blobs = new BlobStore(dataDir);
-  await blobs.init();
-  const db = openDatabase(path.join(dataDir, INDEX_FILE));
   let port = 0;
   let closed = false;
   try {
+    await blobs.init();
     const index = new MetadataIndex(db);
     const referenced = index.referencedFiles();
     const removed = await blobs.gc((id) => referenced.has(id));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { startEmulator } from '../../src/emulator';
 import { listFiles, signedRaw, startTestEmulator, uniqueBucket, type RawResponse, type TestEmulator } from './helpers';
 
 let emu: TestEmulator;
@@ -86,3 +87,8 @@ test('an unexpected failure is a generic 500 InternalError: no stack, no path, n
   // The server is still serving.
   expect((await c.get('victim')).content.length).toBe(200 * 1024);
 });
+
+test('a second emulator on the same data directory is refused, and the first keeps working', async () => {
+  await expect(startEmulator({ dataDir: emu.dataDir, credentials: [{ accessKeyId: 'x', accessKeySecret: 'y' }] })).rejects.toThrow(/in use by another emulator/);
+  expect((await emu.client({ bucket }).get('exists')).content.toString()).toBe('x');
+}, 30_000);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { ManualClock } from '../../src/util/clock';
-import { expectOssError, startTestEmulator, uniqueBucket, type Client, type TestEmulator } from './helpers';
+import { expectOssError, signedRaw, startTestEmulator, uniqueBucket, type Client, type TestEmulator } from './helpers';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -108,6 +108,15 @@ test('protected objects refuse overwrite, copy onto, multipart completion onto a
 
   const multi = await c.deleteMulti(['rec', 'source']);
   expect(multi.deleted).toEqual([]);
+  // Per-key errors are in the answer, in quiet mode too (ali-oss only reads <Deleted>).
+  const quiet = await signedRaw(emu.handle.url, emu.accessKeyId, emu.accessKeySecret, 'POST', bucket, '', {
+    subresource: 'delete',
+    body: Buffer.from('<Delete><Quiet>true</Quiet><Object><Key>rec</Key></Object><Object><Key>never-existed</Key></Object></Delete>'),
+  });
+  expect(quiet.status).toBe(200);
+  const text = quiet.body.toString();
+  expect(text).toContain('<Error><Key>rec</Key><Code>FileImmutable</Code><Message>The object you specified is immutable.</Message></Error>');
+  expect(text).not.toContain('<Deleted>');
   expect((await c.get('rec')).content.toString()).toBe('original');
   expect((await c.get('source')).content.toString()).toBe('other');
 

@@ -85,7 +85,9 @@ CREATE TABLE IF NOT EXISTS parts (
 `;
 
 export function openDatabase(file: string): Db {
-  const db = new Database(file);
+  // One process owns a data directory (EXCLUSIVE locking below): waiting long for a lock only delays
+  // the "in use" error.
+  const db = new Database(file, { timeout: 1000 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
