@@ -33,7 +33,11 @@ if (mtime(installed) === 0 || mtime(installed) < mtime(path.join(root, 'package-
   run('npm ci --no-audit --no-fund');
 }
 const stamp = path.join(root, 'dist', '.build-stamp');
-const sources = Math.max(newest(path.join(root, 'src')), mtime(path.join(root, 'tsconfig.json')), mtime(path.join(root, 'tsconfig.build.json')));
+const sources = Math.max(
+  newest(path.join(root, 'src')),
+  mtime(path.join(root, 'tsconfig.json')),
+  mtime(path.join(root, 'tsconfig.build.json')),
+);
 if (mtime(stamp) < sources) {
   run('npx tsc -p tsconfig.build.json');
   fs.writeFileSync(stamp, new Date().toISOString() + '\n');

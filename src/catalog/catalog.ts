@@ -1,4 +1,4 @@
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
 import { openPostgres, openSqlite } from './dialect';
@@ -49,9 +49,16 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
     throw new ConfigError('the catalog needs a databaseUrl (PostgreSQL) or a sqlitePath (SQLite)');
   }
   try {
+    // On PostgreSQL, keep the migration bookkeeping in the schema the catalog lives in: Kysely
+    // otherwise finds another schema's table through the search path and skips making its own.
+    const schema =
+      dialect === 'postgres'
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+        : undefined;
     const migrator = new Migrator({
       db,
       provider: new CatalogMigrationProvider(dialect),
+      ...(schema ? { migrationTableSchema: schema } : {}),
       migrationTableName: 'catalog_migration',
       migrationLockTableName: 'catalog_migration_lock',
     });

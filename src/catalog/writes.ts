@@ -223,6 +223,20 @@ function translate(err: unknown): unknown {
     : err;
 }
 
+/**
+ * Control characters written as `\uXXXX`, so that hostile input (a NUL in a record id, say) is
+ * recorded legibly and the same on both databases: PostgreSQL text cannot hold NUL at all.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+export function legibleText(value: string): string {
+  return value.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const legibleOrNull = (value: string | null | undefined): string | null =>
+  value == null ? null : legibleText(value);
+
 /** Appends one audit event inside `trx`: takes the audit seq, links to the previous hash. */
 async function insertAudit(trx: Trx, clock: Clock, e: NewAuditEvent): Promise<AuditEvent> {
   const seq = await takeSeq(trx, 'audit');
@@ -241,12 +255,12 @@ async function insertAudit(trx: Trx, clock: Clock, e: NewAuditEvent): Promise<Au
     seq,
     eventId: e.eventId ?? `evt_${randomUUID()}`,
     at: e.at ?? clock.now(),
-    principalId: e.principalId,
-    action: e.action,
-    target: e.target ?? null,
+    principalId: legibleOrNull(e.principalId),
+    action: legibleText(e.action),
+    target: legibleOrNull(e.target),
     outcome: e.outcome,
-    ip: e.ip ?? null,
-    requestId: e.requestId ?? null,
+    ip: legibleOrNull(e.ip),
+    requestId: legibleOrNull(e.requestId),
     details: e.details == null ? null : canonicalJson(e.details),
     prevHash,
   };

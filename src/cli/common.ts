@@ -25,7 +25,10 @@ export function cliConfig(opts: CommonOptions, overrides: ConfigInput = {}): Con
 
 /** Logs go to stderr so stdout stays for results (tables, JSON). */
 export function cliLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: process.stderr });
+  return createLogger({
+    level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+    destination: process.stderr,
+  });
 }
 
 export async function withStore<T>(config: Config, fn: (handle: StoreHandle) => Promise<T>): Promise<T> {

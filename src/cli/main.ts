@@ -45,7 +45,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`strongroom: ${err.code}: ${err.message}\n`);
       return err.code === 'NotCompliant' ? 3 : 1;
     }
-    process.stderr.write(`strongroom: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `strongroom: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return 1;
   }
 }

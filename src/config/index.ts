@@ -12,7 +12,10 @@ import { ConfigError } from '../errors';
 
 const bucketName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'an OSS bucket name: 3-63 lowercase letters, digits and hyphens');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'an OSS bucket name: 3-63 lowercase letters, digits and hyphens',
+  );
 
 const days = z.number().int().min(1).max(25550);
 
@@ -70,7 +73,11 @@ function isHttpLoopback(endpoint: string): boolean {
     return false;
   }
   if (url.protocol !== 'http:') return false;
-  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/.test(url.hostname);
+  return (
+    url.hostname === 'localhost' ||
+    url.hostname === '[::1]' ||
+    /^127(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/.test(url.hostname)
+  );
 }
 
 export const ConfigSchema = z
@@ -164,7 +171,12 @@ export const ConfigSchema = z
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();
     for (const [i, c] of cfg.buckets.classes.entries()) {
-      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['buckets', 'classes', i, 'name'], message: `duplicate class ${c.name}` });
+      if (names.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['buckets', 'classes', i, 'name'],
+          message: `duplicate class ${c.name}`,
+        });
       names.add(c.name);
     }
     const longest = Math.max(...cfg.buckets.classes.map((c) => c.days));
@@ -176,8 +188,13 @@ export const ConfigSchema = z
       });
     }
     if (cfg.profile === 'production') {
-      if (!cfg.oss.endpoint) ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message: 'required in production' });
-      if (cfg.oss.endpoint && !cfg.oss.endpoint.startsWith('https://') && !(cfg.oss.allowHttpLoopback && isHttpLoopback(cfg.oss.endpoint))) {
+      if (!cfg.oss.endpoint)
+        ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message: 'required in production' });
+      if (
+        cfg.oss.endpoint &&
+        !cfg.oss.endpoint.startsWith('https://') &&
+        !(cfg.oss.allowHttpLoopback && isHttpLoopback(cfg.oss.endpoint))
+      ) {
         const message = cfg.oss.allowHttpLoopback
           ? 'production uses HTTPS only (oss.allowHttpLoopback admits http:// to localhost, 127.0.0.0/8 or [::1] only)'
           : 'production uses HTTPS only';
@@ -318,18 +335,32 @@ export function bucketPlan(config: Config): BucketPlan {
   const prefix = config.buckets.prefix;
   const longest = Math.max(...config.buckets.classes.map((c) => c.days));
   const plan: BucketPlan = {
-    records: config.buckets.classes.map((c) => ({ className: c.name, bucket: `${prefix}-records-${c.name}`, days: c.days })),
+    records: config.buckets.classes.map((c) => ({
+      className: c.name,
+      bucket: `${prefix}-records-${c.name}`,
+      days: c.days,
+    })),
     audit: { bucket: `${prefix}-audit`, days: config.buckets.auditDays ?? longest },
     exports: { bucket: `${prefix}-exports`, days: config.buckets.exportsDays ?? longest },
     logs: { bucket: `${prefix}-logs`, days: config.buckets.logsDays ?? longest },
   };
-  for (const b of [...plan.records.map((r) => r.bucket), plan.audit.bucket, plan.exports.bucket, plan.logs.bucket]) {
+  for (const b of [
+    ...plan.records.map((r) => r.bucket),
+    plan.audit.bucket,
+    plan.exports.bucket,
+    plan.logs.bucket,
+  ]) {
     bucketName.parse(b);
   }
   return plan;
 }
 
 /** Where the catalog lives: PostgreSQL when a URL is configured, else SQLite under the data directory. */
-export function catalogLocation(config: Pick<Config, 'databaseUrl' | 'dataDir'>): { sqlitePath?: string; databaseUrl?: string } {
-  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqlitePath: path.join(config.dataDir, 'catalog.sqlite') };
+export function catalogLocation(config: Pick<Config, 'databaseUrl' | 'dataDir'>): {
+  sqlitePath?: string;
+  databaseUrl?: string;
+} {
+  return config.databaseUrl
+    ? { databaseUrl: config.databaseUrl }
+    : { sqlitePath: path.join(config.dataDir, 'catalog.sqlite') };
 }

@@ -8,11 +8,14 @@ export abstract class StrongroomError extends Error {
   abstract readonly httpStatus: number;
   /** Extra, client-safe detail (validation issues, the existing receipt, a hint). */
   readonly details?: unknown;
+  /** True when whoever raised it already appended the refusal to the audit trail (so the HTTP layer does not). */
+  readonly auditRecorded: boolean;
 
-  constructor(message: string, options?: { cause?: unknown; details?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; details?: unknown; auditRecorded?: boolean }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     if (options?.details !== undefined) this.details = options.details;
+    this.auditRecorded = options?.auditRecorded ?? false;
   }
 }
 

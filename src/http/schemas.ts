@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import type { CatalogRecord } from '../catalog/types';
-import type { Receipt } from '../ingest/types';
 import { RECORD_ID_PATTERN, RECORD_TYPES, checkRecordId } from '../records';
 import { isIsoDate } from '../records/schemas';
 import { validationError } from './errors';
@@ -184,22 +183,4 @@ function iso(d: Date): string {
 /** A catalog row as JSON. */
 export function catalogEntry(r: CatalogRecord): z.infer<typeof CatalogEntrySchema> {
   return { ...r, retainUntil: iso(r.retainUntil), ingestedAt: iso(r.ingestedAt) };
-}
-
-/** The receipt of a stored record, from its catalog row (as the write path returned it). */
-export function receiptOf(r: CatalogRecord): Receipt {
-  return {
-    recordId: r.recordId,
-    recordType: r.recordType,
-    schemaVersion: r.schemaVersion,
-    bucket: r.bucket,
-    key: r.objectKey,
-    sha256: r.sha256,
-    crc64: r.crc64,
-    size: r.size,
-    ledgerSeq: r.ledgerSeq,
-    retainUntil: iso(r.retainUntil),
-    ingestedAt: iso(r.ingestedAt),
-    principal: r.principalId,
-  };
 }

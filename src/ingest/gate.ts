@@ -27,7 +27,9 @@ export class RetentionGate {
       throw new RetentionNotLockedError(
         `bucket ${bucket} has ${state}; records of this class need a Locked policy of at least ${days} days. ` +
           'Nothing was written. Run `strongroom doctor` and lock the bucket.',
-        { details: { bucket, requiredDays: days, state: policy?.state ?? 'None', days: policy?.days ?? null } },
+        {
+          details: { bucket, requiredDays: days, state: policy?.state ?? 'None', days: policy?.days ?? null },
+        },
       );
     }
     this.compliantUntil.set(`${bucket}:${days}`, now + this.ttlMs);

@@ -62,8 +62,20 @@ export interface ReconcileOptions {
  * Records are `<type>/<yyyy>/<mm>/<dd>/<id>.json`. A document is two objects: its file, and its
  * description at `<id>.json` whose metadata names the file's key, SHA-256, CRC-64 and size.
  */
-export async function reconcile(store: ObjectStore, catalog: Catalog, config: Config, options: ReconcileOptions): Promise<ReconcileReport> {
-  const report: ReconcileReport = { mode: options.mode, scanned: 0, catalogued: 0, committed: 0, problems: [], items: [] };
+export async function reconcile(
+  store: ObjectStore,
+  catalog: Catalog,
+  config: Config,
+  options: ReconcileOptions,
+): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    mode: options.mode,
+    scanned: 0,
+    catalogued: 0,
+    committed: 0,
+    problems: [],
+    items: [],
+  };
   const classes = new Map(config.buckets.classes.map((c) => [c.name, c]));
   for (const planned of bucketPlan(config).records) {
     const klass = classes.get(planned.className);
@@ -76,7 +88,16 @@ export async function reconcile(store: ObjectStore, catalog: Catalog, config: Co
         continue;
       }
       report.scanned++;
-      const item = await reconcileOne(store, catalog, planned.bucket, obj.key, klass.name, klass.days, options.mode, describedFiles);
+      const item = await reconcileOne(
+        store,
+        catalog,
+        planned.bucket,
+        obj.key,
+        klass.name,
+        klass.days,
+        options.mode,
+        describedFiles,
+      );
       record(report, item, options);
     }
     for (const key of otherFiles) {
@@ -84,7 +105,14 @@ export async function reconcile(store: ObjectStore, catalog: Catalog, config: Co
       report.scanned++;
       record(
         report,
-        { bucket: planned.bucket, key, recordId: null, outcome: 'problem', reason: 'a file with no document description: the upload did not finish its commit; send the document again' },
+        {
+          bucket: planned.bucket,
+          key,
+          recordId: null,
+          outcome: 'problem',
+          reason:
+            'a file with no document description: the upload did not finish its commit; send the document again',
+        },
         options,
       );
     }
@@ -118,7 +146,12 @@ async function reconcileOne(
     return { ...base, recordId: idFromKey, outcome: 'catalogued', ledgerSeq: existing.ledgerSeq };
   }
 
-  const problem = (reason: string, recordId: string | null = idFromKey): ReconcileItem => ({ ...base, recordId, outcome: 'problem', reason });
+  const problem = (reason: string, recordId: string | null = idFromKey): ReconcileItem => ({
+    ...base,
+    recordId,
+    outcome: 'problem',
+    reason,
+  });
   const { info, body } = await store.getBuffer(bucket, key);
   let meta;
   try {
@@ -127,7 +160,8 @@ async function reconcileOne(
     return problem(`metadata is not the archive's: ${(err as Error).message}`);
   }
   const sha256 = createHash('sha256').update(body).digest('hex');
-  if (sha256 !== meta.sha256) return problem(`SHA-256 of the bytes is ${sha256}, the metadata says ${meta.sha256}`, meta.recordId);
+  if (sha256 !== meta.sha256)
+    return problem(`SHA-256 of the bytes is ${sha256}, the metadata says ${meta.sha256}`, meta.recordId);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -135,20 +169,31 @@ async function reconcileOne(
     return problem('not JSON', meta.recordId);
   }
   const result = validateRecord(parsed);
-  if (!result.ok) return problem(`not a valid record: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, meta.recordId);
+  if (!result.ok)
+    return problem(
+      `not a valid record: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      meta.recordId,
+    );
   const rec: ArchiveRecord = result.record;
-  if (!canonicalBytes(parsed).equals(body)) return problem('the bytes are not the canonical form of the record', rec.recordId);
-  if (rec.recordId !== meta.recordId || rec.recordType !== meta.recordType) return problem('the metadata names another record', rec.recordId);
-  if (existing) return problem(`record ${rec.recordId} is catalogued at another key (${existing.objectKey}) with SHA-256 ${existing.sha256}`, rec.recordId);
+  if (!canonicalBytes(parsed).equals(body))
+    return problem('the bytes are not the canonical form of the record', rec.recordId);
+  if (rec.recordId !== meta.recordId || rec.recordType !== meta.recordType)
+    return problem('the metadata names another record', rec.recordId);
+  if (existing)
+    return problem(
+      `record ${rec.recordId} is catalogued at another key (${existing.objectKey}) with SHA-256 ${existing.sha256}`,
+      rec.recordId,
+    );
 
-  let stored: { key: string; sha256: string; crc64: string; md5: string; size: number; contentType: string } = {
-    key,
-    sha256,
-    crc64: info.crc64 ?? '',
-    md5: createHash('md5').update(body).digest('base64'),
-    size: body.length,
-    contentType: 'application/json',
-  };
+  let stored: { key: string; sha256: string; crc64: string; md5: string; size: number; contentType: string } =
+    {
+      key,
+      sha256,
+      crc64: info.crc64 ?? '',
+      md5: createHash('md5').update(body).digest('base64'),
+      size: body.length,
+      contentType: 'application/json',
+    };
   if (rec.recordType === 'document') {
     const file = await verifyDocumentFile(store, bucket, info);
     if (typeof file === 'string') return problem(file, rec.recordId);
@@ -192,12 +237,22 @@ async function reconcileOne(
           action: 'records.reconcile',
           target: rec.recordId,
           outcome: 'allowed',
-          details: { bucket, key: stored.key, sha256: stored.sha256, reason: 'stored before a crash, committed by reconcile' },
+          details: {
+            bucket,
+            key: stored.key,
+            sha256: stored.sha256,
+            reason: 'stored before a crash, committed by reconcile',
+          },
         });
   if (!result2.created && result2.record.sha256 !== stored.sha256) {
     return problem(`record ${rec.recordId} was catalogued concurrently with another SHA-256`, rec.recordId);
   }
-  return { ...base, recordId: rec.recordId, outcome: result2.created ? 'committed' : 'catalogued', ledgerSeq: result2.ledgerSeq };
+  return {
+    ...base,
+    recordId: rec.recordId,
+    outcome: result2.created ? 'committed' : 'catalogued',
+    ledgerSeq: result2.ledgerSeq,
+  };
 }
 
 /** Reads a document's file back and checks it against its description's metadata (SHA-256, CRC-64, size). */
@@ -205,7 +260,9 @@ async function verifyDocumentFile(
   store: ObjectStore,
   bucket: string,
   description: ObjectInfo,
-): Promise<{ key: string; sha256: string; crc64: string; md5: string; size: number; contentType: string } | string> {
+): Promise<
+  { key: string; sha256: string; crc64: string; md5: string; size: number; contentType: string } | string
+> {
   const fileKey = description.meta[CONTENT_META.key];
   const expectSha = description.meta[CONTENT_META.sha256];
   if (!fileKey || !expectSha) return 'the document description does not name its file';
@@ -224,8 +281,17 @@ async function verifyDocumentFile(
     size += chunk.length;
   }
   const sha256 = sha.digest('hex');
-  if (sha256 !== expectSha) return `the document's file hashes to ${sha256}, its description says ${expectSha}`;
-  if (String(size) !== description.meta[CONTENT_META.size]) return `the document's file has ${size} bytes, its description says ${description.meta[CONTENT_META.size]}`;
+  if (sha256 !== expectSha)
+    return `the document's file hashes to ${sha256}, its description says ${expectSha}`;
+  if (String(size) !== description.meta[CONTENT_META.size])
+    return `the document's file has ${size} bytes, its description says ${description.meta[CONTENT_META.size]}`;
   const crc64 = got.info.crc64 ?? description.meta[CONTENT_META.crc64] ?? '';
-  return { key: fileKey, sha256, crc64, md5: md5.digest('base64'), size, contentType: got.info.contentType ?? 'application/octet-stream' };
+  return {
+    key: fileKey,
+    sha256,
+    crc64,
+    md5: md5.digest('base64'),
+    size,
+    contentType: got.info.contentType ?? 'application/octet-stream',
+  };
 }

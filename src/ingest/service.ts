@@ -3,7 +3,14 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Catalog, CatalogRecord, NewAuditEvent, NewRecord } from '../catalog';
 import { bucketPlan, type Config, type RetentionClass } from '../config';
-import { AlreadyExistsError, ChecksumMismatchError, ConflictError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
+import {
+  AlreadyExistsError,
+  ChecksumMismatchError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../errors';
 import type { Logger } from '../log';
 import {
   businessFields,
@@ -22,7 +29,8 @@ import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { Crc64 } from '../util/crc64';
 import { RetentionGate } from './gate';
-import type { DocumentUpload, IngestResult, IngestService, Receipt, RequestContext } from './types';
+import { toReceipt } from './receipt';
+import type { DocumentUpload, IngestResult, IngestService, RequestContext } from './types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -95,8 +103,14 @@ export class ArchiveIngestService implements IngestService {
     const ingestedAt = this.clock.now();
     const key = objectKey(record);
     const meta = this.metadata(record, sha256, ctx, ingestedAt);
-    const { put, storedAt } = await this.putOnce(bucket, key, bytes, sha256, { meta, contentType: 'application/json' });
-    return this.commit(record, klass, put, ingestedAt, ctx, { contentType: 'application/json', retainFrom: storedAt });
+    const { put, storedAt } = await this.putOnce(bucket, key, bytes, sha256, {
+      meta,
+      contentType: 'application/json',
+    });
+    return this.commit(record, klass, put, ingestedAt, ctx, {
+      contentType: 'application/json',
+      retainFrom: storedAt,
+    });
   }
 
   async ingestDocument(upload: DocumentUpload, ctx: RequestContext): Promise<IngestResult> {
@@ -117,7 +131,10 @@ export class ArchiveIngestService implements IngestService {
     if (existing) {
       // The same id again: hash what was sent (storing nothing) and compare.
       const hash = createHash('sha256');
-      await pipeline(body, new Transform({ transform: (chunk: Buffer, _enc, cb) => (hash.update(chunk), cb()) }));
+      await pipeline(
+        body,
+        new Transform({ transform: (chunk: Buffer, _enc, cb) => (hash.update(chunk), cb()) }),
+      );
       return this.answerExisting(existing, hash.digest('hex'), ctx);
     }
 
@@ -129,7 +146,13 @@ export class ArchiveIngestService implements IngestService {
     const contentType = upload.contentType ?? description.contentType ?? 'application/octet-stream';
     const fileKey = documentKey(description, fileName);
     const ingestedAt = this.clock.now();
-    const size = upload.size ?? description.size;
+    if (upload.size !== undefined && description.size !== undefined && upload.size !== description.size) {
+      upload.body.resume();
+      throw new ValidationError(
+        `the request carries ${upload.size} bytes, the description declares ${description.size}: nothing was stored`,
+      );
+    }
+    const size = description.size ?? upload.size;
     // A file already under the key was left by an earlier upload of this document that never
     // committed (refused after its PUT, or cut short): it is adopted if it is the file sent now.
     const leftover = await this.headIfAny(bucket, fileKey);
@@ -140,17 +163,19 @@ export class ArchiveIngestService implements IngestService {
             contentType,
             meta: { 'record-id': description.recordId, 'record-type': 'document' },
             ...(size !== undefined ? { size } : {}),
+            // Checked before the object is created: a wrong declaration leaves nothing in the bucket.
+            ...(description.sha256 !== undefined ? { expectedSha256: description.sha256 } : {}),
           }),
           storedAt: undefined,
         };
+    // An adopted leftover file was compared with what was sent; a new one was checked by the store.
     if (description.sha256 !== undefined && description.sha256 !== put.sha256) {
-      throw new ChecksumMismatchError(
+      throw new ValidationError(
         `document ${description.recordId}: the file's SHA-256 is ${put.sha256}, the description declares ${description.sha256}`,
-        { details: { received: put.sha256, declared: description.sha256 } },
+        {
+          details: { received: put.sha256, declared: description.sha256 },
+        },
       );
-    }
-    if (description.size !== undefined && description.size !== put.size) {
-      throw new ChecksumMismatchError(`document ${description.recordId}: ${put.size} bytes received, the description declares ${description.size}`);
     }
 
     // The description, in canonical form, next to the file; its metadata binds it to the file.
@@ -163,10 +188,16 @@ export class ArchiveIngestService implements IngestService {
       [CONTENT_META.crc64]: put.crc64,
       [CONTENT_META.size]: String(put.size),
     };
-    const { storedAt: descStoredAt } = await this.putOnce(bucket, objectKey(description), descBytes, descSha, {
-      meta: descMeta,
-      contentType: 'application/json',
-    });
+    const { storedAt: descStoredAt } = await this.putOnce(
+      bucket,
+      objectKey(description),
+      descBytes,
+      descSha,
+      {
+        meta: descMeta,
+        contentType: 'application/json',
+      },
+    );
     const storedAt = [fileStoredAt, descStoredAt].filter((d): d is Date => d !== undefined);
     return this.commit(description, klass, put, ingestedAt, ctx, {
       contentType,
@@ -179,7 +210,9 @@ export class ArchiveIngestService implements IngestService {
   private validate(input: unknown): ArchiveRecord {
     const result = validateRecord(input);
     if (!result.ok) {
-      throw new ValidationError(`the record is not valid: ${result.issues.length} issue(s)`, { details: result.issues });
+      throw new ValidationError(`the record is not valid: ${result.issues.length} issue(s)`, {
+        details: result.issues,
+      });
     }
     return result.record;
   }
@@ -190,7 +223,12 @@ export class ArchiveIngestService implements IngestService {
     return bucket;
   }
 
-  private metadata(record: ArchiveRecord, sha256: string, ctx: RequestContext, ingestedAt: Date): Record<string, string> {
+  private metadata(
+    record: ArchiveRecord,
+    sha256: string,
+    ctx: RequestContext,
+    ingestedAt: Date,
+  ): Record<string, string> {
     const prefixed = recordMetadata({
       sha256,
       recordType: record.recordType,
@@ -232,11 +270,23 @@ export class ArchiveIngestService implements IngestService {
       }
       this.logger.info({ bucket, key }, 'adopted an object stored by an earlier, uncommitted attempt');
       const md5 = createHash('md5').update(bytes).digest('base64');
-      put = { bucket, key, size: bytes.length, etag: info.etag, crc64, sha256, md5, multipart: false, reconciled: true };
+      put = {
+        bucket,
+        key,
+        size: bytes.length,
+        etag: info.etag,
+        crc64,
+        sha256,
+        md5,
+        multipart: false,
+        reconciled: true,
+      };
       return { put, storedAt: info.lastModified };
     }
     if (put.sha256 !== sha256) {
-      throw new ChecksumMismatchError(`${bucket}/${key}: the bytes sent hash differently from the bytes prepared`);
+      throw new ChecksumMismatchError(
+        `${bucket}/${key}: the bytes sent hash differently from the bytes prepared`,
+      );
     }
     await this.confirmReconciled(put, sha256);
     return { put };
@@ -256,7 +306,11 @@ export class ArchiveIngestService implements IngestService {
    * nothing) and the stored file back, and adopts the stored one only if both have the same size,
    * CRC-64 and SHA-256. Else the key is taken by another file: a conflict.
    */
-  private async adoptStoredFile(info: ObjectInfo, body: Readable, recordId: string): Promise<{ put: PutResult; storedAt: Date }> {
+  private async adoptStoredFile(
+    info: ObjectInfo,
+    body: Readable,
+    recordId: string,
+  ): Promise<{ put: PutResult; storedAt: Date }> {
     const sha = createHash('sha256');
     const md5 = createHash('md5');
     const crc = new Crc64();
@@ -287,9 +341,19 @@ export class ArchiveIngestService implements IngestService {
         { details: { hint: 'run `strongroom reconcile` and review the report' } },
       );
     }
-    this.logger.info({ bucket: info.bucket, key: info.key }, 'adopted a document file stored by an earlier, uncommitted upload');
+    this.logger.info(
+      { bucket: info.bucket, key: info.key },
+      'adopted a document file stored by an earlier, uncommitted upload',
+    );
     return {
-      put: { bucket: info.bucket, key: info.key, ...sent, etag: info.etag, multipart: false, reconciled: true },
+      put: {
+        bucket: info.bucket,
+        key: info.key,
+        ...sent,
+        etag: info.etag,
+        multipart: false,
+        reconciled: true,
+      },
       storedAt: info.lastModified,
     };
   }
@@ -308,20 +372,34 @@ export class ArchiveIngestService implements IngestService {
     }
   }
 
-  private async answerExisting(existing: CatalogRecord, sha256: string, ctx: RequestContext): Promise<IngestResult> {
+  private async answerExisting(
+    existing: CatalogRecord,
+    sha256: string,
+    ctx: RequestContext,
+  ): Promise<IngestResult> {
     if (existing.sha256 !== sha256) {
-      await this.catalog.appendAudit(this.audit(ctx, existing.recordId, 'denied', { reason: 'conflict', sha256 }));
+      await this.catalog.appendAudit(
+        this.audit(ctx, existing.recordId, 'denied', { reason: 'conflict', sha256 }),
+      );
       throw new ConflictError(
         `record ${existing.recordId} is already archived with different content; the original is never changed. ` +
           'Send a correction record (recordType "correction", amends: the original id) instead.',
-        { details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 } },
+        {
+          details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 },
+          auditRecorded: true,
+        },
       );
     }
     await this.catalog.appendAudit(this.audit(ctx, existing.recordId, 'allowed', { repeat: true }));
     return { status: 'existing', receipt: toReceipt(existing) };
   }
 
-  private audit(ctx: RequestContext, target: string, outcome: NewAuditEvent['outcome'], details: Record<string, unknown>): NewAuditEvent {
+  private audit(
+    ctx: RequestContext,
+    target: string,
+    outcome: NewAuditEvent['outcome'],
+    details: Record<string, unknown>,
+  ): NewAuditEvent {
     return {
       principalId: ctx.principal.id,
       action: 'records.write',
@@ -340,7 +418,12 @@ export class ArchiveIngestService implements IngestService {
     put: PutResult,
     ingestedAt: Date,
     ctx: RequestContext,
-    extra: { contentType: string; fileName?: string | null; descriptionSha256?: string; retainFrom?: Date | undefined },
+    extra: {
+      contentType: string;
+      fileName?: string | null;
+      descriptionSha256?: string;
+      retainFrom?: Date | undefined;
+    },
   ): Promise<IngestResult> {
     const fields = businessFields(record);
     const row: NewRecord = {
@@ -363,14 +446,21 @@ export class ArchiveIngestService implements IngestService {
       retentionClass: klass.name,
       // A lower bound: OSS protects the object from its Last-Modified, which is after this moment
       // (an object adopted from an earlier attempt: from its own Last-Modified).
-      retainUntil: new Date(Math.min(ingestedAt.getTime(), extra.retainFrom?.getTime() ?? Infinity) + klass.days * DAY_MS),
+      retainUntil: new Date(
+        Math.min(ingestedAt.getTime(), extra.retainFrom?.getTime() ?? Infinity) + klass.days * DAY_MS,
+      ),
       ingestedAt,
       principalId: ctx.principal.id,
       amends: record.recordType === 'correction' ? (record as { amends: string }).amends : null,
       documentType: record.recordType === 'document' ? (record as DocumentRecord).documentType : null,
       fileName: extra.fileName ?? null,
     };
-    const details: Record<string, unknown> = { bucket: put.bucket, key: put.key, sha256: put.sha256, size: put.size };
+    const details: Record<string, unknown> = {
+      bucket: put.bucket,
+      key: put.key,
+      sha256: put.sha256,
+      size: put.size,
+    };
     if (extra.descriptionSha256) details.descriptionSha256 = extra.descriptionSha256;
     const result = await this.catalog.commitRecord(row, this.audit(ctx, record.recordId, 'allowed', details));
     if (!result.created) {
@@ -393,21 +483,4 @@ export class ArchiveIngestService implements IngestService {
       },
     });
   }
-}
-
-export function toReceipt(r: CatalogRecord): Receipt {
-  return {
-    recordId: r.recordId,
-    recordType: r.recordType,
-    schemaVersion: r.schemaVersion,
-    bucket: r.bucket,
-    key: r.objectKey,
-    sha256: r.sha256,
-    crc64: r.crc64,
-    size: r.size,
-    ledgerSeq: r.ledgerSeq,
-    retainUntil: r.retainUntil.toISOString(),
-    ingestedAt: r.ingestedAt.toISOString(),
-    principal: r.principalId,
-  };
 }

@@ -45,10 +45,20 @@ export async function doctor(
     }
     const policy = await store.getRetention(b.bucket);
     if (!policy) {
-      add(b.bucket, 'retention', 'fail', 'no retention policy: objects can be deleted; run `strongroom provision`');
+      add(
+        b.bucket,
+        'retention',
+        'fail',
+        'no retention policy: objects can be deleted; run `strongroom provision`',
+      );
     } else if (policy.state === 'InProgress') {
       const left = policy.createdAt.getTime() + IN_PROGRESS_WINDOW_MS - clock.now().getTime();
-      add(b.bucket, 'retention', 'fail', `policy is InProgress, not Locked: run \`strongroom worm lock ${b.bucket} --yes\``);
+      add(
+        b.bucket,
+        'retention',
+        'fail',
+        `policy is InProgress, not Locked: run \`strongroom worm lock ${b.bucket} --yes\``,
+      );
       add(
         b.bucket,
         'lapse',
@@ -68,11 +78,26 @@ export async function doctor(
     if (b.role !== 'logs') {
       const logging = await store.getLogging(b.bucket);
       if (!logging) {
-        add(b.bucket, 'logging', 'fail', 'access logging is off: access that bypasses the archive would not be in the audit trail');
+        add(
+          b.bucket,
+          'logging',
+          'fail',
+          'access logging is off: access that bypasses the archive would not be in the audit trail',
+        );
       } else if (logging.targetBucket !== plan.logs.bucket) {
-        add(b.bucket, 'logging', 'fail', `access logs go to ${logging.targetBucket}, not to ${plan.logs.bucket}`);
+        add(
+          b.bucket,
+          'logging',
+          'fail',
+          `access logs go to ${logging.targetBucket}, not to ${plan.logs.bucket}`,
+        );
       } else {
-        add(b.bucket, 'logging', 'ok', `access logs go to ${logging.targetBucket}/${logging.targetPrefix || ACCESS_LOG_PREFIX}`);
+        add(
+          b.bucket,
+          'logging',
+          'ok',
+          `access logs go to ${logging.targetBucket}/${logging.targetPrefix || ACCESS_LOG_PREFIX}`,
+        );
       }
     }
   }

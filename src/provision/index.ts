@@ -22,7 +22,12 @@ export interface PlannedBucket {
 
 export function plannedBuckets(plan: BucketPlan): PlannedBucket[] {
   return [
-    ...plan.records.map((r) => ({ bucket: r.bucket, role: 'records' as const, className: r.className, days: r.days })),
+    ...plan.records.map((r) => ({
+      bucket: r.bucket,
+      role: 'records' as const,
+      className: r.className,
+      days: r.days,
+    })),
     { bucket: plan.audit.bucket, role: 'audit', days: plan.audit.days },
     { bucket: plan.exports.bucket, role: 'exports', days: plan.exports.days },
     { bucket: plan.logs.bucket, role: 'logs', days: plan.logs.days },
@@ -49,7 +54,11 @@ export interface ProvisionOptions {
  * policy; a policy with too few days is reported, not changed (extending is irreversible:
  * `strongroom worm extend`). With `lock`, InProgress policies are completed.
  */
-export async function provision(store: ObjectStore, plan: BucketPlan, options: ProvisionOptions = {}): Promise<ProvisionAction[]> {
+export async function provision(
+  store: ObjectStore,
+  plan: BucketPlan,
+  options: ProvisionOptions = {},
+): Promise<ProvisionAction[]> {
   const actions: ProvisionAction[] = [];
   const note = (bucket: string, action: string, detail: string): void => {
     const a = { bucket, action, detail };
@@ -80,9 +89,16 @@ export async function provision(store: ObjectStore, plan: BucketPlan, options: P
     let policy = await store.getRetention(b.bucket);
     if (!policy) {
       const { wormId } = await store.initiateRetention(b.bucket, b.days);
-      note(b.bucket, 'retention-initiated', `retention policy of ${b.days} days initiated (InProgress, id ${wormId})`);
+      note(
+        b.bucket,
+        'retention-initiated',
+        `retention policy of ${b.days} days initiated (InProgress, id ${wormId})`,
+      );
       policy = await store.getRetention(b.bucket);
-      if (!policy) throw new RetentionPolicyError(`retention policy of ${b.bucket} vanished right after it was initiated`);
+      if (!policy)
+        throw new RetentionPolicyError(
+          `retention policy of ${b.bucket} vanished right after it was initiated`,
+        );
     } else if (policy.days < b.days) {
       note(
         b.bucket,
@@ -116,11 +132,24 @@ export interface WormStatusRow {
   lockDeadlineMs: number | null;
 }
 
-export async function wormStatus(store: ObjectStore, plan: BucketPlan, clock: Clock = systemClock): Promise<WormStatusRow[]> {
+export async function wormStatus(
+  store: ObjectStore,
+  plan: BucketPlan,
+  clock: Clock = systemClock,
+): Promise<WormStatusRow[]> {
   const rows: WormStatusRow[] = [];
   for (const b of plannedBuckets(plan)) {
     if (!(await store.bucketInfo(b.bucket))) {
-      rows.push({ bucket: b.bucket, role: b.role, state: 'NoBucket', days: null, configuredDays: b.days, createdAt: null, wormId: null, lockDeadlineMs: null });
+      rows.push({
+        bucket: b.bucket,
+        role: b.role,
+        state: 'NoBucket',
+        days: null,
+        configuredDays: b.days,
+        createdAt: null,
+        wormId: null,
+        lockDeadlineMs: null,
+      });
       continue;
     }
     const p = await store.getRetention(b.bucket);
@@ -132,7 +161,10 @@ export async function wormStatus(store: ObjectStore, plan: BucketPlan, clock: Cl
       configuredDays: b.days,
       createdAt: p ? p.createdAt : null,
       wormId: p ? p.wormId : null,
-      lockDeadlineMs: p && p.state === 'InProgress' ? p.createdAt.getTime() + IN_PROGRESS_WINDOW_MS - clock.now().getTime() : null,
+      lockDeadlineMs:
+        p && p.state === 'InProgress'
+          ? p.createdAt.getTime() + IN_PROGRESS_WINDOW_MS - clock.now().getTime()
+          : null,
     });
   }
   return rows;

@@ -44,7 +44,9 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
   const clock = options.clock ?? systemClock;
   const uncovered = uncoveredRecordTypes(config.buckets.classes);
   if (uncovered.length > 0) {
-    throw new ConfigError(`no retention class covers record type(s) ${uncovered.join(', ')}: add them to buckets.classes[].recordTypes`);
+    throw new ConfigError(
+      `no retention class covers record type(s) ${uncovered.join(', ')}: add them to buckets.classes[].recordTypes`,
+    );
   }
   const plan = bucketPlan(config);
   const storeHandle = await openStore(config, { logger, clock, own: true });
@@ -55,13 +57,18 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       for (const fn of [...cleanups].reverse()) await fn();
     })());
   try {
-    if (storeHandle.emulator && options.announce) cleanups.push(announceEmulator(config, storeHandle.endpoint));
+    if (storeHandle.emulator && options.announce)
+      cleanups.push(announceEmulator(config, storeHandle.endpoint));
     const { store } = storeHandle;
     if (config.profile === 'local') {
       // The local profile provisions and locks its own buckets, so a fresh clone just works.
       const actions = await provision(store, plan, { lock: true, clock });
       const changed = actions.filter((a) => !['exists', 'logging-ok', 'retention-ok'].includes(a.action));
-      if (changed.length > 0) logger.info({ actions: changed.map((a) => `${a.bucket}: ${a.action}`) }, 'local buckets provisioned and locked');
+      if (changed.length > 0)
+        logger.info(
+          { actions: changed.map((a) => `${a.bucket}: ${a.action}`) },
+          'local buckets provisioned and locked',
+        );
     }
 
     const catalog = await openCatalog({ ...catalogLocation(config), clock });
@@ -69,7 +76,11 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     // Only the local profile makes its own first principals; production creates them with
     // `strongroom users add` (or uses OIDC) and never writes tokens to the server's disk.
     const bootstrap = config.profile === 'local' ? await ensureBootstrapAdmin(catalog, config.dataDir) : null;
-    const authenticator = createAuthenticator({ catalog, clock, ...(config.auth.oidc ? { oidc: config.auth.oidc } : {}) });
+    const authenticator = createAuthenticator({
+      catalog,
+      clock,
+      ...(config.auth.oidc ? { oidc: config.auth.oidc } : {}),
+    });
     const ingest = new ArchiveIngestService({ config, store, catalog, logger, clock });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
@@ -84,14 +95,20 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       try {
         const now = clock.now().getTime();
         if (!lastPosture || now - lastPosture.at > 30_000) {
-          lastPosture = { at: now, report: await doctor(store, plan, config, { clock, endpoint: storeHandle.endpoint }) };
+          lastPosture = {
+            at: now,
+            report: await doctor(store, plan, config, { clock, endpoint: storeHandle.endpoint }),
+          };
         }
         checks.push({ name: 'oss', ok: true, detail: 'object storage reachable' });
         const failing = lastPosture.report.findings.filter((f) => f.severity === 'fail');
         checks.push({
           name: 'buckets',
           ok: failing.length === 0,
-          detail: failing.length === 0 ? 'every bucket Locked with enough days, logging on' : failing.map((f) => `${f.bucket}: ${f.message}`).join('; '),
+          detail:
+            failing.length === 0
+              ? 'every bucket Locked with enough days, logging on'
+              : failing.map((f) => `${f.bucket}: ${f.message}`).join('; '),
         });
       } catch {
         lastPosture = null;
@@ -100,7 +117,17 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       return { ready: checks.every((c) => c.ok), checks };
     };
 
-    const app = createApp({ config, logger, authenticator, catalog, ingest, store, readiness, clock, metrics: new Registry() });
+    const app = createApp({
+      config,
+      logger,
+      authenticator,
+      catalog,
+      ingest,
+      store,
+      readiness,
+      clock,
+      metrics: new Registry(),
+    });
     const server = http.createServer(app);
     // Long uploads and batches: no whole-request timeout; idle sockets still close.
     server.requestTimeout = 0;

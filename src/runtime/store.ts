@@ -46,7 +46,10 @@ export function localCredentials(config: Config): LocalCredentials {
   } catch {
     // absent or unreadable: make new ones below
   }
-  const creds = { accessKeyId: `LTAI${randomBytes(10).toString('hex')}`, accessKeySecret: randomBytes(24).toString('base64url') };
+  const creds = {
+    accessKeyId: `LTAI${randomBytes(10).toString('hex')}`,
+    accessKeySecret: randomBytes(24).toString('base64url'),
+  };
   fs.writeFileSync(file, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
   return creds;
 }
@@ -65,8 +68,17 @@ function isAlive(pid: number): boolean {
 /** The URL of an emulator another live process runs on this data directory, if any. */
 export function runningEmulatorUrl(config: Config): string | null {
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(emulatorDir(config), ENDPOINT_FILE), 'utf8')) as { url?: unknown; pid?: unknown };
-    if (typeof info.url === 'string' && typeof info.pid === 'number' && info.pid !== process.pid && isAlive(info.pid)) return info.url;
+    const info = JSON.parse(fs.readFileSync(path.join(emulatorDir(config), ENDPOINT_FILE), 'utf8')) as {
+      url?: unknown;
+      pid?: unknown;
+    };
+    if (
+      typeof info.url === 'string' &&
+      typeof info.pid === 'number' &&
+      info.pid !== process.pid &&
+      isAlive(info.pid)
+    )
+      return info.url;
   } catch {
     // no running emulator recorded
   }
@@ -101,7 +113,12 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     return { store, endpoint: config.oss.endpoint, close: async () => {} };
   }
   const creds = localCredentials(config);
-  const ossLocal = { ...config.oss, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, region: 'oss-local' };
+  const ossLocal = {
+    ...config.oss,
+    accessKeyId: creds.accessKeyId,
+    accessKeySecret: creds.accessKeySecret,
+    region: 'oss-local',
+  };
   const running = options.own ? null : runningEmulatorUrl(config);
   if (running) {
     const store = createObjectStore({ ...ossLocal, endpoint: running }, logger);

@@ -282,6 +282,7 @@ export class AliOssStore implements ObjectStore {
       sha256: digests.sha256,
       md5: digests.md5,
       multipart: false,
+      ...(outcome.reconciled ? { reconciled: true } : {}),
     };
   }
 
@@ -343,7 +344,9 @@ export class AliOssStore implements ObjectStore {
     if (ended) {
       checkDeclaredSize(declared, headBytes);
       const whole = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head, headBytes);
-      return this.putSingle(bucket, key, whole, digestBuffer(whole), options, headers);
+      const digests = digestBuffer(whole);
+      checkDeclaredSha256(options.expectedSha256, digests.sha256);
+      return this.putSingle(bucket, key, whole, digests, options, headers);
     }
     return this.putMultipart(bucket, key, head, parts, body, options, headers);
   }
@@ -384,6 +387,7 @@ export class AliOssStore implements ObjectStore {
       await this.uploadParts(client, bucket, key, uploadId, head, rest, digests, etags);
       const d = digests.digest();
       checkDeclaredSize(options.size, d.size);
+      checkDeclaredSha256(options.expectedSha256, d.sha256);
       const completed = await this.completeMultipart(client, bucket, key, uploadId, etags, d);
       return {
         bucket,
@@ -979,6 +983,17 @@ function checkDeclaredSize(declared: number | undefined, actual: number): void {
   if (declared !== undefined && declared !== actual) {
     throw new ValidationError(
       `the stream delivered ${actual} bytes, not the declared ${declared}: nothing was stored`,
+    );
+  }
+}
+
+function checkDeclaredSha256(declared: string | undefined, actual: string): void {
+  if (declared !== undefined && declared.toLowerCase() !== actual) {
+    throw new ValidationError(
+      `the stream's SHA-256 is ${actual}, not the declared ${declared}: nothing was stored`,
+      {
+        details: { received: actual, declared },
+      },
     );
   }
 }

@@ -19,8 +19,16 @@ export interface PutOptions {
 }
 
 export interface PutStreamOptions extends PutOptions {
-  /** Size if known; streams above the multipart threshold (or of unknown size) go multipart. */
+  /**
+   * Size if known; streams above the multipart threshold (or of unknown size) go multipart. A
+   * stream of another length fails with ValidationError and nothing is stored.
+   */
   size?: number;
+  /**
+   * The SHA-256 (hex) the sender declared. Checked before the object is created (before the single
+   * PUT, or before CompleteMultipartUpload): a mismatch fails with ValidationError and nothing is stored.
+   */
+  expectedSha256?: string;
 }
 
 /** What a verified write stored. All checksums computed locally and confirmed by the store. */
@@ -114,7 +122,10 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo>;
   list(bucket: string, options?: ListOptions): AsyncIterable<ListedObject>;
   /** Server-side, create-only copy. */
-  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }): Promise<{ etag: string }>;
+  copy(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+  ): Promise<{ etag: string }>;
   /** Deletes an object; protected objects fail with ImmutableError. */
   delete(bucket: string, key: string): Promise<void>;
   signedUrl(bucket: string, key: string, options: SignedUrlOptions): Promise<string>;

@@ -7,7 +7,10 @@ export function renderTable(headers: string[], rows: (string | number)[][]): str
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
+  return (
+    [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') +
+    '\n'
+  );
 }
 
 /** "3d 4h", "5h 12m", "42m", "0m": a duration a person can read at a glance. */

@@ -54,10 +54,14 @@ describe('posture commands', () => {
   it('provision creates the buckets; a second run only confirms them', async () => {
     const first = await run('provision', '--json');
     expect(first.code).toBe(0);
-    const actions = (JSON.parse(first.stdout) as { actions: { action: string }[] }).actions.map((a) => a.action);
+    const actions = (JSON.parse(first.stdout) as { actions: { action: string }[] }).actions.map(
+      (a) => a.action,
+    );
     expect(actions.filter((a) => a === 'created')).toHaveLength(7);
     const second = await run('provision', '--json');
-    const again = (JSON.parse(second.stdout) as { actions: { action: string }[] }).actions.map((a) => a.action);
+    const again = (JSON.parse(second.stdout) as { actions: { action: string }[] }).actions.map(
+      (a) => a.action,
+    );
     expect(again).not.toContain('created');
     expect(again).not.toContain('retention-initiated');
   });
@@ -66,14 +70,21 @@ describe('posture commands', () => {
     const r = await run('worm', 'status');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^bucket\s+role\s+state\s+days\s+configured\s+created\s+time left to lock/m);
-    expect(r.stdout).toMatch(/strongroom-audit\s+audit\s+InProgress\s+2557\s+2557\s+\S+\s+23h 59m|strongroom-audit\s+audit\s+InProgress\s+2557\s+2557\s+\S+\s+1d 0h/);
+    expect(r.stdout).toMatch(
+      /strongroom-audit\s+audit\s+InProgress\s+2557\s+2557\s+\S+\s+23h 59m|strongroom-audit\s+audit\s+InProgress\s+2557\s+2557\s+\S+\s+1d 0h/,
+    );
   });
 
   it('worm lock refuses without --yes and says it is irreversible', async () => {
     const r = await run('worm', 'lock', 'strongroom-audit');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ValidationFailed: locking the retention policy of strongroom-audit is irreversible/);
-    const status = JSON.parse((await run('worm', 'status', '--json')).stdout) as { bucket: string; state: string }[];
+    expect(r.stderr).toMatch(
+      /ValidationFailed: locking the retention policy of strongroom-audit is irreversible/,
+    );
+    const status = JSON.parse((await run('worm', 'status', '--json')).stdout) as {
+      bucket: string;
+      state: string;
+    }[];
     expect(status.find((s) => s.bucket === 'strongroom-audit')?.state).toBe('InProgress');
   });
 
@@ -83,7 +94,10 @@ describe('posture commands', () => {
     expect(ext.stderr).toMatch(/only a Locked policy can be extended/);
     const abort = await run('worm', 'abort', 'strongroom-exports');
     expect(abort.code).toBe(0);
-    const status = JSON.parse((await run('worm', 'status', '--json')).stdout) as { bucket: string; state: string }[];
+    const status = JSON.parse((await run('worm', 'status', '--json')).stdout) as {
+      bucket: string;
+      state: string;
+    }[];
     expect(status.find((s) => s.bucket === 'strongroom-exports')?.state).toBe('None');
   });
 

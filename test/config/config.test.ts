@@ -20,7 +20,10 @@ describe('config', () => {
   it('layers file < environment < overrides', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-config-'));
     const file = path.join(dir, 'c.json');
-    fs.writeFileSync(file, JSON.stringify({ server: { port: 1000 }, buckets: { prefix: 'fromfile' }, logLevel: 'debug' }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ server: { port: 1000 }, buckets: { prefix: 'fromfile' }, logLevel: 'debug' }),
+    );
     const c = loadConfig({
       file,
       env: { STRONGROOM_PORT: '2000', STRONGROOM_BUCKET_PREFIX: 'fromenv' },
@@ -40,16 +43,25 @@ describe('config', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as Error).message).toMatch(/server\.port/);
-      expect((err as Error).message).toMatch(/buckets\.auditDays: the audit trail must be kept as long as the records/);
+      expect((err as Error).message).toMatch(
+        /buckets\.auditDays: the audit trail must be kept as long as the records/,
+      );
     }
-    expect(() => loadConfig({ env: { STRONGROOM_PORT: 'eighty' } })).toThrow(/STRONGROOM_PORT: expected a number/);
+    expect(() => loadConfig({ env: { STRONGROOM_PORT: 'eighty' } })).toThrow(
+      /STRONGROOM_PORT: expected a number/,
+    );
   });
 
   it('requires HTTPS and credentials for a production endpoint', () => {
-    expect(() => parseConfig({ profile: 'production', oss: { endpoint: 'http://oss.example.com', accessKeyId: 'a', accessKeySecret: 'b' } })).toThrow(
-      /production uses HTTPS only/,
+    expect(() =>
+      parseConfig({
+        profile: 'production',
+        oss: { endpoint: 'http://oss.example.com', accessKeyId: 'a', accessKeySecret: 'b' },
+      }),
+    ).toThrow(/production uses HTTPS only/);
+    expect(() => parseConfig({ oss: { endpoint: 'https://oss-cn-hongkong.aliyuncs.com' } })).toThrow(
+      /needs accessKeyId and accessKeySecret/,
     );
-    expect(() => parseConfig({ oss: { endpoint: 'https://oss-cn-hongkong.aliyuncs.com' } })).toThrow(/needs accessKeyId and accessKeySecret/);
   });
 
   it('names one bucket per retention class plus audit, exports and logs', () => {

@@ -17,7 +17,11 @@ describe('infra configuration files', () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(/needs accessKeyId and accessKeySecret/);
     const c = loadConfig({
       file,
-      env: { STRONGROOM_OSS_ACCESS_KEY_ID: 'LTAIexample', STRONGROOM_OSS_ACCESS_KEY_SECRET: 'example', DATABASE_URL: 'postgres://x@db/strongroom' },
+      env: {
+        STRONGROOM_OSS_ACCESS_KEY_ID: 'LTAIexample',
+        STRONGROOM_OSS_ACCESS_KEY_SECRET: 'example',
+        DATABASE_URL: 'postgres://x@db/strongroom',
+      },
     });
     expect(c.profile).toBe('production');
     expect(c.oss.endpoint).toMatch(/^https:\/\//);

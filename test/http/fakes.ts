@@ -4,7 +4,7 @@
  *   but gap-free audit trail; commitRecord writes record + audit event together or not at all.
  * - FakeIngest: the real record validation (src/records), canonical bytes and SHA-256; same id and
  *   same bytes -> existing (with the original receipt, audited), same id and other bytes -> a
- *   'denied' audit event then ConflictError (details.archivedSha256), as src/ingest/service.ts does;
+ *   'denied' audit event then ConflictError (auditRecorded), as src/ingest/service.ts does;
  *   created records go to the store and the catalog with their audit event in one commit.
  * - FakeStore: an in-memory object store (get streams the bytes).
  * - FakeAuthenticator: one bearer token per role.
@@ -30,13 +30,7 @@ import {
   ValidationError,
 } from '../../src/errors';
 import type { HttpCatalog } from '../../src/http';
-import type {
-  DocumentUpload,
-  IngestResult,
-  IngestService,
-  Receipt,
-  RequestContext,
-} from '../../src/ingest/types';
+import type { DocumentUpload, IngestResult, IngestService, RequestContext } from '../../src/ingest/types';
 import {
   businessFields,
   canonicalBytes,
@@ -46,6 +40,7 @@ import {
   type ArchiveRecord,
 } from '../../src/records';
 import type { ObjectInfo, ObjectStore } from '../../src/storage/types';
+import { toReceipt } from '../../src/ingest/receipt';
 
 export const TOKENS: Record<Role, string> = Object.fromEntries(ROLES.map((r) => [r, `tok-${r}`])) as Record<
   Role,
@@ -209,23 +204,6 @@ export class FakeCatalog implements HttpCatalog {
 /** What the fake write path needs from a catalog (FakeCatalog or the real one). */
 export type CommitTarget = Pick<FakeCatalog, 'getRecord' | 'commitRecord' | 'appendAudit'>;
 
-export function receiptOf(r: CatalogRecord): Receipt {
-  return {
-    recordId: r.recordId,
-    recordType: r.recordType,
-    schemaVersion: r.schemaVersion,
-    bucket: r.bucket,
-    key: r.objectKey,
-    sha256: r.sha256,
-    crc64: r.crc64,
-    size: r.size,
-    ledgerSeq: r.ledgerSeq,
-    retainUntil: r.retainUntil.toISOString(),
-    ingestedAt: r.ingestedAt.toISOString(),
-    principal: r.principalId,
-  };
-}
-
 async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
@@ -270,6 +248,7 @@ export class FakeIngest implements IngestService {
         });
         throw new ConflictError(`record ${record.recordId} exists with different content`, {
           details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 },
+          auditRecorded: true,
         });
       }
       await this.catalog.appendAudit({
@@ -281,7 +260,7 @@ export class FakeIngest implements IngestService {
         requestId: ctx.requestId,
         details: { result: 'existing' },
       });
-      return { status: 'existing', receipt: receiptOf(existing) };
+      return { status: 'existing', receipt: toReceipt(existing) };
     }
     const fields = businessFields(record);
     const now = new Date();
@@ -320,7 +299,7 @@ export class FakeIngest implements IngestService {
       details: { result: 'created' },
     });
     if (!result.created) return this.commit(record, bytes, key, contentType, ctx, extra);
-    return { status: 'created', receipt: receiptOf(result.record) };
+    return { status: 'created', receipt: toReceipt(result.record) };
   }
 
   async ingestRecord(input: unknown, ctx: RequestContext): Promise<IngestResult> {

@@ -158,17 +158,21 @@ describe.each(databases('integration/documents'))('documents, full stack, catalo
         file,
         { form },
       );
-      expect(res.status).toBe(502);
+      // The sender's declaration is wrong: a client error, not a transient one to resend.
+      expect(res.status).toBe(400);
       const body = (await res.json()) as ErrorBody;
-      expect(body.error.code).toBe('ChecksumMismatch');
+      expect(body.error.code).toBe('ValidationFailed');
       expect(body.error.details).toMatchObject({
         received: sha256(file),
         declared: sha256('something else'),
       });
       expect(await t.catalog.getRecord(id)).toBeUndefined();
       expect(await t.catalog.ledgerSize()).toBe(ledger);
-      // No description was written: the document does not exist for the archive.
+      // Checked before the object was created: neither the file nor a description is in the bucket.
       await expect(t.store.head(t.recordsBucket, `document/2026/11/21/${id}.json`)).rejects.toMatchObject({
+        code: 'NotFound',
+      });
+      await expect(t.store.head(t.recordsBucket, `document/2026/11/21/${id}.pdf`)).rejects.toMatchObject({
         code: 'NotFound',
       });
       const events = (await t.catalog.auditEvents({ limit: 10000 })).filter(
@@ -187,8 +191,11 @@ describe.each(databases('integration/documents'))('documents, full stack, catalo
       file,
       { form: 'raw' },
     );
-    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBe(400);
     expect(await t.catalog.getRecord('D-BADSIZE')).toBeUndefined();
+    await expect(t.store.head(t.recordsBucket, 'document/2026/11/21/D-BADSIZE.pdf')).rejects.toMatchObject({
+      code: 'NotFound',
+    });
   });
 
   test('after a refused upload (wrong declared SHA-256), sending the document again correctly archives it', async () => {
@@ -202,7 +209,7 @@ describe.each(databases('integration/documents'))('documents, full stack, catalo
         file,
         { form: 'raw' },
       );
-      expect(bad.status).toBe(502);
+      expect(bad.status).toBe(400);
       const good = await postDocument(t.url, t.ingestToken, description(id, file), file, { form: 'raw' });
       expect([id, good.status]).toEqual([id, 201]);
       const { receipt } = (await good.json()) as ReceiptBody;
@@ -212,7 +219,7 @@ describe.each(databases('integration/documents'))('documents, full stack, catalo
     }
   });
 
-  test('after a refused upload, another file under the same id is a conflict: the first file holds the key (WORM)', async () => {
+  test('after a refused upload, the id is still free: the refused file was never stored', async () => {
     const first = fileBytes(100 * KiB, 21);
     const bad = await postDocument(
       t.url,
@@ -223,14 +230,13 @@ describe.each(databases('integration/documents'))('documents, full stack, catalo
         form: 'raw',
       },
     );
-    expect(bad.status).toBe(502);
+    expect(bad.status).toBe(400);
     const second = fileBytes(100 * KiB, 22);
     const res = await postDocument(t.url, t.ingestToken, description('D-OTHER', second), second, {
       form: 'raw',
     });
-    expect(res.status).toBe(409);
-    expect(((await res.json()) as ErrorBody).error.code).toBe('Conflict');
-    expect(await t.catalog.getRecord('D-OTHER')).toBeUndefined();
+    expect(res.status).toBe(201);
+    expect((await t.catalog.getRecord('D-OTHER'))?.sha256).toBe(sha256(second));
   });
 
   test('multipart/form-data with the file before the description: 400, nothing stored', async () => {

@@ -29,7 +29,19 @@ function configFor(prefix: string, days = 10): Config {
     buckets: {
       prefix,
       classes: [
-        { name: 'short', days, recordTypes: ['order', 'trade', 'contract_note', 'alp_order', 'alp_trade', 'correction', 'document'] },
+        {
+          name: 'short',
+          days,
+          recordTypes: [
+            'order',
+            'trade',
+            'contract_note',
+            'alp_order',
+            'alp_trade',
+            'correction',
+            'document',
+          ],
+        },
         { name: 'voice', days: days + 1, documentTypes: ['voice_recording'] },
       ],
       lapseWarningHours: 6,
@@ -41,7 +53,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-provision-'));
   clock = new ManualClock(new Date('2026-11-22T00:00:00Z'));
   emulator = await startEmulator({ dataDir: dir, credentials: [creds], clock, logFlushSeconds: 3600 });
-  store = createObjectStore({ ...parseConfig({}).oss, ...creds, endpoint: emulator.url, region: 'oss-local' });
+  store = createObjectStore({
+    ...parseConfig({}).oss,
+    ...creds,
+    endpoint: emulator.url,
+    region: 'oss-local',
+  });
 });
 
 afterAll(async () => {
@@ -56,17 +73,27 @@ describe('provision', () => {
     const config = configFor(nextPrefix());
     const plan = bucketPlan(config);
     const actions = await provision(store, plan, { clock });
-    const all = [...plan.records.map((r) => r.bucket), plan.audit.bucket, plan.exports.bucket, plan.logs.bucket];
+    const all = [
+      ...plan.records.map((r) => r.bucket),
+      plan.audit.bucket,
+      plan.exports.bucket,
+      plan.logs.bucket,
+    ];
     for (const bucket of all) {
       expect(actions).toContainEqual(expect.objectContaining({ bucket, action: 'created' }));
       const policy = await store.getRetention(bucket);
       expect(policy?.state).toBe('InProgress');
-      const planned = plan.records.find((r) => r.bucket === bucket)?.days ?? (bucket === plan.audit.bucket ? plan.audit.days : undefined);
+      const planned =
+        plan.records.find((r) => r.bucket === bucket)?.days ??
+        (bucket === plan.audit.bucket ? plan.audit.days : undefined);
       if (planned !== undefined) expect(policy?.days).toBe(planned);
       if (bucket === plan.logs.bucket) {
         expect(await store.getLogging(bucket)).toBeNull();
       } else {
-        expect(await store.getLogging(bucket)).toEqual({ targetBucket: plan.logs.bucket, targetPrefix: ACCESS_LOG_PREFIX });
+        expect(await store.getLogging(bucket)).toEqual({
+          targetBucket: plan.logs.bucket,
+          targetPrefix: ACCESS_LOG_PREFIX,
+        });
       }
     }
     // the audit trail is kept as long as the longest class
@@ -111,7 +138,9 @@ describe('worm status', () => {
     const plan = bucketPlan(configFor(nextPrefix()));
     await provision(store, plan, { clock });
     let rows = await wormStatus(store, plan, clock);
-    expect(rows.every((r) => r.state === 'InProgress' && r.lockDeadlineMs === IN_PROGRESS_WINDOW_MS)).toBe(true);
+    expect(rows.every((r) => r.state === 'InProgress' && r.lockDeadlineMs === IN_PROGRESS_WINDOW_MS)).toBe(
+      true,
+    );
     clock.advance(5 * HOUR);
     rows = await wormStatus(store, plan, clock);
     expect(rows[0]?.lockDeadlineMs).toBe(IN_PROGRESS_WINDOW_MS - 5 * HOUR);
@@ -176,6 +205,8 @@ describe('doctor', () => {
     expect(report.compliant).toBe(false);
     expect(fails(report, 'logging')).toEqual([plan.records[0]!.bucket]);
     expect(fails(report, 'retention-days')).toContain(plan.records[0]!.bucket);
-    expect(report.findings.find((f) => f.check === 'retention-days' && f.severity === 'fail')?.message).toMatch(/10 days, fewer than the configured 30/);
+    expect(
+      report.findings.find((f) => f.check === 'retention-days' && f.severity === 'fail')?.message,
+    ).toMatch(/10 days, fewer than the configured 30/);
   });
 });

@@ -8,11 +8,18 @@ const MARK = { ok: 'ok', warn: 'WARN', fail: 'FAIL' } as const;
 
 export async function doctorCommand(opts: CommonOptions): Promise<DoctorReport> {
   const config = cliConfig(opts);
-  const report = await withStore(config, ({ store, endpoint }) => doctor(store, bucketPlan(config), config, { endpoint }));
+  const report = await withStore(config, ({ store, endpoint }) =>
+    doctor(store, bucketPlan(config), config, { endpoint }),
+  );
   if (opts.json) printJson(report);
   else {
     process.stdout.write(`strongroom doctor: ${report.endpoint} at ${report.checkedAt}\n\n`);
-    process.stdout.write(renderTable(['bucket', 'check', 'result', 'detail'], report.findings.map((f) => [f.bucket, f.check, MARK[f.severity], f.message])));
+    process.stdout.write(
+      renderTable(
+        ['bucket', 'check', 'result', 'detail'],
+        report.findings.map((f) => [f.bucket, f.check, MARK[f.severity], f.message]),
+      ),
+    );
     process.stdout.write(report.compliant ? '\nCompliant.\n' : '\nNOT COMPLIANT: see the FAIL rows above.\n');
   }
   // Exit code 3 says "not compliant" to scripts and monitors (see src/cli/main.ts).
@@ -21,7 +28,13 @@ export async function doctorCommand(opts: CommonOptions): Promise<DoctorReport> 
 }
 
 export function register(program: Command): void {
-  withCommonOptions(program.command('doctor').description('posture check: every bucket Locked with enough days, logging on; exit 3 when not compliant'))
+  withCommonOptions(
+    program
+      .command('doctor')
+      .description(
+        'posture check: every bucket Locked with enough days, logging on; exit 3 when not compliant',
+      ),
+  )
     .option('--json', 'machine-readable output')
     .action(async (opts: CommonOptions) => {
       await doctorCommand(opts);

@@ -20,7 +20,8 @@ export interface EmulatorCommandOptions {
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(`--port must be an integer from 0 to 65535, got "${value}"`);
   return n;
 }
 
@@ -53,12 +54,15 @@ export async function startFromOptions(opts: EmulatorCommandOptions): Promise<Em
   const accessKeyId = opts.accessKeyId ?? process.env.STRONGROOM_EMULATOR_ACCESS_KEY_ID;
   const accessKeySecret = opts.accessKeySecret ?? process.env.STRONGROOM_EMULATOR_ACCESS_KEY_SECRET;
   if (!accessKeyId || !accessKeySecret) {
-    throw new ConfigError('--access-key-id and --access-key-secret are required (or STRONGROOM_EMULATOR_ACCESS_KEY_ID/_SECRET)');
+    throw new ConfigError(
+      '--access-key-id and --access-key-secret are required (or STRONGROOM_EMULATOR_ACCESS_KEY_ID/_SECRET)',
+    );
   }
   let logFlushSeconds: number | undefined;
   if (opts.logFlushSeconds !== undefined) {
     logFlushSeconds = Number(opts.logFlushSeconds);
-    if (!(logFlushSeconds > 0)) throw new ConfigError(`--log-flush-seconds must be a positive number, got "${opts.logFlushSeconds}"`);
+    if (!(logFlushSeconds > 0))
+      throw new ConfigError(`--log-flush-seconds must be a positive number, got "${opts.logFlushSeconds}"`);
   }
   return startEmulator({
     dataDir: opts.data,

@@ -29,12 +29,16 @@ function resolveToken(opts: IngestOptions, dataDir: string): string {
   if (opts.token) return opts.token;
   if (process.env.STRONGROOM_TOKEN) return process.env.STRONGROOM_TOKEN;
   try {
-    const file = JSON.parse(fs.readFileSync(path.join(dataDir, BOOTSTRAP_TOKEN_FILE), 'utf8')) as { ingest?: { token?: string } };
+    const file = JSON.parse(fs.readFileSync(path.join(dataDir, BOOTSTRAP_TOKEN_FILE), 'utf8')) as {
+      ingest?: { token?: string };
+    };
     if (file.ingest?.token) return file.ingest.token;
   } catch {
     // no local token file
   }
-  throw new UnauthenticatedError('no token: pass --token, set STRONGROOM_TOKEN, or run against a local data directory with --data');
+  throw new UnauthenticatedError(
+    'no token: pass --token, set STRONGROOM_TOKEN, or run against a local data directory with --data',
+  );
 }
 
 /**
@@ -46,14 +50,17 @@ export async function ingestCommand(file: string, opts: IngestOptions): Promise<
   const config = cliConfig(opts);
   const format = opts.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson');
   if (format !== 'ndjson' && format !== 'csv') throw new ValidationError('--format is ndjson or csv');
-  if (format === 'csv' && !opts.type) throw new ValidationError('CSV needs --type (the record type of every row)');
+  if (format === 'csv' && !opts.type)
+    throw new ValidationError('CSV needs --type (the record type of every row)');
   let size: number;
   try {
     size = fs.statSync(file).size;
   } catch (err) {
     throw new ValidationError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const base = opts.url ?? `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const base =
+    opts.url ??
+    `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
   const url = new URL('/v1/batches', base);
   if (opts.type) url.searchParams.set('type', opts.type);
   const token = resolveToken(opts, config.dataDir);
@@ -104,7 +111,9 @@ export async function ingestCommand(file: string, opts: IngestOptions): Promise<
     const width = 30;
     const bar = '#'.repeat(Math.floor((pct / 100) * width)).padEnd(width, '.');
     const rate = summary.lines / Math.max(0.001, (Date.now() - started) / 1000);
-    process.stderr.write(`\r[${bar}] ${pct}% sent, ${summary.lines} answered (${summary.failed} failed), ${rate.toFixed(0)} lines/s  `);
+    process.stderr.write(
+      `\r[${bar}] ${pct}% sent, ${summary.lines} answered (${summary.failed} failed), ${rate.toFixed(0)} lines/s  `,
+    );
   };
   let pending = '';
   const decoder = new TextDecoder();
@@ -123,7 +132,8 @@ export async function ingestCommand(file: string, opts: IngestOptions): Promise<
     else if (result.status === 'existing') summary.existing++;
     else {
       summary.failed++;
-      if (summary.errors.length < 20 && result.error) summary.errors.push({ line: result.line ?? summary.lines, ...result.error });
+      if (summary.errors.length < 20 && result.error)
+        summary.errors.push({ line: result.line ?? summary.lines, ...result.error });
     }
   };
   const timer = tty ? setInterval(progress, 200) : null;
@@ -150,18 +160,26 @@ export async function ingestCommand(file: string, opts: IngestOptions): Promise<
       `${summary.lines} lines in ${secs}s: ${summary.created} created, ${summary.existing} already archived, ${summary.failed} failed\n`,
     );
     for (const e of summary.errors) process.stdout.write(`  line ${e.line}: ${e.code}: ${e.message}\n`);
-    if (summary.failed > summary.errors.length) process.stdout.write(`  ... and ${summary.failed - summary.errors.length} more (use --results FILE)\n`);
+    if (summary.failed > summary.errors.length)
+      process.stdout.write(`  ... and ${summary.failed - summary.errors.length} more (use --results FILE)\n`);
   }
   if (summary.failed > 0) process.exitCode = 1;
   return summary;
 }
 
 export function register(program: Command): void {
-  withCommonOptions(program.command('ingest <file>').description('send an NDJSON or CSV file of records to the archive (POST /v1/batches)'))
+  withCommonOptions(
+    program
+      .command('ingest <file>')
+      .description('send an NDJSON or CSV file of records to the archive (POST /v1/batches)'),
+  )
     .option('--type <type>', 'record type of every row (required for CSV)')
     .option('--format <format>', 'ndjson or csv (default: from the file name)')
     .option('--url <url>', 'the archive API (default: http://<server.host>:<server.port>)')
-    .option('--token <token>', 'API token (default: $STRONGROOM_TOKEN, or the local ingest token under --data)')
+    .option(
+      '--token <token>',
+      'API token (default: $STRONGROOM_TOKEN, or the local ingest token under --data)',
+    )
     .option('--results <file>', 'write every result line (receipt or error) to this NDJSON file')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: IngestOptions) => {

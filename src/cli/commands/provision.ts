@@ -5,7 +5,9 @@ import { provision, type ProvisionAction } from '../../provision';
 import { renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 
-export async function provisionCommand(opts: CommonOptions & { lock?: boolean; yes?: boolean }): Promise<ProvisionAction[]> {
+export async function provisionCommand(
+  opts: CommonOptions & { lock?: boolean; yes?: boolean },
+): Promise<ProvisionAction[]> {
   const config = cliConfig(opts);
   if (opts.lock && !opts.yes) {
     throw new ValidationError(
@@ -17,7 +19,12 @@ export async function provisionCommand(opts: CommonOptions & { lock?: boolean; y
     if (opts.json) printJson({ endpoint, actions });
     else {
       process.stdout.write(`Provisioned buckets at ${endpoint}\n\n`);
-      process.stdout.write(renderTable(['bucket', 'action', 'detail'], actions.map((a) => [a.bucket, a.action, a.detail])));
+      process.stdout.write(
+        renderTable(
+          ['bucket', 'action', 'detail'],
+          actions.map((a) => [a.bucket, a.action, a.detail]),
+        ),
+      );
     }
     return actions;
   });
@@ -27,7 +34,9 @@ export function register(program: Command): void {
   withCommonOptions(
     program
       .command('provision')
-      .description('create the configured buckets, send their access logs to the logs bucket, initiate retention policies (idempotent)'),
+      .description(
+        'create the configured buckets, send their access logs to the logs bucket, initiate retention policies (idempotent)',
+      ),
   )
     .option('--lock', 'also lock (complete) InProgress retention policies: irreversible')
     .option('--yes', 'confirm --lock')

@@ -5,7 +5,10 @@ import { reconcile, type ReconcileReport } from '../../ingest/reconcile';
 import { renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 
-async function run(mode: 'reconcile' | 'reindex', opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> {
+async function run(
+  mode: 'reconcile' | 'reindex',
+  opts: CommonOptions & { verbose?: boolean },
+): Promise<ReconcileReport> {
   const config = cliConfig(opts);
   const catalog = await openCatalog(catalogLocation(config));
   try {
@@ -27,7 +30,19 @@ async function run(mode: 'reconcile' | 'reindex', opts: CommonOptions & { verbos
       );
       const shown = report.items.filter((i) => i.outcome !== 'catalogued' || opts.verbose);
       if (shown.length > 0) {
-        process.stdout.write('\n' + renderTable(['outcome', 'record', 'bucket/key', 'ledger', 'reason'], shown.map((i) => [i.outcome, i.recordId ?? '-', `${i.bucket}/${i.key}`, i.ledgerSeq ?? '-', i.reason ?? ''])));
+        process.stdout.write(
+          '\n' +
+            renderTable(
+              ['outcome', 'record', 'bucket/key', 'ledger', 'reason'],
+              shown.map((i) => [
+                i.outcome,
+                i.recordId ?? '-',
+                `${i.bucket}/${i.key}`,
+                i.ledgerSeq ?? '-',
+                i.reason ?? '',
+              ]),
+            ),
+        );
       }
     }
     if (report.problems.length > 0) process.exitCode = 1;
@@ -37,19 +52,27 @@ async function run(mode: 'reconcile' | 'reindex', opts: CommonOptions & { verbos
   }
 }
 
-export const reconcileCommand = (opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> => run('reconcile', opts);
-export const reindexCommand = (opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> => run('reindex', opts);
+export const reconcileCommand = (opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> =>
+  run('reconcile', opts);
+export const reindexCommand = (opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> =>
+  run('reindex', opts);
 
 export function register(program: Command): void {
   withCommonOptions(
-    program.command('reconcile').description('commit objects that reached OSS but not the catalog (after a crash), verified by SHA-256; report the rest'),
+    program
+      .command('reconcile')
+      .description(
+        'commit objects that reached OSS but not the catalog (after a crash), verified by SHA-256; report the rest',
+      ),
   )
     .option('--verbose', 'list every object, not only the ones acted on')
     .option('--json', 'machine-readable output')
     .action(async (opts: CommonOptions & { verbose?: boolean }) => {
       await reconcileCommand(opts);
     });
-  withCommonOptions(program.command('reindex').description('rebuild the catalog from the buckets\' objects and metadata'))
+  withCommonOptions(
+    program.command('reindex').description("rebuild the catalog from the buckets' objects and metadata"),
+  )
     .option('--verbose', 'list every object, not only the ones acted on')
     .option('--json', 'machine-readable output')
     .action(async (opts: CommonOptions & { verbose?: boolean }) => {

@@ -13,19 +13,27 @@ export interface ServeOptions extends CommonOptions {
 /** Starts the archive and resolves once it listens; `stop()` closes it. */
 export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   const port = opts.port === undefined ? undefined : Number(opts.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new ValidationError('--port must be 0..65535');
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new ValidationError('--port must be 0..65535');
   const config = cliConfig(opts, {
     server: { ...(port !== undefined ? { port } : {}), ...(opts.host ? { host: opts.host } : {}) },
   });
-  const logger = createLogger({ level: config.logLevel, pretty: config.profile === 'local' && Boolean(process.stderr.isTTY) });
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: config.profile === 'local' && Boolean(process.stderr.isTTY),
+  });
   const archive = await startArchive(config, { logger, announce: true });
   const out = process.stdout;
   out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
-  out.write(`object storage: ${archive.storeEndpoint}${archive.storeHandle.emulator ? ' (embedded emulator)' : ''}\n`);
+  out.write(
+    `object storage: ${archive.storeEndpoint}${archive.storeHandle.emulator ? ' (embedded emulator)' : ''}\n`,
+  );
   out.write(`catalog: ${config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/catalog.sqlite`}\n`);
   const boot = archive.bootstrap;
   if (boot?.created) {
-    out.write(`first start: admin and ingest tokens written to ${boot.tokenFile} (mode 0600; shown nowhere else)\n`);
+    out.write(
+      `first start: admin and ingest tokens written to ${boot.tokenFile} (mode 0600; shown nowhere else)\n`,
+    );
   } else if (boot && fs.existsSync(boot.tokenFile)) {
     out.write(`tokens of the first start: ${boot.tokenFile}\n`);
   }
@@ -33,7 +41,11 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
 }
 
 export function register(program: Command): void {
-  withCommonOptions(program.command('serve').description('run the archive API (with the embedded emulator and SQLite unless configured otherwise)'))
+  withCommonOptions(
+    program
+      .command('serve')
+      .description('run the archive API (with the embedded emulator and SQLite unless configured otherwise)'),
+  )
     .option('--port <port>', 'port to listen on (default 8080; 0 picks a free one)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .action(async (opts: ServeOptions) => {

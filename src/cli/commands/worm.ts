@@ -9,7 +9,8 @@ import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions 
 async function policyOf(store: ObjectStore, bucket: string): Promise<RetentionPolicy> {
   if (!(await store.bucketInfo(bucket))) throw new NotFoundError(`bucket ${bucket} does not exist`);
   const policy = await store.getRetention(bucket);
-  if (!policy) throw new RetentionPolicyError(`bucket ${bucket} has no retention policy: run \`strongroom provision\``);
+  if (!policy)
+    throw new RetentionPolicyError(`bucket ${bucket} has no retention policy: run \`strongroom provision\``);
   return policy;
 }
 
@@ -29,7 +30,11 @@ export async function wormStatusCommand(opts: CommonOptions): Promise<WormStatus
             r.days ?? '-',
             r.configuredDays ?? '-',
             r.createdAt ? r.createdAt.toISOString() : '-',
-            r.lockDeadlineMs === null ? '-' : r.lockDeadlineMs > 0 ? humanDuration(r.lockDeadlineMs) : 'lapsed',
+            r.lockDeadlineMs === null
+              ? '-'
+              : r.lockDeadlineMs > 0
+                ? humanDuration(r.lockDeadlineMs)
+                : 'lapsed',
           ]),
         ),
       );
@@ -38,7 +43,10 @@ export async function wormStatusCommand(opts: CommonOptions): Promise<WormStatus
   });
 }
 
-export async function wormLockCommand(bucket: string, opts: CommonOptions & { yes?: boolean }): Promise<RetentionPolicy> {
+export async function wormLockCommand(
+  bucket: string,
+  opts: CommonOptions & { yes?: boolean },
+): Promise<RetentionPolicy> {
   if (!opts.yes) {
     throw new ValidationError(
       `locking the retention policy of ${bucket} is irreversible: once Locked it can never be removed or shortened, ` +
@@ -48,23 +56,35 @@ export async function wormLockCommand(bucket: string, opts: CommonOptions & { ye
   const config = cliConfig(opts);
   return withStore(config, async ({ store }) => {
     const policy = await policyOf(store, bucket);
-    if (policy.state === 'Locked') throw new RetentionPolicyError(`the policy of ${bucket} is already Locked (${policy.days} days)`);
+    if (policy.state === 'Locked')
+      throw new RetentionPolicyError(`the policy of ${bucket} is already Locked (${policy.days} days)`);
     await store.completeRetention(bucket, policy.wormId);
     const after = await policyOf(store, bucket);
     if (opts.json) printJson(after);
-    else process.stdout.write(`${bucket}: retention policy Locked at ${after.days} days. This cannot be undone.\n`);
+    else
+      process.stdout.write(
+        `${bucket}: retention policy Locked at ${after.days} days. This cannot be undone.\n`,
+      );
     return after;
   });
 }
 
-export async function wormExtendCommand(bucket: string, opts: CommonOptions & { days: string }): Promise<RetentionPolicy> {
+export async function wormExtendCommand(
+  bucket: string,
+  opts: CommonOptions & { days: string },
+): Promise<RetentionPolicy> {
   const days = Number(opts.days);
-  if (!Number.isInteger(days) || days < 1 || days > 25550) throw new ValidationError('--days must be a whole number from 1 to 25550');
+  if (!Number.isInteger(days) || days < 1 || days > 25550)
+    throw new ValidationError('--days must be a whole number from 1 to 25550');
   const config = cliConfig(opts);
   return withStore(config, async ({ store }) => {
     const policy = await policyOf(store, bucket);
-    if (policy.state !== 'Locked') throw new RetentionPolicyError(`only a Locked policy can be extended; ${bucket}'s is ${policy.state}`);
-    if (days <= policy.days) throw new RetentionPolicyError(`${bucket} already keeps ${policy.days} days; a policy can only be extended`);
+    if (policy.state !== 'Locked')
+      throw new RetentionPolicyError(`only a Locked policy can be extended; ${bucket}'s is ${policy.state}`);
+    if (days <= policy.days)
+      throw new RetentionPolicyError(
+        `${bucket} already keeps ${policy.days} days; a policy can only be extended`,
+      );
     await store.extendRetention(bucket, policy.wormId, days);
     const after = await policyOf(store, bucket);
     if (opts.json) printJson(after);
@@ -77,7 +97,8 @@ export async function wormAbortCommand(bucket: string, opts: CommonOptions): Pro
   const config = cliConfig(opts);
   await withStore(config, async ({ store }) => {
     const policy = await policyOf(store, bucket);
-    if (policy.state === 'Locked') throw new RetentionPolicyError(`the policy of ${bucket} is Locked and cannot be aborted`);
+    if (policy.state === 'Locked')
+      throw new RetentionPolicyError(`the policy of ${bucket} is Locked and cannot be aborted`);
     await store.abortRetention(bucket);
     if (opts.json) printJson({ bucket, aborted: policy });
     else process.stdout.write(`${bucket}: InProgress retention policy aborted.\n`);
@@ -86,24 +107,32 @@ export async function wormAbortCommand(bucket: string, opts: CommonOptions): Pro
 
 export function register(program: Command): void {
   const worm = program.command('worm').description('bucket retention policies (WORM)');
-  withCommonOptions(worm.command('status').description('state, days and lock deadline of every configured bucket'))
+  withCommonOptions(
+    worm.command('status').description('state, days and lock deadline of every configured bucket'),
+  )
     .option('--json', 'machine-readable output')
     .action(async (opts: CommonOptions) => {
       await wormStatusCommand(opts);
     });
-  withCommonOptions(worm.command('lock <bucket>').description('lock (complete) an InProgress retention policy: IRREVERSIBLE'))
+  withCommonOptions(
+    worm.command('lock <bucket>').description('lock (complete) an InProgress retention policy: IRREVERSIBLE'),
+  )
     .option('--yes', 'confirm the irreversible lock')
     .option('--json', 'machine-readable output')
     .action(async (bucket: string, opts: CommonOptions & { yes?: boolean }) => {
       await wormLockCommand(bucket, opts);
     });
-  withCommonOptions(worm.command('extend <bucket>').description('extend a Locked retention policy (irreversible)'))
+  withCommonOptions(
+    worm.command('extend <bucket>').description('extend a Locked retention policy (irreversible)'),
+  )
     .requiredOption('--days <n>', 'new retention period in days (more than the current one)')
     .option('--json', 'machine-readable output')
     .action(async (bucket: string, opts: CommonOptions & { days: string }) => {
       await wormExtendCommand(bucket, opts);
     });
-  withCommonOptions(worm.command('abort <bucket>').description('remove an InProgress (not yet Locked) retention policy'))
+  withCommonOptions(
+    worm.command('abort <bucket>').description('remove an InProgress (not yet Locked) retention policy'),
+  )
     .option('--json', 'machine-readable output')
     .action(async (bucket: string, opts: CommonOptions) => {
       await wormAbortCommand(bucket, opts);

@@ -28,6 +28,23 @@ import {
 /** Sub-resources that take part in the V1 CanonicalizedResource (OSS-PROTOCOL.md). */
 const SIGNED_SUBRESOURCES: ReadonlySet<string> = new Set([
   'acl',
+  // Also signed by OSS though missing from some lists (the official Go SDK signs them): ali-oss
+  // signs `?bucketInfo` for GetBucketInfo.
+  'bucketInfo',
+  'cname',
+  'comp',
+  'qos',
+  'live',
+  'status',
+  'vod',
+  'startTime',
+  'endTime',
+  'img',
+  'style',
+  'styleName',
+  'replication',
+  'replicationProgress',
+  'replicationLocation',
   'uploads',
   'location',
   'cors',

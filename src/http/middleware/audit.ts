@@ -19,7 +19,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuditOutcome, NewAuditEvent } from '../../catalog/types';
-import { ConflictError, StrongroomError } from '../../errors';
+import { StrongroomError } from '../../errors';
 import { systemClock } from '../../util/clock';
 import type { AppDeps } from '../types';
 import { requestState, routeLabel } from './request';
@@ -67,15 +67,12 @@ function eventFor(
 }
 
 /**
- * Refusals the write path audits itself (src/ingest/service.ts): a conflict found by comparing
- * with the archived record (same id, other content) is appended as a 'denied' records.write event
- * before ConflictError is thrown; its details carry the archived SHA-256. Every other error of the
- * write path (validation, retention gate, checksum...) is audited here.
+ * Refusals the write path audits itself (src/ingest/service.ts appends a 'denied' event for a
+ * conflict with the archived record before throwing) say so with `auditRecorded`; every other
+ * error of the write path (validation, retention gate, checksum...) is audited here.
  */
 export function auditedByWritePath(err: unknown): boolean {
-  if (!(err instanceof ConflictError)) return false;
-  const details = err.details;
-  return typeof details === 'object' && details !== null && 'archivedSha256' in details;
+  return err instanceof StrongroomError && err.auditRecorded;
 }
 
 /** The write path appended the request's audit event (inside its transaction). */

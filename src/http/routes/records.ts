@@ -17,7 +17,8 @@ import {
 import { guard } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import { requestState } from '../middleware/request';
-import { catalogEntry, parseRecordIdParam, parseSearchQuery, receiptOf } from '../schemas';
+import { toReceipt } from '../../ingest/receipt';
+import { catalogEntry, parseRecordIdParam, parseSearchQuery } from '../schemas';
 import type { AppDeps, HttpLimits } from '../types';
 
 /** Who is asking, for the write path (requires guard() to have run). */
@@ -111,7 +112,7 @@ export function recordsRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       record: catalogEntry(record),
-      receipt: receiptOf(record),
+      receipt: toReceipt(record),
       correctedBy: corrections.map((c) => c.recordId),
     });
   });
