@@ -103,6 +103,16 @@ export class RequestPipeline {
   }
 
   private fail(ctx: RequestContext, err: unknown): void {
+    try {
+      this.answerFailure(ctx, err);
+    } catch (second) {
+      // Not even an error answer could be sent: cut the connection rather than crash.
+      this.env.logger.error({ err: second, requestId: ctx.requestId }, 'emulator could not answer');
+      ctx.req.socket.destroy();
+    }
+  }
+
+  private answerFailure(ctx: RequestContext, err: unknown): void {
     if (err instanceof ClientAbortError) {
       ctx.errorCode = 'ClientAborted';
       ctx.req.socket.destroy();

@@ -188,7 +188,15 @@ export function signedRaw(
     .map((h) => `${h}:${(headers[h] ?? '').trim()}\n`)
     .join('');
   const sub = options.subresource ? `?${options.subresource}` : '';
-  const resource = `/${bucket}/${key}${sub}`;
+  // The signed resource carries sub-resources decoded (and sorted, as given).
+  const signedSub = options.subresource
+    ? '?' +
+      options.subresource
+        .split('&')
+        .map((p) => p.split('=').map(decodeURIComponent).join('='))
+        .join('&')
+    : '';
+  const resource = `/${bucket}/${key}${signedSub}`;
   const stringToSign = `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers.date}\n${ossHeaders}${resource}`;
   headers.authorization = `OSS ${accessKeyId}:${createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64')}`;
   const encodedKey = key

@@ -51,6 +51,7 @@ test('bad input is answered with a 4xx OSS error, never a 500', async () => {
     ['complete with a non-numeric part number', () => raw('POST', 'k', { subresource: 'uploadId=NOPE', body: xml('<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>"A"</ETag></Part></CompleteMultipartUpload>') }), 404, 'NoSuchUpload'],
     ['an unsupported method', () => raw('PATCH', 'k'), 405, 'MethodNotAllowed'],
     ['a missing key', () => raw('GET', 'nope'), 404, 'NoSuchKey'],
+    ['a response header override with CR LF', () => raw('GET', 'exists', { subresource: 'response-content-disposition=a%0D%0AX-Injected:%201' }), 400, 'InvalidArgument'],
   ];
   for (const [what, send, status, expected] of cases) {
     const r = await send();

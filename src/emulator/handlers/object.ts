@@ -54,6 +54,9 @@ function findObject(ctx: RequestContext, row: ObjectRow | undefined): ObjectRow 
   return row;
 }
 
+/** What Node (and HTTP) accept in a header value: no CR, LF or other control characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['response-content-type', 'content-type'],
   ['response-content-language', 'content-language'],
@@ -74,7 +77,9 @@ export const getObject: Handler = async (ctx, env) => {
   objectHeaders(row, headers);
   for (const [param, name] of RESPONSE_OVERRIDES) {
     const v = ctx.query.get(param);
-    if (v !== undefined) headers[name] = v;
+    if (v === undefined) continue;
+    if (!HEADER_VALUE.test(v)) throw ossErrors.invalidArgument(`${param} is not a valid header value.`, param, v);
+    headers[name] = v;
   }
   // OSS reports the CRC-64 of the whole object, also on a range read.
   setCrc(ctx, headers, row.crc64);

@@ -105,6 +105,8 @@ async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: Receiv
         if (file !== null && heldSize >= WRITE_BATCH) {
           await writing;
           writing = file.fh.writev(held);
+          // Observed now so a failure before the next await is never an unhandled rejection.
+          writing.catch(() => undefined);
           held = [];
           heldSize = 0;
         }
