@@ -99,8 +99,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     env.accessLog.start();
     logger.info({ url: `http://localhost:${port}`, host, dataDir }, 'emulator listening');
 
-    const close = async (): Promise<void> => {
-      if (closed) return;
+    let closing: Promise<void> | null = null;
+    const shutdown = async (): Promise<void> => {
       closed = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -114,6 +114,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       db.close();
       logger.info('emulator stopped');
     };
+    // Idempotent: every caller waits for the same shutdown.
+    const close = (): Promise<void> => (closing ??= shutdown());
 
     return {
       url: `http://localhost:${port}`,
