@@ -88,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     const pipeline = new RequestPipeline(env, (id) => secrets.get(id));
     const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, pipeline.listener);
     server.keepAliveTimeout = 10_000;
+    server.on('clientError', pipeline.clientError);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { authenticate } from './auth';
 import type { LogTarget } from './access-log';
@@ -10,6 +11,7 @@ import { ClientAbortError } from './persistence/body-receiver';
 import { checkBucketName, checkObjectKey, parseTarget } from './request';
 import { sendError } from './response';
 import { resolveRoute } from './router';
+import { XML_DECLARATION } from './xml';
 
 const EMPTY_KEY = Buffer.alloc(0);
 const V4_MAPPED = /^::ffff:/;
@@ -56,6 +58,29 @@ export class RequestPipeline {
       this.finished(ctx, arrival);
     });
     void this.handle(ctx);
+  };
+
+  /**
+   * Requests Node's HTTP parser refuses before they reach the listener (malformed request line,
+   * headers too large): still an OSS-style answer with a request id, then the connection closes.
+   */
+  readonly clientError = (err: Error & { code?: string }, socket: Duplex): void => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const code = tooLarge ? 'RequestHeaderSectionTooLarge' : 'InvalidRequest';
+    const requestId = this.nextRequestId();
+    const body =
+      XML_DECLARATION +
+      `<Error><Code>${code}</Code><Message>The request could not be parsed.</Message><RequestId>${requestId}</RequestId><HostId>${this.env.host()}</HostId></Error>`;
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n` +
+        `Server: AliyunOSS\r\nx-oss-request-id: ${requestId}\r\n\r\n${body}`,
+    );
   };
 
   /** Resolves when no request is in flight. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import { connect as netConnect } from 'node:net';
 import path from 'node:path';
 import { startEmulator } from '../../src/emulator';
 import { listFiles, signedRaw, startTestEmulator, uniqueBucket, type RawResponse, type TestEmulator } from './helpers';
@@ -94,3 +95,17 @@ test('a second emulator on the same data directory is refused, and the first kee
   await expect(startEmulator({ dataDir: emu.dataDir, credentials: [{ accessKeyId: 'x', accessKeySecret: 'y' }] })).rejects.toThrow(/in use by another emulator/);
   expect((await emu.client({ bucket }).get('exists')).content.toString()).toBe('x');
 }, 30_000);
+
+test('requests Node cannot parse still get an OSS error with a request id', async () => {
+  const u = new URL(emu.handle.url);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = netConnect(Number(u.port), u.hostname, () => socket.write('GARBAGE / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString()));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  expect(answer).toMatch(/x-oss-request-id: [0-9A-F]{24}/);
+  expect(answer).toContain('<Code>InvalidRequest</Code>');
+});
