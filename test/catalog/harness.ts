@@ -28,6 +28,18 @@ export type HarnessFactory = () => Promise<CatalogHarness>;
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
 
+/**
+ * better-sqlite3's native addon keeps the SqliteError constructor of the first test file that
+ * loaded it in a jest worker; later files in that worker receive errors whose prototype chain
+ * leads to another realm's Error, which `rejects.toThrow` does not recognise as an error. Raw SQL
+ * run by the harness rethrows them as this realm's Error (message and code kept).
+ */
+function sameRealmError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const e = err as { message?: unknown; code?: unknown };
+  return Object.assign(new Error(String(e.message ?? err), { cause: err }), { code: e.code });
+}
+
 export function sqliteHarnessFactory(): HarnessFactory {
   return () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-catalog-'));
@@ -45,6 +57,8 @@ export function sqliteHarnessFactory(): HarnessFactory {
           const raw = new Database(file, { timeout: 10_000 });
           try {
             raw.exec(sqlText);
+          } catch (err) {
+            throw sameRealmError(err);
           } finally {
             raw.close();
           }
