@@ -1,0 +1,128 @@
+/**
+ * The write path's repair of a crash between PUT and commit (docs/DESIGN.md): the object of an
+ * earlier attempt is in OSS, the catalog has no row; the retry finds FileAlreadyExists, HEADs the
+ * object and commits when its SHA-256 (metadata), size and CRC-64 are those of the record sent.
+ * In-process: the real archive (embedded emulator, real ali-oss client, SQLite catalog).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig, type Config } from '../../src/config';
+import { ConflictError } from '../../src/errors';
+import { ArchiveIngestService } from '../../src/ingest/service';
+import type { RequestContext } from '../../src/ingest/types';
+import { silentLogger } from '../../src/log';
+import {
+  canonicalBytes,
+  objectKey,
+  recordMetadata,
+  validateRecord,
+  type ArchiveRecord,
+} from '../../src/records';
+import { startArchive, type Archive } from '../../src/runtime/archive';
+import { example } from '../records/fixtures';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const BUCKET = 'strongroom-records-7y';
+const DAYS = 2557;
+
+let dir: string;
+let archive: Archive;
+let config: Config;
+let service: ArchiveIngestService;
+const ctx = (): RequestContext => ({
+  principal: { id: 'sys_crash_test', name: 'crash-test', role: 'ingest', kind: 'system', via: 'token' },
+  requestId: 'req-1',
+  ip: '127.0.0.1',
+});
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-retry-'));
+  config = parseConfig({ dataDir: dir, logLevel: 'silent', server: { port: 0 } });
+  archive = await startArchive(config, { logger: silentLogger() });
+  service = new ArchiveIngestService({
+    config,
+    store: archive.storeHandle.store,
+    catalog: archive.catalog,
+    logger: silentLogger(),
+  });
+});
+afterAll(async () => {
+  await archive?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function trade(id: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...example('trade'), recordId: id, tradeId: id, ...over };
+}
+
+/** What an attempt that crashed after its PUT left behind: the object, with the archive's metadata. */
+async function storeAsEarlierAttempt(
+  input: Record<string, unknown>,
+  at: Date,
+  shaOverride?: string,
+): Promise<string> {
+  const result = validateRecord(input);
+  if (!result.ok) throw new Error('invalid fixture');
+  const record: ArchiveRecord = result.record;
+  const bytes = canonicalBytes(input);
+  const sha256 = shaOverride ?? createHash('sha256').update(bytes).digest('hex');
+  const meta = recordMetadata({
+    sha256,
+    recordType: record.recordType,
+    recordId: record.recordId,
+    principal: 'sys_earlier',
+    ingestedAt: at,
+  });
+  const plain = Object.fromEntries(Object.entries(meta).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
+  const key = objectKey(record);
+  await archive.storeHandle.store.putBuffer(BUCKET, key, bytes, {
+    meta: plain,
+    contentType: 'application/json',
+  });
+  return key;
+}
+
+test('a retry after a crash between PUT and commit commits the earlier object, with its ingest time', async () => {
+  const input = trade('T-RETRY-1');
+  const earlier = new Date(Date.now() - 90_000);
+  const key = await storeAsEarlierAttempt(input, earlier);
+  expect(await archive.catalog.getRecord('T-RETRY-1')).toBeUndefined();
+  const sizeBefore = await archive.catalog.ledgerSize();
+
+  const result = await service.ingestRecord(structuredClone(input), ctx());
+  expect(result.status).toBe('created');
+  expect(result.receipt).toMatchObject({
+    recordId: 'T-RETRY-1',
+    key,
+    sha256: createHash('sha256').update(canonicalBytes(input)).digest('hex'),
+  });
+  // Retain-until is not later than what OSS protects: the object's Last-Modified (whole seconds)
+  // + the class's days, although the commit happens later than the PUT.
+  const info = await archive.storeHandle.store.head(BUCKET, key);
+  expect(Date.parse(result.receipt.retainUntil)).toBeLessThanOrEqual(
+    info.lastModified.getTime() + 999 + DAYS * DAY_MS,
+  );
+  expect(await archive.catalog.ledgerSize()).toBe(sizeBefore + 1);
+
+  // And the next repeat is a plain `existing` with the same receipt.
+  const again = await service.ingestRecord(structuredClone(input), ctx());
+  expect(again).toEqual({ status: 'existing', receipt: result.receipt });
+});
+
+test('an object under the key whose metadata names another SHA-256 is a conflict; nothing is committed', async () => {
+  const input = trade('T-RETRY-2');
+  await storeAsEarlierAttempt(input, new Date(), 'f'.repeat(64));
+  await expect(service.ingestRecord(structuredClone(input), ctx())).rejects.toBeInstanceOf(ConflictError);
+  expect(await archive.catalog.getRecord('T-RETRY-2')).toBeUndefined();
+});
+
+test('an object under the key with other bytes (though claiming our SHA-256) is a conflict', async () => {
+  const sent = trade('T-RETRY-3');
+  const other = trade('T-RETRY-3', { price: '1.00' });
+  const sentSha = createHash('sha256').update(canonicalBytes(sent)).digest('hex');
+  await storeAsEarlierAttempt(other, new Date(), sentSha);
+  await expect(service.ingestRecord(structuredClone(sent), ctx())).rejects.toBeInstanceOf(ConflictError);
+  expect(await archive.catalog.getRecord('T-RETRY-3')).toBeUndefined();
+});
