@@ -14,6 +14,7 @@ import { createPrincipal, type Role } from '../../src/auth';
 import type { Catalog } from '../../src/catalog';
 import { bucketPlan, loadConfig, type Config, type ConfigInput } from '../../src/config';
 import { silentLogger } from '../../src/log';
+import type { Receipt } from '../../src/ingest/types';
 import { canonicalBytes } from '../../src/records';
 import { startArchive, type Archive } from '../../src/runtime/archive';
 import type { ObjectStore } from '../../src/storage/types';
@@ -212,19 +213,7 @@ export async function objectKeys(store: ObjectStore, bucket: string): Promise<st
 
 export interface ReceiptBody {
   status: 'created' | 'existing';
-  receipt: {
-    recordId: string;
-    recordType: string;
-    bucket: string;
-    key: string;
-    sha256: string;
-    crc64: string;
-    size: number;
-    ledgerSeq: number;
-    retainUntil: string;
-    ingestedAt: string;
-    principal: string;
-  };
+  receipt: Receipt;
 }
 
 export interface ErrorBody {
