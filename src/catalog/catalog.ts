@@ -22,6 +22,7 @@ import type {
   RecordPage,
   RecordQuery,
 } from './types';
+import { GroupCommitter } from './group-commit';
 import * as writes from './writes';
 
 export interface OpenCatalogOptions {
@@ -73,12 +74,15 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
 
 class KyselyCatalog implements Catalog {
   private closed = false;
+  private readonly committer: GroupCommitter;
 
   constructor(
     private readonly db: Kysely<CatalogDatabase>,
     readonly dialect: CatalogDialect,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.committer = new GroupCommitter({ db, clock });
+  }
 
   private get ctx(): writes.WriteContext {
     return { db: this.db, clock: this.clock };
@@ -94,10 +98,10 @@ class KyselyCatalog implements Catalog {
     return reads.corrections(this.db, recordId);
   }
   commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult> {
-    return writes.commitRecord(this.ctx, record, audit);
+    return writes.commitRecord(this.ctx, this.committer, record, audit);
   }
   upsertFromStore(record: NewRecord): Promise<CommitResult> {
-    return writes.commitRecord(this.ctx, record, null);
+    return writes.commitRecord(this.ctx, this.committer, record, null);
   }
 
   appendLedgerEntry(entry: {
@@ -115,7 +119,7 @@ class KyselyCatalog implements Catalog {
   }
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
-    return writes.appendAudit(this.ctx, event);
+    return writes.appendAudit(this.ctx, this.committer, event);
   }
   auditEvents(range?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]> {
     return reads.auditEvents(this.db, range);
@@ -158,6 +162,7 @@ class KyselyCatalog implements Catalog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.committer.flush();
     await this.db.destroy();
   }
 }

@@ -35,7 +35,39 @@ export function openSqlite(sqlitePath: string): Kysely<CatalogDatabase> {
     raw.close();
     throw err;
   }
-  return new Kysely<CatalogDatabase>({ dialect: new ImmediateSqliteDialect({ database: raw }, raw) });
+  return new Kysely<CatalogDatabase>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }, raw),
+  });
+}
+
+/** Prepared statements kept per SQL text (least recently used dropped first). */
+export const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every statement on every execution; preparing costs more than
+ * running a small statement. This hands it the same prepared statement for the same SQL text.
+ * Safe because the driver uses its one connection for one query at a time, and SQLite re-prepares
+ * a statement itself when the schema changes under it.
+ */
+function withStatementCache(raw: Database.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      raw.close();
+    },
+    prepare: (sqlText: string) => {
+      let stmt = cache.get(sqlText);
+      if (stmt) {
+        cache.delete(sqlText);
+      } else {
+        stmt = raw.prepare(sqlText);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type HarnessFactory,
 } from './harness';
 import { auditSuite } from './suite-audit';
+import { groupSuite } from './suite-group';
 import { migrationsSuite } from './suite-migrations';
 import { principalsSuite } from './suite-principals';
 import { recordsSuite } from './suite-records';
@@ -20,6 +21,7 @@ function catalogSuite(fresh: HarnessFactory): void {
   describe('records', () => recordsSuite(fresh));
   describe('ledger and audit', () => auditSuite(fresh));
   describe('principals', () => principalsSuite(fresh));
+  describe('group commit', () => groupSuite(fresh));
 }
 
 describe('catalog on SQLite', () => catalogSuite(sqliteHarnessFactory()));

@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import { ConflictError } from '../errors';
+import type { Clock } from '../util/clock';
+import { isUniqueViolation } from './db-errors';
+import { AUDIT_GENESIS_HASH, auditEventHash, canonicalJson, leafHash, type AuditHashInput } from './hashing';
+import { toAuditEvent, toDbTime, toRecord } from './mappers';
+import type {
+  AuditEventsTable,
+  CatalogDatabase,
+  CounterName,
+  LedgerLeavesTable,
+  RecordsTable,
+} from './schema';
+import type { AuditEvent, CatalogRecord, CommitResult, NewAuditEvent, NewRecord } from './types';
+import { validateAuditEvent, validateRecord } from './validate';
+
+/**
+ * The catalog's write group: many records (each with its ledger leaf and audit event) and audit
+ * events written in ONE transaction, with a handful of statements whatever the group's size.
+ *
+ * Sequence numbers come from the `counters` rows, each taken once per group with
+ *
+ *     UPDATE counters SET next_value = next_value + n WHERE name = $1 RETURNING next_value
+ *
+ * so the group owns seqs next_value-n .. next_value-1. On PostgreSQL that row lock is held until
+ * commit, so writers in any number of processes queue on it; a rolled-back group rolls its
+ * increment back, so seqs stay dense. On SQLite every write transaction begins IMMEDIATE
+ * (dialect.ts), which serialises writers outright. Lock order is always ledger, then audit.
+ *
+ * What one operation finds is that operation's answer alone: a record already catalogued comes
+ * back `created: false` (the caller compares sha256), an object key indexed under another id is
+ * a ConflictError for that record only. Only an error of the database itself (a unique violation
+ * nobody checked for, an outage) fails the group; the group committer (group-commit.ts) then
+ * retries each operation alone, so one bad operation never sinks the others.
+ */
+
+export interface WriteContext {
+  db: Kysely<CatalogDatabase>;
+  clock: Clock;
+}
+
+type Trx = Transaction<CatalogDatabase>;
+
+export type WriteOp =
+  | { kind: 'record'; record: NewRecord; audit: NewAuditEvent | null }
+  | { kind: 'audit'; event: NewAuditEvent };
+
+export type WriteOutcome = { ok: true; value: CommitResult | AuditEvent } | { ok: false; error: unknown };
+
+/** Rows per INSERT: far below SQLite's and PostgreSQL's bound-parameter limits (24 columns). */
+const ROWS_PER_INSERT = 100;
+/** Ids per `IN (...)` lookup. */
+const IDS_PER_LOOKUP = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function takeSeqs(trx: Trx, name: CounterName, n: number): Promise<number> {
+  const row = await trx
+    .updateTable('counters')
+    .set((eb) => ({ next_value: eb('next_value', '+', n) }))
+    .where('name', '=', name)
+    .returning('next_value')
+    .executeTakeFirst();
+  if (!row) throw new Error(`catalog counter ${name} is missing`);
+  return row.next_value - n;
+}
+
+export function recordRow(r: NewRecord, ledgerSeq: number): Insertable<RecordsTable> {
+  return {
+    record_id: r.recordId,
+    record_type: r.recordType,
+    schema_version: r.schemaVersion,
+    business_date: r.businessDate,
+    client_id: r.clientId ?? null,
+    account_id: r.accountId ?? null,
+    instrument: r.instrument ?? null,
+    order_id: r.orderId ?? null,
+    trade_id: r.tradeId ?? null,
+    bucket: r.bucket,
+    object_key: r.objectKey,
+    sha256: r.sha256,
+    crc64: r.crc64,
+    md5: r.md5,
+    size: r.size,
+    content_type: r.contentType,
+    retention_class: r.retentionClass,
+    retain_until: toDbTime(r.retainUntil),
+    ingested_at: toDbTime(r.ingestedAt),
+    principal_id: r.principalId,
+    ledger_seq: ledgerSeq,
+    amends: r.amends ?? null,
+    document_type: r.documentType ?? null,
+    file_name: r.fileName ?? null,
+  };
+}
+
+/**
+ * Control characters written as `\uXXXX`, so that hostile input (a NUL in a record id, say) is
+ * recorded legibly and the same on both databases: PostgreSQL text cannot hold NUL at all.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+export function legibleText(value: string): string {
+  return value.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const legibleOrNull = (value: string | null | undefined): string | null =>
+  value == null ? null : legibleText(value);
+
+/** A unique violation left after the checks (e.g. a reused event id) is a conflict. */
+export function translate(err: unknown): unknown {
+  return isUniqueViolation(err)
+    ? new ConflictError('conflicts with an existing catalog entry', { cause: err })
+    : err;
+}
+
+async function existingRecords(trx: Trx, ids: string[]): Promise<Map<string, CatalogRecord>> {
+  const found = new Map<string, CatalogRecord>();
+  for (const part of chunks([...new Set(ids)], IDS_PER_LOOKUP)) {
+    const rows = await trx.selectFrom('records').selectAll().where('record_id', 'in', part).execute();
+    for (const row of rows) found.set(row.record_id, toRecord(row));
+  }
+  return found;
+}
+
+/** `bucket\nkey` -> the record id indexing that object. */
+async function indexedObjects(trx: Trx, records: NewRecord[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const keys = [...new Set(records.map((r) => r.objectKey))];
+  for (const part of chunks(keys, IDS_PER_LOOKUP)) {
+    const rows = await trx
+      .selectFrom('records')
+      .select(['record_id', 'bucket', 'object_key'])
+      .where('object_key', 'in', part)
+      .execute();
+    for (const row of rows) found.set(`${row.bucket}\n${row.object_key}`, row.record_id);
+  }
+  return found;
+}
+
+/**
+ * Writes `ops` in one transaction of `ctx.db` and returns one outcome per op, in order. Throws
+ * (having written nothing) only when the database refuses the group as a whole.
+ */
+export async function commitGroup(ctx: WriteContext, ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+  const outcomes: (WriteOutcome | undefined)[] = new Array<WriteOutcome | undefined>(ops.length);
+  // Edge validation first: an invalid op is answered at once and takes no part in the group.
+  const live: number[] = [];
+  ops.forEach((op, i) => {
+    try {
+      if (op.kind === 'record') {
+        validateRecord(op.record);
+        if (op.audit) validateAuditEvent(op.audit);
+      } else {
+        validateAuditEvent(op.event);
+      }
+      live.push(i);
+    } catch (error) {
+      outcomes[i] = { ok: false, error };
+    }
+  });
+  if (live.length > 0) {
+    try {
+      await ctx.db.transaction().execute((trx) => writeGroup(trx, ctx.clock, ops, live, outcomes));
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+  return outcomes.map((o) => o ?? { ok: false, error: new Error('catalog write group lost an outcome') });
+}
+
+async function writeGroup(
+  trx: Trx,
+  clock: Clock,
+  ops: readonly WriteOp[],
+  live: number[],
+  outcomes: (WriteOutcome | undefined)[],
+): Promise<void> {
+  const recordOps = live.filter((i) => ops[i]!.kind === 'record');
+  const records = recordOps.map((i) => (ops[i] as Extract<WriteOp, { kind: 'record' }>).record);
+  const known =
+    records.length > 0
+      ? await existingRecords(
+          trx,
+          records.map((r) => r.recordId),
+        )
+      : new Map();
+  const objects = records.length > 0 ? await indexedObjects(trx, records) : new Map<string, string>();
+
+  // Which ops write what, in op order. A record id seen earlier in this group is "existing" for
+  // the later op; it is answered once the earlier op's row is known.
+  const now = clock.now();
+  const inserting: { index: number; record: NewRecord }[] = [];
+  const repeats: { index: number; recordId: string }[] = [];
+  const claimed = new Set<string>();
+  const auditOps: { index: number; event: NewAuditEvent }[] = [];
+  for (const i of live) {
+    const op = ops[i]!;
+    if (op.kind === 'audit') {
+      auditOps.push({ index: i, event: op.event });
+      continue;
+    }
+    const r = op.record;
+    const existing = known.get(r.recordId);
+    if (existing) {
+      outcomes[i] = { ok: true, value: { created: false, record: existing, ledgerSeq: existing.ledgerSeq } };
+      continue;
+    }
+    if (claimed.has(r.recordId)) {
+      repeats.push({ index: i, recordId: r.recordId });
+      continue;
+    }
+    const objectId = `${r.bucket}\n${r.objectKey}`;
+    const holder = objects.get(objectId);
+    if (holder !== undefined) {
+      outcomes[i] = {
+        ok: false,
+        error: new ConflictError(`object ${r.bucket}/${r.objectKey} is already indexed as record ${holder}`),
+      };
+      continue;
+    }
+    claimed.add(r.recordId);
+    objects.set(objectId, r.recordId);
+    inserting.push({ index: i, record: r });
+    if (op.audit) auditOps.push({ index: i, event: op.audit });
+  }
+  auditOps.sort((a, b) => a.index - b.index);
+
+  // Ledger first, then audit (the lock order).
+  const ledgerBase = inserting.length > 0 ? await takeSeqs(trx, 'ledger', inserting.length) : 0;
+  const auditBase = auditOps.length > 0 ? await takeSeqs(trx, 'audit', auditOps.length) : 0;
+
+  const created = toDbTime(now);
+  const leafRows: Insertable<LedgerLeavesTable>[] = [];
+  const recordRows: Insertable<RecordsTable>[] = [];
+  const written = new Map<string, CatalogRecord>();
+  inserting.forEach(({ record }, k) => {
+    const seq = ledgerBase + k;
+    leafRows.push({
+      seq,
+      kind: 'record',
+      record_id: record.recordId,
+      sha256: record.sha256,
+      leaf_hash: leafHash({ kind: 'record', id: record.recordId, sha256: record.sha256 }),
+      created_at: created,
+    });
+    const row = recordRow(record, seq);
+    recordRows.push(row);
+    written.set(record.recordId, toRecord(row as RecordsRowOut));
+  });
+
+  const auditRows: Insertable<AuditEventsTable>[] = [];
+  const auditByIndex = new Map<number, AuditEvent>();
+  if (auditOps.length > 0) {
+    let prevHash = AUDIT_GENESIS_HASH;
+    if (auditBase > 0) {
+      const prev = await trx
+        .selectFrom('audit_events')
+        .select('hash')
+        .where('seq', '=', auditBase - 1)
+        .executeTakeFirst();
+      if (!prev) {
+        throw new Error(
+          `audit event ${auditBase - 1} is missing: the audit chain is broken, refusing to append`,
+        );
+      }
+      prevHash = prev.hash;
+    }
+    auditOps.forEach(({ index, event: e }, k) => {
+      const seq = auditBase + k;
+      const fields: AuditHashInput = {
+        seq,
+        eventId: e.eventId ?? `evt_${randomUUID()}`,
+        at: e.at ?? now,
+        principalId: legibleOrNull(e.principalId),
+        action: legibleText(e.action),
+        target: legibleOrNull(e.target),
+        outcome: e.outcome,
+        ip: legibleOrNull(e.ip),
+        requestId: legibleOrNull(e.requestId),
+        details: e.details == null ? null : canonicalJson(e.details),
+        prevHash,
+      };
+      const hash = auditEventHash(fields);
+      const row = {
+        seq,
+        event_id: fields.eventId,
+        at: toDbTime(fields.at),
+        principal_id: fields.principalId,
+        action: fields.action,
+        target: fields.target,
+        outcome: fields.outcome,
+        ip: fields.ip,
+        request_id: fields.requestId,
+        details: fields.details,
+        prev_hash: prevHash,
+        hash,
+      };
+      auditRows.push(row);
+      auditByIndex.set(index, toAuditEvent(row));
+      prevHash = hash;
+    });
+  }
+
+  for (const part of chunks(leafRows, ROWS_PER_INSERT))
+    await trx.insertInto('ledger_leaves').values(part).execute();
+  for (const part of chunks(recordRows, ROWS_PER_INSERT))
+    await trx.insertInto('records').values(part).execute();
+  for (const part of chunks(auditRows, ROWS_PER_INSERT))
+    await trx.insertInto('audit_events').values(part).execute();
+
+  for (const { index, record } of inserting) {
+    const row = written.get(record.recordId)!;
+    const event = auditByIndex.get(index);
+    outcomes[index] = {
+      ok: true,
+      value: {
+        created: true,
+        record: row,
+        ledgerSeq: row.ledgerSeq,
+        ...(event ? { auditSeq: event.seq } : {}),
+      },
+    };
+  }
+  for (const { index, recordId } of repeats) {
+    const row = written.get(recordId)!;
+    outcomes[index] = { ok: true, value: { created: false, record: row, ledgerSeq: row.ledgerSeq } };
+  }
+  for (const { index } of auditOps) {
+    if (ops[index]!.kind === 'audit') outcomes[index] = { ok: true, value: auditByIndex.get(index)! };
+  }
+}
+
+/** The inserted row read back as the database would return it (timestamps as ISO text). */
+type RecordsRowOut = Parameters<typeof toRecord>[0];
