@@ -21,6 +21,7 @@ import type {
   Principal,
   RecordPage,
   RecordQuery,
+  WriteStats,
 } from './types';
 import { GroupCommitter } from './group-commit';
 import * as writes from './writes';
@@ -157,6 +158,10 @@ class KyselyCatalog implements Catalog {
   }
   markTokenUsed(tokenHash: string): Promise<void> {
     return principals.markTokenUsed(this.ctx, tokenHash);
+  }
+
+  writeStats(): WriteStats {
+    return this.committer.writeStats();
   }
 
   async close(): Promise<void> {

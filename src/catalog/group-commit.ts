@@ -1,3 +1,4 @@
+import type { WriteStats } from './types';
 import { commitGroup, type WriteContext, type WriteOp, type WriteOutcome } from './group';
 
 /** The most operations one transaction takes. */
@@ -22,6 +23,7 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private draining = false;
   private idle: (() => void)[] = [];
+  private readonly stats: WriteStats = { groups: 0, operations: 0, splitGroups: 0, largestGroup: 0 };
 
   constructor(private readonly ctx: WriteContext) {}
 
@@ -54,12 +56,19 @@ export class GroupCommitter {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  writeStats(): WriteStats {
+    return { ...this.stats };
+  }
+
   private async commit(group: Pending[]): Promise<void> {
+    this.stats.operations += group.length;
+    this.stats.largestGroup = Math.max(this.stats.largestGroup, group.length);
     try {
       const outcomes = await commitGroup(
         this.ctx,
         group.map((p) => p.op),
       );
+      this.stats.groups += 1;
       group.forEach((p, i) => p.resolve(outcomes[i]!));
       return;
     } catch (error) {
@@ -68,9 +77,11 @@ export class GroupCommitter {
         return;
       }
     }
+    this.stats.splitGroups += 1;
     for (const p of group) {
       try {
         const [outcome] = await commitGroup(this.ctx, [p.op]);
+        this.stats.groups += 1;
         p.resolve(outcome!);
       } catch (error) {
         p.resolve({ ok: false, error });

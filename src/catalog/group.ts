@@ -129,17 +129,25 @@ async function existingRecords(trx: Trx, ids: string[]): Promise<Map<string, Cat
   return found;
 }
 
-/** `bucket\nkey` -> the record id indexing that object. */
+/** `bucket\nkey` -> the record id indexing that object (looked up by the (bucket, object_key) index). */
 async function indexedObjects(trx: Trx, records: NewRecord[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const keys = [...new Set(records.map((r) => r.objectKey))];
-  for (const part of chunks(keys, IDS_PER_LOOKUP)) {
-    const rows = await trx
-      .selectFrom('records')
-      .select(['record_id', 'bucket', 'object_key'])
-      .where('object_key', 'in', part)
-      .execute();
-    for (const row of rows) found.set(`${row.bucket}\n${row.object_key}`, row.record_id);
+  const byBucket = new Map<string, Set<string>>();
+  for (const r of records) {
+    let keys = byBucket.get(r.bucket);
+    if (!keys) byBucket.set(r.bucket, (keys = new Set()));
+    keys.add(r.objectKey);
+  }
+  for (const [bucket, keys] of byBucket) {
+    for (const part of chunks([...keys], IDS_PER_LOOKUP)) {
+      const rows = await trx
+        .selectFrom('records')
+        .select(['record_id', 'object_key'])
+        .where('bucket', '=', bucket)
+        .where('object_key', 'in', part)
+        .execute();
+      for (const row of rows) found.set(`${bucket}\n${row.object_key}`, row.record_id);
+    }
   }
   return found;
 }

@@ -37,4 +37,5 @@ export type {
   RecordPage,
   RecordQuery,
   Role,
+  WriteStats,
 } from './types';

@@ -11,6 +11,7 @@ import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 export function catalogMigrations(dialect: CatalogDialect): Record<string, Migration> {
   return {
     '2026-11-22-0001-catalog': { up: (db: Kysely<unknown>) => createCatalog(db, dialect) },
+    '2026-11-22-0002-group-counters': { up: (db: Kysely<unknown>) => groupCounters(db, dialect) },
   };
 }
 
@@ -280,4 +281,27 @@ async function protectPostgres(db: Kysely<unknown>): Promise<void> {
     for each row execute function strongroom_counter_forward_only()`.execute(db);
   await sql`create trigger counters_no_truncate before truncate on counters
     for each statement execute function strongroom_refuse_change()`.execute(db);
+}
+
+/**
+ * Group commit (group.ts) takes n seqs in one UPDATE, so a counter now moves forward by any
+ * positive amount, still never back (docs/decisions/0002-group-commit.md). Density of the seqs
+ * themselves is what the ledger and audit verifications check.
+ */
+async function groupCounters(db: Kysely<unknown>, dialect: CatalogDialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`create or replace function strongroom_counter_forward_only() returns trigger language plpgsql as $$
+      begin
+        if tg_op = 'UPDATE' and new.name = old.name and new.next_value > old.next_value then
+          return new;
+        end if;
+        raise exception 'counters only move forward: % refused', tg_op;
+      end
+      $$`.execute(db);
+    return;
+  }
+  await sql`drop trigger counters_forward_only`.execute(db);
+  await sql`create trigger counters_forward_only before update on counters
+    when new.name is not old.name or new.next_value <= old.next_value
+    begin select raise(abort, 'counters only move forward'); end`.execute(db);
 }

@@ -257,7 +257,20 @@ export interface PrincipalCatalog {
   markTokenUsed(tokenHash: string): Promise<void>;
 }
 
+/** What the group committer has done since the catalog was opened (for /metrics and tests). */
+export interface WriteStats {
+  /** Transactions committed by the group committer. */
+  groups: number;
+  /** Record and audit writes answered through it. */
+  operations: number;
+  /** Groups the database refused as a whole, whose operations were then retried one by one. */
+  splitGroups: number;
+  /** The most operations one group has held. */
+  largestGroup: number;
+}
+
 export interface Catalog extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog {
   readonly dialect: CatalogDialect;
+  writeStats(): WriteStats;
   close(): Promise<void>;
 }

@@ -163,6 +163,9 @@ export function auditSuite(fresh: HarnessFactory): void {
       await expect(h.exec(`update counters set next_value = 0 where name = 'audit'`)).rejects.toThrow(
         /forward/,
       );
+      await expect(
+        h.exec(`update counters set next_value = next_value where name = 'audit'`),
+      ).rejects.toThrow(/forward/);
       await expect(h.exec(`delete from counters`)).rejects.toThrow(/counters/);
       // Three appended events plus the one committed with L-1, untouched.
       expect(await catalog.auditSize()).toBe(4);

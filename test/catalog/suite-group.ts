@@ -28,6 +28,11 @@ export function groupSuite(fresh: HarnessFactory): void {
     );
     const results = await Promise.all(inputs.map((r) => catalog.commitRecord(r, ingestEvent(r.recordId))));
     expect(results.every((r) => r.created)).toBe(true);
+    // Grouped for real: at least two groups (512 at most each), none refused as a whole.
+    const stats = catalog.writeStats();
+    expect(stats.splitGroups).toBe(0);
+    expect(stats.largestGroup).toBeGreaterThan(1);
+    expect(stats.groups).toBeLessThan(600);
     results.forEach((r, i) => expect(r.record.recordId).toBe(inputs[i]!.recordId));
     expect(results.map((r) => r.ledgerSeq).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i));
     const auditSeqs = results.map((r) => (r.created ? r.auditSeq : -1)).sort((a, b) => a! - b!);
@@ -87,6 +92,7 @@ export function groupSuite(fresh: HarnessFactory): void {
     expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
     expect(settled[3]).toMatchObject({ status: 'fulfilled' });
+    expect(catalog.writeStats().splitGroups).toBe(1);
     expect(await catalog.getRecord('T-G-OK')).toBeDefined();
     expect(await catalog.getRecord('T-G-BAD')).toBeUndefined();
     const events = await catalog.auditEvents();
