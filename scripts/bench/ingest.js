@@ -38,6 +38,7 @@
  *   --json FILE        write every number and the environment as JSON
  *   --cpu-prof DIR     run serve under `node --cpu-prof`; one .cpuprofile per serve run
  *                      (summarise: node scripts/bench/profile-summary.js DIR/serve-abc.cpuprofile)
+ *   --serve-require F  preload F into serve (node --require), e.g. instrumentation of your own
  *   --dist DIR         the compiled project to run (default dist/)
  *   --tmp-dir DIR      where the fresh data directories go (default: the OS temp dir)
  *   --keep-data        leave the data directories behind
@@ -91,6 +92,7 @@ function parseArgs(argv) {
     only: new Set(['a', 'b', 'c', 'd', 'e']),
     json: null,
     cpuProf: null,
+    serveRequire: null,
     dist: path.join(ROOT, 'dist'),
     tmpDir: os.tmpdir(),
     keepData: false,
@@ -139,6 +141,9 @@ function parseArgs(argv) {
         break;
       case '--json':
         o.json = path.resolve(next());
+        break;
+      case '--serve-require':
+        o.serveRequire = path.resolve(next());
         break;
       case '--cpu-prof':
         o.cpuProf = path.resolve(next());
@@ -654,6 +659,7 @@ async function main() {
     const nodeArgs = opts.cpuProf
       ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `serve-${name}.cpuprofile`]
       : [];
+    if (opts.serveRequire) nodeArgs.push('--require', opts.serveRequire);
     const s = await startCli(
       opts,
       ['serve', '--data', serveDir, '--port', '0'],

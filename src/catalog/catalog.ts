@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
-import { openPostgres, openSqlite } from './dialect';
+import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
 import * as reads from './reads';
@@ -40,16 +40,17 @@ export interface OpenCatalogOptions {
  */
 export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
   let dialect: CatalogDialect;
-  let db: Kysely<CatalogDatabase>;
+  let opened: OpenedDatabase;
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
     dialect = 'postgres';
-    db = openPostgres(options.databaseUrl);
+    opened = openPostgres(options.databaseUrl);
   } else if (options.sqlitePath !== undefined && options.sqlitePath !== '') {
     dialect = 'sqlite';
-    db = openSqlite(options.sqlitePath);
+    opened = openSqlite(options.sqlitePath);
   } else {
     throw new ConfigError('the catalog needs a databaseUrl (PostgreSQL) or a sqlitePath (SQLite)');
   }
+  const { db, durable, closeDurability } = opened;
   try {
     // On PostgreSQL, keep the migration bookkeeping in the schema the catalog lives in: Kysely
     // otherwise finds another schema's table through the search path and skips making its own.
@@ -66,11 +67,13 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
     });
     const { error } = await migrator.migrateToLatest();
     if (error !== undefined) throw error;
+    await durable();
   } catch (err) {
     await db.destroy();
+    await closeDurability();
     throw err;
   }
-  return new KyselyCatalog(db, dialect, options.clock ?? systemClock);
+  return new KyselyCatalog(db, dialect, options.clock ?? systemClock, durable, closeDurability);
 }
 
 class KyselyCatalog implements Catalog {
@@ -81,8 +84,17 @@ class KyselyCatalog implements Catalog {
     private readonly db: Kysely<CatalogDatabase>,
     readonly dialect: CatalogDialect,
     private readonly clock: Clock,
+    private readonly durable: Durability,
+    private readonly closeDurability: () => Promise<void>,
   ) {
-    this.committer = new GroupCommitter({ db, clock });
+    this.committer = new GroupCommitter({ db, clock }, durable);
+  }
+
+  /** Every write outside the group committer: acknowledged only once durable. */
+  private async synced<T>(write: Promise<T>): Promise<T> {
+    const result = await write;
+    await this.durable();
+    return result;
   }
 
   private get ctx(): writes.WriteContext {
@@ -110,7 +122,7 @@ class KyselyCatalog implements Catalog {
     id: string;
     sha256: string;
   }): Promise<LedgerLeaf> {
-    return writes.appendLedgerEntry(this.ctx, entry);
+    return this.synced(writes.appendLedgerEntry(this.ctx, entry));
   }
   ledgerLeaves(range?: { fromSeq?: number; limit?: number }): Promise<LedgerLeaf[]> {
     return reads.ledgerLeaves(this.db, range);
@@ -130,7 +142,7 @@ class KyselyCatalog implements Catalog {
   }
 
   addPrincipal(principal: NewPrincipal): Promise<Principal> {
-    return principals.addPrincipal(this.ctx, principal);
+    return this.synced(principals.addPrincipal(this.ctx, principal));
   }
   getPrincipal(id: string): Promise<Principal | undefined> {
     return principals.getPrincipal(this.ctx, id);
@@ -142,13 +154,13 @@ class KyselyCatalog implements Catalog {
     return principals.listPrincipals(this.ctx);
   }
   disablePrincipal(id: string): Promise<Principal> {
-    return principals.disablePrincipal(this.ctx, id);
+    return this.synced(principals.disablePrincipal(this.ctx, id));
   }
   addTokenHash(principalId: string, tokenHash: string): Promise<ApiTokenInfo> {
-    return principals.addTokenHash(this.ctx, principalId, tokenHash);
+    return this.synced(principals.addTokenHash(this.ctx, principalId, tokenHash));
   }
   revokeToken(tokenHash: string): Promise<ApiTokenInfo> {
-    return principals.revokeToken(this.ctx, tokenHash);
+    return this.synced(principals.revokeToken(this.ctx, tokenHash));
   }
   listTokens(principalId: string): Promise<ApiTokenInfo[]> {
     return principals.listTokens(this.ctx, principalId);
@@ -157,7 +169,7 @@ class KyselyCatalog implements Catalog {
     return principals.findPrincipalByTokenHash(this.ctx, tokenHash);
   }
   markTokenUsed(tokenHash: string): Promise<void> {
-    return principals.markTokenUsed(this.ctx, tokenHash);
+    return this.synced(principals.markTokenUsed(this.ctx, tokenHash));
   }
 
   writeStats(): WriteStats {
@@ -169,5 +181,6 @@ class KyselyCatalog implements Catalog {
     this.closed = true;
     await this.committer.flush();
     await this.db.destroy();
+    await this.closeDurability();
   }
 }

@@ -1,3 +1,5 @@
+import { UnavailableError } from '../errors';
+import type { Durability } from './dialect';
 import type { WriteStats } from './types';
 import { commitGroup, type WriteContext, type WriteOp, type WriteOutcome } from './group';
 
@@ -25,9 +27,15 @@ export class GroupCommitter {
   private idle: (() => void)[] = [];
   private readonly stats: WriteStats = { groups: 0, operations: 0, splitGroups: 0, largestGroup: 0 };
 
-  constructor(private readonly ctx: WriteContext) {}
+  /** Syncs in flight: a group's callers are answered when its sync ends. */
+  private syncing = new Set<Promise<void>>();
 
-  /** Writes `op`; resolves with its outcome once committed. */
+  constructor(
+    private readonly ctx: WriteContext,
+    private readonly durable: Durability = () => Promise.resolve(),
+  ) {}
+
+  /** Writes `op`; resolves with its outcome once committed and durable. */
   write(op: WriteOp): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ op, resolve });
@@ -50,10 +58,29 @@ export class GroupCommitter {
     }
   }
 
-  /** Resolves once every write asked for so far has been committed (or has failed). */
-  flush(): Promise<void> {
-    if (!this.draining) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+  /** Resolves once every write asked for so far has been committed and synced (or has failed). */
+  async flush(): Promise<void> {
+    if (this.draining) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await Promise.all([...this.syncing]);
+  }
+
+  /**
+   * Answers `answers` once what has been committed is durable. The drain goes on with the next
+   * group meanwhile: the fsync runs off the event loop and is shared with later groups.
+   */
+  private answerWhenDurable(answers: (() => void)[], fail: (error: unknown) => void): void {
+    const p = this.durable().then(
+      () => answers.forEach((answer) => answer()),
+      (cause: unknown) =>
+        fail(
+          new UnavailableError(
+            'the catalog could not sync its write to disk, so it is not acknowledged; retry (a retry finds whatever was committed)',
+            { cause },
+          ),
+        ),
+    );
+    this.syncing.add(p);
+    void p.finally(() => this.syncing.delete(p));
   }
 
   writeStats(): WriteStats {
@@ -69,7 +96,10 @@ export class GroupCommitter {
         group.map((p) => p.op),
       );
       this.stats.groups += 1;
-      group.forEach((p, i) => p.resolve(outcomes[i]!));
+      this.answerWhenDurable(
+        group.map((p, i) => () => p.resolve(outcomes[i]!)),
+        (error) => group.forEach((p) => p.resolve({ ok: false, error })),
+      );
       return;
     } catch (error) {
       if (group.length === 1) {
@@ -82,7 +112,7 @@ export class GroupCommitter {
       try {
         const [outcome] = await commitGroup(this.ctx, [p.op]);
         this.stats.groups += 1;
-        p.resolve(outcome!);
+        this.answerWhenDurable([() => p.resolve(outcome!)], (error) => p.resolve({ ok: false, error }));
       } catch (error) {
         p.resolve({ ok: false, error });
       }

@@ -45,7 +45,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxBatchBytes: 1024 * 1024 * 1024,
   maxBatchLines: 1_000_000,
   maxBatchLineBytes: 1024 * 1024,
-  batchConcurrency: 16,
+  batchConcurrency: 32,
   maxDocumentBytes: 5 * 1024 * 1024 * 1024,
   maxDescriptionBytes: 64 * 1024,
 };

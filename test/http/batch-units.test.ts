@@ -125,6 +125,42 @@ describe('runOrdered', () => {
     expect(emitted).toEqual(Array.from({ length: 50 }, (_v, i) => i));
     expect(max).toBeLessThanOrEqual(4);
   });
+
+  test('a slow head item does not stall the rest: others run past it, up to the window, and output stays in order', async () => {
+    let releaseHead!: () => void;
+    const headDone = new Promise<void>((r) => (releaseHead = r));
+    const started: number[] = [];
+    const emitted: number[] = [];
+    let inFlight = 0;
+    let max = 0;
+    async function* source() {
+      for (let i = 0; i < 100; i++) yield i;
+    }
+    const run = runOrdered(source(), {
+      concurrency: 4,
+      window: 12,
+      work: async (i: number) => {
+        started.push(i);
+        inFlight++;
+        max = Math.max(max, inFlight);
+        if (i === 0) await headDone;
+        else await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return i;
+      },
+      emit: async (i) => {
+        emitted.push(i);
+      },
+    });
+    for (let k = 0; k < 200; k++) await new Promise((r) => setImmediate(r));
+    // Item 0 holds the output; 11 more have run around it, and no more than the window was started.
+    expect(started).toHaveLength(12);
+    expect(emitted).toEqual([]);
+    releaseHead();
+    await run;
+    expect(emitted).toEqual(Array.from({ length: 100 }, (_v, i) => i));
+    expect(max).toBeLessThanOrEqual(4);
+  });
 });
 
 describe('CSV mapping', () => {
