@@ -48,8 +48,6 @@ export function openSqlite(sqlitePath: string): OpenedDatabase {
   try {
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
-    raw.pragma('cache_size = -65536');
-    raw.pragma('mmap_size = 268435456');
     raw.pragma('foreign_keys = ON');
     raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (err) {
