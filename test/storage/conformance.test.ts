@@ -70,11 +70,9 @@ function seedFailingFirst(fails: number, p: number): number {
 describe.each(specs)('storage conformance: $name', (spec) => {
   let t: Target;
   let store: AliOssStore;
+  // Needs fault injection or the emulator's clock: reported as skipped on real OSS, not as passed.
   const onEmulator = (name: string, fn: () => Promise<void>): void => {
-    it(name, async () => {
-      if (t.kind !== 'emulator') return; // needs fault injection or the emulator's clock
-      await fn();
-    });
+    (spec.kind === 'emulator' ? it : it.skip)(name, fn);
   };
 
   beforeAll(async () => {

@@ -42,6 +42,8 @@ export interface Target {
 
 export interface TargetSpec {
   name: string;
+  /** Known before opening, so emulator-only tests can be skipped (not passed) on real OSS. */
+  kind: Target['kind'];
   open(): Promise<Target>;
 }
 
@@ -74,6 +76,7 @@ function baseOptions(): Omit<
 export function emulatorTarget(authVersion: 'v1' | 'v4'): TargetSpec {
   return {
     name: `emulator, ${authVersion.toUpperCase()} signatures`,
+    kind: 'emulator',
     open: async () => {
       const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'strongroom-conformance-'));
       const clock = new OffsetClock();
@@ -159,6 +162,7 @@ export function realOssEnv(env: NodeJS.ProcessEnv = process.env): RealOssEnv | {
 export function realOssTarget(cfg: RealOssEnv): TargetSpec {
   return {
     name: 'real OSS, V4 signatures',
+    kind: 'oss',
     open: async () => {
       const delays: number[] = [];
       const created: string[] = [];
