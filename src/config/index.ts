@@ -90,6 +90,22 @@ export const ConfigSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
+        /**
+         * API limits; each one absent keeps its default (src/http/types.ts DEFAULT_LIMITS): body
+         * caps, batch lines, batch concurrency (lines in flight, at most 256), document size.
+         */
+        limits: z
+          .object({
+            maxRecordBytes: positiveInt.optional(),
+            maxBatchBytes: positiveInt.optional(),
+            maxBatchLines: positiveInt.optional(),
+            maxBatchLineBytes: positiveInt.optional(),
+            batchConcurrency: z.number().int().min(1).max(256).optional(),
+            maxDocumentBytes: positiveInt.optional(),
+            maxDescriptionBytes: positiveInt.optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -220,6 +236,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
   STRONGROOM_HOST: { path: ['server', 'host'], type: 'string' },
   STRONGROOM_PORT: { path: ['server', 'port'], type: 'number' },
+  STRONGROOM_BATCH_CONCURRENCY: { path: ['server', 'limits', 'batchConcurrency'], type: 'number' },
   STRONGROOM_OSS_ENDPOINT: { path: ['oss', 'endpoint'], type: 'string' },
   STRONGROOM_OSS_REGION: { path: ['oss', 'region'], type: 'string' },
   STRONGROOM_OSS_ACCESS_KEY_ID: { path: ['oss', 'accessKeyId'], type: 'string' },

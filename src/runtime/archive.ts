@@ -5,7 +5,7 @@ import { createAuthenticator, describeBootstrap, ensureBootstrapAdmin, type Boot
 import { openCatalog, type Catalog } from '../catalog';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
-import { createApp, type ReadinessReport } from '../http';
+import { createApp, DEFAULT_LIMITS, type HttpLimits, type ReadinessReport } from '../http';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
 import { provision } from '../provision';
@@ -81,7 +81,17 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       clock,
       ...(config.auth.oidc ? { oidc: config.auth.oidc } : {}),
     });
-    const ingest = new ArchiveIngestService({ config, store, catalog, logger, clock });
+    const limits = Object.fromEntries(
+      Object.entries(config.server.limits).filter(([, v]) => v !== undefined),
+    ) as Partial<HttpLimits>;
+    const ingest = new ArchiveIngestService({
+      config,
+      store,
+      catalog,
+      logger,
+      clock,
+      maxDocumentBytes: limits.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
+    });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -127,6 +137,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       readiness,
       clock,
       metrics: new Registry(),
+      limits,
     });
     const server = http.createServer(app);
     // Long uploads and batches: no whole-request timeout; idle sockets still close.
