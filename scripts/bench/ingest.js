@@ -38,6 +38,8 @@
  *   --json FILE        write every number and the environment as JSON
  *   --cpu-prof DIR     run serve under `node --cpu-prof`; one .cpuprofile per serve run
  *                      (summarise: node scripts/bench/profile-summary.js DIR/serve-abc.cpuprofile)
+ *   --database-url URL serve's catalog on this PostgreSQL database instead of SQLite (its tables
+ *                      must not exist yet, or be empty: use a fresh database)
  *   --serve-require F  preload F into serve (node --require), e.g. instrumentation of your own
  *   --dist DIR         the compiled project to run (default dist/)
  *   --tmp-dir DIR      where the fresh data directories go (default: the OS temp dir)
@@ -93,6 +95,7 @@ function parseArgs(argv) {
     json: null,
     cpuProf: null,
     serveRequire: null,
+    databaseUrl: null,
     dist: path.join(ROOT, 'dist'),
     tmpDir: os.tmpdir(),
     keepData: false,
@@ -141,6 +144,9 @@ function parseArgs(argv) {
         break;
       case '--json':
         o.json = path.resolve(next());
+        break;
+      case '--database-url':
+        o.databaseUrl = next();
         break;
       case '--serve-require':
         o.serveRequire = path.resolve(next());
@@ -652,6 +658,7 @@ async function main() {
     STRONGROOM_OSS_ACCESS_KEY_ID: OSS_ID,
     STRONGROOM_OSS_ACCESS_KEY_SECRET: OSS_SECRET,
     STRONGROOM_OSS_REGION: REGION,
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   });
   let serveRuns = 0;
   const startServe = async (name) => {
@@ -863,7 +870,7 @@ function report(results, opts) {
     `strongroom ingest benchmark: ${results.date}, node ${e.node}, ${e.cpus} CPU(s) (${e.cpuModel}), load ${e.loadavgStart.join(' ')} -> ${(e.loadavgEnd || []).join(' ')}`,
   );
   out.push(
-    `emulator, serve (SQLite catalog, profile local) and this client in three processes; ${fmt(opts.records)} records per row ` +
+    `emulator, serve (${opts.databaseUrl ? 'PostgreSQL' : 'SQLite'} catalog, profile local) and this client in three processes; ${fmt(opts.records)} records per row ` +
       `(trades, ~300 B canonical), warm-up ${fmt(opts.warmup)}` +
       (opts.rounds > 1
         ? `; median of ${opts.rounds} interleaved rounds (ratios: median of per-round ratios)`

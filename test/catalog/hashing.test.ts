@@ -1,3 +1,4 @@
+import { timeOrderedUuid } from '../../src/catalog/group';
 import {
   AUDIT_GENESIS_HASH,
   auditEventCanonical,
@@ -90,5 +91,19 @@ describe('canonicalJson', () => {
 describe('openCatalog', () => {
   test('needs a database', async () => {
     await expect(openCatalog({})).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('audit event ids', () => {
+  test('are UUIDv7: version 7, RFC variant, the time in the first 48 bits, distinct', () => {
+    const { timeOrderedUuid } =
+      jest.requireActual<typeof import('../../src/catalog/group')>('../../src/catalog/group');
+    const at = Date.UTC(2026, 10, 22, 5, 0, 0, 123);
+    const a = timeOrderedUuid(at);
+    const b = timeOrderedUuid(at);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a).not.toBe(b);
+    expect(parseInt(a.replace(/-/g, '').slice(0, 12), 16)).toBe(at);
+    expect(timeOrderedUuid(at + 1) > a).toBe(true);
   });
 });
