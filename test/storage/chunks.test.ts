@@ -31,6 +31,15 @@ describe('fixedChunks', () => {
     await expect(collect(Readable.from([{ a: 1 }]), 3)).rejects.toThrow(ValidationError);
   });
 
+  it('parts never share memory with the input chunks or with each other', async () => {
+    const input = randomBytes(9000);
+    const parts = await collect(Readable.from([input.subarray(0, 4500), input.subarray(4500)]), 3000);
+    const copy = Buffer.concat(parts);
+    input.fill(0); // the caller reuses its buffer
+    expect(Buffer.concat(parts).equals(copy)).toBe(true);
+    expect(new Set(parts.map((p) => p.buffer)).size).toBe(parts.length);
+  });
+
   it('destroys the source when the consumer stops early', async () => {
     const source = Readable.from([randomBytes(100), randomBytes(100), randomBytes(100)]);
     for await (const _part of fixedChunks(source, 50)) break;
