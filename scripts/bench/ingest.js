@@ -38,6 +38,8 @@
  *   --json FILE        write every number and the environment as JSON
  *   --cpu-prof DIR     run serve under `node --cpu-prof`; one .cpuprofile per serve run
  *                      (summarise: node scripts/bench/profile-summary.js DIR/serve-abc.cpuprofile)
+ *   --catalog-thread T serve's SQLite catalog on the serving thread (main) or in a worker thread
+ *                      (worker, the default of serve)
  *   --database-url URL serve's catalog on this PostgreSQL database instead of SQLite (its tables
  *                      must not exist yet, or be empty: use a fresh database)
  *   --serve-require F  preload F into serve (node --require), e.g. instrumentation of your own
@@ -96,6 +98,7 @@ function parseArgs(argv) {
     cpuProf: null,
     serveRequire: null,
     databaseUrl: null,
+    catalogThread: null,
     dist: path.join(ROOT, 'dist'),
     tmpDir: os.tmpdir(),
     keepData: false,
@@ -144,6 +147,10 @@ function parseArgs(argv) {
         break;
       case '--json':
         o.json = path.resolve(next());
+        break;
+      case '--catalog-thread':
+        o.catalogThread = next();
+        if (!['main', 'worker'].includes(o.catalogThread)) usage('--catalog-thread is main or worker');
         break;
       case '--database-url':
         o.databaseUrl = next();
@@ -659,6 +666,7 @@ async function main() {
     STRONGROOM_OSS_ACCESS_KEY_SECRET: OSS_SECRET,
     STRONGROOM_OSS_REGION: REGION,
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...(opts.catalogThread ? { STRONGROOM_CATALOG_THREAD: opts.catalogThread } : {}),
   });
   let serveRuns = 0;
   const startServe = async (name) => {
@@ -870,7 +878,7 @@ function report(results, opts) {
     `strongroom ingest benchmark: ${results.date}, node ${e.node}, ${e.cpus} CPU(s) (${e.cpuModel}), load ${e.loadavgStart.join(' ')} -> ${(e.loadavgEnd || []).join(' ')}`,
   );
   out.push(
-    `emulator, serve (${opts.databaseUrl ? 'PostgreSQL' : 'SQLite'} catalog, profile local) and this client in three processes; ${fmt(opts.records)} records per row ` +
+    `emulator, serve (${opts.databaseUrl ? 'PostgreSQL' : `SQLite catalog on the ${opts.catalogThread === 'main' ? 'serving' : 'worker'} thread`}, profile local) and this client in three processes; ${fmt(opts.records)} records per row ` +
       `(trades, ~300 B canonical), warm-up ${fmt(opts.warmup)}` +
       (opts.rounds > 1
         ? `; median of ${opts.rounds} interleaved rounds (ratios: median of per-round ratios)`

@@ -175,6 +175,11 @@ export const ConfigSchema = z
       .prefault({}),
     /** PostgreSQL URL; absent: SQLite under dataDir. */
     databaseUrl: z.string().min(1).optional(),
+    /**
+     * Where `serve` runs the SQLite catalog: in a worker thread (default; statements and commits
+     * do not hold up requests) or on the serving thread. PostgreSQL ignores it.
+     */
+    catalogThread: z.enum(['worker', 'main']).default('worker'),
     auth: z
       .object({
         /** OIDC access tokens (jose); API tokens always work too. */
@@ -236,6 +241,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
   STRONGROOM_HOST: { path: ['server', 'host'], type: 'string' },
   STRONGROOM_PORT: { path: ['server', 'port'], type: 'number' },
+  STRONGROOM_CATALOG_THREAD: { path: ['catalogThread'], type: 'string' },
   STRONGROOM_BATCH_CONCURRENCY: { path: ['server', 'limits', 'batchConcurrency'], type: 'number' },
   STRONGROOM_OSS_ENDPOINT: { path: ['oss', 'endpoint'], type: 'string' },
   STRONGROOM_OSS_REGION: { path: ['oss', 'region'], type: 'string' },

@@ -29,7 +29,14 @@ export interface AccessRecord {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const SECRET_PARAMS = new Set(['signature', 'x-oss-signature', 'x-oss-credential', 'ossaccesskeyid', 'security-token', 'x-oss-security-token']);
+const SECRET_PARAMS = new Set([
+  'signature',
+  'x-oss-signature',
+  'x-oss-credential',
+  'ossaccesskeyid',
+  'security-token',
+  'x-oss-security-token',
+]);
 // Control characters are exactly what these patterns exist to find.
 // eslint-disable-next-line no-control-regex
 const UNSAFE_QUOTED = /["\\\u0000-\u001f\u007f]/g;
@@ -118,9 +125,30 @@ export function formatAccessLine(r: AccessRecord): string {
 
 /** Field names of a parsed line, in order (a line may carry more trailing fields). */
 export const ACCESS_LOG_FIELDS = [
-  'remoteIp', 'reserved1', 'reserved2', 'time', 'request', 'status', 'sentBytes', 'requestTimeMs', 'referer', 'userAgent',
-  'host', 'requestId', 'loggingFlag', 'requester', 'operation', 'bucket', 'key', 'objectSize', 'serverCostMs', 'errorCode',
-  'requestLength', 'userId', 'deltaDataSize', 'syncRequest',
+  'remoteIp',
+  'reserved1',
+  'reserved2',
+  'time',
+  'request',
+  'status',
+  'sentBytes',
+  'requestTimeMs',
+  'referer',
+  'userAgent',
+  'host',
+  'requestId',
+  'loggingFlag',
+  'requester',
+  'operation',
+  'bucket',
+  'key',
+  'objectSize',
+  'serverCostMs',
+  'errorCode',
+  'requestLength',
+  'userId',
+  'deltaDataSize',
+  'syncRequest',
 ] as const;
 
 const TOKEN = /"([^"]*)"|\[([^\]]*)\]|(\S+)/g;
@@ -201,7 +229,10 @@ export class AccessLog {
     const key = `${entry.target.prefix}${source}${stamp}-${randomBytes(8).toString('hex').toUpperCase()}`;
     const body = Buffer.from(entry.lines.join('\n') + '\n', 'utf8');
     const write = this.writer(entry.target, key, body).catch((err: unknown) => {
-      this.logger.warn({ err, source, target: entry.target.bucket, lines: entry.lines.length }, 'access log lines could not be written');
+      this.logger.warn(
+        { err, source, target: entry.target.bucket, lines: entry.lines.length },
+        'access log lines could not be written',
+      );
     });
     this.flushing = Promise.all([this.flushing, write]).then(() => undefined);
   }

@@ -30,20 +30,31 @@ export function validateFaultConfig(config: FaultConfig): void {
   if (!Array.isArray(config.rules)) throw new TypeError('faults.rules must be an array');
   config.rules.forEach((rule: FaultRule, i) => {
     const at = `faults.rules[${i}]`;
-    if (typeof rule.operation !== 'string' || rule.operation === '') throw new TypeError(`${at}.operation must be a non-empty string`);
+    if (typeof rule.operation !== 'string' || rule.operation === '')
+      throw new TypeError(`${at}.operation must be a non-empty string`);
     if (typeof rule.probability !== 'number' || !(rule.probability >= 0 && rule.probability <= 1)) {
       throw new TypeError(`${at}.probability must be a number from 0 to 1`);
     }
     if (rule.error !== undefined) {
       const { status, code } = rule.error;
-      if (!Number.isInteger(status) || status < 300 || status > 599) throw new TypeError(`${at}.error.status must be an HTTP status 300-599`);
-      if (typeof code !== 'string' || !ERROR_CODE.test(code)) throw new TypeError(`${at}.error.code must be an alphanumeric OSS error code`);
+      if (!Number.isInteger(status) || status < 300 || status > 599)
+        throw new TypeError(`${at}.error.status must be an HTTP status 300-599`);
+      if (typeof code !== 'string' || !ERROR_CODE.test(code))
+        throw new TypeError(`${at}.error.code must be an alphanumeric OSS error code`);
     }
     if (rule.latencyMs !== undefined && !(Number.isFinite(rule.latencyMs) && rule.latencyMs >= 0)) {
       throw new TypeError(`${at}.latencyMs must be a non-negative number`);
     }
-    const effects = [rule.error, rule.latencyMs, rule.reset, rule.flipByte, rule.dropCrc, rule.wrongCrc].filter((v) => v !== undefined && v !== false);
-    if (effects.length === 0) throw new TypeError(`${at} has no effect (error, latencyMs, reset, flipByte, dropCrc or wrongCrc)`);
+    const effects = [
+      rule.error,
+      rule.latencyMs,
+      rule.reset,
+      rule.flipByte,
+      rule.dropCrc,
+      rule.wrongCrc,
+    ].filter((v) => v !== undefined && v !== false);
+    if (effects.length === 0)
+      throw new TypeError(`${at} has no effect (error, latencyMs, reset, flipByte, dropCrc or wrongCrc)`);
   });
 }
 
@@ -62,7 +73,10 @@ export class FaultInjector {
 
   set(config: FaultConfig | null): void {
     if (config !== null) validateFaultConfig(config);
-    this.config = config && config.rules.length > 0 ? { seed: config.seed, rules: config.rules.map((r) => ({ ...r })) } : null;
+    this.config =
+      config && config.rules.length > 0
+        ? { seed: config.seed, rules: config.rules.map((r) => ({ ...r })) }
+        : null;
     this.random = mulberry32(config?.seed ?? 0);
   }
 
@@ -77,8 +91,16 @@ export class FaultInjector {
     for (const rule of config.rules) {
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       if (this.random() >= rule.probability) continue;
-      decision ??= { error: null, latencyMs: 0, reset: false, flipByte: false, dropCrc: false, wrongCrc: false };
-      if (rule.error && decision.error === null) decision.error = { status: rule.error.status, code: rule.error.code };
+      decision ??= {
+        error: null,
+        latencyMs: 0,
+        reset: false,
+        flipByte: false,
+        dropCrc: false,
+        wrongCrc: false,
+      };
+      if (rule.error && decision.error === null)
+        decision.error = { status: rule.error.status, code: rule.error.code };
       if (rule.latencyMs) decision.latencyMs += rule.latencyMs;
       if (rule.reset) decision.reset = true;
       if (rule.flipByte) decision.flipByte = true;

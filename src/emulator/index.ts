@@ -33,10 +33,12 @@ const CLOSE_GRACE_MS = 10_000;
  */
 export async function startEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
   if (!options.dataDir) throw new TypeError('startEmulator: dataDir is required');
-  if (!options.credentials || options.credentials.length === 0) throw new TypeError('startEmulator: at least one credential is required');
+  if (!options.credentials || options.credentials.length === 0)
+    throw new TypeError('startEmulator: at least one credential is required');
   const secrets = new Map<string, string>();
   for (const c of options.credentials) {
-    if (!c.accessKeyId || !c.accessKeySecret) throw new TypeError('startEmulator: credentials need accessKeyId and accessKeySecret');
+    if (!c.accessKeyId || !c.accessKeySecret)
+      throw new TypeError('startEmulator: credentials need accessKeyId and accessKeySecret');
     secrets.set(c.accessKeyId, c.accessKeySecret);
   }
   const flushSeconds = options.logFlushSeconds ?? DEFAULT_LOG_FLUSH_SECONDS;
@@ -55,7 +57,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     db = openDatabase(path.join(dataDir, INDEX_FILE));
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new Error(`emulator data directory ${dataDir} is in use by another emulator process`, { cause: err });
+      throw new Error(`emulator data directory ${dataDir} is in use by another emulator process`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -67,10 +71,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     const index = new MetadataIndex(db);
     const referenced = index.referencedFiles();
     const removed = await blobs.gc((id) => referenced.has(id));
-    if (removed > 0) logger.info({ removed }, 'emulator removed blob files no object references (interrupted writes)');
+    if (removed > 0)
+      logger.info({ removed }, 'emulator removed blob files no object references (interrupted writes)');
     const writes = new WriteQueue(db, index);
 
-    const accessLog = new AccessLog(clock, flushSeconds, (target, key, body) => storeLogObject(env, target, key, body), logger);
+    const accessLog = new AccessLog(
+      clock,
+      flushSeconds,
+      (target, key, body) => storeLogObject(env, target, key, body),
+      logger,
+    );
     const env: EmulatorEnv = {
       index,
       writes,

@@ -18,7 +18,13 @@ import { isProtected } from './retention';
  * exists) before FileImmutable. Which of the two OSS reports in that case is not documented;
  * both are 409 and nothing is written either way.
  */
-export function assertWritable(env: EmulatorEnv, bucketName: string, key: Buffer, forbidOverwrite: boolean, nowMs: number): BucketRow {
+export function assertWritable(
+  env: EmulatorEnv,
+  bucketName: string,
+  key: Buffer,
+  forbidOverwrite: boolean,
+  nowMs: number,
+): BucketRow {
   const bucket = env.index.getBucket(bucketName);
   if (!bucket) throw ossErrors.noSuchBucket(bucketName);
   const existing = env.index.getObject(bucketName, key);
@@ -100,7 +106,12 @@ export function md5Etag(md5: Buffer): string {
  * Stores an access-log object in its target bucket through the same rules as any PutObject
  * (create-only; a retention policy on the target then protects it like any other object).
  */
-export async function storeLogObject(env: EmulatorEnv, target: LogTarget, key: string, body: Buffer): Promise<void> {
+export async function storeLogObject(
+  env: EmulatorEnv,
+  target: LogTarget,
+  key: string,
+  body: Buffer,
+): Promise<void> {
   const keyBytes = checkObjectKey(key);
   const inline = body.length <= env.inlineMax;
   const file = inline ? null : await env.blobs.writeBuffer(body);

@@ -48,7 +48,11 @@ export function parseTarget(rawUrl: string): Target {
     }
     const slash = path.indexOf('/', 1);
     if (slash < 0) return { bucket: decodeURIComponent(path.slice(1)), key: '', query };
-    return { bucket: decodeURIComponent(path.slice(1, slash)), key: decodeURIComponent(path.slice(slash + 1)), query };
+    return {
+      bucket: decodeURIComponent(path.slice(1, slash)),
+      key: decodeURIComponent(path.slice(slash + 1)),
+      query,
+    };
   } catch {
     throw invalidUri();
   }
@@ -72,7 +76,10 @@ export function checkObjectKey(key: string): Buffer {
 }
 
 /** One header value as a string (the first, if the client repeated it). */
-export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+export function header(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -87,7 +94,11 @@ const DIGITS = /^[0-9]{1,10}$/;
 export function parseIntArg(name: string, value: string, min: number, max: number): number {
   const n = DIGITS.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw ossErrors.invalidArgument(`Argument ${name} is invalid: it must be an integer from ${min} to ${max}.`, name, value);
+    throw ossErrors.invalidArgument(
+      `Argument ${name} is invalid: it must be an integer from ${min} to ${max}.`,
+      name,
+      value,
+    );
   }
   return n;
 }

@@ -9,9 +9,15 @@ export function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
 }
 
 /** Sends a complete answer (body may be empty). */
-export function send(ctx: RequestContext, status: number, headers: OutgoingHttpHeaders, body?: Buffer | string): void {
+export function send(
+  ctx: RequestContext,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body?: Buffer | string,
+): void {
   const res = ctx.res;
-  const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   headers['x-oss-request-id'] = ctx.requestId;
   headers['server'] = 'AliyunOSS';
   if (headers['content-length'] === undefined) headers['content-length'] = payload ? payload.length : 0;
@@ -21,7 +27,12 @@ export function send(ctx: RequestContext, status: number, headers: OutgoingHttpH
   else res.end();
 }
 
-export function sendXml(ctx: RequestContext, status: number, xml: string, headers: OutgoingHttpHeaders = {}): void {
+export function sendXml(
+  ctx: RequestContext,
+  status: number,
+  xml: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
   headers['content-type'] = 'application/xml';
   send(ctx, status, headers, XML_DECLARATION + xml);
 }

@@ -22,7 +22,13 @@ export interface RetentionPolicy {
  * InProgress and not lapsed it already protects objects.
  */
 export function effectivePolicy(bucket: BucketRow, nowMs: number): RetentionPolicy | null {
-  if (bucket.worm_id === null || bucket.worm_state === null || bucket.worm_days === null || bucket.worm_created_ms === null) return null;
+  if (
+    bucket.worm_id === null ||
+    bucket.worm_state === null ||
+    bucket.worm_days === null ||
+    bucket.worm_created_ms === null
+  )
+    return null;
   const state = bucket.worm_state as WormState;
   if (state === 'InProgress' && nowMs >= bucket.worm_created_ms + WORM_COMPLETE_WINDOW_MS) return null;
   return { id: bucket.worm_id, state, days: bucket.worm_days, createdMs: bucket.worm_created_ms };

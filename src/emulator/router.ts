@@ -25,11 +25,49 @@ export interface Route {
  * never create a bucket, GET /k?symlink must never return the object).
  */
 const UNSUPPORTED = [
-  'append', 'position', 'symlink', 'restore', 'callback', 'callback-var', 'cors', 'website', 'referer', 'lifecycle',
-  'encryption', 'versions', 'versioning', 'versionId', 'policy', 'stat', 'requestPayment', 'inventory', 'inventoryId',
-  'asyncFetch', 'x-oss-process', 'replication', 'replicationLocation', 'replicationProgress', 'transferAcceleration',
-  'accessPoint', 'resourceGroup', 'style', 'cname', 'objectWorm', 'retention', 'legalHold', 'qos', 'policyStatus',
-  'live', 'vod', 'comp', 'select', 'metaQuery', 'publicAccessBlock', 'httpsConfig', 'responseHeader', 'userDefinedLogFieldsConfig',
+  'append',
+  'position',
+  'symlink',
+  'restore',
+  'callback',
+  'callback-var',
+  'cors',
+  'website',
+  'referer',
+  'lifecycle',
+  'encryption',
+  'versions',
+  'versioning',
+  'versionId',
+  'policy',
+  'stat',
+  'requestPayment',
+  'inventory',
+  'inventoryId',
+  'asyncFetch',
+  'x-oss-process',
+  'replication',
+  'replicationLocation',
+  'replicationProgress',
+  'transferAcceleration',
+  'accessPoint',
+  'resourceGroup',
+  'style',
+  'cname',
+  'objectWorm',
+  'retention',
+  'legalHold',
+  'qos',
+  'policyStatus',
+  'live',
+  'vod',
+  'comp',
+  'select',
+  'metaQuery',
+  'publicAccessBlock',
+  'httpsConfig',
+  'responseHeader',
+  'userDefinedLogFieldsConfig',
 ];
 
 function route(operation: string, handler: Handler, level: Route['level']): Route {
@@ -42,7 +80,13 @@ function unsupported(query: Query): string | undefined {
 }
 
 /** Picks the operation for a request (throws 405/501 OssErrors for what is not served). */
-export function resolveRoute(method: string, bucketName: string, key: string, query: Query, hasCopySource: boolean): Route {
+export function resolveRoute(
+  method: string,
+  bucketName: string,
+  key: string,
+  query: Query,
+  hasCopySource: boolean,
+): Route {
   const sub = unsupported(query);
   if (sub !== undefined) throw ossErrors.notImplemented(`The ?${sub} sub-resource`);
   if (bucketName === '') {
@@ -57,7 +101,8 @@ function bucketRoute(method: string, q: Query): Route {
   switch (method) {
     case 'PUT':
       if (q.has('logging')) return route('PutBucketLogging', logging.putBucketLogging, 'bucket');
-      if (q.has('acl') || q.has('tagging') || q.has('worm')) throw ossErrors.notImplemented('This bucket sub-resource');
+      if (q.has('acl') || q.has('tagging') || q.has('worm'))
+        throw ossErrors.notImplemented('This bucket sub-resource');
       return route('PutBucket', bucket.putBucket, 'bucket');
     case 'GET':
       if (q.has('worm')) return route('GetBucketWorm', worm.getBucketWorm, 'bucket');
@@ -109,8 +154,10 @@ function objectRoute(method: string, q: Query, hasCopySource: boolean): Route {
       if (q.has('uploadId')) return route('AbortMultipartUpload', multipart.abortMultipartUpload, 'object');
       return route('DeleteObject', object.deleteObject, 'object');
     case 'POST':
-      if (q.has('uploads')) return route('InitiateMultipartUpload', multipart.initiateMultipartUpload, 'object');
-      if (q.has('uploadId')) return route('CompleteMultipartUpload', multipart.completeMultipartUpload, 'object');
+      if (q.has('uploads'))
+        return route('InitiateMultipartUpload', multipart.initiateMultipartUpload, 'object');
+      if (q.has('uploadId'))
+        return route('CompleteMultipartUpload', multipart.completeMultipartUpload, 'object');
       throw ossErrors.methodNotAllowed();
     default:
       throw ossErrors.methodNotAllowed();

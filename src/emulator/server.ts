@@ -101,12 +101,22 @@ export class RequestPipeline {
       ctx.bucket = target.bucket;
       ctx.key = target.key;
       ctx.query = target.query;
-      const auth = authenticate({ method: ctx.method, rawUrl: ctx.rawUrl, headers: ctx.req.headers }, this.secretFor, env.clock.now());
+      const auth = authenticate(
+        { method: ctx.method, rawUrl: ctx.rawUrl, headers: ctx.req.headers },
+        this.secretFor,
+        env.clock.now(),
+      );
       if (!auth.ok) {
         throw new OssError(auth.status, auth.code, auth.message, Object.entries(auth.details ?? {}), auth.ec);
       }
       ctx.accessKeyId = auth.accessKeyId;
-      const route = resolveRoute(ctx.method, ctx.bucket, ctx.key, ctx.query, ctx.req.headers['x-oss-copy-source'] !== undefined);
+      const route = resolveRoute(
+        ctx.method,
+        ctx.bucket,
+        ctx.key,
+        ctx.query,
+        ctx.req.headers['x-oss-copy-source'] !== undefined,
+      );
       ctx.operation = route.operation;
       if (route.level !== 'service') checkBucketName(ctx.bucket);
       if (route.level === 'object') ctx.keyBytes = checkObjectKey(ctx.key);
@@ -149,7 +159,13 @@ export class RequestPipeline {
     }
     // Unexpected: log it (the URL without signatures), answer a generic 500 with no detail.
     this.env.logger.error(
-      { err, requestId: ctx.requestId, operation: ctx.operation, method: ctx.method, url: redactUri(ctx.rawUrl) },
+      {
+        err,
+        requestId: ctx.requestId,
+        operation: ctx.operation,
+        method: ctx.method,
+        url: redactUri(ctx.rawUrl),
+      },
       'emulator request failed',
     );
     sendError(ctx, this.env, ossErrors.internal());
@@ -166,7 +182,13 @@ export class RequestPipeline {
     const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
     if (env.logger.isLevelEnabled('debug')) {
       env.logger.debug(
-        { requestId: ctx.requestId, operation: ctx.operation, status, ms: Math.round(performance.now() - ctx.startMs), error: ctx.errorCode ?? undefined },
+        {
+          requestId: ctx.requestId,
+          operation: ctx.operation,
+          status,
+          ms: Math.round(performance.now() - ctx.startMs),
+          error: ctx.errorCode ?? undefined,
+        },
         'emulator request',
       );
     }
@@ -174,7 +196,8 @@ export class RequestPipeline {
     let target: LogTarget | null = null;
     try {
       const bucket = env.index.getBucket(ctx.bucket);
-      if (bucket && bucket.log_target !== null) target = { bucket: bucket.log_target, prefix: bucket.log_prefix ?? '' };
+      if (bucket && bucket.log_target !== null)
+        target = { bucket: bucket.log_target, prefix: bucket.log_prefix ?? '' };
     } catch {
       return; // index closed (shutting down)
     }

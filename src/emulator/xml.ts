@@ -120,7 +120,8 @@ export function parseXml(input: string): XmlElement {
   };
 
   const codePoint = (digits: string, radix: number): string => {
-    if (digits.length === 0 || !(radix === 16 ? HEX_DIGITS : DEC_DIGITS).test(digits)) fail('bad character reference');
+    if (digits.length === 0 || !(radix === 16 ? HEX_DIGITS : DEC_DIGITS).test(digits))
+      fail('bad character reference');
     const cp = parseInt(digits, radix);
     if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail('bad character reference');
     return String.fromCodePoint(cp);

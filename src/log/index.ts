@@ -36,7 +36,8 @@ export const REDACT_PATHS = [
   '*.signature',
 ];
 
-const SIGNED_QUERY = /([?&](?:Signature|OSSAccessKeyId|security-token|x-oss-signature|x-oss-credential|x-oss-security-token)=)[^&#\s]*/gi;
+const SIGNED_QUERY =
+  /([?&](?:Signature|OSSAccessKeyId|security-token|x-oss-signature|x-oss-credential|x-oss-security-token)=)[^&#\s]*/gi;
 
 /** Removes signatures, credentials and tokens from a URL or path before it is logged. */
 export function redactUrl(url: string): string {
@@ -59,7 +60,10 @@ export function createLogger(options: LogOptions = {}): Logger {
   };
   if (options.destination) return pino(base, options.destination as pino.DestinationStream);
   if (options.pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } },
+    });
   }
   return pino(base);
 }

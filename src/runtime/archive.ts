@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createAuthenticator, describeBootstrap, ensureBootstrapAdmin, type BootstrapResult } from '../auth';
 import { openCatalog, type Catalog } from '../catalog';
+import { openCatalogInWorker } from '../catalog/remote';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
 import { createApp, DEFAULT_LIMITS, type HttpLimits, type ReadinessReport } from '../http';
@@ -71,7 +72,11 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
         );
     }
 
-    const catalog = await openCatalog({ ...catalogLocation(config), clock });
+    const location = catalogLocation(config);
+    const catalog =
+      location.sqlitePath !== undefined && config.catalogThread === 'worker'
+        ? await openCatalogInWorker({ sqlitePath: location.sqlitePath, clock })
+        : await openCatalog({ ...location, clock });
     cleanups.push(() => catalog.close());
     // Only the local profile makes its own first principals; production creates them with
     // `strongroom users add` (or uses OIDC) and never writes tokens to the server's disk.

@@ -25,6 +25,7 @@ function catalogSuite(fresh: HarnessFactory): void {
 }
 
 describe('catalog on SQLite', () => catalogSuite(sqliteHarnessFactory()));
+describe('catalog on SQLite in a worker thread', () => catalogSuite(sqliteHarnessFactory({ worker: true })));
 
 if (!TEST_DATABASE_URL) {
   console.warn(

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { openCatalogInWorker } from '../../src/catalog/remote';
 import { openCatalog, type Catalog, type CatalogDialect } from '../../src/catalog';
 import type { Clock } from '../../src/util/clock';
 
@@ -40,7 +41,8 @@ function sameRealmError(err: unknown): Error {
   return Object.assign(new Error(String(e.message ?? err), { cause: err }), { code: e.code });
 }
 
-export function sqliteHarnessFactory(): HarnessFactory {
+/** `worker`: the catalog runs in a worker thread (src/catalog/remote.ts), as `serve` runs it. */
+export function sqliteHarnessFactory(options: { worker?: boolean } = {}): HarnessFactory {
   return () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-catalog-'));
     const file = path.join(dir, 'catalog.sqlite');
@@ -48,7 +50,9 @@ export function sqliteHarnessFactory(): HarnessFactory {
     const harness: CatalogHarness = {
       dialect: 'sqlite',
       async open(clock) {
-        const catalog = await openCatalog({ sqlitePath: file, ...(clock ? { clock } : {}) });
+        const catalog = options.worker
+          ? await openCatalogInWorker({ sqlitePath: file, ...(clock ? { clock } : {}) })
+          : await openCatalog({ sqlitePath: file, ...(clock ? { clock } : {}) });
         opened.push(catalog);
         return catalog;
       },

@@ -12,7 +12,13 @@ export class OssError extends Error {
   /** OSS's error-centre code (`EC` element, `x-oss-ec` header), when known. */
   readonly ec: string | undefined;
 
-  constructor(status: number, code: string, message: string, extra: ReadonlyArray<readonly [string, string]> = [], ec?: string) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    extra: ReadonlyArray<readonly [string, string]> = [],
+    ec?: string,
+  ) {
     super(message);
     this.name = 'OssError';
     this.status = status;

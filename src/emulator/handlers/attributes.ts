@@ -14,7 +14,13 @@ export interface ObjectAttributes {
 }
 
 /** Standard headers OSS stores with an object and returns on GET/HEAD. */
-const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
+const STORED_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
 const META_PREFIX = 'x-oss-meta-';
 const SSE_ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
 const MAX_META_BYTES = 8 * 1024;
@@ -38,7 +44,11 @@ export function attributesFromHeaders(h: IncomingHttpHeaders): ObjectAttributes 
   const sseKey = header(h, 'x-oss-server-side-encryption-key-id');
   if (sse !== undefined && !SSE_ALGORITHMS.has(sse)) throw ossErrors.invalidEncryptionAlgorithm();
   if (sseKey !== undefined && sse !== 'KMS' && sse !== 'SM4') {
-    throw ossErrors.invalidArgument('x-oss-server-side-encryption-key-id requires KMS server-side encryption.', 'x-oss-server-side-encryption-key-id', sseKey);
+    throw ossErrors.invalidArgument(
+      'x-oss-server-side-encryption-key-id requires KMS server-side encryption.',
+      'x-oss-server-side-encryption-key-id',
+      sseKey,
+    );
   }
   const tagging = header(h, 'x-oss-tagging');
   return {
@@ -61,7 +71,11 @@ function metaFromHeaders(h: IncomingHttpHeaders): string | null {
     (meta ??= {})[name] = v;
   }
   if (bytes > MAX_META_BYTES) {
-    throw ossErrors.invalidArgument('Your metadata headers exceed the maximum allowed metadata size.', 'x-oss-meta-*', String(bytes));
+    throw ossErrors.invalidArgument(
+      'Your metadata headers exceed the maximum allowed metadata size.',
+      'x-oss-meta-*',
+      String(bytes),
+    );
   }
   return meta === null ? null : JSON.stringify(meta);
 }
@@ -90,7 +104,8 @@ export function encodeTags(tags: Array<[string, string]>): string | null {
   if (tags.length > MAX_TAGS) throw ossErrors.invalidTag('Object tags cannot be greater than 10.');
   const seen = new Set<string>();
   for (const [k, v] of tags) {
-    if (k.length < 1 || k.length > 128) throw ossErrors.invalidTag('The TagKey you have provided is invalid.');
+    if (k.length < 1 || k.length > 128)
+      throw ossErrors.invalidTag('The TagKey you have provided is invalid.');
     if (v.length > 256) throw ossErrors.invalidTag('The TagValue you have provided is invalid.');
     if (seen.has(k)) throw ossErrors.invalidTag('Cannot provide multiple Tags with the same key.');
     seen.add(k);
@@ -103,7 +118,14 @@ export function decodeTags(tags: string | null): Array<[string, string]> {
 }
 
 export function attributesOf(row: ObjectAttributes): ObjectAttributes {
-  return { content_type: row.content_type, headers: row.headers, meta: row.meta, tags: row.tags, sse: row.sse, sse_key: row.sse_key };
+  return {
+    content_type: row.content_type,
+    headers: row.headers,
+    meta: row.meta,
+    tags: row.tags,
+    sse: row.sse,
+    sse_key: row.sse_key,
+  };
 }
 
 export function quotedEtag(etag: string): string {

@@ -20,7 +20,10 @@ const READ_CHUNK = 1 << 20;
  * done). Synchronous on purpose: lookup and acquire happen in one tick, so no commit can unlink a
  * file in between.
  */
-export function openBody(env: EmulatorEnv, row: ObjectWithBody): { segments: Segment[]; release: () => void } {
+export function openBody(
+  env: EmulatorEnv,
+  row: ObjectWithBody,
+): { segments: Segment[]; release: () => void } {
   let segments: Segment[];
   if (row.blob_id !== null) {
     segments = [{ size: row.size, data: row.data, file: row.file }];
@@ -93,7 +96,8 @@ export async function sendSegments(
         const handle = seg === first ? firstHandle : null;
         if (seg === first) firstHandle = null; // readSegment owns and closes it now
         for await (const chunk of readSegment(env, seg, from, to, handle)) {
-          if (flipAt !== null && flipAt >= sent && flipAt < sent + chunk.length) flipByte(chunk, flipAt - sent);
+          if (flipAt !== null && flipAt >= sent && flipAt < sent + chunk.length)
+            flipByte(chunk, flipAt - sent);
           sent += chunk.length;
           ctx.sentBytes = sent;
           if (!(await write(res, chunk))) return;
@@ -121,7 +125,13 @@ function flipByte(buf: Buffer, at: number): void {
 }
 
 /** Fresh buffers (safe to modify) covering bytes [from, to] of one segment. */
-async function* readSegment(env: EmulatorEnv, seg: Segment, from: number, to: number, opened: FileHandle | null): AsyncGenerator<Buffer> {
+async function* readSegment(
+  env: EmulatorEnv,
+  seg: Segment,
+  from: number,
+  to: number,
+  opened: FileHandle | null,
+): AsyncGenerator<Buffer> {
   if (seg.data !== null) {
     yield Buffer.from(seg.data.subarray(from, to + 1));
     return;

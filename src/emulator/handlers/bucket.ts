@@ -22,7 +22,8 @@ export const putBucket: Handler = async (ctx, env) => {
   }
   const config = await readXmlBody(ctx, 'CreateBucketConfiguration', true);
   const storageClass = config ? childText(config, 'StorageClass')?.trim() : undefined;
-  if (storageClass !== undefined && storageClass !== 'Standard') throw ossErrors.notImplemented(`Storage class ${storageClass}`);
+  if (storageClass !== undefined && storageClass !== 'Standard')
+    throw ossErrors.notImplemented(`Storage class ${storageClass}`);
   await env.writes.run(() => {
     if (env.index.getBucket(ctx.bucket)) throw ossErrors.bucketAlreadyExists(ctx.bucket);
     env.index.insertBucket(ctx.bucket, nowMs(env), 'private', 'Standard');
@@ -34,7 +35,8 @@ export const putBucket: Handler = async (ctx, env) => {
 export const deleteBucket: Handler = async (ctx, env) => {
   await env.writes.run(() => {
     requireBucket(env, ctx.bucket);
-    if (env.index.bucketHasObjects(ctx.bucket) || env.index.bucketHasUploads(ctx.bucket)) throw ossErrors.bucketNotEmpty(ctx.bucket);
+    if (env.index.bucketHasObjects(ctx.bucket) || env.index.bucketHasUploads(ctx.bucket))
+      throw ossErrors.bucketNotEmpty(ctx.bucket);
     env.index.deleteBucket(ctx.bucket);
   });
   sendEmpty(ctx, 204);
@@ -69,7 +71,11 @@ export const listBuckets: Handler = async (ctx, env) => {
   if (maxRaw !== undefined) xml += el('MaxKeys', maxKeys);
   xml += el('IsTruncated', truncated);
   if (truncated) xml += el('NextMarker', shown[shown.length - 1]?.name ?? '');
-  xml += ownerXml(env) + '<Buckets>' + shown.map((b) => bucketXml(env, b)).join('') + '</Buckets></ListAllMyBucketsResult>';
+  xml +=
+    ownerXml(env) +
+    '<Buckets>' +
+    shown.map((b) => bucketXml(env, b)).join('') +
+    '</Buckets></ListAllMyBucketsResult>';
   sendXml(ctx, 200, xml);
 };
 
@@ -79,7 +85,10 @@ export const getBucketInfo: Handler = async (ctx, env) => {
   let xml = '<BucketInfo><Bucket>';
   xml += el('AccessMonitor', 'Disabled') + el('CreationDate', isoDate(b.created_ms));
   xml += el('ExtranetEndpoint', env.host()) + el('IntranetEndpoint', env.host()) + el('Location', env.region);
-  xml += el('StorageClass', b.storage_class) + el('TransferAcceleration', 'Disabled') + el('CrossRegionReplication', 'Disabled');
+  xml +=
+    el('StorageClass', b.storage_class) +
+    el('TransferAcceleration', 'Disabled') +
+    el('CrossRegionReplication', 'Disabled');
   xml += el('Name', b.name) + el('DataRedundancyType', 'LRS') + ownerXml(env);
   xml += `<AccessControlList>${el('Grant', b.acl)}</AccessControlList>`;
   xml += `<ServerSideEncryptionRule>${el('SSEAlgorithm', 'None')}</ServerSideEncryptionRule>`;
@@ -97,5 +106,9 @@ export const getBucketLocation: Handler = async (ctx, env) => {
 /** GET /bucket?acl (always private: see putBucket). */
 export const getBucketAcl: Handler = async (ctx, env) => {
   const b = requireBucket(env, ctx.bucket);
-  sendXml(ctx, 200, `<AccessControlPolicy>${ownerXml(env)}<AccessControlList>${el('Grant', b.acl)}</AccessControlList></AccessControlPolicy>`);
+  sendXml(
+    ctx,
+    200,
+    `<AccessControlPolicy>${ownerXml(env)}<AccessControlList>${el('Grant', b.acl)}</AccessControlList></AccessControlPolicy>`,
+  );
 };

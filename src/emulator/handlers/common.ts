@@ -38,7 +38,8 @@ export async function readSmallBody(ctx: RequestContext, limit: number): Promise
 export function urlEncoding(ctx: RequestContext): boolean {
   const v = ctx.query.get('encoding-type');
   if (v === undefined || v === '') return false;
-  if (v.toLowerCase() !== 'url') throw ossErrors.invalidArgument('The encoding-type you specified is not valid.', 'encoding-type', v);
+  if (v.toLowerCase() !== 'url')
+    throw ossErrors.invalidArgument('The encoding-type you specified is not valid.', 'encoding-type', v);
   return true;
 }
 

@@ -12,20 +12,30 @@ import { isoDate, nowMs, requireBucket } from './common';
 
 /** `x-oss-copy-source: /bucket/url-encoded-key`. */
 function parseCopySource(value: string): { bucket: string; key: string } {
-  if (value.indexOf('?') >= 0) throw ossErrors.notImplemented('Copying a specific version (x-oss-copy-source with ?versionId)');
+  if (value.indexOf('?') >= 0)
+    throw ossErrors.notImplemented('Copying a specific version (x-oss-copy-source with ?versionId)');
   const path = value.startsWith('/') ? value.slice(1) : value;
   const slash = path.indexOf('/');
-  if (slash <= 0) throw ossErrors.invalidArgument('x-oss-copy-source is not valid.', 'x-oss-copy-source', value);
+  if (slash <= 0)
+    throw ossErrors.invalidArgument('x-oss-copy-source is not valid.', 'x-oss-copy-source', value);
   try {
-    return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+    return {
+      bucket: decodeURIComponent(path.slice(0, slash)),
+      key: decodeURIComponent(path.slice(slash + 1)),
+    };
   } catch {
-    throw ossErrors.invalidArgument('x-oss-copy-source is not validly URL-encoded.', 'x-oss-copy-source', value);
+    throw ossErrors.invalidArgument(
+      'x-oss-copy-source is not validly URL-encoded.',
+      'x-oss-copy-source',
+      value,
+    );
   }
 }
 
 function directive(value: string | undefined, name: string): 'COPY' | 'REPLACE' {
   const v = (value ?? 'COPY').toUpperCase();
-  if (v !== 'COPY' && v !== 'REPLACE') throw ossErrors.invalidArgument(`${name} is not valid.`, name, value ?? '');
+  if (v !== 'COPY' && v !== 'REPLACE')
+    throw ossErrors.invalidArgument(`${name} is not valid.`, name, value ?? '');
   return v;
 }
 
@@ -33,16 +43,19 @@ const QUOTE = /"/g;
 
 function checkSourceConditions(h: Record<string, string | string[] | undefined>, row: ObjectRow): void {
   const ifMatch = header(h, 'x-oss-copy-source-if-match');
-  if (ifMatch !== undefined && ifMatch.replace(QUOTE, '').toUpperCase() !== row.etag) throw ossErrors.preconditionFailed('x-oss-copy-source-if-match');
+  if (ifMatch !== undefined && ifMatch.replace(QUOTE, '').toUpperCase() !== row.etag)
+    throw ossErrors.preconditionFailed('x-oss-copy-source-if-match');
   const ifNoneMatch = header(h, 'x-oss-copy-source-if-none-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.replace(QUOTE, '').toUpperCase() === row.etag) throw ossErrors.notModified();
+  if (ifNoneMatch !== undefined && ifNoneMatch.replace(QUOTE, '').toUpperCase() === row.etag)
+    throw ossErrors.notModified();
   const lastModifiedS = Math.floor(row.modified_ms / 1000);
   const ifUnmodified = Date.parse(header(h, 'x-oss-copy-source-if-unmodified-since') ?? '');
   if (!Number.isNaN(ifUnmodified) && lastModifiedS > Math.floor(ifUnmodified / 1000)) {
     throw ossErrors.preconditionFailed('x-oss-copy-source-if-unmodified-since');
   }
   const ifModified = Date.parse(header(h, 'x-oss-copy-source-if-modified-since') ?? '');
-  if (!Number.isNaN(ifModified) && lastModifiedS <= Math.floor(ifModified / 1000)) throw ossErrors.notModified();
+  if (!Number.isNaN(ifModified) && lastModifiedS <= Math.floor(ifModified / 1000))
+    throw ossErrors.notModified();
 }
 
 /** CopyObject: server-side copy; the new object gets its own copy of the bytes. */
@@ -69,14 +82,18 @@ export const copyObject: Handler = async (ctx, env) => {
     attrs.sse = requested.sse;
     attrs.sse_key = requested.sse_key;
   }
-  attrs.tags = taggingDirective === 'REPLACE' ? encodeTags(parseTaggingHeader(header(h, 'x-oss-tagging') ?? '')) : row.tags;
+  attrs.tags =
+    taggingDirective === 'REPLACE'
+      ? encodeTags(parseTaggingHeader(header(h, 'x-oss-tagging') ?? ''))
+      : row.tags;
 
   // Duplicate the body: blobs are never shared between objects.
   const body = openBody(env, row);
   const pieces: BodyPiece[] = [];
   try {
     for (const seg of body.segments) {
-      if (seg.file !== null) pieces.push({ size: seg.size, inline: null, file: await env.blobs.copy(seg.file) });
+      if (seg.file !== null)
+        pieces.push({ size: seg.size, inline: null, file: await env.blobs.copy(seg.file) });
       else pieces.push({ size: seg.size, inline: seg.data, file: null });
     }
   } catch (err) {
@@ -104,5 +121,10 @@ export const copyObject: Handler = async (ctx, env) => {
   const headers: OutgoingHttpHeaders = {};
   setCrc(ctx, headers, row.crc64);
   if (attrs.sse !== null) headers['x-oss-server-side-encryption'] = attrs.sse;
-  sendXml(ctx, 200, `<CopyObjectResult>${el('ETag', `"${row.etag}"`)}${el('LastModified', isoDate(modifiedMs))}</CopyObjectResult>`, headers);
+  sendXml(
+    ctx,
+    200,
+    `<CopyObjectResult>${el('ETag', `"${row.etag}"`)}${el('LastModified', isoDate(modifiedMs))}</CopyObjectResult>`,
+    headers,
+  );
 };

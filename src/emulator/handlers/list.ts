@@ -17,7 +17,13 @@ export type Entry = { kind: 'key'; row: ListedRow } | { kind: 'prefix'; prefix: 
  * that contain `delimiter` after the prefix into common prefixes. A common prefix at or before
  * `after` is skipped (so a marker that is itself a common prefix resumes after its whole group).
  */
-export function* walk(env: EmulatorEnv, bucket: string, prefix: Buffer, delimiter: Buffer | null, after: Buffer): Generator<Entry> {
+export function* walk(
+  env: EmulatorEnv,
+  bucket: string,
+  prefix: Buffer,
+  delimiter: Buffer | null,
+  after: Buffer,
+): Generator<Entry> {
   const upper = Buffer.concat([prefix, FF]);
   let from = after;
   let inclusive = false;
@@ -58,7 +64,14 @@ interface Page {
   last: Buffer | null;
 }
 
-function page(env: EmulatorEnv, bucket: string, prefix: string, delimiter: string, after: Buffer, maxKeys: number): Page {
+function page(
+  env: EmulatorEnv,
+  bucket: string,
+  prefix: string,
+  delimiter: string,
+  after: Buffer,
+  maxKeys: number,
+): Page {
   const contents: ListedRow[] = [];
   const prefixes: Buffer[] = [];
   let count = 0;
@@ -89,7 +102,9 @@ function maxKeysOf(ctx: RequestContext): number {
 
 function contentsXml(env: EmulatorEnv, rows: ListedRow[], encode: boolean, owner: boolean): string {
   let xml = '';
-  const ownerXml = owner ? `<Owner>${el('ID', env.owner.id)}${el('DisplayName', env.owner.displayName)}</Owner>` : '';
+  const ownerXml = owner
+    ? `<Owner>${el('ID', env.owner.id)}${el('DisplayName', env.owner.displayName)}</Owner>`
+    : '';
   for (const r of rows) {
     xml +=
       '<Contents>' +
@@ -107,7 +122,8 @@ function contentsXml(env: EmulatorEnv, rows: ListedRow[], encode: boolean, owner
 
 function prefixesXml(prefixes: Buffer[], encode: boolean): string {
   let xml = '';
-  for (const p of prefixes) xml += `<CommonPrefixes>${el('Prefix', encodeKey(p.toString('utf8'), encode))}</CommonPrefixes>`;
+  for (const p of prefixes)
+    xml += `<CommonPrefixes>${el('Prefix', encodeKey(p.toString('utf8'), encode))}</CommonPrefixes>`;
   return xml;
 }
 
@@ -121,8 +137,12 @@ export const listObjects: Handler = async (ctx, env) => {
   const maxKeys = maxKeysOf(ctx);
   const p = page(env, ctx.bucket, prefix, delimiter, Buffer.from(marker, 'utf8'), maxKeys);
   let xml = '<ListBucketResult>';
-  xml += el('Name', ctx.bucket) + el('Prefix', encodeKey(prefix, encode)) + el('Marker', encodeKey(marker, encode));
-  xml += el('MaxKeys', maxKeys) + el('Delimiter', encodeKey(delimiter, encode)) + el('IsTruncated', p.truncated);
+  xml +=
+    el('Name', ctx.bucket) +
+    el('Prefix', encodeKey(prefix, encode)) +
+    el('Marker', encodeKey(marker, encode));
+  xml +=
+    el('MaxKeys', maxKeys) + el('Delimiter', encodeKey(delimiter, encode)) + el('IsTruncated', p.truncated);
   if (p.truncated && p.last !== null) xml += el('NextMarker', encodeKey(p.last.toString('utf8'), encode));
   if (encode) xml += el('EncodingType', 'url');
   xml += contentsXml(env, p.contents, encode, true) + prefixesXml(p.prefixes, encode) + '</ListBucketResult>';
@@ -132,7 +152,11 @@ export const listObjects: Handler = async (ctx, env) => {
 function decodeToken(token: string): Buffer {
   const buf = Buffer.from(token, 'base64url');
   if (buf.length === 0 || buf.toString('base64url') !== token) {
-    throw ossErrors.invalidArgument('The continuation token provided is incorrect.', 'continuation-token', token);
+    throw ossErrors.invalidArgument(
+      'The continuation token provided is incorrect.',
+      'continuation-token',
+      token,
+    );
   }
   return buf;
 }
@@ -147,7 +171,8 @@ export const listObjectsV2: Handler = async (ctx, env) => {
   const token = ctx.query.get('continuation-token');
   const fetchOwner = ctx.query.get('fetch-owner') === 'true';
   const maxKeys = maxKeysOf(ctx);
-  const after = token !== undefined && token !== '' ? decodeToken(token) : Buffer.from(startAfter ?? '', 'utf8');
+  const after =
+    token !== undefined && token !== '' ? decodeToken(token) : Buffer.from(startAfter ?? '', 'utf8');
   const p = page(env, ctx.bucket, prefix, delimiter, after, maxKeys);
   let xml = '<ListBucketResult>';
   xml += el('Name', ctx.bucket) + el('Prefix', encodeKey(prefix, encode)) + el('MaxKeys', maxKeys);
@@ -157,6 +182,9 @@ export const listObjectsV2: Handler = async (ctx, env) => {
   if (encode) xml += el('EncodingType', 'url');
   xml += el('IsTruncated', p.truncated) + el('KeyCount', p.contents.length + p.prefixes.length);
   if (p.truncated && p.last !== null) xml += el('NextContinuationToken', p.last.toString('base64url'));
-  xml += contentsXml(env, p.contents, encode, fetchOwner) + prefixesXml(p.prefixes, encode) + '</ListBucketResult>';
+  xml +=
+    contentsXml(env, p.contents, encode, fetchOwner) +
+    prefixesXml(p.prefixes, encode) +
+    '</ListBucketResult>';
   sendXml(ctx, 200, xml);
 };

@@ -24,7 +24,8 @@ export const putBucketLogging: Handler = async (ctx, env) => {
     } catch {
       throw ossErrors.invalidTargetBucketForLogging('The target bucket for logging is not valid.');
     }
-    if (prefix.length > MAX_PREFIX) throw ossErrors.invalidArgument('TargetPrefix is too long.', 'TargetPrefix', prefix);
+    if (prefix.length > MAX_PREFIX)
+      throw ossErrors.invalidArgument('TargetPrefix is too long.', 'TargetPrefix', prefix);
   }
   await env.writes.run(() => {
     requireBucket(env, ctx.bucket);

@@ -28,7 +28,8 @@ function newUploadId(): string {
 function requireUpload(ctx: RequestContext, env: EmulatorEnv): UploadRow {
   const uploadId = ctx.query.get('uploadId') ?? '';
   const upload = env.index.getUpload(uploadId);
-  if (!upload || upload.bucket !== ctx.bucket || !upload.key.equals(ctx.keyBytes)) throw ossErrors.noSuchUpload(uploadId);
+  if (!upload || upload.bucket !== ctx.bucket || !upload.key.equals(ctx.keyBytes))
+    throw ossErrors.noSuchUpload(uploadId);
   return upload;
 }
 
@@ -42,7 +43,13 @@ export const initiateMultipartUpload: Handler = async (ctx, env) => {
   await env.writes.run(() => {
     requireBucket(env, ctx.bucket);
     if (forbid && env.index.getObject(ctx.bucket, ctx.keyBytes)) throw ossErrors.fileAlreadyExists();
-    env.index.insertUpload({ upload_id: uploadId, bucket: ctx.bucket, key: ctx.keyBytes, initiated_ms: nowMs(env), ...attrs });
+    env.index.insertUpload({
+      upload_id: uploadId,
+      bucket: ctx.bucket,
+      key: ctx.keyBytes,
+      initiated_ms: nowMs(env),
+      ...attrs,
+    });
   });
   let xml = '<InitiateMultipartUploadResult>';
   if (encode) xml += el('EncodingType', 'url');
@@ -97,7 +104,12 @@ interface ListedPart {
 async function requestedParts(ctx: RequestContext): Promise<ListedPart[] | 'all'> {
   if ((header(ctx.req.headers, 'x-oss-complete-all') ?? '').toLowerCase() === 'yes') {
     const doc = await readXmlBody(ctx, 'CompleteMultipartUpload', true);
-    if (doc) throw ossErrors.invalidArgument('With x-oss-complete-all: yes the request must have no body.', 'x-oss-complete-all', 'yes');
+    if (doc)
+      throw ossErrors.invalidArgument(
+        'With x-oss-complete-all: yes the request must have no body.',
+        'x-oss-complete-all',
+        'yes',
+      );
     return 'all';
   }
   const doc = await readXmlBody(ctx, 'CompleteMultipartUpload');
@@ -119,7 +131,8 @@ export const completeMultipartUpload: Handler = async (ctx, env) => {
   const listed = await requestedParts(ctx);
   if (listed !== 'all') {
     for (let i = 1; i < listed.length; i++) {
-      if ((listed[i] as ListedPart).number <= (listed[i - 1] as ListedPart).number) throw ossErrors.invalidPartOrder();
+      if ((listed[i] as ListedPart).number <= (listed[i - 1] as ListedPart).number)
+        throw ossErrors.invalidPartOrder();
     }
   }
   const forbid = isTrue(header(ctx.req.headers, 'x-oss-forbid-overwrite'));
@@ -198,17 +211,26 @@ export const listParts: Handler = async (ctx, env) => {
   const maxRaw = ctx.query.get('max-parts');
   const markerRaw = ctx.query.get('part-number-marker');
   const maxParts = maxRaw === undefined || maxRaw === '' ? 1000 : parseIntArg('max-parts', maxRaw, 1, 1000);
-  const marker = markerRaw === undefined || markerRaw === '' ? 0 : parseIntArg('part-number-marker', markerRaw, 0, MAX_PARTS);
+  const marker =
+    markerRaw === undefined || markerRaw === ''
+      ? 0
+      : parseIntArg('part-number-marker', markerRaw, 0, MAX_PARTS);
   const rows = env.index.listParts(upload.upload_id, marker, maxParts + 1);
   const truncated = rows.length > maxParts;
   const shown = rows.slice(0, maxParts);
   let xml = '<ListPartsResult>';
   if (encode) xml += el('EncodingType', 'url');
   xml += el('Bucket', ctx.bucket) + el('Key', encodeKey(ctx.key, encode)) + el('UploadId', upload.upload_id);
-  xml += el('PartNumberMarker', marker) + el('NextPartNumberMarker', shown[shown.length - 1]?.part_number ?? marker);
+  xml +=
+    el('PartNumberMarker', marker) +
+    el('NextPartNumberMarker', shown[shown.length - 1]?.part_number ?? marker);
   xml += el('MaxParts', maxParts) + el('IsTruncated', truncated);
   for (const p of shown) {
-    xml += '<Part>' + el('PartNumber', p.part_number) + el('LastModified', isoDate(p.modified_ms)) + el('ETag', `"${p.etag}"`);
+    xml +=
+      '<Part>' +
+      el('PartNumber', p.part_number) +
+      el('LastModified', isoDate(p.modified_ms)) +
+      el('ETag', `"${p.etag}"`);
     xml += el('HashCrc64ecma', p.crc64) + el('Size', p.size) + '</Part>';
   }
   sendXml(ctx, 200, xml + '</ListPartsResult>');
@@ -221,12 +243,14 @@ const AFTER_ALL_IDS = '~';
 export const listMultipartUploads: Handler = async (ctx, env) => {
   requireBucket(env, ctx.bucket);
   const encode = urlEncoding(ctx);
-  if ((ctx.query.get('delimiter') ?? '') !== '') throw ossErrors.notImplemented('ListMultipartUploads with a delimiter');
+  if ((ctx.query.get('delimiter') ?? '') !== '')
+    throw ossErrors.notImplemented('ListMultipartUploads with a delimiter');
   const prefix = ctx.query.get('prefix') ?? '';
   const keyMarker = ctx.query.get('key-marker') ?? '';
   const uploadIdMarker = ctx.query.get('upload-id-marker') ?? '';
   const maxRaw = ctx.query.get('max-uploads');
-  const maxUploads = maxRaw === undefined || maxRaw === '' ? 1000 : parseIntArg('max-uploads', maxRaw, 1, 1000);
+  const maxUploads =
+    maxRaw === undefined || maxRaw === '' ? 1000 : parseIntArg('max-uploads', maxRaw, 1, 1000);
   const lower = Buffer.from(prefix, 'utf8');
   const upper = Buffer.concat([lower, Buffer.from([0xff])]);
   const rows = env.index.listUploads(
@@ -242,9 +266,18 @@ export const listMultipartUploads: Handler = async (ctx, env) => {
   const last = shown[shown.length - 1];
   let xml = '<ListMultipartUploadsResult>';
   if (encode) xml += el('EncodingType', 'url');
-  xml += el('Bucket', ctx.bucket) + el('KeyMarker', encodeKey(keyMarker, encode)) + el('UploadIdMarker', uploadIdMarker);
-  xml += el('NextKeyMarker', last ? encodeKey(last.key.toString('utf8'), encode) : '') + el('NextUploadIdMarker', last?.upload_id ?? '');
-  xml += el('Delimiter', '') + el('Prefix', encodeKey(prefix, encode)) + el('MaxUploads', maxUploads) + el('IsTruncated', truncated);
+  xml +=
+    el('Bucket', ctx.bucket) +
+    el('KeyMarker', encodeKey(keyMarker, encode)) +
+    el('UploadIdMarker', uploadIdMarker);
+  xml +=
+    el('NextKeyMarker', last ? encodeKey(last.key.toString('utf8'), encode) : '') +
+    el('NextUploadIdMarker', last?.upload_id ?? '');
+  xml +=
+    el('Delimiter', '') +
+    el('Prefix', encodeKey(prefix, encode)) +
+    el('MaxUploads', maxUploads) +
+    el('IsTruncated', truncated);
   for (const u of shown) {
     xml += '<Upload>' + el('Key', encodeKey(u.key.toString('utf8'), encode)) + el('UploadId', u.upload_id);
     xml += el('Initiated', isoDate(u.initiated_ms)) + '</Upload>';

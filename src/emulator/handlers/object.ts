@@ -33,7 +33,13 @@ export const putObject: Handler = async (ctx, env) => {
         env,
         tx,
         { bucket: ctx.bucket, key: ctx.keyBytes, forbidOverwrite: forbid },
-        { size: body.size, etag, md5, crc64: body.crc64, pieces: [{ size: body.size, inline: body.inline, file: body.file }] },
+        {
+          size: body.size,
+          etag,
+          md5,
+          crc64: body.crc64,
+          pieces: [{ size: body.size, inline: body.inline, file: body.file }],
+        },
         attrs,
       ),
     );
@@ -72,13 +78,18 @@ export const getObject: Handler = async (ctx, env) => {
   findObject(ctx, row);
   if (!row) return;
   checkConditions(ctx, row);
-  const range = parseRange(header(ctx.req.headers, 'range'), row.size, header(ctx.req.headers, 'x-oss-range-behavior') === 'standard');
+  const range = parseRange(
+    header(ctx.req.headers, 'range'),
+    row.size,
+    header(ctx.req.headers, 'x-oss-range-behavior') === 'standard',
+  );
   const headers: OutgoingHttpHeaders = {};
   objectHeaders(row, headers);
   for (const [param, name] of RESPONSE_OVERRIDES) {
     const v = ctx.query.get(param);
     if (v === undefined) continue;
-    if (!HEADER_VALUE.test(v)) throw ossErrors.invalidArgument(`${param} is not a valid header value.`, param, v);
+    if (!HEADER_VALUE.test(v))
+      throw ossErrors.invalidArgument(`${param} is not a valid header value.`, param, v);
     headers[name] = v;
   }
   // OSS reports the CRC-64 of the whole object, also on a range read.
@@ -155,12 +166,14 @@ function etagMatches(list: string, etag: string): boolean {
 function checkConditions(ctx: RequestContext, row: ObjectRow): void {
   const h = ctx.req.headers;
   const ifMatch = header(h, 'if-match');
-  if (ifMatch !== undefined && !etagMatches(ifMatch, row.etag)) throw ossErrors.preconditionFailed('If-Match');
+  if (ifMatch !== undefined && !etagMatches(ifMatch, row.etag))
+    throw ossErrors.preconditionFailed('If-Match');
   const ifUnmodified = header(h, 'if-unmodified-since');
   const lastModifiedS = Math.floor(row.modified_ms / 1000);
   if (ifMatch === undefined && ifUnmodified !== undefined) {
     const t = Date.parse(ifUnmodified);
-    if (!Number.isNaN(t) && lastModifiedS > Math.floor(t / 1000)) throw ossErrors.preconditionFailed('If-Unmodified-Since');
+    if (!Number.isNaN(t) && lastModifiedS > Math.floor(t / 1000))
+      throw ossErrors.preconditionFailed('If-Unmodified-Since');
   }
   const ifNoneMatch = header(h, 'if-none-match');
   if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, row.etag)) throw ossErrors.notModified();
@@ -178,7 +191,11 @@ const RANGE = /^bytes=(\d*)-(\d*)$/;
  * 200); an unsatisfiable range is ignored too unless `x-oss-range-behavior: standard`, which
  * makes it 416 InvalidRange.
  */
-export function parseRange(value: string | undefined, size: number, standard: boolean): { start: number; end: number } | null {
+export function parseRange(
+  value: string | undefined,
+  size: number,
+  standard: boolean,
+): { start: number; end: number } | null {
   if (value === undefined) return null;
   const m = RANGE.exec(value.trim());
   if (!m) return null;

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Handler, RequestContext } from '../context';
 import { ossErrors } from '../errors';
-import { effectivePolicy, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, WORM_COMPLETE_WINDOW_MS } from '../retention';
+import {
+  effectivePolicy,
+  MAX_RETENTION_DAYS,
+  MIN_RETENTION_DAYS,
+  WORM_COMPLETE_WINDOW_MS,
+} from '../retention';
 import { sendEmpty, sendXml } from '../response';
 import { childText, el } from '../xml';
 import { nowMs, requireBucket } from './common';
@@ -52,7 +57,8 @@ export const completeBucketWorm: Handler = async (ctx, env) => {
     const policy = effectivePolicy(bucket, nowMs(env));
     if (policy === null || policy.id !== wormId) throw ossErrors.noSuchWorm();
     // Completing an already Locked policy changes nothing.
-    if (policy.state === 'InProgress') env.index.setWorm(ctx.bucket, policy.id, 'Locked', policy.days, policy.createdMs);
+    if (policy.state === 'InProgress')
+      env.index.setWorm(ctx.bucket, policy.id, 'Locked', policy.days, policy.createdMs);
   });
   sendEmpty(ctx, 200);
 };
@@ -66,9 +72,14 @@ export const extendBucketWorm: Handler = async (ctx, env) => {
     const bucket = requireBucket(env, ctx.bucket);
     const policy = effectivePolicy(bucket, nowMs(env));
     if (policy === null || policy.id !== wormId) throw ossErrors.noSuchWorm();
-    if (policy.state !== 'Locked') throw ossErrors.invalidWorm('The WORM Configuration is in progress: only a Locked configuration can be extended.');
+    if (policy.state !== 'Locked')
+      throw ossErrors.invalidWorm(
+        'The WORM Configuration is in progress: only a Locked configuration can be extended.',
+      );
     if (days < policy.days) {
-      throw ossErrors.invalidWorm(`The retention period can only be extended: ${days} days is shorter than the current ${policy.days}.`);
+      throw ossErrors.invalidWorm(
+        `The retention period can only be extended: ${days} days is shorter than the current ${policy.days}.`,
+      );
     }
     env.index.setWorm(ctx.bucket, policy.id, 'Locked', days, policy.createdMs);
   });
@@ -83,7 +94,8 @@ export const getBucketWorm: Handler = async (ctx, env) => {
   let xml = '<WormConfiguration>' + el('WormId', policy.id) + el('State', policy.state);
   xml += el('RetentionPeriodInDays', policy.days) + el('CreationDate', wormDate(policy.createdMs));
   // For an InProgress policy: when it lapses unless completed.
-  if (policy.state === 'InProgress') xml += el('ExpirationDate', wormDate(policy.createdMs + WORM_COMPLETE_WINDOW_MS));
+  if (policy.state === 'InProgress')
+    xml += el('ExpirationDate', wormDate(policy.createdMs + WORM_COMPLETE_WINDOW_MS));
   sendXml(ctx, 200, xml + '</WormConfiguration>');
 };
 

@@ -10,7 +10,11 @@ const MAX_XML_BODY = 8 * 1024 * 1024;
  * Reads and parses an XML request body whose root must be `rootName`. Empty body -> null when
  * `optional`, else MalformedXML. Content-MD5, when sent, is checked.
  */
-export async function readXmlBody(ctx: RequestContext, rootName: string, optional = false): Promise<XmlElement | null> {
+export async function readXmlBody(
+  ctx: RequestContext,
+  rootName: string,
+  optional = false,
+): Promise<XmlElement | null> {
   const body = await readSmallBody(ctx, MAX_XML_BODY);
   checkContentMd5(ctx, body);
   if (body.length === 0 || body.toString('utf8').trim() === '') {

@@ -53,7 +53,8 @@ export class BlobStore {
     await fsp.mkdir(this.tmpDir, { recursive: true });
     await fsp.mkdir(this.blobsDir, { recursive: true });
     const made: Promise<string | undefined>[] = [];
-    for (let i = 0; i < 256; i++) made.push(fsp.mkdir(path.join(this.blobsDir, i.toString(16).padStart(2, '0')), { recursive: true }));
+    for (let i = 0; i < 256; i++)
+      made.push(fsp.mkdir(path.join(this.blobsDir, i.toString(16).padStart(2, '0')), { recursive: true }));
     await Promise.all(made);
   }
 

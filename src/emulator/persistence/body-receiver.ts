@@ -48,9 +48,14 @@ const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
  * and its Content-MD5 (if any) matched. A disconnect, a digest mismatch or any error removes the
  * file; a crash leaves it unreferenced, and start-up gc removes it.
  */
-export async function receiveBody(req: IncomingMessage, blobs: BlobStore, opts: ReceiveOptions): Promise<ReceivedBody> {
+export async function receiveBody(
+  req: IncomingMessage,
+  blobs: BlobStore,
+  opts: ReceiveOptions,
+): Promise<ReceivedBody> {
   if (opts.contentLength !== undefined && opts.contentLength > opts.maxSize) throw ossErrors.entityTooLarge();
-  if (opts.contentMd5 !== undefined && !BASE64_MD5.test(opts.contentMd5.trim())) throw ossErrors.invalidDigest(opts.contentMd5);
+  if (opts.contentMd5 !== undefined && !BASE64_MD5.test(opts.contentMd5.trim()))
+    throw ossErrors.invalidDigest(opts.contentMd5);
   if (opts.contentLength !== undefined && opts.contentLength <= opts.inlineMax) {
     return receiveSmall(req, opts.contentLength, opts.contentMd5);
   }
@@ -61,7 +66,11 @@ function checkMd5(digest: Buffer, sent: string | undefined): void {
   if (sent !== undefined && digest.toString('base64') !== sent.trim()) throw ossErrors.invalidDigest(sent);
 }
 
-async function receiveSmall(req: IncomingMessage, length: number, contentMd5: string | undefined): Promise<ReceivedBody> {
+async function receiveSmall(
+  req: IncomingMessage,
+  length: number,
+  contentMd5: string | undefined,
+): Promise<ReceivedBody> {
   const buf = Buffer.allocUnsafe(length);
   let off = 0;
   try {
@@ -79,7 +88,11 @@ async function receiveSmall(req: IncomingMessage, length: number, contentMd5: st
   return { size: length, md5, crc64: new Crc64().update(buf).digest(), inline: buf, file: null };
 }
 
-async function receiveLarge(req: IncomingMessage, blobs: BlobStore, opts: ReceiveOptions): Promise<ReceivedBody> {
+async function receiveLarge(
+  req: IncomingMessage,
+  blobs: BlobStore,
+  opts: ReceiveOptions,
+): Promise<ReceivedBody> {
   const md5 = createHash('md5');
   const crc = new Crc64();
   let size = 0;

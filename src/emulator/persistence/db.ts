@@ -97,7 +97,9 @@ export function openDatabase(file: string): Db {
     db.pragma('cache_size = -16384');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new Error(`metadata index ${file} has schema version ${version}; this emulator knows ${SCHEMA_VERSION}`);
+      throw new Error(
+        `metadata index ${file} has schema version ${version}; this emulator knows ${SCHEMA_VERSION}`,
+      );
     }
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

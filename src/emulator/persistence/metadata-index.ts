@@ -139,10 +139,14 @@ export class MetadataIndex {
     this.s = {
       getBucket: db.prepare('SELECT * FROM buckets WHERE name = ?'),
       allBuckets: db.prepare('SELECT * FROM buckets ORDER BY name'),
-      insertBucket: db.prepare('INSERT INTO buckets (name, created_ms, acl, storage_class) VALUES (?, ?, ?, ?)'),
+      insertBucket: db.prepare(
+        'INSERT INTO buckets (name, created_ms, acl, storage_class) VALUES (?, ?, ?, ?)',
+      ),
       deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
       setLogging: db.prepare('UPDATE buckets SET log_target = ?, log_prefix = ? WHERE name = ?'),
-      setWorm: db.prepare('UPDATE buckets SET worm_id = ?, worm_state = ?, worm_days = ?, worm_created_ms = ? WHERE name = ?'),
+      setWorm: db.prepare(
+        'UPDATE buckets SET worm_id = ?, worm_state = ?, worm_days = ?, worm_created_ms = ? WHERE name = ?',
+      ),
       anyObject: db.prepare('SELECT 1 AS one FROM objects WHERE bucket = ? LIMIT 1'),
       anyUpload: db.prepare('SELECT 1 AS one FROM uploads WHERE bucket = ? LIMIT 1'),
       getObject: db.prepare(`SELECT ${OBJECT_COLUMNS} FROM objects o WHERE o.bucket = ? AND o.key = ?`),
@@ -176,7 +180,9 @@ export class MetadataIndex {
       putPart: db.prepare(
         'INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, md5_hex, crc64, modified_ms, blob_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      listParts: db.prepare('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
+      listParts: db.prepare(
+        'SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
+      ),
       allParts: db.prepare('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
       deleteParts: db.prepare('DELETE FROM parts WHERE upload_id = ?'),
     };
@@ -231,7 +237,13 @@ export class MetadataIndex {
     this.bucketWritten();
   }
 
-  setWorm(name: string, id: string | null, state: string | null, days: number | null, createdMs: number | null): void {
+  setWorm(
+    name: string,
+    id: string | null,
+    state: string | null,
+    days: number | null,
+    createdMs: number | null,
+  ): void {
     this.s.setWorm.run(id, state, days, createdMs, name);
     this.bucketWritten();
   }
@@ -338,7 +350,12 @@ export class MetadataIndex {
   }
 
   /** Removes the upload and its parts; `keep` lists blob ids now owned by an object. */
-  deleteUpload(tx: WriteTx, uploadId: string, keep: ReadonlySet<number>, onRelease: (file: string) => void): void {
+  deleteUpload(
+    tx: WriteTx,
+    uploadId: string,
+    keep: ReadonlySet<number>,
+    onRelease: (file: string) => void,
+  ): void {
     for (const part of this.s.allParts.all(uploadId)) {
       if (!keep.has(part.blob_id)) this.releaseBlob(tx, part.blob_id, onRelease);
     }
@@ -346,7 +363,14 @@ export class MetadataIndex {
     this.s.deleteUpload.run(uploadId);
   }
 
-  listUploads(bucket: string, lower: Buffer, upper: Buffer, keyMarker: Buffer, uploadIdMarker: string, limit: number): UploadRow[] {
+  listUploads(
+    bucket: string,
+    lower: Buffer,
+    upper: Buffer,
+    keyMarker: Buffer,
+    uploadIdMarker: string,
+    limit: number,
+  ): UploadRow[] {
     return this.s.listUploads.all(bucket, lower, upper, keyMarker, keyMarker, uploadIdMarker, limit);
   }
 
@@ -357,7 +381,16 @@ export class MetadataIndex {
   putPart(tx: WriteTx, row: PartRow, onRelease: (file: string) => void): void {
     const old = this.s.getPart.get(row.upload_id, row.part_number);
     if (old) this.releaseBlob(tx, old.blob_id, onRelease);
-    this.s.putPart.run(row.upload_id, row.part_number, row.size, row.etag, row.md5_hex, row.crc64, row.modified_ms, row.blob_id);
+    this.s.putPart.run(
+      row.upload_id,
+      row.part_number,
+      row.size,
+      row.etag,
+      row.md5_hex,
+      row.crc64,
+      row.modified_ms,
+      row.blob_id,
+    );
   }
 
   listParts(uploadId: string, afterPartNumber: number, limit: number): PartRow[] {

@@ -26,25 +26,34 @@ export class WriteQueue {
   private pending: Pending[] = [];
   private scheduled = false;
   private readonly savepoint: (fn: (tx: WriteTx) => unknown, tx: WriteTx) => unknown;
-  private readonly batch: (items: Pending[], outcomes: Array<{ ok: boolean; value: unknown }>, hooks: Array<() => void>) => void;
+  private readonly batch: (
+    items: Pending[],
+    outcomes: Array<{ ok: boolean; value: unknown }>,
+    hooks: Array<() => void>,
+  ) => void;
 
   constructor(
     private readonly db: Db,
-    private readonly hooks: { beginBatch(): void; endBatch(): void } = { beginBatch: () => undefined, endBatch: () => undefined },
+    private readonly hooks: { beginBatch(): void; endBatch(): void } = {
+      beginBatch: () => undefined,
+      endBatch: () => undefined,
+    },
   ) {
     this.savepoint = db.transaction((fn: (tx: WriteTx) => unknown, tx: WriteTx) => fn(tx));
-    this.batch = db.transaction((items: Pending[], outcomes: Array<{ ok: boolean; value: unknown }>, hooks: Array<() => void>) => {
-      for (const item of items) {
-        const own: Array<() => void> = [];
-        const tx: WriteTx = { afterCommit: (fn) => own.push(fn) };
-        try {
-          outcomes.push({ ok: true, value: this.savepoint(item.fn, tx) });
-          hooks.push(...own);
-        } catch (err) {
-          outcomes.push({ ok: false, value: err });
+    this.batch = db.transaction(
+      (items: Pending[], outcomes: Array<{ ok: boolean; value: unknown }>, hooks: Array<() => void>) => {
+        for (const item of items) {
+          const own: Array<() => void> = [];
+          const tx: WriteTx = { afterCommit: (fn) => own.push(fn) };
+          try {
+            outcomes.push({ ok: true, value: this.savepoint(item.fn, tx) });
+            hooks.push(...own);
+          } catch (err) {
+            outcomes.push({ ok: false, value: err });
+          }
         }
-      }
-    });
+      },
+    );
   }
 
   run<T>(fn: (tx: WriteTx) => T): Promise<T> {

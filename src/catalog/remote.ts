@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { UnavailableError } from '../errors';
+import { systemClock, type Clock } from '../util/clock';
+import {
+  deserializeError,
+  type CallMessage,
+  type RemoteMethod,
+  type ReplyMessage,
+  type WorkerInit,
+} from './remote-protocol';
+import type { Catalog, CatalogDialect, WriteStats } from './types';
+
+/**
+ * The SQLite catalog in a worker thread. better-sqlite3 is synchronous: on the serving thread,
+ * every statement and commit of the catalog holds up every request. Here the catalog (with its
+ * group commit and WAL syncs) runs on the other core, and this side only passes messages
+ * (docs/decisions/0003-catalog-thread.md). The interface is the Catalog's, unchanged: values
+ * cross the thread by structured clone (Dates included), typed errors are rebuilt by code.
+ */
+export async function openCatalogInWorker(options: { sqlitePath: string; clock?: Clock }): Promise<Catalog> {
+  const remote = new RemoteCatalog(options.sqlitePath, options.clock ?? systemClock);
+  try {
+    await remote.ready;
+  } catch (err) {
+    await remote.close();
+    throw err;
+  }
+  return remote;
+}
+
+/** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
+function workerScript(): string {
+  const here = path.join(__dirname, 'catalog-worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'catalog', 'catalog-worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new UnavailableError(
+    `the catalog worker script is missing (looked for ${here} and ${built}); run npm run build`,
+  );
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+class RemoteCatalog implements Catalog {
+  readonly dialect: CatalogDialect = 'sqlite';
+  readonly ready: Promise<void>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stats: WriteStats = { groups: 0, operations: 0, splitGroups: 0, largestGroup: 0 };
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    sqlitePath: string,
+    private readonly clock: Clock,
+  ) {
+    this.worker = new Worker(workerScript(), { workerData: { sqlitePath } satisfies WorkerInit });
+    this.ready = new Promise<void>((resolve, reject) =>
+      this.pending.set(0, { resolve: () => resolve(), reject }),
+    );
+    this.worker.on('message', (msg: ReplyMessage) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) {
+        this.stats = msg.stats;
+        p.resolve(msg.value);
+      } else {
+        p.reject(deserializeError(msg.error));
+      }
+    });
+    const fail = (err: Error): void => {
+      this.failure ??= new UnavailableError('the catalog worker stopped; restart the service', {
+        cause: err,
+      });
+      for (const p of this.pending.values()) p.reject(this.failure);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => {
+      if (!this.closing) fail(new Error(`catalog worker exited with code ${code}`));
+    });
+  }
+
+  private call<T>(method: RemoteMethod, ...args: unknown[]): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing && method !== 'close')
+      return Promise.reject(new UnavailableError('the catalog is closed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args, now: this.clock.now().getTime() } satisfies CallMessage);
+    });
+  }
+
+  writeStats(): WriteStats {
+    return { ...this.stats };
+  }
+
+  getRecord: Catalog['getRecord'] = (...a) => this.call('getRecord', ...a);
+  searchRecords: Catalog['searchRecords'] = (...a) => this.call('searchRecords', ...a);
+  corrections: Catalog['corrections'] = (...a) => this.call('corrections', ...a);
+  commitRecord: Catalog['commitRecord'] = (...a) => this.call('commitRecord', ...a);
+  upsertFromStore: Catalog['upsertFromStore'] = (...a) => this.call('upsertFromStore', ...a);
+  appendLedgerEntry: Catalog['appendLedgerEntry'] = (...a) => this.call('appendLedgerEntry', ...a);
+  ledgerLeaves: Catalog['ledgerLeaves'] = (...a) => this.call('ledgerLeaves', ...a);
+  ledgerSize: Catalog['ledgerSize'] = () => this.call('ledgerSize');
+  appendAudit: Catalog['appendAudit'] = (...a) => this.call('appendAudit', ...a);
+  auditEvents: Catalog['auditEvents'] = (...a) => this.call('auditEvents', ...a);
+  auditSize: Catalog['auditSize'] = () => this.call('auditSize');
+  addPrincipal: Catalog['addPrincipal'] = (...a) => this.call('addPrincipal', ...a);
+  getPrincipal: Catalog['getPrincipal'] = (...a) => this.call('getPrincipal', ...a);
+  findPrincipalByName: Catalog['findPrincipalByName'] = (...a) => this.call('findPrincipalByName', ...a);
+  listPrincipals: Catalog['listPrincipals'] = () => this.call('listPrincipals');
+  disablePrincipal: Catalog['disablePrincipal'] = (...a) => this.call('disablePrincipal', ...a);
+  addTokenHash: Catalog['addTokenHash'] = (...a) => this.call('addTokenHash', ...a);
+  revokeToken: Catalog['revokeToken'] = (...a) => this.call('revokeToken', ...a);
+  listTokens: Catalog['listTokens'] = (...a) => this.call('listTokens', ...a);
+  findPrincipalByTokenHash: Catalog['findPrincipalByTokenHash'] = (...a) =>
+    this.call('findPrincipalByTokenHash', ...a);
+  markTokenUsed: Catalog['markTokenUsed'] = (...a) => this.call('markTokenUsed', ...a);
+
+  /** Waits for the writes asked for (the worker's own close flushes its group committer), then stops the thread. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        if (!this.failure) await this.call<void>('close');
+      } finally {
+        await this.worker.terminate();
+      }
+    })();
+    return this.closing;
+  }
+}
