@@ -36,8 +36,8 @@
  *                      noisy machine)
  *   --only LIST        which of a,b,c,d,e to run (default all; b and c need a for the ratio)
  *   --json FILE        write every number and the environment as JSON
- *   --cpu-prof DIR     run serve under `node --cpu-prof`; one .cpuprofile per serve run
- *                      (summarise: node scripts/bench/profile-summary.js DIR/serve-abc.cpuprofile)
+ *   --cpu-prof DIR     run serve under `node --cpu-prof`: DIR/serve-RUN/ gets one .cpuprofile per
+ *                      thread (summarise: node scripts/bench/profile-summary.js FILE)
  *   --catalog-thread T serve's SQLite catalog on the serving thread (main) or in a worker thread
  *                      (worker, the default of serve)
  *   --database-url URL serve's catalog on this PostgreSQL database instead of SQLite (its tables
@@ -672,7 +672,7 @@ async function main() {
   const startServe = async (name) => {
     serveRuns++;
     const nodeArgs = opts.cpuProf
-      ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `serve-${name}.cpuprofile`]
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join(opts.cpuProf, `serve-${name}`)]
       : [];
     if (opts.serveRequire) nodeArgs.push('--require', opts.serveRequire);
     const s = await startCli(
@@ -683,7 +683,7 @@ async function main() {
       nodeArgs,
     );
     log(
-      `serve ${s.url} (pid ${s.pid})${opts.cpuProf ? ` profiling to ${opts.cpuProf}/serve-${name}.cpuprofile` : ''}`,
+      `serve ${s.url} (pid ${s.pid})${opts.cpuProf ? ` profiling to ${opts.cpuProf}/serve-${name}/ (one .cpuprofile per thread)` : ''}`,
     );
     return s;
   };

@@ -32,7 +32,10 @@ export interface HttpLimits {
   maxBatchLines: number;
   /** Longest NDJSON line or CSV row, bytes; longer ones are answered with an error each. */
   maxBatchLineBytes: number;
-  /** Batch lines being ingested at the same time. */
+  /**
+   * OSS PUTs one batch makes at once. Up to 4 times as many lines are in flight (validating,
+   * waiting for a PUT slot, committing), so the PUT slots are never left waiting on the catalog.
+   */
   batchConcurrency: number;
   /** Largest document of POST /v1/documents, bytes (413 past it). */
   maxDocumentBytes: number;

@@ -28,6 +28,7 @@ import type { ObjectInfo, ObjectStore, PutOptions, PutResult } from '../storage/
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { Crc64 } from '../util/crc64';
+import type { Semaphore } from '../util/semaphore';
 import { RetentionGate } from './gate';
 import { toReceipt } from './receipt';
 import type { DocumentUpload, IngestResult, IngestService, RequestContext } from './types';
@@ -103,10 +104,14 @@ export class ArchiveIngestService implements IngestService {
     const ingestedAt = this.clock.now();
     const key = objectKey(record);
     const meta = this.metadata(record, sha256, ctx, ingestedAt);
-    const { put, storedAt } = await this.putOnce(bucket, key, bytes, sha256, {
-      meta,
-      contentType: 'application/json',
-    });
+    const { put, storedAt } = await this.putOnce(
+      bucket,
+      key,
+      bytes,
+      sha256,
+      { meta, contentType: 'application/json' },
+      ctx.putSlots,
+    );
     return this.commit(record, klass, put, ingestedAt, ctx, {
       contentType: 'application/json',
       retainFrom: storedAt,
@@ -255,10 +260,12 @@ export class ArchiveIngestService implements IngestService {
     bytes: Buffer,
     sha256: string,
     options: PutOptions,
+    slots?: Semaphore,
   ): Promise<{ put: PutResult; storedAt?: Date }> {
     let put: PutResult;
     try {
-      put = await this.store.putBuffer(bucket, key, bytes, options);
+      const send = (): Promise<PutResult> => this.store.putBuffer(bucket, key, bytes, options);
+      put = await (slots ? slots.run(send) : send());
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
       const info = await this.store.head(bucket, key);

@@ -1,11 +1,17 @@
 import type { Readable } from 'node:stream';
 import type { Principal } from '../auth/types';
+import type { Semaphore } from '../util/semaphore';
 
 /** Who asks, for audit and receipts. */
 export interface RequestContext {
   principal: Principal;
   requestId: string;
   ip: string;
+  /**
+   * Bounds the OSS PUTs made for this request at once (a batch shares one among its lines, so
+   * lines can validate and commit while others hold the PUT slots). None: unbounded.
+   */
+  putSlots?: Semaphore;
 }
 
 /** Proof of what was stored: returned on ingest and by GET /v1/records/:id. */

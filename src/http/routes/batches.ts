@@ -33,6 +33,7 @@ import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-bod
 import { requestState } from '../middleware/request';
 import type { AppDeps, HttpLimits } from '../types';
 import { requestContextOf } from './records';
+import { Semaphore } from '../../util/semaphore';
 
 const NDJSON_TYPES = [
   'application/x-ndjson',
@@ -87,6 +88,9 @@ function parseBatchQuery(query: unknown, format: Format): RecordType | undefined
 }
 
 /** An async iterable over the rest of an iterator (after the CSV header was taken from it). */
+/** Lines in flight per PUT slot of a batch (the others validate, wait for a slot, or commit). */
+export const LINES_PER_PUT_SLOT = 4;
+
 function rest<T>(it: AsyncIterator<T>): AsyncIterable<T> {
   return { [Symbol.asyncIterator]: () => it };
 }
@@ -128,7 +132,9 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.flushHeaders();
 
-    const ctx = requestContextOf(req, res);
+    // The batch's lines share its PUT slots: up to batchConcurrency PUTs at once, and more lines in
+    // flight than that, so that validating and committing never leave a PUT slot idle.
+    const ctx = { ...requestContextOf(req, res), putSlots: new Semaphore(limits.batchConcurrency) };
     const counts = { lines: 0, created: 0, existing: 0, failed: 0 };
     let accepted = 0;
 
@@ -176,7 +182,7 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     let aborted = false;
     try {
       await runOrdered(rest(iterator), {
-        concurrency: limits.batchConcurrency,
+        concurrency: limits.batchConcurrency * LINES_PER_PUT_SLOT,
         work,
         emit,
         stop: () => res.destroyed,
