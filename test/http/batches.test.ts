@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { auth, ndjson, startServer, trade, type TestServer } from './server';
+import { LINES_PER_PUT_SLOT } from '../../src/http/routes/batches';
 
 let s: TestServer;
 afterEach(async () => {
@@ -84,8 +85,11 @@ describe('NDJSON', () => {
       failed: 120 - created - existing,
       complete: true,
     });
-    expect(s.ingest.maxInFlight).toBeGreaterThan(1);
-    expect(s.ingest.maxInFlight).toBeLessThanOrEqual(8);
+    // batchConcurrency 8: at most 8 PUTs at once, and up to 4 lines per PUT slot in flight.
+    expect(s.ingest.maxPutsInFlight).toBeGreaterThan(1);
+    expect(s.ingest.maxPutsInFlight).toBeLessThanOrEqual(8);
+    expect(s.ingest.maxInFlight).toBeGreaterThan(8);
+    expect(s.ingest.maxInFlight).toBeLessThanOrEqual(8 * LINES_PER_PUT_SLOT);
   });
 
   test('blank lines are skipped, CRLF and a BOM are fine, line numbers are physical', async () => {

@@ -217,6 +217,9 @@ export class FakeIngest implements IngestService {
   explode = new Set<string>();
   inFlight = 0;
   maxInFlight = 0;
+  /** "PUTs" (the injected delay) at once, bounded by the request's putSlots as the real service does. */
+  putsInFlight = 0;
+  maxPutsInFlight = 0;
   documents: { upload: Omit<DocumentUpload, 'body'>; bytes: Buffer }[] = [];
 
   constructor(
@@ -308,7 +311,16 @@ export class FakeIngest implements IngestService {
     try {
       const record = parseRecord(input);
       const wait = this.delay?.(record.recordId) ?? 0;
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const put = async (): Promise<void> => {
+        this.putsInFlight++;
+        this.maxPutsInFlight = Math.max(this.maxPutsInFlight, this.putsInFlight);
+        try {
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        } finally {
+          this.putsInFlight--;
+        }
+      };
+      await (ctx.putSlots ? ctx.putSlots.run(put) : put());
       if (this.explode.has(record.recordId))
         throw new Error(`secret internal failure for ${record.recordId}`);
       return await this.commit(

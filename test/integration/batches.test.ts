@@ -99,12 +99,13 @@ describe.each(databases('integration/batches'))('batches, full stack, catalog on
     expect(at(6).error?.hint).toMatch(/correction/);
     expect(at(3)).toMatchObject({ status: 'created' });
     await expectStored(b, at(3).receipt);
-    // Lines 1 and 7 are one record (run concurrently): one stored it, the other found it.
-    expect([at(1).status, at(7).status].sort()).toEqual(['created', 'existing']);
+    // Lines 1 and 7 are one record: lines run concurrently, but a repeated id waits for its
+    // earlier line, so the first occurrence stores it and the later one finds it.
+    expect([at(1).status, at(7).status]).toEqual(['created', 'existing']);
     expect(at(7).receipt).toEqual(at(1).receipt);
     await expectStored(a, at(1).receipt);
-    // Lines 8 and 9 share an id with different content: whichever came first is stored, the other conflicts.
-    const [won, lost] = at(8).status === 'created' ? [at(8), at(9)] : [at(9), at(8)];
+    // Lines 8 and 9 share an id with different content: the first is stored, the later conflicts.
+    const [won, lost] = [at(8), at(9)];
     expect([won.status, lost.status, lost.error?.code]).toEqual(['created', 'error', 'Conflict']);
     expect((await t.catalog.getRecord(c.recordId as string))?.sha256).toBe(won.receipt?.sha256);
     expect(first.summary).toEqual({ lines: 8, created: 3, existing: 1, failed: 4, complete: true });

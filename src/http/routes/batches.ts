@@ -88,6 +88,11 @@ function parseBatchQuery(query: unknown, format: Format): RecordType | undefined
 }
 
 /** An async iterable over the rest of an iterator (after the CSV header was taken from it). */
+function recordIdOf(input: unknown): string | undefined {
+  const id = (input as { recordId?: unknown } | null)?.recordId;
+  return typeof input === 'object' && typeof id === 'string' ? id : undefined;
+}
+
 /** Lines in flight per PUT slot of a batch (the others validate, wait for a slot, or commit). */
 export const LINES_PER_PUT_SLOT = 4;
 
@@ -145,6 +150,7 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
       return { line, status: 'error', error: payload };
     };
 
+    const sameId = new Map<string, Promise<unknown>>();
     const work = async (item: SplitLine): Promise<LineResult> => {
       accepted++;
       try {
@@ -160,7 +166,23 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
         const input = columns
           ? rowToRecord(columns, parseCells(item.bytes), type as RecordType)
           : parseJsonBytes(item.bytes, `line ${item.line}`);
-        const result = await deps.ingest.ingestRecord(input, ctx);
+        // Lines run concurrently, but a repeated record id waits for its earlier line: the first
+        // occurrence in the batch is the one stored, the later ones are answered against it.
+        const id = recordIdOf(input);
+        const before = id === undefined ? undefined : sameId.get(id);
+        const run = (async () => {
+          if (before) await before.catch(() => undefined);
+          return deps.ingest.ingestRecord(input, ctx);
+        })();
+        if (id !== undefined) {
+          sameId.set(id, run);
+          void run
+            .catch(() => undefined)
+            .finally(() => {
+              if (sameId.get(id) === run) sameId.delete(id);
+            });
+        }
+        const result = await run;
         return { line: item.line, status: result.status, receipt: result.receipt };
       } catch (err) {
         return lineError(item.line, err);
