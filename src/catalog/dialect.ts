@@ -63,6 +63,23 @@ export function openSqlite(sqlitePath: string): OpenedDatabase {
 }
 
 /**
+ * A read-only connection to an existing SQLite catalog, for point reads next to a writer in
+ * another thread (remote.ts). In WAL mode readers never wait for the writer, and each statement
+ * sees every transaction committed before it started, so a write acknowledged by the writer is
+ * visible to the next read here.
+ */
+export function openSqliteReader(sqlitePath: string): {
+  db: Kysely<CatalogDatabase>;
+  close: () => Promise<void>;
+} {
+  const raw = new Database(sqlitePath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const db = new Kysely<CatalogDatabase>({
+    dialect: new SqliteDialect({ database: withStatementCache(raw) }),
+  });
+  return { db, close: () => db.destroy() };
+}
+
+/**
  * One fsync at a time; a call made while one runs is served by the next one, which starts when
  * the running one ends and covers every caller that arrived meanwhile. The WAL file stays open:
  * SQLite deletes it only when the last connection closes, and ours is open until `close`.
