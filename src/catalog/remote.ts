@@ -59,6 +59,8 @@ class RemoteCatalog implements Catalog {
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readerHandle: ReturnType<typeof openSqliteReader> | null = null;
+  /** terminate() on a thread that has already exited never settles: skip it then. */
+  private exited = false;
 
   constructor(
     private readonly sqlitePath: string,
@@ -66,7 +68,14 @@ class RemoteCatalog implements Catalog {
   ) {
     this.worker = new Worker(workerScript(), { workerData: { sqlitePath } satisfies WorkerInit });
     this.ready = new Promise<void>((resolve, reject) =>
-      this.pending.set(0, { resolve: () => resolve(), reject }),
+      this.pending.set(0, {
+        resolve: () => resolve(),
+        reject: (err) => {
+          // The worker could not open the catalog: nothing more is sent to it.
+          this.failure ??= err instanceof Error ? err : new Error(String(err));
+          reject(err);
+        },
+      }),
     );
     this.worker.on('message', (msg: ReplyMessage) => {
       const p = this.pending.get(msg.id);
@@ -88,7 +97,9 @@ class RemoteCatalog implements Catalog {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => {
-      if (!this.closing) fail(new Error(`catalog worker exited with code ${code}`));
+      this.exited = true;
+      // Also while closing: a call still pending now will never be answered.
+      if (!this.closing || this.pending.size > 0) fail(new Error(`catalog worker exited with code ${code}`));
     });
   }
 
@@ -152,7 +163,7 @@ class RemoteCatalog implements Catalog {
         if (!this.failure) await this.call<void>('close');
       } finally {
         await this.readerHandle?.close();
-        await this.worker.terminate();
+        if (!this.exited) await this.worker.terminate();
       }
     })();
     return this.closing;
