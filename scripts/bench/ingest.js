@@ -38,8 +38,8 @@
  *   --json FILE        write every number and the environment as JSON
  *   --cpu-prof DIR     run serve under `node --cpu-prof`: DIR/serve-RUN/ gets one .cpuprofile per
  *                      thread (summarise: node scripts/bench/profile-summary.js FILE)
- *   --catalog-thread T serve's SQLite catalog on the serving thread (main) or in a worker thread
- *                      (worker, the default of serve)
+ *   --catalog-thread T serve's SQLite catalog on the serving thread (main, serve's default) or in
+ *                      a worker thread (worker)
  *   --database-url URL serve's catalog on this PostgreSQL database instead of SQLite (its tables
  *                      must not exist yet, or be empty: use a fresh database)
  *   --serve-require F  preload F into serve (node --require), e.g. instrumentation of your own
@@ -878,7 +878,7 @@ function report(results, opts) {
     `strongroom ingest benchmark: ${results.date}, node ${e.node}, ${e.cpus} CPU(s) (${e.cpuModel}), load ${e.loadavgStart.join(' ')} -> ${(e.loadavgEnd || []).join(' ')}`,
   );
   out.push(
-    `emulator, serve (${opts.databaseUrl ? 'PostgreSQL' : `SQLite catalog on the ${opts.catalogThread === 'main' ? 'serving' : 'worker'} thread`}, profile local) and this client in three processes; ${fmt(opts.records)} records per row ` +
+    `emulator, serve (${opts.databaseUrl ? 'PostgreSQL' : `SQLite catalog on the ${opts.catalogThread === 'worker' ? 'worker' : 'serving'} thread`}, profile local) and this client in three processes; ${fmt(opts.records)} records per row ` +
       `(trades, ~300 B canonical), warm-up ${fmt(opts.warmup)}` +
       (opts.rounds > 1
         ? `; median of ${opts.rounds} interleaved rounds (ratios: median of per-round ratios)`

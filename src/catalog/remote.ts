@@ -66,7 +66,10 @@ class RemoteCatalog implements Catalog {
     private readonly sqlitePath: string,
     private readonly clock: Clock,
   ) {
-    this.worker = new Worker(workerScript(), { workerData: { sqlitePath } satisfies WorkerInit });
+    this.worker = new Worker(workerScript(), {
+      workerData: { sqlitePath } satisfies WorkerInit,
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     this.ready = new Promise<void>((resolve, reject) =>
       this.pending.set(0, {
         resolve: () => resolve(),

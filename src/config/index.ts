@@ -176,10 +176,11 @@ export const ConfigSchema = z
     /** PostgreSQL URL; absent: SQLite under dataDir. */
     databaseUrl: z.string().min(1).optional(),
     /**
-     * Where `serve` runs the SQLite catalog: in a worker thread (default; statements and commits
-     * do not hold up requests) or on the serving thread. PostgreSQL ignores it.
+     * Where `serve` runs the SQLite catalog: on the serving thread (default) or in a worker thread
+     * (statements and commits no longer hold up requests: about 10% more records/s on 2 cores, for
+     * about 100 MB more memory; docs/decisions/0003-catalog-thread.md). PostgreSQL ignores it.
      */
-    catalogThread: z.enum(['worker', 'main']).default('worker'),
+    catalogThread: z.enum(['main', 'worker']).default('main'),
     auth: z
       .object({
         /** OIDC access tokens (jose); API tokens always work too. */

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 
 export interface OrderedOptions<T, R> {
   concurrency: number;
-  /** Items started but not yet emitted, at most (default 8 x concurrency, at least concurrency). */
+  /** Items started but not yet emitted, at most (default 2 x concurrency, at least concurrency). */
   window?: number;
   /** Must not reject: turn failures into results. */
   work: (item: T) => Promise<R>;
@@ -30,7 +30,7 @@ export async function runOrdered<T, R>(
   options: OrderedOptions<T, R>,
 ): Promise<void> {
   const { concurrency, work, emit, stop } = options;
-  const window = Math.max(concurrency, options.window ?? concurrency * 8);
+  const window = Math.max(concurrency, options.window ?? concurrency * 2);
   const slots: Slot<R>[] = [];
   let inFlight = 0;
   let wake: (() => void) | null = null;
