@@ -101,14 +101,26 @@ class KyselyCatalog implements Catalog {
     return { db: this.db, clock: this.clock };
   }
 
-  getRecord(recordId: string): Promise<CatalogRecord | undefined> {
-    return reads.getRecord(this.db, recordId);
+  // Records found are shown (as receipts) only once durable: see GroupCommitter.settled.
+  async getRecord(recordId: string): Promise<CatalogRecord | undefined> {
+    const found = await reads.getRecord(this.db, recordId);
+    if (found) await this.committer.settled();
+    return found;
   }
-  searchRecords(query: RecordQuery): Promise<RecordPage> {
-    return reads.searchRecords(this.db, query);
+  async searchRecords(query: RecordQuery): Promise<RecordPage> {
+    const page = await reads.searchRecords(this.db, query);
+    if (page.records.length > 0) await this.committer.settled();
+    return page;
   }
-  corrections(recordId: string): Promise<CatalogRecord[]> {
-    return reads.corrections(this.db, recordId);
+  async corrections(recordId: string): Promise<CatalogRecord[]> {
+    const found = await reads.corrections(this.db, recordId);
+    if (found.length > 0) await this.committer.settled();
+    return found;
+  }
+
+  /** Everything committed so far is durable (see GroupCommitter.settled). */
+  settled(): Promise<void> {
+    return this.committer.settled();
   }
   commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult> {
     return writes.commitRecord(this.ctx, this.committer, record, audit);

@@ -25,6 +25,8 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private draining = false;
   private idle: (() => void)[] = [];
+  /** The group being committed, until its sync is registered in `syncing`. */
+  private current: Promise<void> | null = null;
   private readonly stats: WriteStats = { groups: 0, operations: 0, splitGroups: 0, largestGroup: 0 };
 
   /** Syncs in flight: a group's callers are answered when its sync ends. */
@@ -50,12 +52,27 @@ export class GroupCommitter {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP);
-        await this.commit(group);
+        const committing = this.commit(group);
+        // A reader may see this group's rows as soon as its COMMIT returns, before its sync has
+        // been started: `settled` waits for `current` until the sync is registered in `syncing`.
+        this.current = committing.catch(() => undefined);
+        await committing;
+        this.current = null;
       }
     } finally {
       this.draining = false;
       for (const wake of this.idle.splice(0)) wake();
     }
+  }
+
+  /**
+   * Resolves once everything committed so far is durable: the group being committed (if any) and
+   * every sync in flight. A reader that found rows awaits this before showing them to anyone, so
+   * nothing is answered from a commit that a power cut could still take back. Cheap when idle.
+   */
+  async settled(): Promise<void> {
+    if (this.current) await this.current;
+    if (this.syncing.size > 0) await Promise.all([...this.syncing]);
   }
 
   /** Resolves once every write asked for so far has been committed and synced (or has failed). */

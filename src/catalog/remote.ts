@@ -135,7 +135,13 @@ class RemoteCatalog implements Catalog {
 
   // Point reads on this thread, through the read-only connection (see openSqliteReader): a few
   // microseconds each, and no wait behind the worker's commits. Bulk reads go to the worker.
-  getRecord: Catalog['getRecord'] = (id) => this.read(() => reads.getRecord(this.reader.db, id));
+  getRecord: Catalog['getRecord'] = async (id) => {
+    const found = await this.read(() => reads.getRecord(this.reader.db, id));
+    // Seen here before the worker's sync of it may have finished: wait for that (settled).
+    if (found) await this.call('settled');
+    return found;
+  };
+  settled: Catalog['settled'] = () => this.call('settled');
   searchRecords: Catalog['searchRecords'] = (...a) => this.call('searchRecords', ...a);
   corrections: Catalog['corrections'] = (...a) => this.call('corrections', ...a);
   commitRecord: Catalog['commitRecord'] = (...a) => this.call('commitRecord', ...a);

@@ -272,5 +272,10 @@ export interface WriteStats {
 export interface Catalog extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
+  /**
+   * Resolves once everything this catalog has committed so far is durable. Record reads that
+   * find rows await it themselves; other readers that act on what they saw can call it.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }

@@ -51,6 +51,29 @@ describe('group commit and durability', () => {
     expect(await pending).toMatchObject({ ok: true, value: { created: true } });
   });
 
+  test('settled() waits for the sync of what is committed, so readers never show an unsynced row', async () => {
+    let release!: () => void;
+    let syncs = 0;
+    const committer = new GroupCommitter({ db: opened.db, clock }, () => {
+      syncs++;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await committer.settled(); // idle: at once
+    const r = makeRecord({ recordId: 'T-D-S' });
+    const pending = committer.write({ kind: 'record', record: r, audit: ingestEvent(r.recordId) });
+    for (let i = 0; i < 50 && syncs === 0; i++) await new Promise((res) => setImmediate(res));
+    // The row is visible to a reader, but not yet durable: settled() must not resolve.
+    expect(await opened.db.selectFrom('records').select('record_id').executeTakeFirst()).toBeDefined();
+    let settled = false;
+    const waiting = committer.settled().then(() => (settled = true));
+    for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
+    expect(settled).toBe(false);
+    release();
+    await waiting;
+    expect(settled).toBe(true);
+    await pending;
+  });
+
   test('a failed sync fails the answers with Unavailable; a retry finds the committed record', async () => {
     const committer = new GroupCommitter({ db: opened.db, clock }, () => Promise.reject(new Error('EIO')));
     const r = makeRecord({ recordId: 'T-D-2' });
