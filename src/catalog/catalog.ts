@@ -87,7 +87,10 @@ class KyselyCatalog implements Catalog {
     private readonly durable: Durability,
     private readonly closeDurability: () => Promise<void>,
   ) {
-    this.committer = new GroupCommitter({ db, clock }, durable);
+    this.committer = new GroupCommitter(
+      { db, clock, insertMode: dialect === 'sqlite' ? 'row' : 'multi', insertSql: new Map() },
+      durable,
+    );
   }
 
   /** Every write outside the group committer: acknowledged only once durable. */
