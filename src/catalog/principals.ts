@@ -7,6 +7,7 @@ import { toDbTime, toPrincipal, toTokenInfo } from './mappers';
 import type { CatalogDatabase } from './schema';
 import { PRINCIPAL_KINDS, ROLES, type ApiTokenInfo, type NewPrincipal, type Principal } from './types';
 import { HEX64, fail, type Issue } from './validate';
+import { runCompiled } from './compiled';
 
 /**
  * Principals (every user and system has its own unique id: no shared accounts) and their API
@@ -167,14 +168,20 @@ export async function findPrincipalByTokenHash(
   tokenHash: string,
 ): Promise<Principal | undefined> {
   if (!HEX64.test(tokenHash)) return undefined;
-  const row = await ctx.db
-    .selectFrom('api_tokens')
-    .innerJoin('principals', 'principals.id', 'api_tokens.principal_id')
-    .selectAll('principals')
-    .where('api_tokens.token_hash', '=', tokenHash)
-    .where('api_tokens.revoked_at', 'is', null)
-    .where('principals.disabled_at', 'is', null)
-    .executeTakeFirst();
+  // Every API request runs this: compiled once (compiled.ts).
+  const [row] = await runCompiled(
+    ctx.db,
+    'findPrincipalByTokenHash',
+    (q, hash) =>
+      q
+        .selectFrom('api_tokens')
+        .innerJoin('principals', 'principals.id', 'api_tokens.principal_id')
+        .selectAll('principals')
+        .where('api_tokens.token_hash', '=', hash!)
+        .where('api_tokens.revoked_at', 'is', null)
+        .where('principals.disabled_at', 'is', null),
+    [tokenHash],
+  );
   return row ? toPrincipal(row) : undefined;
 }
 

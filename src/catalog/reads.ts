@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { runCompiled } from './compiled';
 import { toAuditEvent, toLedgerLeaf, toRecord } from './mappers';
 import type { CatalogDatabase, CounterName } from './schema';
 import type { AuditEvent, CatalogRecord, LedgerLeaf, RecordPage, RecordQuery } from './types';
@@ -39,7 +40,12 @@ export function decodeCursor(cursor: string): { businessDate: string; recordId: 
 }
 
 export async function getRecord(db: Db, recordId: string): Promise<CatalogRecord | undefined> {
-  const row = await db.selectFrom('records').selectAll().where('record_id', '=', recordId).executeTakeFirst();
+  const [row] = await runCompiled(
+    db,
+    'getRecord',
+    (q, id) => q.selectFrom('records').selectAll().where('record_id', '=', id!),
+    [recordId],
+  );
   return row ? toRecord(row) : undefined;
 }
 
