@@ -1,7 +1,14 @@
 import { parseAccessLine } from '../../src/emulator';
 import { startEmulator } from '../../src/emulator';
 import { ManualClock } from '../../src/util/clock';
-import { expectOssError, makeClient, startTestEmulator, uniqueBucket, type Client, type TestEmulator } from './helpers';
+import {
+  expectOssError,
+  makeClient,
+  startTestEmulator,
+  uniqueBucket,
+  type Client,
+  type TestEmulator,
+} from './helpers';
 
 const LOG_NAME = /^logs\/(.+)(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})-([0-9A-F]+)$/;
 
@@ -11,13 +18,21 @@ function loggingXml(target: string, prefix: string): string {
 
 async function putLogging(c: Client, bucket: string, target: string, prefix: string): Promise<void> {
   const raw = c as unknown as { request(p: Record<string, unknown>): Promise<{ status: number }> };
-  await raw.request({ method: 'PUT', bucket, subres: 'logging', content: loggingXml(target, prefix), mime: 'xml', successStatuses: [200] });
+  await raw.request({
+    method: 'PUT',
+    bucket,
+    subres: 'logging',
+    content: loggingXml(target, prefix),
+    mime: 'xml',
+    successStatuses: [200],
+  });
 }
 
 async function logObjects(c: Client, logsBucket: string): Promise<Array<{ name: string; text: string }>> {
   const page = await c.listV2({ prefix: 'logs/' });
   const out: Array<{ name: string; text: string }> = [];
-  for (const o of page.objects) out.push({ name: o.name, text: (await c.get(o.name)).content.toString('utf8') });
+  for (const o of page.objects)
+    out.push({ name: o.name, text: (await c.get(o.name)).content.toString('utf8') });
   void logsBucket;
   return out;
 }
@@ -42,7 +57,16 @@ describe('access logging', () => {
     await c.deleteBucketLogging(b);
     expect((await c.getBucketLogging(b)).enable).toBe(false);
     const raw = c as unknown as { request(p: Record<string, unknown>): Promise<{ status: number }> };
-    const bad = await expectOssError(() => raw.request({ method: 'PUT', bucket: b, subres: 'logging', content: loggingXml('no-such-target-bucket', ''), mime: 'xml', successStatuses: [200] }));
+    const bad = await expectOssError(() =>
+      raw.request({
+        method: 'PUT',
+        bucket: b,
+        subres: 'logging',
+        content: loggingXml('no-such-target-bucket', ''),
+        mime: 'xml',
+        successStatuses: [200],
+      }),
+    );
     expect(bad.status).toBe(400);
     expect(bad.code).toBe('InvalidTargetBucketForLogging');
   });
@@ -61,7 +85,13 @@ describe('access logging', () => {
     // The emulator's clock stands in 2031: the URL must outlive it.
     const url = c.signatureUrl('dir/rec 1.json', { expires: 10 * 365 * 24 * 3600 });
     const signature = new URL(url).searchParams.get('Signature') as string;
-    expect((await fetch(url, { headers: { 'User-Agent': 'auditor "quoted" agent', Referer: 'https://example.test/x' } })).status).toBe(200);
+    expect(
+      (
+        await fetch(url, {
+          headers: { 'User-Agent': 'auditor "quoted" agent', Referer: 'https://example.test/x' },
+        })
+      ).status,
+    ).toBe(200);
     await emu.handle.flushAccessLogs();
 
     const lc = emu.client({ bucket: logs });
@@ -74,7 +104,13 @@ describe('access logging', () => {
 
     // The PutBucketLogging call that turned logging on is itself the first line.
     const all = obj.text.trimEnd().split('\n').map(parseAccessLine);
-    expect(all.map((l) => l.operation)).toEqual(['PutBucketLogging', 'PutObject', 'GetObject', 'GetObject', 'GetObject']);
+    expect(all.map((l) => l.operation)).toEqual([
+      'PutBucketLogging',
+      'PutObject',
+      'GetObject',
+      'GetObject',
+      'GetObject',
+    ]);
     const lines = all.slice(1);
     for (const l of lines) {
       expect(l.bucket).toBe(source);
@@ -84,7 +120,12 @@ describe('access logging', () => {
       expect(l.loggingFlag).toBe('true');
       expect(l.extra).toEqual([]);
     }
-    const [put, get, missing, signed] = lines as unknown as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
+    const [put, get, missing, signed] = lines as unknown as [
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+    ];
     expect(put.request).toBe('PUT /' + source + '/dir/rec%201.json HTTP/1.1');
     expect(put.status).toBe('200');
     expect(put.key).toBe(encodeURIComponent('dir/rec 1.json'));
@@ -157,7 +198,10 @@ test('lines are flushed every logFlushSeconds, and on close', async () => {
   c1.useBucket(source);
   await c1.put('b', Buffer.from('b'));
   await first.handle.close();
-  const again = await startEmulator({ dataDir: first.dataDir, credentials: [{ accessKeyId: first.accessKeyId, accessKeySecret: first.accessKeySecret }] });
+  const again = await startEmulator({
+    dataDir: first.dataDir,
+    credentials: [{ accessKeyId: first.accessKeyId, accessKeySecret: first.accessKeySecret }],
+  });
   try {
     const c2 = makeClient(again.url, first.accessKeyId, first.accessKeySecret, { bucket: source });
     const objects = (await c2.listV2({ prefix: 'logs/' })).objects;

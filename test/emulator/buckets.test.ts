@@ -65,7 +65,9 @@ test('invalid bucket names are 400 InvalidBucketName', async () => {
   // ali-oss validates names itself; send what it lets through (underscores) or go raw.
   const client = c as unknown as { request(p: Record<string, unknown>): Promise<{ status: number }> };
   for (const name of ['ab_c', 'UPPER', '-abc', 'abc-', 'a'.repeat(64), 'ab']) {
-    const err = await expectOssError(() => client.request({ method: 'PUT', bucket: name, successStatuses: [200] }));
+    const err = await expectOssError(() =>
+      client.request({ method: 'PUT', bucket: name, successStatuses: [200] }),
+    );
     expect(err.status).toBe(400);
     expect(err.code).toBe('InvalidBucketName');
   }

@@ -30,13 +30,20 @@ beforeAll(() => {
     tsconfig,
     JSON.stringify({
       extends: path.join(REPO, 'tsconfig.build.json'),
-      compilerOptions: { outDir: path.join(buildDir, 'out'), rootDir: path.join(REPO, 'src'), sourceMap: false },
+      compilerOptions: {
+        outDir: path.join(buildDir, 'out'),
+        rootDir: path.join(REPO, 'src'),
+        sourceMap: false,
+      },
       files: [path.join(REPO, 'src/cli/commands/emulator.ts')],
       include: [],
     }),
   );
   try {
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'pipe', timeout: 180_000 });
+    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], {
+      stdio: 'pipe',
+      timeout: 180_000,
+    });
   } catch (err) {
     // Type errors elsewhere still emit JavaScript; only a missing output is fatal.
     if (!fs.existsSync(path.join(buildDir, 'out/cli/commands/emulator.js'))) throw err;
@@ -68,13 +75,31 @@ interface Child {
 async function spawnEmulator(dataDir: string): Promise<Child> {
   const proc = spawn(
     process.execPath,
-    [launcher, 'emulator', '--port', '0', '--data', dataDir, '--access-key-id', AK, '--access-key-secret', SK, '--log-level', 'warn'],
-    { env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      launcher,
+      'emulator',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--access-key-id',
+      AK,
+      '--access-key-secret',
+      SK,
+      '--log-level',
+      'warn',
+    ],
+    {
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -130,7 +155,10 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
     for (let i = 0; !killed; i++) {
       const key = `w${w}/obj-${i}`;
       // Alternate inline-sized (in SQLite) and file-sized bodies.
-      const size = i % 2 === 0 ? 1024 + ((w * 977 + i * 131) % 60000) : 100 * 1024 + ((w * 7919 + i * 104729) % (300 * 1024));
+      const size =
+        i % 2 === 0
+          ? 1024 + ((w * 977 + i * 131) % 60000)
+          : 100 * 1024 + ((w * 7919 + i * 104729) % (300 * 1024));
       const body = bodyFor(key, size);
       attempted.set(key, sha(body));
       try {
@@ -159,7 +187,10 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
   };
   // A multipart upload with parts but never completed.
   const up = await c.initMultipartUpload('multipart/never-completed');
-  await c._uploadPart('multipart/never-completed', up.uploadId, 1, { stream: Readable.from([bodyFor('p1', 200 * 1024)]), size: 200 * 1024 });
+  await c._uploadPart('multipart/never-completed', up.uploadId, 1, {
+    stream: Readable.from([bodyFor('p1', 200 * 1024)]),
+    size: 200 * 1024,
+  });
 
   const workers = [...Array.from({ length: 8 }, (_, w) => worker(w)), slow(1), slow(2)];
   while (acked.size < 80 || slowBytes < 1024 * 1024) await new Promise((r) => setTimeout(r, 20));
@@ -197,7 +228,11 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
 
   // No orphan blob files: every file under blobs/ is referenced by the index, and vice versa.
   const db = new Database(path.join(dataDir, 'index.sqlite'), { readonly: true });
-  const referenced = new Set((db.prepare('SELECT file FROM blobs WHERE file IS NOT NULL').all() as Array<{ file: string }>).map((r) => r.file));
+  const referenced = new Set(
+    (db.prepare('SELECT file FROM blobs WHERE file IS NOT NULL').all() as Array<{ file: string }>).map(
+      (r) => r.file,
+    ),
+  );
   db.close();
   const onDisk = new Set(listFiles(path.join(dataDir, 'blobs')).map((f) => path.basename(f)));
   expect([...onDisk].sort()).toEqual([...referenced].sort());
@@ -206,10 +241,25 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
 }, 180_000);
 
 test('the CLI refuses bad options with a message and a non-zero exit', async () => {
-  const proc = spawn(process.execPath, [launcher, 'emulator', '--data', tempDir('bad'), '--port', 'nope', '--access-key-id', AK, '--access-key-secret', SK], {
-    env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      launcher,
+      'emulator',
+      '--data',
+      tempDir('bad'),
+      '--port',
+      'nope',
+      '--access-key-id',
+      AK,
+      '--access-key-secret',
+      SK,
+    ],
+    {
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));

@@ -10,7 +10,14 @@ const small = Buffer.from('small object body');
 
 beforeAll(async () => {
   // Faults given at start: every ListBuckets fails.
-  emu = await startTestEmulator({ faults: { seed: 1, rules: [{ operation: 'ListBuckets', probability: 1, error: { status: 503, code: 'ServiceUnavailable' } }] } });
+  emu = await startTestEmulator({
+    faults: {
+      seed: 1,
+      rules: [
+        { operation: 'ListBuckets', probability: 1, error: { status: 503, code: 'ServiceUnavailable' } },
+      ],
+    },
+  });
   c = emu.client();
   const bucket = uniqueBucket('faults');
   await c.putBucket(bucket);
@@ -22,7 +29,10 @@ afterAll(async () => {
 });
 
 test('faults set at start apply; setFaults(null) turns them off', async () => {
-  emu.handle.setFaults({ seed: 1, rules: [{ operation: 'ListBuckets', probability: 1, error: { status: 503, code: 'ServiceUnavailable' } }] });
+  emu.handle.setFaults({
+    seed: 1,
+    rules: [{ operation: 'ListBuckets', probability: 1, error: { status: 503, code: 'ServiceUnavailable' } }],
+  });
   const err = await expectOssError(() => c.listBuckets());
   expect(err.status).toBe(503);
   expect(err.code).toBe('ServiceUnavailable');
@@ -31,7 +41,10 @@ test('faults set at start apply; setFaults(null) turns them off', async () => {
 });
 
 test('error: the operation answers the status and code and is not performed', async () => {
-  emu.handle.setFaults({ seed: 7, rules: [{ operation: 'PutObject', probability: 1, error: { status: 500, code: 'InternalError' } }] });
+  emu.handle.setFaults({
+    seed: 7,
+    rules: [{ operation: 'PutObject', probability: 1, error: { status: 500, code: 'InternalError' } }],
+  });
   const err = await expectOssError(() => c.put('not-stored', small));
   expect(err.status).toBe(500);
   expect(err.code).toBe('InternalError');
@@ -56,7 +69,10 @@ test('flipByte: the GET body differs in exactly one byte; the stored object is u
   await c.put('flip', body);
   await c.put('flip-small', small);
   emu.handle.setFaults({ seed: 3, rules: [{ operation: 'GetObject', probability: 1, flipByte: true }] });
-  for (const [key, original] of [['flip', body], ['flip-small', small]] as const) {
+  for (const [key, original] of [
+    ['flip', body],
+    ['flip-small', small],
+  ] as const) {
     const got = await c.get(key);
     expect(got.content.length).toBe(original.length);
     let diffs = 0;
@@ -100,7 +116,10 @@ test('latency delays the answer', async () => {
 
 test('decisions are deterministic for a seed, and probability selects a subset', async () => {
   await c.put('p', small);
-  const config: FaultConfig = { seed: 42, rules: [{ operation: 'GetObject', probability: 0.5, error: { status: 503, code: 'SlowDown' } }] };
+  const config: FaultConfig = {
+    seed: 42,
+    rules: [{ operation: 'GetObject', probability: 0.5, error: { status: 503, code: 'SlowDown' } }],
+  };
   const run = async (): Promise<boolean[]> => {
     emu.handle.setFaults(config);
     const outcomes: boolean[] = [];
@@ -126,6 +145,10 @@ test('decisions are deterministic for a seed, and probability selects a subset',
 });
 
 test('invalid fault rules are refused', () => {
-  expect(() => emu.handle.setFaults({ seed: 1, rules: [{ operation: 'GetObject', probability: 2, reset: true }] })).toThrow(/probability/);
-  expect(() => emu.handle.setFaults({ seed: 1, rules: [{ operation: 'GetObject', probability: 1 }] })).toThrow(/no effect/);
+  expect(() =>
+    emu.handle.setFaults({ seed: 1, rules: [{ operation: 'GetObject', probability: 2, reset: true }] }),
+  ).toThrow(/probability/);
+  expect(() =>
+    emu.handle.setFaults({ seed: 1, rules: [{ operation: 'GetObject', probability: 1 }] }),
+  ).toThrow(/no effect/);
 });

@@ -31,40 +31,126 @@ export interface Client {
   useBucket(name: string): void;
   putBucket(name: string, options?: Record<string, unknown>): Promise<{ res: Res }>;
   deleteBucket(name: string): Promise<{ res: Res }>;
-  listBuckets(query?: Record<string, string | number> | null): Promise<{ buckets: Array<{ name: string; region: string }> | null; isTruncated: boolean; nextMarker: string | null }>;
+  listBuckets(query?: Record<string, string | number> | null): Promise<{
+    buckets: Array<{ name: string; region: string }> | null;
+    isTruncated: boolean;
+    nextMarker: string | null;
+  }>;
   getBucketInfo(name: string): Promise<{ bucket: Record<string, unknown>; res: Res }>;
   getBucketLocation(name: string): Promise<{ location: string }>;
   put(name: string, body: Buffer | string, options?: Record<string, unknown>): Promise<{ res: Res }>;
-  putStream(name: string, stream: NodeJS.ReadableStream, options?: Record<string, unknown>): Promise<{ res: Res }>;
+  putStream(
+    name: string,
+    stream: NodeJS.ReadableStream,
+    options?: Record<string, unknown>,
+  ): Promise<{ res: Res }>;
   get(name: string, options?: Record<string, unknown>): Promise<{ content: Buffer; res: Res }>;
-  getStream(name: string, options?: Record<string, unknown>): Promise<{ stream: NodeJS.ReadableStream; res: Res }>;
-  head(name: string, options?: Record<string, unknown>): Promise<{ meta: Record<string, string> | null; status: number; res: Res }>;
+  getStream(
+    name: string,
+    options?: Record<string, unknown>,
+  ): Promise<{ stream: NodeJS.ReadableStream; res: Res }>;
+  head(
+    name: string,
+    options?: Record<string, unknown>,
+  ): Promise<{ meta: Record<string, string> | null; status: number; res: Res }>;
   getObjectMeta(name: string): Promise<{ status: number; res: Res }>;
   delete(name: string): Promise<{ res: Res }>;
-  deleteMulti(names: string[], options?: { quiet?: boolean }): Promise<{ deleted: Array<{ Key: string }>; res: Res }>;
-  copy(name: string, source: string, bucketOrOptions?: string | Record<string, unknown>, options?: Record<string, unknown>): Promise<{ data: { etag: string; lastModified: string } | null; res: Res }>;
-  list(query: Record<string, string | number> | null, options?: Record<string, unknown>): Promise<{ objects: Listed[]; prefixes: string[] | null; nextMarker: string | null; isTruncated: boolean }>;
-  listV2(query: Record<string, string | number>, options?: Record<string, unknown>): Promise<{ objects: Listed[]; prefixes: string[] | null; isTruncated: boolean; keyCount: number; nextContinuationToken: string | null }>;
+  deleteMulti(
+    names: string[],
+    options?: { quiet?: boolean },
+  ): Promise<{ deleted: Array<{ Key: string }>; res: Res }>;
+  copy(
+    name: string,
+    source: string,
+    bucketOrOptions?: string | Record<string, unknown>,
+    options?: Record<string, unknown>,
+  ): Promise<{ data: { etag: string; lastModified: string } | null; res: Res }>;
+  list(
+    query: Record<string, string | number> | null,
+    options?: Record<string, unknown>,
+  ): Promise<{
+    objects: Listed[];
+    prefixes: string[] | null;
+    nextMarker: string | null;
+    isTruncated: boolean;
+  }>;
+  listV2(
+    query: Record<string, string | number>,
+    options?: Record<string, unknown>,
+  ): Promise<{
+    objects: Listed[];
+    prefixes: string[] | null;
+    isTruncated: boolean;
+    keyCount: number;
+    nextContinuationToken: string | null;
+  }>;
   putObjectTagging(name: string, tag: Record<string, string>): Promise<{ status: number }>;
   getObjectTagging(name: string): Promise<{ tag: Record<string, string> }>;
   deleteObjectTagging(name: string): Promise<{ status: number }>;
-  initMultipartUpload(name: string, options?: Record<string, unknown>): Promise<{ uploadId: string; res: Res }>;
-  _uploadPart(name: string, uploadId: string, partNo: number, data: { content?: Buffer; stream?: NodeJS.ReadableStream; size: number }, options?: Record<string, unknown>): Promise<{ etag: string; res: Res }>;
-  completeMultipartUpload(name: string, uploadId: string, parts: Array<{ number: number; etag: string }>, options?: Record<string, unknown>): Promise<{ etag: string; res: Res }>;
+  initMultipartUpload(
+    name: string,
+    options?: Record<string, unknown>,
+  ): Promise<{ uploadId: string; res: Res }>;
+  _uploadPart(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    data: { content?: Buffer; stream?: NodeJS.ReadableStream; size: number },
+    options?: Record<string, unknown>,
+  ): Promise<{ etag: string; res: Res }>;
+  completeMultipartUpload(
+    name: string,
+    uploadId: string,
+    parts: Array<{ number: number; etag: string }>,
+    options?: Record<string, unknown>,
+  ): Promise<{ etag: string; res: Res }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<{ res: Res }>;
-  listParts(name: string, uploadId: string, query?: Record<string, string | number>): Promise<{ parts: Array<Record<string, string>> | Record<string, string>; isTruncated: string; nextPartNumberMarker: string }>;
-  listUploads(query: Record<string, string | number>): Promise<{ uploads: Array<{ name: string; uploadId: string }> }>;
-  multipartUpload(name: string, file: Buffer | string, options?: Record<string, unknown>): Promise<{ etag?: string; res: Res }>;
-  initiateBucketWorm(name: string, days: string | number): Promise<{ wormId: string; status: number; res: Res }>;
+  listParts(
+    name: string,
+    uploadId: string,
+    query?: Record<string, string | number>,
+  ): Promise<{
+    parts: Array<Record<string, string>> | Record<string, string>;
+    isTruncated: string;
+    nextPartNumberMarker: string;
+  }>;
+  listUploads(
+    query: Record<string, string | number>,
+  ): Promise<{ uploads: Array<{ name: string; uploadId: string }> }>;
+  multipartUpload(
+    name: string,
+    file: Buffer | string,
+    options?: Record<string, unknown>,
+  ): Promise<{ etag?: string; res: Res }>;
+  initiateBucketWorm(
+    name: string,
+    days: string | number,
+  ): Promise<{ wormId: string; status: number; res: Res }>;
   completeBucketWorm(name: string, wormId: string): Promise<{ status: number; res: Res & { data?: Buffer } }>;
-  extendBucketWorm(name: string, wormId: string, days: string | number): Promise<{ status: number; res: Res }>;
-  getBucketWorm(name: string): Promise<{ wormId: string; state: string; days: string; creationDate: string; expirationDate?: string; status: number }>;
+  extendBucketWorm(
+    name: string,
+    wormId: string,
+    days: string | number,
+  ): Promise<{ status: number; res: Res }>;
+  getBucketWorm(name: string): Promise<{
+    wormId: string;
+    state: string;
+    days: string;
+    creationDate: string;
+    expirationDate?: string;
+    status: number;
+  }>;
   abortBucketWorm(name: string): Promise<{ status: number; res: Res & { data?: Buffer } }>;
   putBucketLogging(name: string, prefix?: string): Promise<{ res: Res }>;
   getBucketLogging(name: string): Promise<{ enable: boolean; prefix: string | null }>;
   deleteBucketLogging(name: string): Promise<{ res: Res }>;
   signatureUrl(name: string, options?: Record<string, unknown>): string;
-  signatureUrlV4(method: string, expires: number, request: { headers?: Record<string, string>; queries?: Record<string, string> } | undefined, objectName: string): Promise<string>;
+  signatureUrlV4(
+    method: string,
+    expires: number,
+    request: { headers?: Record<string, string>; queries?: Record<string, string> } | undefined,
+    objectName: string,
+  ): Promise<string>;
 }
 
 /** What ali-oss throws for an answered request. */
@@ -91,10 +177,17 @@ let bucketCounter = 0;
 /** A bucket name unique to this test run. */
 export function uniqueBucket(label: string): string {
   bucketCounter++;
-  return `${label}-${process.pid}-${bucketCounter}-${randomBytes(3).toString('hex')}`.toLowerCase().slice(0, 63);
+  return `${label}-${process.pid}-${bucketCounter}-${randomBytes(3).toString('hex')}`
+    .toLowerCase()
+    .slice(0, 63);
 }
 
-export function makeClient(url: string, accessKeyId: string, accessKeySecret: string, options: { v4?: boolean; bucket?: string; region?: string } = {}): Client {
+export function makeClient(
+  url: string,
+  accessKeyId: string,
+  accessKeySecret: string,
+  options: { v4?: boolean; bucket?: string; region?: string } = {},
+): Client {
   const client = new OSS({
     endpoint: url,
     accessKeyId,
@@ -207,11 +300,19 @@ export function signedRaw(
   return new Promise((resolve, reject) => {
     // An options object, not a URL string: a URL would be normalised (dot segments folded).
     const unsigned = options.query ? `${sub ? '&' : '?'}${options.query}` : '';
-    const target = { hostname: base.hostname, port: base.port, path: `/${bucket}/${encodedKey}${sub}${unsigned}`, method, headers };
+    const target = {
+      hostname: base.hostname,
+      port: base.port,
+      path: `/${bucket}/${encodedKey}${sub}${unsigned}`,
+      method,
+      headers,
+    };
     const req = http.request(target, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end(options.body);

@@ -8,7 +8,14 @@ import { expectOssError, listFiles, makeClient, signedRaw, tempDir, uniqueBucket
  * Keys with dot segments: ali-oss cannot send them at all (urllib folds `..` and `.` out of the
  * path, so the signature no longer matches what it signed); they go through signedRaw.
  */
-const DOT_KEYS = ['../../../../etc/passwd', '..', '.', 'a/../../b', './x/./y', '../../../../../../../../tmp/strongroom-escape'];
+const DOT_KEYS = [
+  '../../../../etc/passwd',
+  '..',
+  '.',
+  'a/../../b',
+  './x/./y',
+  '../../../../../../../../tmp/strongroom-escape',
+];
 
 const HOSTILE_KEYS = [
   '....//....//z',
@@ -57,7 +64,8 @@ describe.each([
     for (const [k, body] of bodies) {
       await c.put(k, body);
     }
-    const raw = (method: string, key: string, body?: Buffer) => signedRaw(handle.url, AK, SK, method, bucket, key, body ? { body } : {});
+    const raw = (method: string, key: string, body?: Buffer) =>
+      signedRaw(handle.url, AK, SK, method, bucket, key, body ? { body } : {});
     for (const [i, k] of DOT_KEYS.entries()) {
       const body = Buffer.from(`dot body ${i} ${'y'.repeat(i * 20000)}`);
       const put = await raw('PUT', k, body);

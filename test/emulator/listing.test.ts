@@ -93,7 +93,14 @@ test('delimiter folds keys into CommonPrefixes, and paging walks past whole grou
 
 test('start-after, fetch-owner and encoding-type=url', async () => {
   const after = await c.listV2({ prefix: 'tree/', 'start-after': 'tree/b/2.txt' });
-  expect(after.objects.map((o) => o.name)).toEqual(['tree/b/x/deep.txt', 'tree/c/0.txt', 'tree/c/1.txt', 'tree/c/2.txt', 'tree/top.txt', 'tree/z']);
+  expect(after.objects.map((o) => o.name)).toEqual([
+    'tree/b/x/deep.txt',
+    'tree/c/0.txt',
+    'tree/c/1.txt',
+    'tree/c/2.txt',
+    'tree/top.txt',
+    'tree/z',
+  ]);
   const owned = await c.listV2({ prefix: 'tree/z', 'fetch-owner': 'true' });
   expect(owned.objects[0]?.owner?.id).toBeTruthy();
 

@@ -40,7 +40,10 @@ describe.each([
     const c = await bucketClient(v4);
     const parts = [pattern(PART, 1), pattern(PART + 5, 2), pattern(777, 3)];
     const whole = Buffer.concat(parts);
-    const init = await c.initMultipartUpload('big/file.bin', { meta: { owner: 'ops' }, mime: 'application/x-test' });
+    const init = await c.initMultipartUpload('big/file.bin', {
+      meta: { owner: 'ops' },
+      mime: 'application/x-test',
+    });
     expect(init.uploadId).toMatch(/^[0-9A-F]{32}$/);
     const done: Array<{ number: number; etag: string }> = [];
     for (let i = 0; i < parts.length; i++) {
@@ -70,11 +73,13 @@ describe.each([
     const range = await c.get('big/file.bin', { headers: { Range: `bytes=${PART - 10}-${PART + 10}` } });
     expect(range.content.equals(whole.subarray(PART - 10, PART + 11))).toBe(true);
     // The upload is gone once completed.
-    expect((await expectOssError(() => c.listParts('big/file.bin', init.uploadId))).code).toBe('NoSuchUpload');
+    expect((await expectOssError(() => c.listParts('big/file.bin', init.uploadId))).code).toBe(
+      'NoSuchUpload',
+    );
   });
 });
 
-test("ali-oss multipartUpload (its own part loop) works end to end", async () => {
+test('ali-oss multipartUpload (its own part loop) works end to end', async () => {
   const c = await bucketClient();
   const whole = pattern(350 * 1024, 9);
   const res = await c.multipartUpload('mpu.bin', whole, { partSize: PART });
@@ -88,13 +93,17 @@ test('a part with a wrong Content-MD5 is InvalidDigest; a right one is accepted'
   const init = await c.initMultipartUpload('p');
   const body = pattern(1000, 4);
   const bad = await expectOssError(() =>
-    c._uploadPart('p', init.uploadId, 1, part(body), { headers: { 'Content-MD5': createHash('md5').update('x').digest('base64') } }),
+    c._uploadPart('p', init.uploadId, 1, part(body), {
+      headers: { 'Content-MD5': createHash('md5').update('x').digest('base64') },
+    }),
   );
   expect(bad.status).toBe(400);
   expect(bad.code).toBe('InvalidDigest');
   const listed = await c.listParts('p', init.uploadId);
   expect(Array.isArray(listed.parts) ? listed.parts : [listed.parts]).toEqual([]);
-  const ok = await c._uploadPart('p', init.uploadId, 1, part(body), { headers: { 'Content-MD5': createHash('md5').update(body).digest('base64') } });
+  const ok = await c._uploadPart('p', init.uploadId, 1, part(body), {
+    headers: { 'Content-MD5': createHash('md5').update(body).digest('base64') },
+  });
   expect(ok.res.status).toBe(200);
 });
 
@@ -106,24 +115,54 @@ test('complete checks ETags (InvalidPart), order (InvalidPartOrder) and part siz
   const client = c as unknown as { request(p: Record<string, unknown>): Promise<{ status: number }> };
   const bucket = (c as unknown as { options: { bucket: string } }).options.bucket;
   const completeRaw = (xml: string): Promise<unknown> =>
-    client.request({ method: 'POST', bucket, object: 'k', subres: { uploadId: init.uploadId }, content: xml, mime: 'xml', successStatuses: [200] });
-  const partXml = (n: number, etag: string): string => `<Part><PartNumber>${n}</PartNumber><ETag>${etag}</ETag></Part>`;
+    client.request({
+      method: 'POST',
+      bucket,
+      object: 'k',
+      subres: { uploadId: init.uploadId },
+      content: xml,
+      mime: 'xml',
+      successStatuses: [200],
+    });
+  const partXml = (n: number, etag: string): string =>
+    `<Part><PartNumber>${n}</PartNumber><ETag>${etag}</ETag></Part>`;
 
-  const wrongEtag = await expectOssError(() => c.completeMultipartUpload('k', init.uploadId, [{ number: 1, etag: '"00000000000000000000000000000000"' }]));
+  const wrongEtag = await expectOssError(() =>
+    c.completeMultipartUpload('k', init.uploadId, [
+      { number: 1, etag: '"00000000000000000000000000000000"' },
+    ]),
+  );
   expect(wrongEtag.code).toBe('InvalidPart');
-  const missing = await expectOssError(() => c.completeMultipartUpload('k', init.uploadId, [{ number: 3, etag: p1.etag }]));
+  const missing = await expectOssError(() =>
+    c.completeMultipartUpload('k', init.uploadId, [{ number: 3, etag: p1.etag }]),
+  );
   expect(missing.code).toBe('InvalidPart');
-  const order = await expectOssError(() => completeRaw(`<CompleteMultipartUpload>${partXml(2, p2.etag)}${partXml(1, p1.etag)}</CompleteMultipartUpload>`));
+  const order = await expectOssError(() =>
+    completeRaw(
+      `<CompleteMultipartUpload>${partXml(2, p2.etag)}${partXml(1, p1.etag)}</CompleteMultipartUpload>`,
+    ),
+  );
   expect(order.status).toBe(400);
   expect(order.code).toBe('InvalidPartOrder');
   const malformed = await expectOssError(() => completeRaw('<CompleteMultipartUpload><Part>'));
   expect(malformed.code).toBe('MalformedXML');
 
   const small = await c._uploadPart('k', init.uploadId, 1, part(pattern(10, 1)));
-  const tooSmall = await expectOssError(() => c.completeMultipartUpload('k', init.uploadId, [{ number: 1, etag: small.etag }, { number: 2, etag: p2.etag }]));
+  const tooSmall = await expectOssError(() =>
+    c.completeMultipartUpload('k', init.uploadId, [
+      { number: 1, etag: small.etag },
+      { number: 2, etag: p2.etag },
+    ]),
+  );
   expect(tooSmall.code).toBe('EntityTooSmall');
   // A part re-uploaded replaces the old one: the old ETag no longer matches.
-  expect((await expectOssError(() => c.completeMultipartUpload('k', init.uploadId, [{ number: 1, etag: p1.etag }]))).code).toBe('InvalidPart');
+  expect(
+    (
+      await expectOssError(() =>
+        c.completeMultipartUpload('k', init.uploadId, [{ number: 1, etag: p1.etag }]),
+      )
+    ).code,
+  ).toBe('InvalidPart');
   await c.completeMultipartUpload('k', init.uploadId, [{ number: 1, etag: small.etag }]);
   expect((await c.get('k')).content.equals(pattern(10, 1))).toBe(true);
 });
@@ -133,7 +172,11 @@ test('complete honours x-oss-forbid-overwrite; abort removes the upload', async 
   await c.put('exists', Buffer.from('keep me'));
   const init = await c.initMultipartUpload('exists');
   const p = await c._uploadPart('exists', init.uploadId, 1, part(pattern(50, 1)));
-  const err = await expectOssError(() => c.completeMultipartUpload('exists', init.uploadId, [{ number: 1, etag: p.etag }], { headers: { 'x-oss-forbid-overwrite': 'true' } }));
+  const err = await expectOssError(() =>
+    c.completeMultipartUpload('exists', init.uploadId, [{ number: 1, etag: p.etag }], {
+      headers: { 'x-oss-forbid-overwrite': 'true' },
+    }),
+  );
   expect(err.status).toBe(409);
   expect(err.code).toBe('FileAlreadyExists');
   expect((await c.get('exists')).content.toString()).toBe('keep me');
@@ -141,7 +184,9 @@ test('complete honours x-oss-forbid-overwrite; abort removes the upload', async 
   const uploads = await c.listUploads({});
   expect(uploads.uploads.map((u) => u.uploadId)).toContain(init.uploadId);
   expect((await c.abortMultipartUpload('exists', init.uploadId)).res.status).toBe(204);
-  expect((await expectOssError(() => c.abortMultipartUpload('exists', init.uploadId))).code).toBe('NoSuchUpload');
+  expect((await expectOssError(() => c.abortMultipartUpload('exists', init.uploadId))).code).toBe(
+    'NoSuchUpload',
+  );
   expect((await c.listUploads({})).uploads).toEqual([]);
   const bogus = await expectOssError(() => c._uploadPart('exists', 'NOPE', 1, part(Buffer.from('x'))));
   expect(bogus.status).toBe(404);

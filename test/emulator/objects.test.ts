@@ -25,12 +25,19 @@ async function bucketClient(label: string, v4 = false): Promise<{ c: Client; buc
 }
 
 /** A raw request through Node's http (for what ali-oss cannot send or does not expose). */
-function rawRequest(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function rawRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${emu.handle.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -44,7 +51,10 @@ describe.each([
   test('put, get, head, getObjectMeta and delete round-trip bytes, metadata, ETag and CRC-64', async () => {
     const { c } = await bucketClient('obj', v4);
     const body = Buffer.from('regulatory record \u00e9\u4e2d\n'.repeat(10));
-    const put = await c.put('dir/rec.json', body, { meta: { sha256: 'abc', recordid: 'r-1' }, mime: 'application/json' });
+    const put = await c.put('dir/rec.json', body, {
+      meta: { sha256: 'abc', recordid: 'r-1' },
+      mime: 'application/json',
+    });
     expect(put.res.status).toBe(200);
     expect(put.res.headers.etag).toBe(`"${md5Hex(body)}"`);
     expect(put.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(body));
@@ -129,7 +139,9 @@ test('a wrong Content-MD5 is 400 InvalidDigest and stores nothing (small and lar
 test('x-oss-forbid-overwrite: true refuses an existing key with 409 FileAlreadyExists and keeps the original', async () => {
   const { c } = await bucketClient('forbid');
   await c.put('k', Buffer.from('first'), { headers: { 'x-oss-forbid-overwrite': 'true' } });
-  const err = await expectOssError(() => c.put('k', Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }));
+  const err = await expectOssError(() =>
+    c.put('k', Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }),
+  );
   expect(err.status).toBe(409);
   expect(err.code).toBe('FileAlreadyExists');
   expect((await c.get('k')).content.toString()).toBe('first');
@@ -163,7 +175,9 @@ test('range reads: 206 with Content-Range; suffix and open ranges; invalid range
   const outOfRange = await c.get('r', { headers: { Range: 'bytes=50-60' } });
   expect(outOfRange.res.status).toBe(200);
   expect(outOfRange.content.equals(body)).toBe(true);
-  const standard = await expectOssError(() => c.get('r', { headers: { Range: 'bytes=50-60', 'x-oss-range-behavior': 'standard' } }));
+  const standard = await expectOssError(() =>
+    c.get('r', { headers: { Range: 'bytes=50-60', 'x-oss-range-behavior': 'standard' } }),
+  );
   expect(standard.status).toBe(416);
   expect(standard.code).toBe('InvalidRange');
   const multi = await c.get('r', { headers: { Range: 'bytes=0-1,4-5' } });
@@ -176,12 +190,18 @@ test('range reads: 206 with Content-Range; suffix and open ranges; invalid range
 
 test('response-* query parameters override response headers; conditional GETs', async () => {
   const { c } = await bucketClient('resp');
-  await c.put('f.txt', Buffer.from('x'), { headers: { 'Cache-Control': 'no-store', 'Content-Disposition': 'inline' } });
+  await c.put('f.txt', Buffer.from('x'), {
+    headers: { 'Cache-Control': 'no-store', 'Content-Disposition': 'inline' },
+  });
   const plain = await c.get('f.txt');
   expect(plain.res.headers['cache-control']).toBe('no-store');
   expect(plain.res.headers['content-disposition']).toBe('inline');
   const over = await c.get('f.txt', {
-    subres: { 'response-content-disposition': 'attachment; filename="r.txt"', 'response-content-type': 'application/x-test', 'response-cache-control': 'max-age=5' },
+    subres: {
+      'response-content-disposition': 'attachment; filename="r.txt"',
+      'response-content-type': 'application/x-test',
+      'response-cache-control': 'max-age=5',
+    },
   });
   expect(over.res.headers['content-disposition']).toBe('attachment; filename="r.txt"');
   expect(over.res.headers['content-type']).toBe('application/x-test');
@@ -196,14 +216,18 @@ test('response-* query parameters override response headers; conditional GETs', 
 
 test('SSE headers are stored and echoed; an unknown algorithm is refused', async () => {
   const { c } = await bucketClient('sse');
-  const put = await c.put('e', Buffer.from('x'), { headers: { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'key-123' } });
+  const put = await c.put('e', Buffer.from('x'), {
+    headers: { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'key-123' },
+  });
   expect(put.res.headers['x-oss-server-side-encryption']).toBe('KMS');
   const head = await c.head('e');
   expect(head.res.headers['x-oss-server-side-encryption']).toBe('KMS');
   expect(head.res.headers['x-oss-server-side-encryption-key-id']).toBe('key-123');
   await c.put('a', Buffer.from('x'), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
   expect((await c.get('a')).res.headers['x-oss-server-side-encryption']).toBe('AES256');
-  const err = await expectOssError(() => c.put('b', Buffer.from('x'), { headers: { 'x-oss-server-side-encryption': 'ROT13' } }));
+  const err = await expectOssError(() =>
+    c.put('b', Buffer.from('x'), { headers: { 'x-oss-server-side-encryption': 'ROT13' } }),
+  );
   expect(err.status).toBe(400);
 });
 
@@ -219,7 +243,9 @@ test('object tagging: x-oss-tagging on upload, PUT/GET/DELETE ?tagging', async (
   const missing = await expectOssError(() => c.getObjectTagging('nope'));
   expect(missing.code).toBe('NoSuchKey');
   const tooMany = await expectOssError(() =>
-    c.put('u', Buffer.from('x'), { headers: { 'x-oss-tagging': Array.from({ length: 11 }, (_, i) => `k${i}=v`).join('&') } }),
+    c.put('u', Buffer.from('x'), {
+      headers: { 'x-oss-tagging': Array.from({ length: 11 }, (_, i) => `k${i}=v`).join('&') },
+    }),
   );
   expect(tooMany.status).toBe(400);
 });
@@ -249,7 +275,9 @@ test('CopyObject: COPY keeps metadata, REPLACE takes the request headers, forbid
   await cross.copy('from-other', 'src', bucket);
   expect((await cross.get('from-other')).content.equals(body)).toBe(true);
 
-  const forbidden = await expectOssError(() => c.copy('dst', 'src', { headers: { 'x-oss-forbid-overwrite': 'true' } }));
+  const forbidden = await expectOssError(() =>
+    c.copy('dst', 'src', { headers: { 'x-oss-forbid-overwrite': 'true' } }),
+  );
   expect(forbidden.status).toBe(409);
   expect(forbidden.code).toBe('FileAlreadyExists');
   const missing = await expectOssError(() => c.copy('y', 'no-such-source'));
@@ -296,13 +324,23 @@ test('errors: NoSuchBucket, XML body with RequestId, unique request ids, x-oss-e
   const get = await fetch(getUrl);
   const text = await get.text();
   expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
-  expect(text).toMatch(/<Error><Code>NoSuchKey<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{24}<\/RequestId><HostId>[^<]+<\/HostId>/);
+  expect(text).toMatch(
+    /<Error><Code>NoSuchKey<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{24}<\/RequestId><HostId>[^<]+<\/HostId>/,
+  );
 
   // Malformed XML in a tagging body.
   await c2.put('t', Buffer.from('x'));
   const client = c2 as unknown as { request(p: Record<string, unknown>): Promise<{ status: number }> };
   const bad = await expectOssError(() =>
-    client.request({ method: 'PUT', bucket, object: 't', subres: 'tagging', content: '<Tagging><TagSet><Tag><Key>a</Key>', mime: 'xml', successStatuses: [200] }),
+    client.request({
+      method: 'PUT',
+      bucket,
+      object: 't',
+      subres: 'tagging',
+      content: '<Tagging><TagSet><Tag><Key>a</Key>',
+      mime: 'xml',
+      successStatuses: [200],
+    }),
   );
   expect(bad.status).toBe(400);
   expect(bad.code).toBe('MalformedXML');
@@ -317,9 +355,20 @@ test('unsupported sub-resources are 501, never mistaken for a plain call', async
   const { bucket } = await bucketClient('unsup');
   const c = emu.client();
   const client = c as unknown as { request(p: Record<string, unknown>): Promise<{ status: number }> };
-  const err = await expectOssError(() => client.request({ method: 'PUT', bucket, subres: 'cors', content: '<CORSConfiguration/>', mime: 'xml', successStatuses: [200] }));
+  const err = await expectOssError(() =>
+    client.request({
+      method: 'PUT',
+      bucket,
+      subres: 'cors',
+      content: '<CORSConfiguration/>',
+      mime: 'xml',
+      successStatuses: [200],
+    }),
+  );
   expect(err.status).toBe(501);
   expect(err.code).toBe('NotImplemented');
-  const sym = await expectOssError(() => client.request({ method: 'GET', bucket, object: 'k', subres: 'symlink', successStatuses: [200] }));
+  const sym = await expectOssError(() =>
+    client.request({ method: 'GET', bucket, object: 'k', subres: 'symlink', successStatuses: [200] }),
+  );
   expect(sym.status).toBe(501);
 });

@@ -1,5 +1,12 @@
 import { OffsetClock } from '../../src/util/clock';
-import { expectOssError, makeClient, startTestEmulator, uniqueBucket, type Client, type TestEmulator } from './helpers';
+import {
+  expectOssError,
+  makeClient,
+  startTestEmulator,
+  uniqueBucket,
+  type Client,
+  type TestEmulator,
+} from './helpers';
 
 let emu: TestEmulator;
 const clock = new OffsetClock();
@@ -17,22 +24,28 @@ afterAll(async () => {
   await emu.stop();
 });
 
-test.each([false, true])('a wrong secret is 403 SignatureDoesNotMatch; an unknown key is 403 (v4=%s)', async (v4) => {
-  const wrong = emu.client({ bucket, secret: 'not-the-secret', v4 });
-  const err = await expectOssError(() => wrong.get('dir/a b.txt'));
-  expect(err.status).toBe(403);
-  expect(err.code).toBe('SignatureDoesNotMatch');
-  const unknown = makeClient(emu.handle.url, 'LTAIunknownkey', emu.accessKeySecret, { v4, bucket });
-  const err2 = await expectOssError(() => unknown.get('dir/a b.txt'));
-  expect(err2.status).toBe(403);
-  expect(err2.code).toBe('InvalidAccessKeyId');
-  // A refused write stores nothing.
-  await expectOssError(() => wrong.put('planted', Buffer.from('x')));
-  expect((await expectOssError(() => c.head('planted'))).status).toBe(404);
-});
+test.each([false, true])(
+  'a wrong secret is 403 SignatureDoesNotMatch; an unknown key is 403 (v4=%s)',
+  async (v4) => {
+    const wrong = emu.client({ bucket, secret: 'not-the-secret', v4 });
+    const err = await expectOssError(() => wrong.get('dir/a b.txt'));
+    expect(err.status).toBe(403);
+    expect(err.code).toBe('SignatureDoesNotMatch');
+    const unknown = makeClient(emu.handle.url, 'LTAIunknownkey', emu.accessKeySecret, { v4, bucket });
+    const err2 = await expectOssError(() => unknown.get('dir/a b.txt'));
+    expect(err2.status).toBe(403);
+    expect(err2.code).toBe('InvalidAccessKeyId');
+    // A refused write stores nothing.
+    await expectOssError(() => wrong.put('planted', Buffer.from('x')));
+    expect((await expectOssError(() => c.head('planted'))).status).toBe(404);
+  },
+);
 
 test('signed URLs (V1 signatureUrl, V4 signatureUrlV4) work with fetch, and tampering is refused', async () => {
-  const v1 = c.signatureUrl('dir/a b.txt', { expires: 600, response: { 'content-disposition': 'attachment' } });
+  const v1 = c.signatureUrl('dir/a b.txt', {
+    expires: 600,
+    response: { 'content-disposition': 'attachment' },
+  });
   const ok1 = await fetch(v1);
   expect(ok1.status).toBe(200);
   expect(await ok1.text()).toBe('signed content');

@@ -9,16 +9,31 @@ import { tempDir } from './helpers';
 
 describe('xml', () => {
   test('keys round-trip through escape and parse exactly, control characters and spaces included', () => {
-    const keys = ['a & b', '<x>', '"q" \'s\'', '  lead and trail  ', 'ctl\u0001\u001f', 'cr\rlf\ntab\t', '\u4e2d\ud83d\ude00', ''];
+    const keys = [
+      'a & b',
+      '<x>',
+      '"q" \'s\'',
+      '  lead and trail  ',
+      'ctl\u0001\u001f',
+      'cr\rlf\ntab\t',
+      '\u4e2d\ud83d\ude00',
+      '',
+    ];
     const doc = `<Delete>${keys.map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`).join('\n')}</Delete>`;
     const root = parseXml(doc);
     expect(root.children.map((o) => o.children[0]?.text)).toEqual(keys);
   });
 
   test('entities, CDATA, comments, declarations and attributes', () => {
-    const root = parseXml('\ufeff<?xml version="1.0"?><!-- c --><A xmlns="urn:x" b=\'1\'><B>&lt;&#65;&#x42;&amp;</B><C><![CDATA[<raw & text>]]></C><D/></A>');
+    const root = parseXml(
+      '\ufeff<?xml version="1.0"?><!-- c --><A xmlns="urn:x" b=\'1\'><B>&lt;&#65;&#x42;&amp;</B><C><![CDATA[<raw & text>]]></C><D/></A>',
+    );
     expect(root.name).toBe('A');
-    expect(root.children.map((c) => [c.name, c.text])).toEqual([['B', '<AB&'], ['C', '<raw & text>'], ['D', '']]);
+    expect(root.children.map((c) => [c.name, c.text])).toEqual([
+      ['B', '<AB&'],
+      ['C', '<raw & text>'],
+      ['D', ''],
+    ]);
   });
 
   test.each([
@@ -54,14 +69,31 @@ describe('faults', () => {
         { operation: '*', probability: 1, latencyMs: 5, dropCrc: true },
       ],
     });
-    expect(f.decide('GetObject')).toEqual({ error: null, latencyMs: 5, reset: false, flipByte: true, dropCrc: true, wrongCrc: false });
-    expect(f.decide('PutObject')).toEqual({ error: null, latencyMs: 5, reset: false, flipByte: false, dropCrc: true, wrongCrc: false });
+    expect(f.decide('GetObject')).toEqual({
+      error: null,
+      latencyMs: 5,
+      reset: false,
+      flipByte: true,
+      dropCrc: true,
+      wrongCrc: false,
+    });
+    expect(f.decide('PutObject')).toEqual({
+      error: null,
+      latencyMs: 5,
+      reset: false,
+      flipByte: false,
+      dropCrc: true,
+      wrongCrc: false,
+    });
     f.set(null);
     expect(f.decide('GetObject')).toBeNull();
   });
 
   test('the CLI reads --faults as JSON or @file and validates it', () => {
-    const config = { seed: 3, rules: [{ operation: 'PutObject', probability: 0.5, error: { status: 503, code: 'SlowDown' } }] };
+    const config = {
+      seed: 3,
+      rules: [{ operation: 'PutObject', probability: 0.5, error: { status: 503, code: 'SlowDown' } }],
+    };
     expect(parseFaults(JSON.stringify(config))).toEqual(config);
     const dir = tempDir('faults');
     const file = path.join(dir, 'f.json');
@@ -69,7 +101,9 @@ describe('faults', () => {
     expect(parseFaults(`@${file}`)).toEqual(config);
     fs.rmSync(dir, { recursive: true });
     expect(() => parseFaults('{')).toThrow(/not valid JSON/);
-    expect(() => parseFaults('{"seed":1,"rules":[{"operation":"GetObject","probability":1}]}')).toThrow(/no effect/);
+    expect(() => parseFaults('{"seed":1,"rules":[{"operation":"GetObject","probability":1}]}')).toThrow(
+      /no effect/,
+    );
     expect(() => parseFaults('@/no/such/file.json')).toThrow(/cannot read/);
   });
 });
@@ -79,7 +113,9 @@ describe('access log lines', () => {
     expect(redactUri('/b/k?OSSAccessKeyId=AK&Expires=1&Signature=abc%2B%3D&response-content-type=x')).toBe(
       '/b/k?OSSAccessKeyId=&Expires=1&Signature=&response-content-type=x',
     );
-    expect(redactUri('/b/k?x-oss-credential=AK%2F2024&x-oss-signature=ff&x-oss-date=1')).toBe('/b/k?x-oss-credential=&x-oss-signature=&x-oss-date=1');
+    expect(redactUri('/b/k?x-oss-credential=AK%2F2024&x-oss-signature=ff&x-oss-date=1')).toBe(
+      '/b/k?x-oss-credential=&x-oss-signature=&x-oss-date=1',
+    );
     expect(redactUri('/b/k')).toBe('/b/k');
   });
 
@@ -111,7 +147,15 @@ describe('access log lines', () => {
       '127.0.0.1 - - [02/May/2024:00:00:04 +0000] "GET /b/a%20b?x=1 HTTP/1.1" 200 12 3 "-" "agent %22with%22 quotes" "localhost:1" ABC true AK1 GetObject b a%20b 12 2 - 100 1 - -',
     );
     const parsed = parseAccessLine(line + ' "extra field" 7');
-    expect(parsed).toMatchObject({ time: '02/May/2024:00:00:04 +0000', request: 'GET /b/a%20b?x=1 HTTP/1.1', status: '200', userAgent: 'agent %22with%22 quotes', operation: 'GetObject', key: 'a%20b', errorCode: '-' });
+    expect(parsed).toMatchObject({
+      time: '02/May/2024:00:00:04 +0000',
+      request: 'GET /b/a%20b?x=1 HTTP/1.1',
+      status: '200',
+      userAgent: 'agent %22with%22 quotes',
+      operation: 'GetObject',
+      key: 'a%20b',
+      errorCode: '-',
+    });
     expect(parsed.extra).toEqual(['extra field', '7']);
   });
 });

@@ -1,6 +1,13 @@
 import { Readable } from 'node:stream';
 import { ManualClock } from '../../src/util/clock';
-import { expectOssError, signedRaw, startTestEmulator, uniqueBucket, type Client, type TestEmulator } from './helpers';
+import {
+  expectOssError,
+  signedRaw,
+  startTestEmulator,
+  uniqueBucket,
+  type Client,
+  type TestEmulator,
+} from './helpers';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -89,7 +96,10 @@ test('protected objects refuse overwrite, copy onto, multipart completion onto a
 
   const checks: Array<[string, () => Promise<unknown>]> = [
     ['overwrite', () => c.put('rec', Buffer.from('changed'))],
-    ['overwrite with forbid-overwrite false', () => c.put('rec', Buffer.from('changed'), { headers: { 'x-oss-forbid-overwrite': 'false' } })],
+    [
+      'overwrite with forbid-overwrite false',
+      () => c.put('rec', Buffer.from('changed'), { headers: { 'x-oss-forbid-overwrite': 'false' } }),
+    ],
     ['copy onto', () => c.copy('rec', 'source')],
     ['delete', () => c.delete('rec')],
   ];
@@ -101,8 +111,13 @@ test('protected objects refuse overwrite, copy onto, multipart completion onto a
   expect(err.message).toBe('The object you specified is immutable.');
 
   const up = await c.initMultipartUpload('rec');
-  const part = await c._uploadPart('rec', up.uploadId, 1, { stream: Readable.from([Buffer.from('mp')]), size: 2 });
-  const mp = await expectOssError(() => c.completeMultipartUpload('rec', up.uploadId, [{ number: 1, etag: part.etag }]));
+  const part = await c._uploadPart('rec', up.uploadId, 1, {
+    stream: Readable.from([Buffer.from('mp')]),
+    size: 2,
+  });
+  const mp = await expectOssError(() =>
+    c.completeMultipartUpload('rec', up.uploadId, [{ number: 1, etag: part.etag }]),
+  );
   expect(mp.code).toBe('FileImmutable');
   await c.abortMultipartUpload('rec', up.uploadId);
 
@@ -111,11 +126,15 @@ test('protected objects refuse overwrite, copy onto, multipart completion onto a
   // Per-key errors are in the answer, in quiet mode too (ali-oss only reads <Deleted>).
   const quiet = await signedRaw(emu.handle.url, emu.accessKeyId, emu.accessKeySecret, 'POST', bucket, '', {
     subresource: 'delete',
-    body: Buffer.from('<Delete><Quiet>true</Quiet><Object><Key>rec</Key></Object><Object><Key>never-existed</Key></Object></Delete>'),
+    body: Buffer.from(
+      '<Delete><Quiet>true</Quiet><Object><Key>rec</Key></Object><Object><Key>never-existed</Key></Object></Delete>',
+    ),
   });
   expect(quiet.status).toBe(200);
   const text = quiet.body.toString();
-  expect(text).toContain('<Error><Key>rec</Key><Code>FileImmutable</Code><Message>The object you specified is immutable.</Message></Error>');
+  expect(text).toContain(
+    '<Error><Key>rec</Key><Code>FileImmutable</Code><Message>The object you specified is immutable.</Message></Error>',
+  );
   expect(text).not.toContain('<Deleted>');
   expect((await c.get('rec')).content.toString()).toBe('original');
   expect((await c.get('source')).content.toString()).toBe('other');
