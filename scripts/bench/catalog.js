@@ -31,14 +31,10 @@ const CONC = Number(opt('concurrency', 32));
 const JSON_OUT = opt('json', null);
 
 const { openCatalog } = require(path.join(ROOT, 'dist', 'catalog'));
+const { timeOrderedUuid } = require(path.join(ROOT, 'dist', 'catalog', 'group'));
 const Database = require(path.join(ROOT, 'node_modules', 'better-sqlite3'));
 
 const hex = () => crypto.randomBytes(32).toString('hex');
-function uuidv7() {
-  const r = crypto.randomUUID();
-  const t = Date.now().toString(16).padStart(12, '0');
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(15, 18)}-${r.slice(19)}`;
-}
 function record(i) {
   const id = `T-20261121-${String(i).padStart(8, '0')}`;
   const now = new Date();
@@ -166,7 +162,7 @@ async function floor(dir) {
       );
       aud.run(
         seq,
-        `evt_${uuidv7()}`,
+        `evt_${timeOrderedUuid(Date.now())}`,
         now,
         r.principalId,
         'records.write',

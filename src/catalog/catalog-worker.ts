@@ -3,27 +3,17 @@
  * of the process serving requests, and answers one message per call.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Clock } from '../util/clock';
+import { ManualClock } from '../util/clock';
 import { openCatalog } from './catalog';
 import { serializeError, type CallMessage, type ReplyMessage, type WorkerInit } from './remote-protocol';
 import type { Catalog } from './types';
-
-/** The main thread's time, as sent with each call: the same clock on both sides of the thread. */
-class RelayedClock implements Clock {
-  private ms = Date.now();
-  set(ms: number): void {
-    this.ms = ms;
-  }
-  now(): Date {
-    return new Date(this.ms);
-  }
-}
 
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('catalog-worker must run in a worker thread');
   const init = workerData as WorkerInit;
-  const clock = new RelayedClock();
+  // The caller's time, as sent with each call: the same clock on both sides of the thread.
+  const clock = new ManualClock();
   let catalog: Catalog;
   try {
     catalog = await openCatalog({ sqlitePath: init.sqlitePath, clock });
@@ -34,7 +24,7 @@ async function main(): Promise<void> {
   port.postMessage({ id: 0, ok: true, value: null, stats: catalog.writeStats() } satisfies ReplyMessage);
 
   port.on('message', (msg: CallMessage) => {
-    clock.set(msg.now);
+    clock.set(new Date(msg.now));
     const method = catalog[msg.method] as (...args: unknown[]) => Promise<unknown>;
     Promise.resolve()
       .then(() => method.apply(catalog, msg.args))

@@ -126,10 +126,10 @@ class KyselyCatalog implements Catalog {
     return this.committer.settled();
   }
   commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult> {
-    return writes.commitRecord(this.ctx, this.committer, record, audit);
+    return writes.commitRecord(this.committer, record, audit);
   }
   upsertFromStore(record: NewRecord): Promise<CommitResult> {
-    return writes.commitRecord(this.ctx, this.committer, record, null);
+    return writes.commitRecord(this.committer, record, null);
   }
 
   appendLedgerEntry(entry: {
@@ -147,7 +147,7 @@ class KyselyCatalog implements Catalog {
   }
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
-    return writes.appendAudit(this.ctx, this.committer, event);
+    return writes.appendAudit(this.committer, event);
   }
   auditEvents(range?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]> {
     return reads.auditEvents(this.db, range);

@@ -67,7 +67,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-async function takeSeqs(trx: Trx, name: CounterName, n: number): Promise<number> {
+/** Takes `n` seqs from counter `name` (holding its row lock until commit); returns the first. */
+export async function takeSeqs(trx: Trx, name: CounterName, n: number): Promise<number> {
   const row = await trx
     .updateTable('counters')
     .set((eb) => ({ next_value: eb('next_value', '+', n) }))

@@ -1,10 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../errors';
-import { commitGroup, translate, type WriteContext, type WriteOp } from './group';
+import { takeSeqs, translate, type WriteContext, type WriteOp } from './group';
 import type { GroupCommitter } from './group-commit';
 import { leafHash } from './hashing';
 import { toDbTime, toLedgerLeaf } from './mappers';
-import type { CatalogDatabase } from './schema';
 import type {
   AuditEvent,
   CommitResult,
@@ -22,13 +20,10 @@ import { HEX64, RECORD_ID, fail, type Issue } from './validate';
  */
 
 export type { WriteContext } from './group';
-export { legibleText } from './group';
 
-type Trx = Transaction<CatalogDatabase>;
-
-/** Writes one op through `committer` when there is one, else alone in its own transaction. */
-async function writeOne(ctx: WriteContext, committer: GroupCommitter | null, op: WriteOp): Promise<unknown> {
-  const outcome = committer ? await committer.write(op) : (await commitGroup(ctx, [op]))[0]!;
+/** Writes one op through the group committer (its transaction is shared with the ops asked for meanwhile). */
+async function writeOne(committer: GroupCommitter, op: WriteOp): Promise<unknown> {
+  const outcome = await committer.write(op);
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }
@@ -38,31 +33,15 @@ async function writeOne(ctx: WriteContext, committer: GroupCommitter | null, op:
  * writes nothing and returns the existing row (`created: false`): the caller compares sha256.
  */
 export async function commitRecord(
-  ctx: WriteContext,
-  committer: GroupCommitter | null,
+  committer: GroupCommitter,
   record: NewRecord,
   audit: NewAuditEvent | null,
 ): Promise<CommitResult> {
-  return (await writeOne(ctx, committer, { kind: 'record', record, audit })) as CommitResult;
+  return (await writeOne(committer, { kind: 'record', record, audit })) as CommitResult;
 }
 
-export async function appendAudit(
-  ctx: WriteContext,
-  committer: GroupCommitter | null,
-  event: NewAuditEvent,
-): Promise<AuditEvent> {
-  return (await writeOne(ctx, committer, { kind: 'audit', event })) as AuditEvent;
-}
-
-async function takeSeq(trx: Trx, name: 'ledger'): Promise<number> {
-  const row = await trx
-    .updateTable('counters')
-    .set((eb) => ({ next_value: eb('next_value', '+', 1) }))
-    .where('name', '=', name)
-    .returning('next_value')
-    .executeTakeFirst();
-  if (!row) throw new Error(`catalog counter ${name} is missing`);
-  return row.next_value - 1;
+export async function appendAudit(committer: GroupCommitter, event: NewAuditEvent): Promise<AuditEvent> {
+  return (await writeOne(committer, { kind: 'audit', event })) as AuditEvent;
 }
 
 class LeafExists extends Error {
@@ -73,7 +52,7 @@ class LeafExists extends Error {
 
 /** A ledger leaf for a sealed audit segment or an export. Same id and sha256 again: the existing leaf. */
 export async function appendLedgerEntry(
-  ctx: { db: Kysely<CatalogDatabase>; clock: WriteContext['clock'] },
+  ctx: WriteContext,
   entry: { kind: Exclude<LedgerEntryKind, 'record'>; id: string; sha256: string },
 ): Promise<LedgerLeaf> {
   const issues: Issue[] = [];
@@ -86,7 +65,7 @@ export async function appendLedgerEntry(
   if (issues.length > 0) fail('invalid ledger entry', issues);
   try {
     return await ctx.db.transaction().execute(async (trx) => {
-      const seq = await takeSeq(trx, 'ledger');
+      const seq = await takeSeqs(trx, 'ledger', 1);
       const existing = await trx
         .selectFrom('ledger_leaves')
         .selectAll()

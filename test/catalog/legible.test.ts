@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openCatalog, verifyAuditChain } from '../../src/catalog';
-import { legibleText } from '../../src/catalog/writes';
+import { legibleText } from '../../src/catalog/group';
 
 describe('audit text with control characters', () => {
   it('writes control characters as \\uXXXX and leaves other text alone', () => {

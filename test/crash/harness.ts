@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { canonicalBytes } from '../../src/records';
 import { example } from '../records/fixtures';
+import type { Receipt as ApiReceipt } from '../../src/ingest/types';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'strongroom.js');
@@ -269,17 +270,11 @@ export interface ReconcileJson {
 
 // ------------------------------------------------------------------ batch client
 
-export interface Receipt {
-  recordId: string;
-  bucket: string;
-  key: string;
-  sha256: string;
-  crc64: string;
-  size: number;
-  ledgerSeq: number;
-  retainUntil: string;
-  ingestedAt: string;
-}
+/** The receipt fields the crash test compares (the API's Receipt, src/ingest/types.ts). */
+export type Receipt = Pick<
+  ApiReceipt,
+  'recordId' | 'bucket' | 'key' | 'sha256' | 'crc64' | 'size' | 'ledgerSeq' | 'retainUntil' | 'ingestedAt'
+>;
 
 export interface ResultLine {
   line: number;
