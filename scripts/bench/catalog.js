@@ -25,9 +25,17 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const N = Number(opt('records', 20000));
-const GROUP = Number(opt('group', 12));
-const CONC = Number(opt('concurrency', 32));
+function positive(name, dflt) {
+  const n = Number(opt(name, dflt));
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench: --${name} needs a positive integer\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const N = positive('records', 20000);
+const GROUP = positive('group', 12);
+const CONC = positive('concurrency', 32);
 const JSON_OUT = opt('json', null);
 
 const { openCatalog } = require(path.join(ROOT, 'dist', 'catalog'));
