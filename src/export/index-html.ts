@@ -102,7 +102,7 @@ caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
 th, td { border: 1px solid var(--line); padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 thead th { background: var(--head); position: sticky; top: 0; }
 thead th button { all: unset; cursor: pointer; font-weight: 600; display: block; width: 100%; }
-tbody th { font-weight: 500; }
+#rows th { font-weight: 500; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, [tabindex]:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 #status { color: var(--muted); margin: 0.25rem 0; }
