@@ -82,7 +82,9 @@ export function parseManifest(
     if (payload !== path.startsWith('data/')) {
       problems.push({
         file,
-        what: payload ? `line ${i + 1}: a payload manifest lists a file outside data/` : `line ${i + 1}: a tag manifest lists a payload file`,
+        what: payload
+          ? `line ${i + 1}: a payload manifest lists a file outside data/`
+          : `line ${i + 1}: a tag manifest lists a payload file`,
         found: path,
       });
       return;
@@ -110,7 +112,11 @@ export function parseBagInfo(text: string): { tags: Map<string, string[]>; probl
     }
     const colon = line.indexOf(':');
     if (colon <= 0) {
-      problems.push({ file: 'bag-info.txt', what: `line ${i + 1} is not "Label: value"`, found: line.slice(0, 200) });
+      problems.push({
+        file: 'bag-info.txt',
+        what: `line ${i + 1} is not "Label: value"`,
+        found: line.slice(0, 200),
+      });
       return;
     }
     const label = line.slice(0, colon).trim();
@@ -133,7 +139,14 @@ export function checkBagitTxt(bytes: Buffer): BagProblem[] {
     .filter((l) => l !== '');
   const expected = ['BagIt-Version: 1.0', 'Tag-File-Character-Encoding: UTF-8'];
   if (lines.length !== 2 || lines[0] !== expected[0] || lines[1] !== expected[1]) {
-    return [{ file: 'bagit.txt', what: 'is not a BagIt 1.0 declaration', expected: expected.join(' / '), found: lines.join(' / ') }];
+    return [
+      {
+        file: 'bagit.txt',
+        what: 'is not a BagIt 1.0 declaration',
+        expected: expected.join(' / '),
+        found: lines.join(' / '),
+      },
+    ];
   }
   return [];
 }

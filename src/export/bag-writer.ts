@@ -132,7 +132,9 @@ export function buildBag(input: BuildBagInput): BagBuild {
     const exportId = input.request.exportId;
     const idProblem = bagPathProblem(exportId);
     if (idProblem !== null || exportId.includes('/')) {
-      throw new ValidationError(`export id ${JSON.stringify(exportId)} cannot name a bag: ${idProblem ?? 'it holds "/"'}`);
+      throw new ValidationError(
+        `export id ${JSON.stringify(exportId)} cannot name a bag: ${idProblem ?? 'it holds "/"'}`,
+      );
     }
     const root = `${exportId}/`;
     const dir = await SpoolDir.create(input.tmpDir);
@@ -148,7 +150,8 @@ export function buildBag(input: BuildBagInput): BagBuild {
 
       const claim = (path: string, what: string): void => {
         const problem = paths.add(path);
-        if (problem !== null) throw new ValidationError(`${what} cannot go into the bag as ${path}: ${problem}`);
+        if (problem !== null)
+          throw new ValidationError(`${what} cannot go into the bag as ${path}: ${problem}`);
       };
       const listed = async (path: string, d: FileDigests): Promise<void> => {
         await manifest256.append(manifestLine(d.sha256, path));
@@ -270,9 +273,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       const m512 = await addStream('manifest-sha512.txt', manifest512.open(), true);
       const info = await addBuffer(
         'bag-info.txt',
-        Buffer.from(
-          bagInfoTxt({ ...facts, payloadFiles: payload.files, payloadBytes: payload.bytes }),
-        ),
+        Buffer.from(bagInfoTxt({ ...facts, payloadFiles: payload.files, payloadBytes: payload.bytes })),
         true,
       );
       const tagManifest =

@@ -28,7 +28,16 @@ export function jsonForScript(value: unknown): string {
   );
 }
 
-const COLUMNS = ['Type', 'Record ID', 'Business date', 'Client', 'Account', 'Instrument', 'Size (bytes)', 'SHA-256'];
+const COLUMNS = [
+  'Type',
+  'Record ID',
+  'Business date',
+  'Client',
+  'Account',
+  'Instrument',
+  'Size (bytes)',
+  'SHA-256',
+];
 
 export const INDEX_CSV_HEADER = csvRow([
   'record_type',

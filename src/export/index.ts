@@ -7,4 +7,10 @@ export { buildBag, BAG_FILES } from './bag-writer';
 export type { BagBuild, BagRecord, BagRequest, BagResult, BuildBagInput } from './types';
 export { bagPathProblem } from './paths';
 export { verifyBag } from './verify-bag';
-export type { BagProblem, BagSummary, BagVerification, EvidenceChecker, VerifyBagOptions } from './verify-bag';
+export type {
+  BagProblem,
+  BagSummary,
+  BagVerification,
+  EvidenceChecker,
+  VerifyBagOptions,
+} from './verify-bag';

@@ -1,7 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { checkBagitTxt, parseBagInfo, parseManifest, parseOxum, type BagProblem, type Manifest } from './bag-parse';
+import {
+  checkBagitTxt,
+  parseBagInfo,
+  parseManifest,
+  parseOxum,
+  type BagProblem,
+  type Manifest,
+} from './bag-parse';
 import { openBagSource, topLevelNames, type BagFile, type BagSource, DirBagSource } from './bag-source';
 import { verdictText } from './verdict';
 
@@ -53,7 +60,8 @@ export type BagVerification =
   | { ok: true; path: string; summary: BagSummary; problems: []; verdict: string }
   | { ok: false; path: string; summary: BagSummary; problems: BagProblem[]; verdict: string };
 
-const TAG_READS = /^(bagit\.txt|bag-info\.txt|(tag)?manifest-[a-z0-9]+\.txt|data\/index\.csv|data\/evidence\/(checkpoint|verifier-key)\.txt)$/;
+const TAG_READS =
+  /^(bagit\.txt|bag-info\.txt|(tag)?manifest-[a-z0-9]+\.txt|data\/index\.csv|data\/evidence\/(checkpoint|verifier-key)\.txt)$/;
 
 async function readAll(file: BagFile, limit: number): Promise<Buffer> {
   if (file.size > limit) throw new Error(`${file.path} is larger than ${limit} bytes`);
@@ -62,13 +70,17 @@ async function readAll(file: BagFile, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function findRoot(path: string, source: BagSource): Promise<{ source: BagSource; root: string } | null> {
+async function findRoot(
+  path: string,
+  source: BagSource,
+): Promise<{ source: BagSource; root: string } | null> {
   if (source.kind === 'directory') {
     const names = await topLevelNames(path);
     if (names.includes('bagit.txt')) return { source, root: '' };
     const dirs: string[] = [];
     for (const n of names) if ((await stat(`${path}/${n}`)).isDirectory()) dirs.push(n);
-    if (names.length === 1 && dirs.length === 1) return { source: new DirBagSource(`${path}/${dirs[0]}`), root: '' };
+    if (names.length === 1 && dirs.length === 1)
+      return { source: new DirBagSource(`${path}/${dirs[0]}`), root: '' };
     return null;
   }
   const tops = new Set<string>();
@@ -123,7 +135,10 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
     return finish();
   }
   if (found === null) {
-    problems.push({ file: path, what: 'does not hold one bag (bagit.txt at the top, or one folder holding it)' });
+    problems.push({
+      file: path,
+      what: 'does not hold one bag (bagit.txt at the top, or one folder holding it)',
+    });
     return finish();
   }
   const { source, root } = found;
@@ -166,10 +181,16 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
   summary.exportId = tag('External-Identifier') ?? null;
   summary.baggingDate = tag('Bagging-Date') ?? null;
   for (const label of ['Source-Organization', 'External-Identifier', 'Bagging-Date', 'Payload-Oxum']) {
-    if (text.has('bag-info.txt') && tag(label) === undefined) problems.push({ file: 'bag-info.txt', what: `has no ${label}` });
+    if (text.has('bag-info.txt') && tag(label) === undefined)
+      problems.push({ file: 'bag-info.txt', what: `has no ${label}` });
   }
   if (root !== '' && summary.exportId !== null && `${summary.exportId}/` !== root) {
-    problems.push({ file: 'bag-info.txt', what: 'External-Identifier is not the name of the bag folder', expected: root.slice(0, -1), found: summary.exportId });
+    problems.push({
+      file: 'bag-info.txt',
+      what: 'External-Identifier is not the name of the bag folder',
+      expected: root.slice(0, -1),
+      found: summary.exportId,
+    });
   }
 
   // index.csv: which file is which record, with the SHA-256 the legible index shows.
@@ -179,7 +200,9 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
   if (!indexCsv) problems.push({ file: 'data/index.csv', what: 'is missing' });
   else {
     try {
-      const rows = parseCsv(indexCsv, { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
+      const rows = parseCsv(indexCsv, { columns: true, skip_empty_lines: true }) as Array<
+        Record<string, string>
+      >;
       for (const row of rows) {
         const recordId = row.record_id ?? '';
         const file = `data/${row.file ?? ''}`;
@@ -202,18 +225,33 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
   const key = options.key?.trim() || bagKey;
   summary.key = key ?? null;
   summary.keySource = options.key?.trim() ? 'given' : bagKey ? 'bag' : null;
-  if (key === undefined) problems.push({ file: 'data/evidence/verifier-key.txt', what: 'is missing and no key was given' });
+  if (key === undefined)
+    problems.push({ file: 'data/evidence/verifier-key.txt', what: 'is missing and no key was given' });
   else if (summary.keySource === 'given' && bagKey !== undefined && bagKey !== key) {
-    problems.push({ file: 'data/evidence/verifier-key.txt', what: 'is not the key given', expected: key, found: bagKey });
+    problems.push({
+      file: 'data/evidence/verifier-key.txt',
+      what: 'is not the key given',
+      expected: key,
+      found: bagKey,
+    });
   }
 
   // Pass 2: every file, hashed once with every algorithm that lists it.
   const pending = manifestsLeft(payloadManifests, tagManifests);
   const computed = new Map<string, string>(); // record file -> sha256
   const waiting = new Map<string, { recordId: string; proof: string; proofFile: string }>(); // proofs before their record
-  const checkProof = async (recordId: string, sha256: string, proof: string, proofFile: string): Promise<void> => {
+  const checkProof = async (
+    recordId: string,
+    sha256: string,
+    proof: string,
+    proofFile: string,
+  ): Promise<void> => {
     if (checkpoint === undefined) return;
-    problems.push(...(await guarded(proofFile, () => options.checker.proof({ recordId, sha256, proof, proofFile, checkpoint }))));
+    problems.push(
+      ...(await guarded(proofFile, () =>
+        options.checker.proof({ recordId, sha256, proof, proofFile, checkpoint }),
+      )),
+    );
     summary.proofsChecked += 1;
   };
   try {
@@ -236,9 +274,13 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
       }
       const listing = manifests.filter((m) => m.entries.has(r));
       if (listing.length === 0 && (isPayload || tagManifests.length > 0)) {
-        problems.push({ file: r, what: isPayload ? 'extra file: in no payload manifest' : 'extra tag file: in no tag manifest' });
+        problems.push({
+          file: r,
+          what: isPayload ? 'extra file: in no payload manifest' : 'extra tag file: in no tag manifest',
+        });
       } else if (isPayload) {
-        for (const m of manifests) if (!m.entries.has(r)) problems.push({ file: r, what: `is not listed in ${m.file}` });
+        for (const m of manifests)
+          if (!m.entries.has(r)) problems.push({ file: r, what: `is not listed in ${m.file}` });
       }
       const wantSha256 = r.startsWith('data/records/');
       const algorithms = new Set(listing.map((m) => m.algorithm));
@@ -249,7 +291,8 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
       for (const m of listing) {
         const expected = m.entries.get(r) as string;
         const got = digests.get(m.algorithm) as string;
-        if (expected !== got) problems.push({ file: r, what: `${m.algorithm} does not match ${m.file}`, expected, found: got });
+        if (expected !== got)
+          problems.push({ file: r, what: `${m.algorithm} does not match ${m.file}`, expected, found: got });
         pending.get(m.file)?.delete(r);
       }
       if (wantSha256) {
@@ -259,7 +302,13 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
         if (!row) problems.push({ file: r, what: 'record file not in data/index.csv' });
         else {
           summary.records += 1;
-          if (row.sha256 !== sha256) problems.push({ file: r, what: 'SHA-256 differs from data/index.csv', expected: row.sha256, found: sha256 });
+          if (row.sha256 !== sha256)
+            problems.push({
+              file: r,
+              what: 'SHA-256 differs from data/index.csv',
+              expected: row.sha256,
+              found: sha256,
+            });
           const early = waiting.get(r);
           if (early) {
             waiting.delete(r);
@@ -273,7 +322,8 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
         const row = byFile.get(recordFile);
         const sha256 = computed.get(recordFile);
         if (row && sha256 !== undefined) await checkProof(row.recordId, sha256, bytes.toString('utf8'), r);
-        else if (row) waiting.set(recordFile, { recordId: row.recordId, proof: bytes.toString('utf8'), proofFile: r });
+        else if (row)
+          waiting.set(recordFile, { recordId: row.recordId, proof: bytes.toString('utf8'), proofFile: r });
       } else if (r.startsWith('data/evidence/proofs/')) {
         problems.push({ file: r, what: 'proof of no record in data/index.csv' });
       }
@@ -282,16 +332,24 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
     problems.push({ file: path, what: `cannot be read to the end: ${(err as Error).message}` });
     return finish();
   }
-  for (const [file, left] of pending) for (const p of left) problems.push({ file: p, what: `is missing (listed in ${file})` });
-  for (const [proof, file] of proofs) problems.push({ file: proof, what: `is missing (the proof of ${file})` });
+  for (const [file, left] of pending)
+    for (const p of left) problems.push({ file: p, what: `is missing (listed in ${file})` });
+  for (const [proof, file] of proofs)
+    problems.push({ file: proof, what: `is missing (the proof of ${file})` });
   for (const file of byFile.keys()) {
-    if (!computed.has(file) && !pending.get('manifest-sha256.txt')?.has(file)) problems.push({ file, what: 'is missing (listed in data/index.csv)' });
+    if (!computed.has(file) && !pending.get('manifest-sha256.txt')?.has(file))
+      problems.push({ file, what: 'is missing (listed in data/index.csv)' });
   }
-  for (const [file, w] of waiting) problems.push({ file: w.proofFile, what: `proof of ${file}, which is missing` });
+  for (const [file, w] of waiting)
+    problems.push({ file: w.proofFile, what: `proof of ${file}, which is missing` });
 
   const oxum = parseOxum(tag('Payload-Oxum'));
   if (tag('Payload-Oxum') !== undefined && oxum === null) {
-    problems.push({ file: 'bag-info.txt', what: 'Payload-Oxum is not <bytes>.<files>', found: tag('Payload-Oxum') });
+    problems.push({
+      file: 'bag-info.txt',
+      what: 'Payload-Oxum is not <bytes>.<files>',
+      found: tag('Payload-Oxum'),
+    });
   } else if (oxum && (oxum.bytes !== summary.payloadBytes || oxum.files !== summary.payloadFiles)) {
     problems.push({
       file: 'bag-info.txt',
@@ -302,7 +360,11 @@ export async function verifyBag(path: string, options: VerifyBagOptions): Promis
   }
 
   if (checkpoint !== undefined && key !== undefined) {
-    problems.push(...(await guarded('data/evidence/checkpoint.txt', () => options.checker.checkpoint({ checkpoint, key }))));
+    problems.push(
+      ...(await guarded('data/evidence/checkpoint.txt', () =>
+        options.checker.checkpoint({ checkpoint, key }),
+      )),
+    );
   }
   return finish();
 }
@@ -332,5 +394,8 @@ async function digestFile(
     for (const [, h] of hashes) h.update(chunk as Buffer);
     if (keep) kept.push(chunk as Buffer);
   }
-  return { digests: new Map(hashes.map(([a, h]) => [a, h.digest('hex')])), bytes: keep ? Buffer.concat(kept) : null };
+  return {
+    digests: new Map(hashes.map(([a, h]) => [a, h.digest('hex')])),
+    bytes: keep ? Buffer.concat(kept) : null,
+  };
 }

@@ -7,7 +7,15 @@ import { parse } from 'csv-parse/sync';
 import { buildBag, type BuildBagInput } from '../../src/export';
 import { RecordIntegrityError, ValidationError } from '../../src/errors';
 import { validateBag } from './bagit-validator';
-import { buildFixtureBag, EXPORT_ID, fixtureRecords, removeDir, unzipTo, type BuiltBag, type FixtureRecord } from './fixtures';
+import {
+  buildFixtureBag,
+  EXPORT_ID,
+  fixtureRecords,
+  removeDir,
+  unzipTo,
+  type BuiltBag,
+  type FixtureRecord,
+} from './fixtures';
 
 describe('export bag', () => {
   let bag: BuiltBag;
@@ -52,7 +60,9 @@ describe('export bag', () => {
       );
     }
     expect(readFileSync(join(root, 'data/evidence/checkpoint.txt'), 'utf8')).toBe(bag.ledger.checkpoint);
-    expect(readFileSync(join(root, 'data/evidence/verifier-key.txt'), 'utf8')).toBe(`${bag.ledger.verifierKey}\n`);
+    expect(readFileSync(join(root, 'data/evidence/verifier-key.txt'), 'utf8')).toBe(
+      `${bag.ledger.verifierKey}\n`,
+    );
   });
 
   it('checks with sha256sum -c and sha512sum -c from inside the bag, as README.txt says', () => {
@@ -62,7 +72,12 @@ describe('export bag', () => {
       ['sha256sum', 'tagmanifest-sha256.txt'],
     ] as const) {
       const out = execFileSync(tool, ['-c', '--strict', manifest], { cwd: root, encoding: 'utf8' });
-      expect(out.trim().split('\n').every((l) => l.endsWith(': OK'))).toBe(true);
+      expect(
+        out
+          .trim()
+          .split('\n')
+          .every((l) => l.endsWith(': OK')),
+      ).toBe(true);
     }
   });
 
@@ -80,7 +95,12 @@ describe('export bag', () => {
 
   it('writes bag-info.txt with the request, the counts and Payload-Oxum, one line per label', () => {
     const info = readFileSync(join(root, 'bag-info.txt'), 'utf8');
-    const tags = new Map(info.trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+    const tags = new Map(
+      info
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+    );
     expect(tags.get('External-Identifier')).toBe(EXPORT_ID);
     expect(tags.get('Bagging-Date')).toBe('2026-11-28');
     expect(tags.get('Source-Organization')).toBe('Example Securities Ltd');
@@ -93,7 +113,9 @@ describe('export bag', () => {
   });
 
   it('writes index.csv through the safe CSV cells: formulas neutralised, one row per record', () => {
-    const rows = parse(readFileSync(join(root, 'data/index.csv')), { columns: true }) as Array<Record<string, string>>;
+    const rows = parse(readFileSync(join(root, 'data/index.csv')), { columns: true }) as Array<
+      Record<string, string>
+    >;
     expect(rows.map((r) => r.record_id).sort()).toEqual(bag.records.map((r) => r.meta.recordId).sort());
     const hostile = rows.find((r) => r.record_id === 'O-HOSTILE-1') as Record<string, string>;
     expect(hostile.client_id).toBe(`'=HYPERLINK("http://evil.example","x")`);
@@ -103,7 +125,11 @@ describe('export bag', () => {
     expect(audit).toContain('"{""note"":""=1+1""}"');
     const lines = readFileSync(join(root, 'data/audit/events.ndjson'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(bag.records.length);
-    expect(JSON.parse(lines[0] as string)).toMatchObject({ seq: 10, action: 'record.ingest', at: '2026-11-20T08:00:00.000Z' });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      seq: 10,
+      action: 'record.ingest',
+      at: '2026-11-20T08:00:00.000Z',
+    });
   });
 
   it('embeds hostile record contents in index.html as inert JSON', () => {
@@ -115,9 +141,12 @@ describe('export bag', () => {
     expect(html).toContain('\\u003c/script\\u003e\\u003cscript\\u003ewindow.__pwned=1');
     expect(html).toContain('SFC/ENF/2026/0042 &#60;b&#62;urgent&#60;/b&#62;');
     expect(html).not.toMatch(/https?:\/\/(?!evil\.example)/); // nothing to fetch (the only URL is inside a record)
-    const fields = /<script type="application\/json" id="sr-fields">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const fields =
+      /<script type="application\/json" id="sr-fields">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
     const parsed = JSON.parse(fields) as Array<Record<string, unknown> | null>;
-    expect(parsed.find((f) => f?.recordId === 'O-HOSTILE-1')?.channel).toBe('</script><script>window.__pwned=1</script>');
+    expect(parsed.find((f) => f?.recordId === 'O-HOSTILE-1')?.channel).toBe(
+      '</script><script>window.__pwned=1</script>',
+    );
   });
 
   it('is byte-identical when built again from the same input', async () => {
@@ -128,7 +157,11 @@ describe('export bag', () => {
         ...i,
         checkpoint: bag.ledger.checkpoint,
         verifierKey: bag.ledger.verifierKey,
-        records: bag.records.map((r) => ({ ...r.meta, open: () => Readable.from([r.bytes]), proof: bag.ledger.proofFor(r.meta.recordId) })),
+        records: bag.records.map((r) => ({
+          ...r.meta,
+          open: () => Readable.from([r.bytes]),
+          proof: bag.ledger.proofFor(r.meta.recordId),
+        })),
       }));
       expect(same.result.sha256).toBe(bag.result.sha256);
       await removeDir(same.dir);
@@ -168,17 +201,25 @@ describe('export bag refuses what it must not ship', () => {
     ['sha256', { sha256: '0'.repeat(64) }],
     ['crc64', { crc64: '12345' }],
     ['size', { size: 5 }],
-  ] as const)('fails the whole build when a record streams with the wrong %s, naming it', async (check, wrong) => {
-    const bad = records.map((r, i) => ({ ...r.meta, ...(i === 4 ? wrong : {}), open: () => Readable.from([r.bytes]), proof: 'p' }));
-    const build = buildBag(input({ records: bad }));
-    const { ended, error } = await drain(build);
-    expect(ended).toBe(false);
-    expect(error).toBeInstanceOf(RecordIntegrityError);
-    await expect(build.done).rejects.toMatchObject({
-      code: 'RecordIntegrity',
-      details: { recordId: records[4]?.meta.recordId, check },
-    });
-  });
+  ] as const)(
+    'fails the whole build when a record streams with the wrong %s, naming it',
+    async (check, wrong) => {
+      const bad = records.map((r, i) => ({
+        ...r.meta,
+        ...(i === 4 ? wrong : {}),
+        open: () => Readable.from([r.bytes]),
+        proof: 'p',
+      }));
+      const build = buildBag(input({ records: bad }));
+      const { ended, error } = await drain(build);
+      expect(ended).toBe(false);
+      expect(error).toBeInstanceOf(RecordIntegrityError);
+      await expect(build.done).rejects.toMatchObject({
+        code: 'RecordIntegrity',
+        details: { recordId: records[4]?.meta.recordId, check },
+      });
+    },
+  );
 
   it('fails when a source stream fails midway', async () => {
     const failing = records.map((r, i) => ({
@@ -217,11 +258,13 @@ describe('export bag refuses what it must not ship', () => {
 
   it('refuses two records whose keys differ only by case', async () => {
     const a = (records[0] as FixtureRecord).meta;
-    const twins = [a, { ...a, recordId: a.recordId.toLowerCase(), objectKey: a.objectKey.toLowerCase() }].map((m) => ({
-      ...m,
-      open: () => Readable.from([records[0]?.bytes as Buffer]),
-      proof: 'p',
-    }));
+    const twins = [a, { ...a, recordId: a.recordId.toLowerCase(), objectKey: a.objectKey.toLowerCase() }].map(
+      (m) => ({
+        ...m,
+        open: () => Readable.from([records[0]?.bytes as Buffer]),
+        proof: 'p',
+      }),
+    );
     const build = buildBag(input({ records: twins }));
     await drain(build);
     await expect(build.done).rejects.toThrow(/letter case aside/);

@@ -16,7 +16,8 @@ function walk(dir: string, prefix: string, out: string[]): string[] {
   return out;
 }
 
-const digest = (alg: string, file: string): string => createHash(alg).update(readFileSync(file)).digest('hex');
+const digest = (alg: string, file: string): string =>
+  createHash(alg).update(readFileSync(file)).digest('hex');
 
 function readManifest(bag: string, name: string, errors: string[]): Map<string, string> {
   const map = new Map<string, string>();
@@ -44,7 +45,8 @@ export function validateBag(bag: string): string[] {
     errors.push(`bagit.txt is ${JSON.stringify(bagit.toString('utf8'))}`);
   }
   // §2.1.2
-  if (!existsSync(join(bag, 'data')) || !statSync(join(bag, 'data')).isDirectory()) errors.push('no data/ directory');
+  if (!existsSync(join(bag, 'data')) || !statSync(join(bag, 'data')).isDirectory())
+    errors.push('no data/ directory');
   const payload = existsSync(join(bag, 'data')) ? walk(join(bag, 'data'), 'data/', []) : [];
   const top = readdirSync(bag);
   // §2.1.3: at least one payload manifest; each lists every payload file, each entry exists and matches
@@ -81,7 +83,8 @@ export function validateBag(bag: string): string[] {
     const oxum = info.get('Payload-Oxum');
     if (oxum !== undefined) {
       const bytes = payload.reduce((n, f) => n + statSync(join(bag, f)).size, 0);
-      if (oxum !== `${bytes}.${payload.length}`) errors.push(`Payload-Oxum ${oxum}, payload is ${bytes}.${payload.length}`);
+      if (oxum !== `${bytes}.${payload.length}`)
+        errors.push(`Payload-Oxum ${oxum}, payload is ${bytes}.${payload.length}`);
     }
     const date = info.get('Bagging-Date');
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) errors.push(`Bagging-Date ${date}`);

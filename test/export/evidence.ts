@@ -71,7 +71,10 @@ export interface TestLedger {
 const ORIGIN = 'strongroom.test/ledger';
 
 /** A log holding `extraBefore` unrelated leaves, then one leaf per record, in order. */
-export function makeLedger(records: Array<{ recordId: string; sha256: string }>, extraBefore = 3): TestLedger {
+export function makeLedger(
+  records: Array<{ recordId: string; sha256: string }>,
+  extraBefore = 3,
+): TestLedger {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
   const keyId = sha(Buffer.from(`${ORIGIN}\n`), Buffer.from([1]), raw).subarray(0, 4);
@@ -109,7 +112,10 @@ function publicKeyOf(verifierKey: string): { name: string; id: Buffer; key: KeyO
   ];
   const raw = Buffer.from(b64 ?? '', 'base64');
   if (!name || !id || raw.length !== 33 || raw[0] !== 1) return null;
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.subarray(1).toString('base64url') }, format: 'jwk' });
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: raw.subarray(1).toString('base64url') },
+    format: 'jwk',
+  });
   return { name, id: Buffer.from(id, 'hex'), key };
 }
 
@@ -118,7 +124,14 @@ function parseNote(note: string): { body: string; lines: string[]; sigs: string[
   const at = note.indexOf('\n\n');
   if (at < 0) return null;
   const body = note.slice(0, at + 1);
-  return { body, lines: body.split('\n').slice(0, -1), sigs: note.slice(at + 2).split('\n').filter(Boolean) };
+  return {
+    body,
+    lines: body.split('\n').slice(0, -1),
+    sigs: note
+      .slice(at + 2)
+      .split('\n')
+      .filter(Boolean),
+  };
 }
 
 /** The hand-written checker: Ed25519 signed notes and RFC 9162 inclusion, as the specs say. */
@@ -133,7 +146,8 @@ export const testChecker: EvidenceChecker = {
       const m = /^— (\S+) (\S+)$/.exec(line);
       if (!m || m[1] !== pk.name) continue;
       const sig = Buffer.from(m[2] as string, 'base64');
-      if (sig.subarray(0, 4).equals(pk.id) && verify(null, Buffer.from(note.body), pk.key, sig.subarray(4))) return [];
+      if (sig.subarray(0, 4).equals(pk.id) && verify(null, Buffer.from(note.body), pk.key, sig.subarray(4)))
+        return [];
     }
     return [{ file, what: 'no valid signature by the verifier key' }];
   },
@@ -142,8 +156,10 @@ export const testChecker: EvidenceChecker = {
     const at = proof.indexOf('\n\n');
     const head = proof.slice(0, at).split('\n');
     const m = /^index (\d+)$/.exec(head[1] ?? '');
-    if (head[0] !== 'c2sp.org/tlog-proof@v1' || !m || at < 0) return [{ file: proofFile, what: 'is not a tlog-proof' }];
-    if (proof.slice(at + 2) !== checkpoint) problems.push({ file: proofFile, what: 'refers to another checkpoint' });
+    if (head[0] !== 'c2sp.org/tlog-proof@v1' || !m || at < 0)
+      return [{ file: proofFile, what: 'is not a tlog-proof' }];
+    if (proof.slice(at + 2) !== checkpoint)
+      problems.push({ file: proofFile, what: 'refers to another checkpoint' });
     const note = parseNote(checkpoint);
     const size = Number(note?.lines[1]);
     const rootHash = Buffer.from(note?.lines[2] ?? '', 'base64');

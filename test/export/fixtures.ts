@@ -17,7 +17,11 @@ export interface FixtureRecord {
 }
 
 /** A record as the archive stores it: canonical JSON (sorted keys), facts as the catalog has them. */
-export function jsonRecord(fields: Record<string, unknown> & { recordType: string; recordId: string }, date: string, extra: { clientId?: string; accountId?: string; instrument?: string } = {}): FixtureRecord {
+export function jsonRecord(
+  fields: Record<string, unknown> & { recordType: string; recordId: string },
+  date: string,
+  extra: { clientId?: string; accountId?: string; instrument?: string } = {},
+): FixtureRecord {
   const sorted = Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1)));
   const bytes = Buffer.from(JSON.stringify(sorted));
   const [y, m, d] = date.split('-');
@@ -49,9 +53,20 @@ export function fixtureRecords(): FixtureRecord[] {
     out.push(
       jsonRecord(
         {
-          recordType: 'trade', recordId: id, tradeId: id, orderId: `O-${i}`, executedAt: `2026-11-${day}T09:31:02.123+08:00`,
-          venue: 'XHKG', instrument: { exchange: 'XHKG', code: '0700' }, side: i % 2 ? 'buy' : 'sell', quantity: 100 * i,
-          price: '388.20', currency: 'HKD', capacity: 'agency', clientId: client, accountId: `A-${client.slice(2)}-01`,
+          recordType: 'trade',
+          recordId: id,
+          tradeId: id,
+          orderId: `O-${i}`,
+          executedAt: `2026-11-${day}T09:31:02.123+08:00`,
+          venue: 'XHKG',
+          instrument: { exchange: 'XHKG', code: '0700' },
+          side: i % 2 ? 'buy' : 'sell',
+          quantity: 100 * i,
+          price: '388.20',
+          currency: 'HKD',
+          capacity: 'agency',
+          clientId: client,
+          accountId: `A-${client.slice(2)}-01`,
         },
         `2026-11-${day}`,
         { clientId: client, accountId: `A-${client.slice(2)}-01`, instrument: 'XHKG:0700' },
@@ -61,9 +76,15 @@ export function fixtureRecords(): FixtureRecord[] {
   out.push(
     jsonRecord(
       {
-        recordType: 'order', recordId: 'O-HOSTILE-1', orderId: 'O-HOSTILE-1', receivedAt: '2026-11-02T10:00:00+08:00',
-        channel: '</script><script>window.__pwned=1</script>', receivingStaffId: '<img src=x onerror="window.__pwned=2">',
-        clientId: '=HYPERLINK("http://evil.example","x")', accountId: '+SUM(A1:A9)', notes: '-2+3 @cmd \u2028 <!-- -->',
+        recordType: 'order',
+        recordId: 'O-HOSTILE-1',
+        orderId: 'O-HOSTILE-1',
+        receivedAt: '2026-11-02T10:00:00+08:00',
+        channel: '</script><script>window.__pwned=1</script>',
+        receivingStaffId: '<img src=x onerror="window.__pwned=2">',
+        clientId: '=HYPERLINK("http://evil.example","x")',
+        accountId: '+SUM(A1:A9)',
+        notes: '-2+3 @cmd \u2028 <!-- -->',
       },
       '2026-11-02',
       { clientId: '=HYPERLINK("http://evil.example","x")', accountId: '+SUM(A1:A9)', instrument: '@evil' },
@@ -73,15 +94,31 @@ export function fixtureRecords(): FixtureRecord[] {
   out.push({
     bytes: pdf,
     meta: {
-      recordId: 'D-0001', recordType: 'document', objectKey: 'document/2026/11/03/D-0001.pdf', businessDate: '2026-11-03',
-      clientId: 'C-1001', accountId: null, instrument: null, size: pdf.length, contentType: 'application/pdf',
-      sha256: createHash('sha256').update(pdf).digest('hex'), crc64: crc64(pdf),
+      recordId: 'D-0001',
+      recordType: 'document',
+      objectKey: 'document/2026/11/03/D-0001.pdf',
+      businessDate: '2026-11-03',
+      clientId: 'C-1001',
+      accountId: null,
+      instrument: null,
+      size: pdf.length,
+      contentType: 'application/pdf',
+      sha256: createHash('sha256').update(pdf).digest('hex'),
+      crc64: crc64(pdf),
       fields: { documentType: 'contract_note_pdf', fileName: 'note.pdf', relatedIds: ['T-20261117-000001'] },
     },
   });
   out.push(
     jsonRecord(
-      { recordType: 'contract_note', recordId: 'CN-0001', noteId: 'CN-0001', clientId: 'C-2002', issueDate: '2026-11-25', tradeIds: ['T-1', 'T-2'], consideration: '77640.00' },
+      {
+        recordType: 'contract_note',
+        recordId: 'CN-0001',
+        noteId: 'CN-0001',
+        clientId: 'C-2002',
+        issueDate: '2026-11-25',
+        tradeIds: ['T-1', 'T-2'],
+        consideration: '77640.00',
+      },
       '2026-11-25',
       { clientId: 'C-2002', accountId: 'A-2002-01' },
     ),
@@ -91,9 +128,18 @@ export function fixtureRecords(): FixtureRecord[] {
 
 export function auditEvents(records: FixtureRecord[]): AuditEvent[] {
   return records.map((r, i) => ({
-    seq: 10 + i * 3, eventId: `evt_${i}`, at: new Date(Date.UTC(2026, 10, 20, 8, 0, i)), principalId: 'usr_ingest',
-    action: 'record.ingest', target: r.meta.recordId, outcome: 'allowed', ip: '127.0.0.1', requestId: `req-${i}`,
-    details: i === 0 ? '{"note":"=1+1"}' : null, prevHash: 'a'.repeat(64), hash: createHash('sha256').update(String(i)).digest('hex'),
+    seq: 10 + i * 3,
+    eventId: `evt_${i}`,
+    at: new Date(Date.UTC(2026, 10, 20, 8, 0, i)),
+    principalId: 'usr_ingest',
+    action: 'record.ingest',
+    target: r.meta.recordId,
+    outcome: 'allowed',
+    ip: '127.0.0.1',
+    requestId: `req-${i}`,
+    details: i === 0 ? '{"note":"=1+1"}' : null,
+    prevHash: 'a'.repeat(64),
+    hash: createHash('sha256').update(String(i)).digest('hex'),
   }));
 }
 
@@ -116,13 +162,24 @@ export async function buildFixtureBag(
   const ledger = makeLedger(records.map((r) => r.meta));
   const input: BuildBagInput = {
     request: {
-      exportId: EXPORT_ID, reference: 'SFC/ENF/2026/0042 <b>urgent</b>', purpose: 'Enquiry into trading in 0700 & related accounts',
-      recipient: { name: 'Ms. A. Officer', organisation: 'Securities and Futures Commission', email: 'officer@sfc.example' },
-      criteria: { clientId: 'C-1001', from: '2026-11-01' }, requestedBy: 'compliance.officer',
+      exportId: EXPORT_ID,
+      reference: 'SFC/ENF/2026/0042 <b>urgent</b>',
+      purpose: 'Enquiry into trading in 0700 & related accounts',
+      recipient: {
+        name: 'Ms. A. Officer',
+        organisation: 'Securities and Futures Commission',
+        email: 'officer@sfc.example',
+      },
+      criteria: { clientId: 'C-1001', from: '2026-11-01' },
+      requestedBy: 'compliance.officer',
     },
     sourceOrganization: 'Example Securities Ltd',
     baggedAt: new Date('2026-11-28T03:00:00Z'),
-    records: records.map((r) => ({ ...r.meta, open: () => Readable.from([r.bytes]), proof: ledger.proofFor(r.meta.recordId) })),
+    records: records.map((r) => ({
+      ...r.meta,
+      open: () => Readable.from([r.bytes]),
+      proof: ledger.proofFor(r.meta.recordId),
+    })),
     auditEvents: auditEvents(records),
     checkpoint: ledger.checkpoint,
     verifierKey: ledger.verifierKey,
@@ -144,7 +201,8 @@ export async function unzipTo(zipPath: string, dest: string): Promise<void> {
     zip.on('end', resolve);
     zip.on('entry', (entry: yauzl.Entry) => {
       const target = join(dest, entry.fileName);
-      if (entry.fileName.endsWith('/')) return void mkdir(target, { recursive: true }).then(() => zip.readEntry(), reject);
+      if (entry.fileName.endsWith('/'))
+        return void mkdir(target, { recursive: true }).then(() => zip.readEntry(), reject);
       zip.openReadStream(entry, (err, stream) => {
         if (err || !stream) return reject(err);
         mkdir(dirname(target), { recursive: true })
