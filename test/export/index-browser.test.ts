@@ -5,6 +5,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { buildFixtureBag, EXPORT_ID, removeDir, unzipTo, type BuiltBag } from './fixtures';
 
+// The project's libs have no DOM; these run in the page (the CSP there forbids string eval).
+declare const document: { getElementById(id: string): { textContent: string | null } | null };
+declare const location: { hash: string };
+
 /** Screenshots are kept here (gitignored) as the test's artifact. */
 const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 
@@ -57,7 +61,7 @@ describe('index.html in Chromium, opened from disk', () => {
   });
 
   it('renders hostile record contents as text: no script ran, no element was injected', async () => {
-    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.$$('img')).toHaveLength(0);
     expect(await column(4)).toContain('=HYPERLINK("http://evil.example","x")');
     expect(errors).toEqual([]);
@@ -65,7 +69,9 @@ describe('index.html in Chromium, opened from disk', () => {
 
   it('filters by client', async () => {
     await page.fill('#filter', 'C-2002');
-    await page.waitForFunction("document.getElementById('status').textContent.includes('filter: C-2002')");
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent?.includes('filter: C-2002'),
+    );
     const expected = bag.records.filter((r) => r.meta.clientId === 'C-2002').map((r) => r.meta.recordId);
     expect((await idsInTable()).sort()).toEqual(expected.sort());
     expect(new Set(await column(4))).toEqual(new Set(['C-2002']));
@@ -113,7 +119,9 @@ describe('index.html in Chromium, opened from disk', () => {
   });
 
   it('shows a hostile record as inert text and goes back with Escape', async () => {
-    await page.evaluate("location.hash = '#record=O-HOSTILE-1'");
+    await page.evaluate(() => {
+      location.hash = '#record=O-HOSTILE-1';
+    });
     await page.waitForFunction(
       "document.getElementById('record-title').textContent === 'Record O-HOSTILE-1'",
     );
@@ -126,7 +134,7 @@ describe('index.html in Chromium, opened from disk', () => {
     );
     expect(channel).toBe('</script><script>window.__pwned=1</script>');
     expect(await page.$$('img')).toHaveLength(0);
-    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.keyboard.press('Escape');
     await page.waitForSelector('#list:not([hidden])');
     await page.screenshot({ path: join(ARTIFACTS, 'export-index.png'), fullPage: true });
