@@ -66,7 +66,10 @@ export interface BuildBagInput {
   tmpDir?: string;
   /** JSON records up to this size are embedded in index.html (default 1 MiB). */
   embedLimitBytes?: number;
-  /** zlib level for text files (JSON records, tag files, index); other records are stored. Default 6. */
+  /**
+   * zlib level for text files of 64 KiB and more (large JSON records, index, manifests, audit);
+   * other files are stored. Default 6; 0 stores everything.
+   */
   compressionLevel?: number;
 }
 
