@@ -7,6 +7,7 @@ import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
+import { register as registerVerifyBag } from './commands/verify-bag';
 import { register as registerWorm } from './commands/worm';
 
 /**
@@ -28,10 +29,11 @@ export function buildProgram(): Command {
   registerWorm(program);
   registerDoctor(program);
   registerUsers(program);
+  registerVerifyBag(program);
   return program;
 }
 
-/** Exit codes: 0 ok, 1 failure (typed error), 2 usage, 3 not compliant. */
+/** Exit codes: 0 ok, 1 failure (typed error), 2 usage, 3 not compliant, 4 does not verify. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -43,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isStrongroomError(err)) {
       process.stderr.write(`strongroom: ${err.code}: ${err.message}\n`);
-      return err.code === 'NotCompliant' ? 3 : 1;
+      return err.code === 'NotCompliant' ? 3 : err.code === 'NotVerified' ? 4 : 1;
     }
     process.stderr.write(
       `strongroom: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,

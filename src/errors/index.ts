@@ -121,6 +121,21 @@ export class NotCompliantError extends StrongroomError {
   readonly httpStatus = 503;
 }
 
+/**
+ * Stored bytes read back for an export disagree with the catalog (SHA-256, CRC-64 or size): the
+ * export fails as a whole and ships nothing. `details` names the record, the check, and both values.
+ */
+export class RecordIntegrityError extends StrongroomError {
+  readonly code = 'RecordIntegrity';
+  readonly httpStatus = 502;
+}
+
+/** An offline check (an export bag, a proof) found problems; `details` lists them. */
+export class NotVerifiedError extends StrongroomError {
+  readonly code = 'NotVerified';
+  readonly httpStatus = 422;
+}
+
 export function isStrongroomError(err: unknown): err is StrongroomError {
   return err instanceof StrongroomError;
 }

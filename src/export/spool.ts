@@ -1,0 +1,87 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/**
+ * A text file written line by line while a bag streams and read back once at the end: what has to
+ * come after the records in the ZIP (manifests, index rows, embedded fields) waits here, on disk,
+ * so that memory stays flat whatever the number of records.
+ */
+export class Spool {
+  private readonly out: WriteStream;
+  private failed: Error | null = null;
+  /** Bytes appended so far. */
+  bytes = 0;
+  /** Appends so far. */
+  count = 0;
+
+  constructor(readonly path: string) {
+    this.out = createWriteStream(path, { flags: 'wx' });
+    this.out.on('error', (err) => {
+      this.failed = err;
+    });
+  }
+
+  /** Appends text; waits when the file is behind. */
+  async append(text: string): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.bytes += Buffer.byteLength(text);
+    this.count += 1;
+    if (!this.out.write(text)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = (): void => {
+          this.out.off('error', onError);
+          resolve();
+        };
+        const onError = (err: Error): void => {
+          this.out.off('drain', onDrain);
+          reject(err);
+        };
+        this.out.once('drain', onDrain);
+        this.out.once('error', onError);
+      });
+    }
+  }
+
+  /** Closes the file; then `open` reads it from the start. */
+  async close(): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.out.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      this.out.once('error', reject);
+      this.out.end(() => resolve());
+    });
+  }
+
+  open(): Readable {
+    return createReadStream(this.path);
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
+}
+
+/** A private temp directory holding a build's spools; `remove` deletes it and everything in it. */
+export class SpoolDir {
+  private readonly spools: Spool[] = [];
+
+  private constructor(readonly path: string) {}
+
+  static async create(parent: string = tmpdir()): Promise<SpoolDir> {
+    return new SpoolDir(await mkdtemp(join(parent, 'strongroom-bag-')));
+  }
+
+  spool(name: string): Spool {
+    const spool = new Spool(join(this.path, name));
+    this.spools.push(spool);
+    return spool;
+  }
+
+  async remove(): Promise<void> {
+    for (const spool of this.spools) spool.destroy();
+    await rm(this.path, { recursive: true, force: true });
+  }
+}
