@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { leafData } from '../../src/catalog/hashing';
 import { ConflictError } from '../../src/errors';
+import { LEAF_KINDS, parseLeafData } from '../../src/ledger/leaf';
 import { hashLeaf } from '../../src/ledger/hash';
 import { integrate, readEdge } from '../../src/ledger/integrate';
 import { consistencyProof, inclusionProof, treeRoot } from '../../src/ledger/proof';
@@ -215,5 +217,23 @@ describe('integration onto a tiled tree', () => {
         for await (const _ of it) void _;
       })(),
     ).rejects.toThrow(/missing/);
+  });
+});
+
+describe('leaf data', () => {
+  it('parses what leafData writes, for every kind, and nothing else', () => {
+    for (const kind of LEAF_KINDS) {
+      const entry = { kind, id: `id-${kind}`, sha256: 'ab'.repeat(32) };
+      expect(parseLeafData(leafData(entry))).toEqual({ ok: true, entry });
+    }
+    for (const bad of [
+      'strongroom-leaf-v1\nrecord\nid\nAB\n',
+      'strongroom-leaf-v1\nrecord\nid\n' + 'ab'.repeat(32),
+      'strongroom-leaf-v2\nrecord\nid\n' + 'ab'.repeat(32) + '\n',
+      'strongroom-leaf-v1\nreceipt\nid\n' + 'ab'.repeat(32) + '\n',
+      'strongroom-leaf-v1\nrecord\n\n' + 'ab'.repeat(32) + '\n',
+    ])
+      expect(parseLeafData(Buffer.from(bad)).ok).toBe(false);
+    expect(parseLeafData(Buffer.from([0xff])).ok).toBe(false);
   });
 });
