@@ -2,7 +2,7 @@ import { openCheckpoint } from './checkpoint';
 import { hashLeaf } from './hash';
 import type { VerifierKey } from './note';
 import { consistencyProof } from './proof';
-import { TileReader, type TileCache } from './reader';
+import { TileReader } from './reader';
 import type { TileStore } from './tile-store';
 import {
   CHECKPOINT_PREFIX,
@@ -78,8 +78,6 @@ export interface VerifyLogOptions {
   prefetch?: number;
 }
 
-const CACHE_TILES = 2048;
-
 class Failure {
   constructor(
     readonly problem: LogProblem,
@@ -114,10 +112,6 @@ export async function verifyLog(options: VerifyLogOptions): Promise<LogReport> {
         `the remembered checkpoint is of size ${from.size}, the log's latest of size ${size}`,
       );
 
-    // Tiles the walk has checked, shared by the readers that make the consistency proofs (each
-    // at a checkpoint's size, so the partial tiles they read are that checkpoint's, checked first).
-    const cache: TileCache = new Map();
-    const reader = new TileReader(store, size, { cache, cacheTiles: CACHE_TILES });
     const tree = new TreeBuilder();
     const stops = new Map<bigint, VerifiedCheckpoint[]>();
     for (const c of checkpoints) stops.set(c.size, [...(stops.get(c.size) ?? []), c]);
@@ -141,7 +135,9 @@ export async function verifyLog(options: VerifyLogOptions): Promise<LogReport> {
         await checkPartials(store, tree, c.key);
         await checkPartialBundle(store, s, bundle);
         if (previous && previous.size > 0n) {
-          const at = new TileReader(store, c.size, { cache, cacheTiles: CACHE_TILES });
+          // A reader at this checkpoint's size reads only tiles the walk has checked already: full
+          // tiles below its size and the partial tiles of this size (checked just above).
+          const at = new TileReader(store, c.size);
           const proof = await consistencyProof(at, previous.size, c.size);
           const r = verifyConsistency(previous.size, c.size, proof, previous.root, c.root);
           if (!r.ok)
@@ -196,15 +192,15 @@ export async function verifyLog(options: VerifyLogOptions): Promise<LogReport> {
       for (const e of entries) {
         tree.append(hashLeaf(e), (t) => full.push(t));
         if (stops.has(tree.size) || from?.size === tree.size) {
-          await checkTiles(store, reader, full.splice(0), tileBytes);
+          await checkTiles(store, full, tileBytes);
           await atSize(entries);
         }
       }
-      await checkTiles(store, reader, full, tileBytes);
+      await checkTiles(store, full, tileBytes);
       verifiedSize = tree.size;
     }
     if (from && latest && from.size > 0n && from.size < size) {
-      const at = new TileReader(store, size, { cache, cacheTiles: CACHE_TILES });
+      const at = new TileReader(store, size);
       const proof = await consistencyProof(at, from.size, size);
       const r = verifyConsistency(from.size, size, proof, from.root, latest.root);
       if (!r.ok)
@@ -258,19 +254,13 @@ async function readCheckpoints(
 }
 
 /** Full tiles just completed by the recomputation against the stored ones. */
-async function checkTiles(
-  store: TileStore,
-  reader: TileReader,
-  tiles: Tile[],
-  level0: Buffer | null,
-): Promise<void> {
+async function checkTiles(store: TileStore, tiles: Tile[], level0: Buffer | null): Promise<void> {
   for (const t of tiles) {
     const k = tileKey(t.level, t.index);
     const bytes = t.level === 0 ? level0 : await store.get(k);
     if (!bytes) throw new Failure('tile_missing', k, `tile ${k} is missing`);
     if (bytes.length !== TILE_WIDTH * 32 || !sameHashes(decodeHashTile(bytes, TILE_WIDTH), t.hashes))
       throw new Failure('tile_mismatch', k, `tile ${k} is not the hash of the entries below it`);
-    reader.remember(t.level, t.index, t.hashes);
   }
   tiles.length = 0;
 }

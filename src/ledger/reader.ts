@@ -12,9 +12,6 @@ import {
 } from './tiles';
 import { nodeFromTile, tileOfNode } from './tree';
 
-/** Tiles by object key; readers of different sizes of one log may share one. */
-export type TileCache = Map<string, Promise<Buffer[]>>;
-
 /**
  * Reads the tree of `size` leaves back from its tiles: any perfect subtree's hash (so roots and
  * proofs of this tree and of every smaller one, see proof.ts), each tile fetched once per call
@@ -22,7 +19,7 @@ export type TileCache = Map<string, Promise<Buffer[]>>;
  * store that allows deletion) is read from the full tile, as tlog-tiles allows.
  */
 export class TileReader implements HashSource {
-  private readonly cache: Map<string, Promise<Buffer[]>>;
+  private readonly cache = new Map<string, Promise<Buffer[]>>();
   private readonly cacheTiles: number;
   /** Tile objects fetched (cache misses). */
   fetches = 0;
@@ -30,10 +27,9 @@ export class TileReader implements HashSource {
   constructor(
     private readonly store: TileStore,
     readonly size: bigint,
-    options?: { cacheTiles?: number; cache?: TileCache },
+    options?: { cacheTiles?: number },
   ) {
     this.cacheTiles = options?.cacheTiles ?? 64;
-    this.cache = options?.cache ?? new Map();
   }
 
   /** The hashes of tile (level, index) in this tree (partial when it is the rightmost one). */
@@ -53,14 +49,6 @@ export class TileReader implements HashSource {
     p.catch(() => this.cache.delete(key));
     while (this.cache.size > this.cacheTiles) this.cache.delete(this.cache.keys().next().value as string);
     return p;
-  }
-
-  /** Puts a tile already read and checked elsewhere into the cache (the log verifier's walk). */
-  remember(level: number, index: bigint, hashes: Buffer[]): void {
-    const key = tileKey(level, index, tileWidth(level, index, this.size));
-    this.cache.delete(key);
-    this.cache.set(key, Promise.resolve(hashes));
-    while (this.cache.size > this.cacheTiles) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   private async fetchTile(level: number, index: bigint, width: number): Promise<Buffer[]> {
