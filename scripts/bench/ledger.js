@@ -24,19 +24,7 @@ const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-function positive(name, dflt) {
-  const n = Number(opt(name, dflt));
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench: --${name} needs a positive integer\n`);
-    process.exit(2);
-  }
-  return n;
-}
+const { opt, positive } = require('./options').benchOptions(process.argv.slice(2));
 const N = positive('leaves', 1_000_000);
 const BATCH = positive('batch', 10_000);
 const PROOFS = positive('proofs', 500);
