@@ -20,19 +20,7 @@ const path = require('node:path');
 const crypto = require('node:crypto');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-function positive(name, dflt) {
-  const n = Number(opt(name, dflt));
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench: --${name} needs a positive integer\n`);
-    process.exit(2);
-  }
-  return n;
-}
+const { opt, positive } = require('./options').benchOptions(process.argv.slice(2));
 const N = positive('records', 20000);
 const GROUP = positive('group', 12);
 const CONC = positive('concurrency', 32);

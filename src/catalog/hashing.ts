@@ -11,9 +11,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
  *
  *     UTF-8( "strongroom-leaf-v1" LF kind LF id LF sha256 LF )
  *
- * where LF is 0x0A, `kind` is `record`, `audit_segment` or `export`, `id` is the record id (or
- * segment/export id; ids never contain LF) and `sha256` is the lower-case hex SHA-256 of the
- * entry's bytes (for a record: its canonical bytes as stored). By hand:
+ * where LF is 0x0A, `kind` is `record`, `audit_segment`, `export`, `verification_report` or
+ * `disposition`, `id` is the record id (or segment/export/report/disposition id; ids never
+ * contain LF) and `sha256` is the lower-case hex SHA-256 of the entry's bytes (for a record: its
+ * canonical bytes as stored). By hand:
  *
  *     printf 'strongroom-leaf-v1\nrecord\n%s\n%s\n' "$ID" "$SHA256" > leaf.bin
  */

@@ -96,7 +96,11 @@ export interface RecordPage {
 }
 
 /** What a ledger leaf stands for. */
-export type LedgerEntryKind = 'record' | 'audit_segment' | 'export';
+/**
+ * What a ledger leaf stands for. `verification_report` and `disposition` are leaf kinds of the
+ * ledger (src/ledger); the catalog's CHECK constraint and writes still admit only the first three.
+ */
+export type LedgerEntryKind = 'record' | 'audit_segment' | 'export' | 'verification_report' | 'disposition';
 
 export interface LedgerLeaf {
   /** 0-based, dense: the leaf index in the Merkle log. */
