@@ -1,5 +1,7 @@
 import { failureOf, isRetryableFailure, translateCloudError } from '../../src/cloud/errors';
+import { PassThrough } from 'node:stream';
 import { AccessDeniedError, ControlPlaneError, NotFoundError, UnavailableError } from '../../src/errors';
+import { createLogger, redactUrl } from '../../src/log';
 
 /** What pop-core throws for a cloud error answer (lib/rpc.js), with the signed URL in its message. */
 function popCoreError(status: number, code: string): Error {
@@ -57,5 +59,27 @@ describe('translating pop-core errors', () => {
     }
     expect(failureOf(reset).code).toBe('ECONNRESET');
     expect(failureOf(timeout).code).toBe('RequestTimeoutError');
+  });
+});
+
+describe('pino redaction of control-plane secrets', () => {
+  it('blanks STS credentials as the cloud spells them, and RPC signatures and tokens in URLs', () => {
+    let out = '';
+    const stream = new PassThrough();
+    stream.on('data', (d: Buffer) => (out += d.toString()));
+    const log = createLogger({ level: 'info', destination: stream });
+    log.info(
+      {
+        answer: {
+          Credentials: { AccessKeyId: 'STS.x', AccessKeySecret: 'SECRET1', SecurityToken: 'TOKEN1' },
+        },
+      },
+      'sts',
+    );
+    log.info({ SecurityToken: 'TOKEN2', Signature: 'SIG2' }, 'params');
+    expect(out).not.toMatch(/SECRET1|TOKEN1|TOKEN2|SIG2/);
+    expect(redactUrl('https://sts/?AccessKeyId=LTAI1&SecurityToken=T&Signature=S&Action=AssumeRole')).toBe(
+      'https://sts/?AccessKeyId=[Redacted]&SecurityToken=[Redacted]&Signature=[Redacted]&Action=AssumeRole',
+    );
   });
 });
