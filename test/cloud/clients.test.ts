@@ -11,7 +11,13 @@ import {
   ValidationError,
 } from '../../src/errors';
 import { createLogger } from '../../src/log';
-import { startCloudEmulator, type CloudEmulator, type Key, KMS } from '../emulator/control-plane/helpers';
+import {
+  CREATE_KEY,
+  startCloudEmulator,
+  type CloudEmulator,
+  type Key,
+  KMS,
+} from '../emulator/control-plane/helpers';
 import { expectOssError, uniqueBucket, type Client } from '../emulator/helpers';
 
 let cloud: CloudEmulator;
@@ -262,10 +268,11 @@ describe('KmsClient and ActionTrailClient', () => {
   it('describes a key, gets its PEM and signs a digest that node:crypto verifies', async () => {
     const created = await cloud
       .rpc(KMS, cloud.root)
-      .request<{ KeyMetadata: { KeyId: string; PrimaryKeyVersion: string } }>('CreateKey', {
-        KeySpec: 'EC_P256',
-        KeyUsage: 'SIGN/VERIFY',
-      });
+      .request<{ KeyMetadata: { KeyId: string; PrimaryKeyVersion: string } }>(
+        'CreateKey',
+        { KeySpec: 'EC_P256', KeyUsage: 'SIGN/VERIFY' },
+        CREATE_KEY,
+      );
     const kms = clients(cloud.svc).kms;
     const info = await kms.describeKey(created.KeyMetadata.KeyId);
     expect(info).toMatchObject({

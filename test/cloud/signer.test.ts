@@ -12,7 +12,7 @@ import {
 import { verifySignerOutput } from '../../src/cloud/doctor';
 import { ConfigError, ControlPlaneError } from '../../src/errors';
 import { silentLogger } from '../../src/log';
-import { KMS, startCloudEmulator, type CloudEmulator } from '../emulator/control-plane/helpers';
+import { CREATE_KEY, KMS, startCloudEmulator, type CloudEmulator } from '../emulator/control-plane/helpers';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-signer-'));
 
@@ -106,10 +106,11 @@ describe('KmsSigner against the emulator', () => {
   async function newKey(spec: string): Promise<{ KeyId: string; PrimaryKeyVersion: string }> {
     const r = await cloud
       .rpc(KMS, cloud.root)
-      .request<{ KeyMetadata: { KeyId: string; PrimaryKeyVersion: string } }>('CreateKey', {
-        KeySpec: spec,
-        KeyUsage: 'SIGN/VERIFY',
-      });
+      .request<{ KeyMetadata: { KeyId: string; PrimaryKeyVersion: string } }>(
+        'CreateKey',
+        { KeySpec: spec, KeyUsage: 'SIGN/VERIFY' },
+        CREATE_KEY,
+      );
     return r.KeyMetadata;
   }
 

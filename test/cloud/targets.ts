@@ -1,6 +1,6 @@
 import { createCloudClients, type CloudClients } from '../../src/cloud';
 import { silentLogger } from '../../src/log';
-import { startCloudEmulator, KMS } from '../emulator/control-plane/helpers';
+import { CREATE_KEY, startCloudEmulator, KMS } from '../emulator/control-plane/helpers';
 
 /**
  * Where the src/cloud conformance suite runs: the in-process emulator (always), and the real
@@ -37,10 +37,13 @@ export function emulatorTarget(): TargetSpec {
     name: 'emulator',
     open: async () => {
       const cloud = await startCloudEmulator();
-      const key = await cloud.rpc(KMS, cloud.root).request<{ KeyMetadata: { KeyId: string } }>('CreateKey', {
-        KeySpec: 'EC_P256',
-        KeyUsage: 'SIGN/VERIFY',
-      });
+      const key = await cloud
+        .rpc(KMS, cloud.root)
+        .request<{ KeyMetadata: { KeyId: string } }>(
+          'CreateKey',
+          { KeySpec: 'EC_P256', KeyUsage: 'SIGN/VERIFY' },
+          CREATE_KEY,
+        );
       const e = cloud.endpoint;
       return {
         name: 'emulator',

@@ -6,12 +6,13 @@
 import {
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
+  generateKeyPair,
   randomInt,
   randomUUID,
   type KeyObject,
 } from 'node:crypto';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 
 export type KeySpec = 'EC_P256' | 'RSA_2048' | 'RSA_3072';
@@ -60,6 +61,14 @@ CREATE TABLE IF NOT EXISTS keys (
 `;
 
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const generate = promisify(generateKeyPair);
+
+/** On libuv's pool: an RSA key can take seconds, and must not stall every other request meanwhile. */
+function newKeyPair(spec: KeySpec): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return spec === 'EC_P256'
+    ? generate('ec', { namedCurve: 'P-256' })
+    : generate('rsa', { modulusLength: spec === 'RSA_2048' ? 2048 : 3072 });
+}
 
 function toKey(r: Row): KmsKey {
   return {
@@ -95,14 +104,11 @@ export class KmsStore {
     return new KmsStore(db);
   }
 
-  create(
+  async create(
     spec: KeySpec,
     options: { description: string; protectionLevel: 'SOFTWARE' | 'HSM'; creator: string; nowMs: number },
-  ): KmsKey {
-    const pair =
-      spec === 'EC_P256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: spec === 'RSA_2048' ? 2048 : 3072 });
+  ): Promise<KmsKey> {
+    const pair = await newKeyPair(spec);
     let id = 'key-';
     for (let i = 0; i < 24; i++) id += ID_CHARS[randomInt(ID_CHARS.length)];
     const row: Row = {

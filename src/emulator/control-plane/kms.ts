@@ -85,7 +85,7 @@ const keyResource = (call: RpcCall): { name: string; type: string } | null => {
 };
 
 const createKey: ActionDef = {
-  handle(call, env) {
+  async handle(call, env) {
     requirePermission(
       call,
       env,
@@ -102,7 +102,7 @@ const createKey: ActionDef = {
     const protection = call.params.get('ProtectionLevel') ?? 'SOFTWARE';
     if (protection !== 'SOFTWARE' && protection !== 'HSM')
       throw rpcErrors.invalidParameter('ProtectionLevel', 'SOFTWARE or HSM');
-    const key = env.kms.create(spec as KeySpec, {
+    const key = await env.kms.create(spec as KeySpec, {
       description: call.params.get('Description') ?? '',
       protectionLevel: protection,
       creator: call.caller.principalId,

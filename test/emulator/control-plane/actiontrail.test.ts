@@ -5,7 +5,7 @@ import type { EmulatorHandle } from '../../../src/emulator/types';
 import { OffsetClock } from '../../../src/util/clock';
 import { expectOssError, makeClient, signedRaw, tempDir } from '../helpers';
 import { call } from './independent-client';
-import { expectRpcError, KMS, STS, TRAIL, type Key } from './helpers';
+import { CREATE_KEY, expectRpcError, KMS, STS, TRAIL, type Key } from './helpers';
 import RPCClient from '@alicloud/pop-core';
 import fs from 'node:fs';
 
@@ -249,10 +249,8 @@ describe('control-plane events', () => {
     expect(refused.code).toBe('NoPermission');
     const key = await rpc(KMS, root).request<{ KeyMetadata: { KeyId: string; PrimaryKeyVersion: string } }>(
       'CreateKey',
-      {
-        KeySpec: 'EC_P256',
-        KeyUsage: 'SIGN/VERIFY',
-      },
+      { KeySpec: 'EC_P256', KeyUsage: 'SIGN/VERIFY' },
+      CREATE_KEY,
     );
     await rpc(KMS, svc).request('AsymmetricSign', {
       KeyId: key.KeyMetadata.KeyId,

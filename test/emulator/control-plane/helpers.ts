@@ -154,3 +154,6 @@ export async function assume(
     },
   };
 }
+
+/** CreateKey makes an RSA key on the emulator's thread pool: seconds on a loaded machine, not pop-core's default 3. */
+export const CREATE_KEY = { method: 'POST', timeout: 60_000 };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { call } from './independent-client';
 import {
   ACCOUNT,
+  CREATE_KEY,
   assume,
   expectRpcError,
   KMS,
@@ -39,7 +40,7 @@ async function createKey(key: Key, spec: string): Promise<KeyMetadata> {
     .request<{ KeyMetadata: KeyMetadata }>(
       'CreateKey',
       { KeySpec: spec, KeyUsage: 'SIGN/VERIFY', Description: `test ${spec}` },
-      { method: 'POST' },
+      CREATE_KEY,
     );
   return r.KeyMetadata;
 }
