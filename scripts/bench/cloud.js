@@ -208,6 +208,7 @@ async function main() {
     accountId: ACCOUNT,
     bucketPrefix: PREFIX,
     serviceKey: SERVICE_KEY,
+    policyDir: path.join(ROOT, 'infra', 'policies'),
   });
   fs.writeFileSync(iamFile, JSON.stringify(iam));
   const emu = await startEmulator(opts, dataDir, iamFile);

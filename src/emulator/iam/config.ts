@@ -197,7 +197,11 @@ export function buildIam(
     } else {
       problems.push(`${where}: trustedUsers or trustPolicy is required (who may assume the role)`);
     }
-    let trust: CompiledPolicy = { kind: 'trust', statements: [] };
+    // Trusts nobody until a valid trust policy is compiled (the problem is reported below).
+    let trust: CompiledPolicy = compilePolicy(
+      { Version: '1', Statement: [{ Effect: 'Deny', Action: '*', Principal: { RAM: '*' } }] },
+      'trust',
+    );
     if (trustDoc !== undefined) {
       try {
         trust = compilePolicy(trustDoc, 'trust');

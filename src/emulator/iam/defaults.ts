@@ -74,6 +74,8 @@ export interface DefaultIdentityOptions {
   bucketPrefix: string;
   /** The service user's access key. */
   serviceKey: { id: string; secret: string };
+  /** Where the policy files are (default: the repository's infra/policies). */
+  policyDir?: string;
 }
 
 export function serviceUserName(bucketPrefix: string): string {
@@ -91,6 +93,8 @@ export function dispositionRoleName(bucketPrefix: string): string {
 /** The local default identities as an IAM description (the same shape an `--iam` file has). */
 export function defaultIdentities(options: DefaultIdentityOptions): IamFile {
   const vars = { bucket_prefix: options.bucketPrefix, account_id: options.accountId };
+  const dir = options.policyDir ?? POLICY_DIR;
+  const load = (file: string): unknown => loadPolicyTemplate(file, vars, dir);
   const user = serviceUserName(options.bucketPrefix);
   return {
     accountId: options.accountId,
@@ -104,21 +108,21 @@ export function defaultIdentities(options: DefaultIdentityOptions): IamFile {
     roles: [
       {
         name: exportReaderRoleName(options.bucketPrefix),
-        trustPolicy: loadPolicyTemplate(POLICY_FILES.exportReaderTrust, vars),
+        trustPolicy: load(POLICY_FILES.exportReaderTrust),
         maxSessionSeconds: MAX_SESSION_SECONDS,
         policies: ['export-reader'],
       },
       {
         name: dispositionRoleName(options.bucketPrefix),
-        trustPolicy: loadPolicyTemplate(POLICY_FILES.dispositionTrust, vars),
+        trustPolicy: load(POLICY_FILES.dispositionTrust),
         maxSessionSeconds: 3600,
         policies: ['disposition'],
       },
     ],
     policies: {
-      'archive-service': loadPolicyTemplate(POLICY_FILES.archiveService, vars),
-      'export-reader': loadPolicyTemplate(POLICY_FILES.exportReader, vars),
-      disposition: loadPolicyTemplate(POLICY_FILES.disposition, vars),
+      'archive-service': load(POLICY_FILES.archiveService),
+      'export-reader': load(POLICY_FILES.exportReader),
+      disposition: load(POLICY_FILES.disposition),
     },
   };
 }

@@ -34,6 +34,27 @@ interface CompiledStatement {
 export interface CompiledPolicy {
   readonly kind: PolicyKind;
   readonly statements: readonly CompiledStatement[];
+  /** The statements whose Action matches `action` (memoised: the data path asks for a few actions only). */
+  forAction(action: string): readonly CompiledStatement[];
+}
+
+const FOR_ACTION_CACHE_MAX = 512;
+
+function withActionIndex(kind: PolicyKind, statements: CompiledStatement[]): CompiledPolicy {
+  const byAction = new Map<string, CompiledStatement[]>();
+  return {
+    kind,
+    statements,
+    forAction(action) {
+      let hit = byAction.get(action);
+      if (hit === undefined) {
+        hit = statements.filter((s) => anyMatch(s.actions, action));
+        if (byAction.size >= FOR_ACTION_CACHE_MAX) byAction.clear();
+        byAction.set(action, hit);
+      }
+      return hit;
+    },
+  };
 }
 
 export interface AccessRequest {
@@ -151,7 +172,10 @@ export function compilePolicy(doc: unknown, kind: PolicyKind): CompiledPolicy {
   const raw = doc.Statement;
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   if (list.length === 0) throw new PolicyGrammarError('Statement: at least one statement is required');
-  return { kind, statements: list.map((s, i) => compileStatement(s, `Statement[${i}]`, kind)) };
+  return withActionIndex(
+    kind,
+    list.map((s, i) => compileStatement(s, `Statement[${i}]`, kind)),
+  );
 }
 
 /** Parses and compiles policy text (JSON). */
@@ -165,8 +189,8 @@ export function parsePolicy(text: string, kind: PolicyKind): CompiledPolicy {
   return compilePolicy(doc, kind);
 }
 
+/** `s` already matches the request's action. */
 function applies(s: CompiledStatement, req: AccessRequest): boolean {
-  if (!anyMatch(s.actions, req.action)) return false;
   if (s.resources !== null && !anyMatch(s.resources, req.resource)) return false;
   if (s.principals !== null) {
     const names = req.principals ?? [];
@@ -179,7 +203,7 @@ function applies(s: CompiledStatement, req: AccessRequest): boolean {
 export function evaluate(policies: readonly CompiledPolicy[], req: AccessRequest): Decision {
   let allowed = false;
   for (const p of policies) {
-    for (const s of p.statements) {
+    for (const s of p.forAction(req.action)) {
       if (s.effect === 'Allow' && allowed) continue; // only a Deny can still change the answer
       if (!applies(s, req)) continue;
       if (s.effect === 'Deny') return 'ExplicitDeny';

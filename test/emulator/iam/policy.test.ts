@@ -6,6 +6,7 @@ import {
   PolicyGrammarError,
 } from '../../../src/emulator/iam/policy';
 import type { AccessRequest, ConditionContext } from '../../../src/emulator/iam/policy';
+import { compileWildcard } from '../../../src/emulator/iam/wildcard';
 
 const OBJ = (bucket: string, key: string): string => `acs:oss:cn-hongkong:1000000000000001:${bucket}/${key}`;
 
@@ -53,6 +54,23 @@ describe('RAM policy evaluation', () => {
     const p = policy({ Effect: 'Allow', Action: 'oss:Get*', Resource: 'acs:oss:*:*:b/a.(x)+*[y]' });
     expect(evaluate([p], req('oss:GetObject', OBJ('b', 'a.(x)+zz[y]')))).toBe('Allow');
     expect(evaluate([p], req('oss:GetObject', OBJ('b', 'aX(x)+zz[y]')))).toBe('ImplicitDeny');
+  });
+
+  it('several stars: pieces in order, never overlapping', () => {
+    const m = compileWildcard('ab*c*ba', false);
+    expect(['abcba', 'abXcYba', 'abccba', 'abcbaba'].map(m)).toEqual([true, true, true, true]);
+    expect(['aba', 'abba', 'abcb', 'acba', 'abXba'].map(m)).toEqual([false, false, false, false, false]);
+    const i = compileWildcard('OSS:*Object*', true);
+    expect([i('oss:GetObject'), i('OSS:putobjecttagging'), i('oss:ListObjects'), i('kms:Object')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(compileWildcard('*', false)('')).toBe(true);
+    expect(compileWildcard('a*', false)('a')).toBe(true);
+    expect(compileWildcard('*a', false)('ba')).toBe(true);
+    expect(compileWildcard('*a*', false)('bbb')).toBe(false);
   });
 
   it('actions match without regard to case; resources exactly', () => {
