@@ -13,7 +13,8 @@
  *
  *   --duration-s N        measured seconds per cell (default 5)
  *   --warmup-s N          unmeasured warm-up before each cell (default 1)
- *   --rounds N            repeat the interleaved cells N times, report each cell's median (default 3)
+ *   --rounds N            repeat the interleaved cells N times, report each cell's median (default 3);
+ *                         every cell is first warmed up once, unmeasured (JIT, caches)
  *   --put-concurrency N   PUT workers (default 8)
  *   --concurrency N       RPC workers (default 8)
  *   --v4                  sign the PUTs with OSS V4 instead of V1 (ali-oss's default)
@@ -283,6 +284,14 @@ async function main() {
         `bench:   ${group} ${name}: ${cell.opsPerS.toFixed(0)}/s, server ${cell.serverCpuUsPerOp === null ? '-' : cell.serverCpuUsPerOp.toFixed(0)} us/op, ${r.errors} errors`,
       );
     };
+
+    // One unmeasured pass over every cell first: the first cell of a fresh process pays for JIT
+    // compilation and cold caches, whichever target it is.
+    log('bench: warming up every cell');
+    for (const name of ['root', 'service'])
+      await loop(opts.putConcurrency, Math.max(2, opts.warmupS), putOp(targets[name]));
+    for (const name of ['GetCallerIdentity', 'AssumeRole'])
+      await loop(opts.concurrency, Math.max(2, opts.warmupS), rpcOps[name]());
 
     for (let round = 1; round <= opts.rounds; round++) {
       log(`bench: round ${round}/${opts.rounds}`);
