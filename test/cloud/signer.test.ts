@@ -116,7 +116,7 @@ describe('KmsSigner against the emulator', () => {
 
   it('signs SHA-256(message) with ECDSA P-256: DER that node:crypto verifies with the SPKI public key', async () => {
     const key = await newKey('EC_P256');
-    const signer = createSigner({ signer: 'kms', kmsKeyId: key.KeyId }, tmp(), kmsClient());
+    const signer = createSigner({ signer: 'kms', kmsKeyId: key.KeyId }, os.tmpdir(), kmsClient());
     expect(signer).toBeInstanceOf(KmsSigner);
     expect(signer.algorithm).toBe('ecdsa-p256-sha256');
     const spki = await signer.publicKey();
@@ -134,13 +134,15 @@ describe('KmsSigner against the emulator', () => {
     const rsa = await newKey('RSA_2048');
     const signer = new KmsSigner({ kms: kmsClient().kms, keyId: rsa.KeyId });
     await expect(signer.sign(Buffer.from('x'))).rejects.toThrow(/EC_P256 SIGN\/VERIFY/);
-    expect(() => createSigner({ signer: 'kms' }, tmp(), kmsClient())).toThrow(ConfigError);
+    expect(() => createSigner({ signer: 'kms' }, os.tmpdir(), kmsClient())).toThrow(ConfigError);
     expect(() => createSigner({ signer: 'kms', kmsKeyId: 'k' }, tmp(), null)).toThrow(
       /needs the control plane/,
     );
   });
 
   it('the local signer is the default', () => {
-    expect(createSigner({ signer: 'local' }, tmp(), null)).toBeInstanceOf(LocalEd25519Signer);
+    const dir = tmp();
+    expect(createSigner({ signer: 'local' }, dir, null)).toBeInstanceOf(LocalEd25519Signer);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
