@@ -4,9 +4,10 @@
 // benchmark can run it in a child process of its own, like the peer emulators.
 //
 //   node scripts/bench/run-emulator.js --data DIR --access-key-id ID --access-key-secret SECRET
-//        [--port 0] [--host 127.0.0.1] [--log-level warn] [--dist DIR (default: dist/)]
+//        [--port 0] [--host 127.0.0.1] [--log-level warn] [--dist DIR (default: dist/)] [--iam FILE]
 //
-// Prints one line of JSON on stdout once it listens: {"url":..., "port":..., "host":..., "region":...}.
+// Prints one line of JSON on stdout once it listens:
+// {"url":..., "port":..., "host":..., "region":..., "controlPlaneUrl":...}.
 // Stops cleanly (close(), then exit 0) on SIGTERM/SIGINT or when stdin closes, so that a
 // `node --cpu-prof` run writes its profile.
 const path = require('node:path');
@@ -53,10 +54,18 @@ async function main() {
     port: Number(args.port || 0),
   };
   if (args.region) options.region = args.region;
+  // RAM users, roles and policies (the `strongroom emulator --iam FILE` shape).
+  if (args.iam) options.iam = JSON.parse(require('node:fs').readFileSync(args.iam, 'utf8'));
   if (logger) options.logger = logger;
   const handle = await emulator.startEmulator(options);
   process.stdout.write(
-    JSON.stringify({ url: handle.url, port: handle.port, host: handle.host, region: handle.region }) + '\n',
+    JSON.stringify({
+      url: handle.url,
+      port: handle.port,
+      host: handle.host,
+      region: handle.region,
+      controlPlaneUrl: handle.controlPlaneUrl,
+    }) + '\n',
   );
 
   let closing = false;

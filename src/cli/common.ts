@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigInput } from '../config';
 import { createLogger, type Logger } from '../log';
-import { openStore, type StoreHandle } from '../runtime/store';
+import { openStore, type OpenStoreOptions, type StoreHandle } from '../runtime/store';
 
 /** Options every command that touches local state accepts. */
 export interface CommonOptions {
@@ -31,8 +31,12 @@ export function cliLogger(config: Config): Logger {
   });
 }
 
-export async function withStore<T>(config: Config, fn: (handle: StoreHandle) => Promise<T>): Promise<T> {
-  const handle = await openStore(config, { logger: cliLogger(config) });
+export async function withStore<T>(
+  config: Config,
+  fn: (handle: StoreHandle) => Promise<T>,
+  options: Pick<OpenStoreOptions, 'as'> = {},
+): Promise<T> {
+  const handle = await openStore(config, { logger: cliLogger(config), ...options });
   try {
     return await fn(handle);
   } finally {

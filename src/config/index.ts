@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { OidcConfigSchema } from '../auth/config';
+import { CLOUD_ENV_VARS, CloudConfigSchema, cloudConfigIssues } from '../cloud/config';
 import { ConfigError } from '../errors';
 
 /**
@@ -188,9 +189,12 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** STS, KMS, ActionTrail and the checkpoint signer (src/cloud/config.ts). */
+    cloud: CloudConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    for (const issue of cloudConfigIssues(cfg.profile, cfg.cloud)) ctx.addIssue({ code: 'custom', ...issue });
     const names = new Set<string>();
     for (const [i, c] of cfg.buckets.classes.entries()) {
       if (names.has(c.name))
@@ -253,6 +257,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_BUCKET_PREFIX: { path: ['buckets', 'prefix'], type: 'string' },
   STRONGROOM_EMULATOR_LOG_FLUSH_SECONDS: { path: ['emulator', 'logFlushSeconds'], type: 'number' },
   DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
+  ...CLOUD_ENV_VARS,
 };
 
 type Json = { [key: string]: unknown };

@@ -3,6 +3,8 @@ import type { Logger } from '../log';
 import type { Clock } from '../util/clock';
 import type { AccessLog } from './access-log';
 import type { FaultDecision, FaultInjector } from './faults';
+import type { Caller, Resolution } from './iam/identity';
+import type { OssAccess } from './iam/oss-access';
 import type { BlobStore } from './persistence/blob-store';
 import type { MetadataIndex } from './persistence/metadata-index';
 import type { WriteQueue } from './persistence/write-queue';
@@ -24,6 +26,8 @@ export interface EmulatorEnv {
   owner: { id: string; displayName: string };
   /** `localhost:PORT`, for Location elements and HostId. */
   host: () => string;
+  /** RAM identities, policies and ActionTrail events of the data path. */
+  access: OssAccess;
 }
 
 /** One request on its way through the server. */
@@ -41,6 +45,10 @@ export interface RequestContext {
   /** OSS operation name (PutObject, ...); 'Unknown' until routed. */
   operation: string;
   accessKeyId: string | null;
+  /** Who signed the request, once authenticated (iam/oss-access.ts). */
+  caller: Caller | null;
+  /** Why the request's access key could not be resolved, when it could not. */
+  accessRefusal: (Resolution & { ok: false })['reason'] | null;
   fault: FaultDecision | null;
   /** performance.now() at arrival. */
   startMs: number;

@@ -22,7 +22,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const ERROR_CODE = /^[A-Za-z0-9]+$/;
+// OSS codes are alphanumeric; control-plane codes may have dots (Throttling.User).
+const ERROR_CODE = /^[A-Za-z0-9][A-Za-z0-9.]*$/;
 
 /** Throws a TypeError describing the first problem in a fault configuration. */
 export function validateFaultConfig(config: FaultConfig): void {
@@ -40,7 +41,9 @@ export function validateFaultConfig(config: FaultConfig): void {
       if (!Number.isInteger(status) || status < 300 || status > 599)
         throw new TypeError(`${at}.error.status must be an HTTP status 300-599`);
       if (typeof code !== 'string' || !ERROR_CODE.test(code))
-        throw new TypeError(`${at}.error.code must be an alphanumeric OSS error code`);
+        throw new TypeError(
+          `${at}.error.code must be an OSS error code (letters and digits) or a control-plane code (with dots)`,
+        );
     }
     if (rule.latencyMs !== undefined && !(Number.isFinite(rule.latencyMs) && rule.latencyMs >= 0)) {
       throw new TypeError(`${at}.latencyMs must be a non-negative number`);

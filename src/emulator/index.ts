@@ -6,6 +6,12 @@ import { silentLogger } from '../log';
 import { systemClock } from '../util/clock';
 import { AccessLog } from './access-log';
 import type { EmulatorEnv } from './context';
+import { startControlPlane, type ControlPlaneHandle } from './control-plane';
+import { buildIam, DEFAULT_ACCOUNT_ID } from './iam/config';
+import { IdentityDirectory } from './iam/identity';
+import { OssAccess } from './iam/oss-access';
+import { StsTokens } from './iam/sts-tokens';
+import { TrailStore } from './trail/store';
 import { FaultInjector } from './faults';
 import { storeLogObject } from './objects';
 import { BlobStore } from './persistence/blob-store';
@@ -17,12 +23,16 @@ import type { EmulatorHandle, EmulatorOptions } from './types';
 
 export type { EmulatorCredential, EmulatorHandle, EmulatorOptions, FaultConfig, FaultRule } from './types';
 export { parseAccessLine, formatAccessLine, ACCESS_LOG_FIELDS } from './access-log';
+export { IamConfigError, PolicyGrammarError } from './iam/errors';
+export type { IamFile } from './iam/config';
 
 export const DEFAULT_REGION = 'oss-cn-hangzhou';
 export const DEFAULT_LOG_FLUSH_SECONDS = 3600;
 /** Bodies up to this size live inside SQLite (one fsync for data and metadata); larger ones are files. */
 export const INLINE_MAX_BYTES = 64 * 1024;
 const INDEX_FILE = 'index.sqlite';
+/** The control plane's files (STS token key, KMS keys, ActionTrail events), mode 0700. */
+const CONTROL_PLANE_DIR = 'control-plane';
 /** How long close() waits for in-flight requests before cutting connections. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -66,7 +76,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   const blobs = new BlobStore(dataDir);
   let port = 0;
   let closed = false;
+  let trail: TrailStore | null = null;
+  let controlPlane: ControlPlaneHandle | null = null;
   try {
+    const cpDir = path.join(dataDir, CONTROL_PLANE_DIR);
+    await fsp.mkdir(cpDir, { recursive: true, mode: 0o700 });
+    const iam = buildIam(
+      options.iam ?? { accountId: DEFAULT_ACCOUNT_ID },
+      secrets,
+      'the emulator IAM configuration',
+    );
+    const directory = new IdentityDirectory(iam, StsTokens.open(cpDir));
+    const events = TrailStore.open(path.join(cpDir, 'trail.sqlite'), clock, logger);
+    trail = events;
     await blobs.init();
     const index = new MetadataIndex(db);
     const referenced = index.referencedFiles();
@@ -91,11 +113,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       faults,
       accessLog,
       inlineMax: INLINE_MAX_BYTES,
-      owner: { id: '1000000000000000', displayName: '1000000000000000' },
+      owner: { id: iam.accountId, displayName: iam.accountId },
       host: () => `localhost:${port}`,
+      access: new OssAccess(directory, events, region),
     };
 
-    const pipeline = new RequestPipeline(env, (id) => secrets.get(id));
+    const pipeline = new RequestPipeline(env);
     const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, pipeline.listener);
     server.keepAliveTimeout = 10_000;
     server.on('clientError', pipeline.clientError);
@@ -107,8 +130,29 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       });
     });
     port = (server.address() as AddressInfo).port;
+    try {
+      controlPlane = await startControlPlane({
+        directory,
+        trail: events,
+        kmsFile: path.join(cpDir, 'kms.sqlite'),
+        clock,
+        wallClock: options.wallClock ?? systemClock,
+        region: region.replace(/^oss-/, ''),
+        logger,
+        faults,
+        host,
+        port: options.controlPlanePort ?? 0,
+      });
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    const cp = controlPlane;
     env.accessLog.start();
-    logger.info({ url: `http://localhost:${port}`, host, dataDir }, 'emulator listening');
+    logger.info(
+      { url: `http://localhost:${port}`, controlPlane: cp.url, host, dataDir },
+      'emulator listening',
+    );
 
     let closing: Promise<void> | null = null;
     const shutdown = async (): Promise<void> => {
@@ -120,7 +164,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       clearTimeout(timer);
       server.closeAllConnections();
       await stopped;
+      await cp.close();
       await env.accessLog.close();
+      events.close();
       writes.flush();
       db.close();
       await blobs.stop();
@@ -132,6 +178,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     return {
       url: `http://localhost:${port}`,
       port,
+      controlPlaneUrl: cp.url,
+      accountId: iam.accountId,
       host,
       region,
       clock,
@@ -140,7 +188,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       close,
     };
   } catch (err) {
-    if (!closed) db.close();
+    if (!closed) {
+      await controlPlane?.close();
+      trail?.close();
+      db.close();
+    }
     throw err;
   }
 }

@@ -6,7 +6,7 @@ import { authenticate } from './auth';
 import type { LogTarget } from './access-log';
 import { redactUri } from './access-log';
 import type { EmulatorEnv, RequestContext } from './context';
-import { isOssError, OssError, ossErrors } from './errors';
+import { isOssError, ossErrors } from './errors';
 import { ClientAbortError } from './persistence/body-receiver';
 import { checkBucketName, checkObjectKey, parseTarget } from './request';
 import { sendError } from './response';
@@ -28,10 +28,7 @@ export class RequestPipeline {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(
-    private readonly env: EmulatorEnv,
-    private readonly secretFor: (accessKeyId: string) => string | undefined,
-  ) {}
+  constructor(private readonly env: EmulatorEnv) {}
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.inFlight++;
@@ -47,6 +44,8 @@ export class RequestPipeline {
       query: new Map(),
       operation: 'Unknown',
       accessKeyId: null,
+      caller: null,
+      accessRefusal: null,
       fault: null,
       startMs: performance.now(),
       errorCode: null,
@@ -103,12 +102,10 @@ export class RequestPipeline {
       ctx.query = target.query;
       const auth = authenticate(
         { method: ctx.method, rawUrl: ctx.rawUrl, headers: ctx.req.headers },
-        this.secretFor,
+        env.access.secretFor(ctx, env),
         env.clock.now(),
       );
-      if (!auth.ok) {
-        throw new OssError(auth.status, auth.code, auth.message, Object.entries(auth.details ?? {}), auth.ec);
-      }
+      if (!auth.ok) throw env.access.failure(ctx, auth);
       ctx.accessKeyId = auth.accessKeyId;
       const route = resolveRoute(
         ctx.method,
@@ -120,6 +117,7 @@ export class RequestPipeline {
       ctx.operation = route.operation;
       if (route.level !== 'service') checkBucketName(ctx.bucket);
       if (route.level === 'object') ctx.keyBytes = checkObjectKey(ctx.key);
+      env.access.authorize(ctx, env, route.operation);
       const fault = env.faults.decide(route.operation);
       ctx.fault = fault;
       if (fault !== null) {
@@ -192,6 +190,7 @@ export class RequestPipeline {
         'emulator request',
       );
     }
+    env.access.finished(ctx, env, status);
     if (ctx.bucket === '') return;
     let target: LogTarget | null = null;
     try {

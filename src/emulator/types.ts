@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { Clock } from '../util/clock';
+import type { IamFile } from './iam/config';
 
 /** A key pair the emulator accepts, like a RAM user's AccessKey. */
 export interface EmulatorCredential {
@@ -38,7 +39,20 @@ export interface FaultConfig {
 export interface EmulatorOptions {
   /** Where objects and the metadata index live. Created if missing. */
   dataDir: string;
+  /** The account's root key(s): full access, as today's single key. */
   credentials: EmulatorCredential[];
+  /**
+   * RAM users, roles and policies (the `--iam FILE` shape; the local defaults come from
+   * `defaultIdentities` in iam/defaults.ts). Absent: an account with its root key(s) only.
+   */
+  iam?: IamFile;
+  /** Port of the control plane (STS, KMS, ActionTrail); 0 (default) picks a free one. */
+  controlPlanePort?: number;
+  /**
+   * Real time, for the RPC Timestamp check and the nonce window (default: the system clock).
+   * `clock` decides everything else, STS session expiry included.
+   */
+  wallClock?: Clock;
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -54,6 +68,10 @@ export interface EmulatorHandle {
   /** `http://localhost:PORT`: give it to ali-oss as `endpoint` with `sldEnable: true`. */
   url: string;
   port: number;
+  /** The control plane (STS, KMS, ActionTrail): give it to @alicloud/pop-core as `endpoint`. */
+  controlPlaneUrl: string;
+  /** The emulated account's id (owner of every bucket). */
+  accountId: string;
   host: string;
   region: string;
   clock: Clock;

@@ -136,6 +136,15 @@ export class NotVerifiedError extends StrongroomError {
   readonly httpStatus = 422;
 }
 
+/**
+ * The control plane (STS, KMS, ActionTrail) refused a request as malformed or answered something
+ * the adapter does not understand: a bug or a deployment mismatch on our side, not the caller's.
+ */
+export class ControlPlaneError extends StrongroomError {
+  readonly code = 'ControlPlaneError';
+  readonly httpStatus = 502;
+}
+
 export function isStrongroomError(err: unknown): err is StrongroomError {
   return err instanceof StrongroomError;
 }

@@ -34,10 +34,19 @@ export const REDACT_PATHS = [
   '*.secret',
   'signature',
   '*.signature',
+  // The control plane's JSON (STS Credentials) and RPC parameters, as the cloud spells them.
+  'AccessKeySecret',
+  '*.AccessKeySecret',
+  '*.*.AccessKeySecret',
+  'SecurityToken',
+  '*.SecurityToken',
+  '*.*.SecurityToken',
+  'Signature',
+  '*.Signature',
 ];
 
 const SIGNED_QUERY =
-  /([?&](?:Signature|OSSAccessKeyId|security-token|x-oss-signature|x-oss-credential|x-oss-security-token)=)[^&#\s]*/gi;
+  /([?&](?:Signature|OSSAccessKeyId|AccessKeyId|SecurityToken|security-token|x-oss-signature|x-oss-credential|x-oss-security-token)=)[^&#\s]*/gi;
 
 /** Removes signatures, credentials and tokens from a URL or path before it is logged. */
 export function redactUrl(url: string): string {

@@ -2,6 +2,7 @@ import type { BucketPlan, Config } from '../config';
 import type { ObjectStore } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
+import type { CloudCheckName, CloudFinding } from '../cloud/doctor';
 import { humanDuration } from '../util/table';
 import { ACCESS_LOG_PREFIX, IN_PROGRESS_WINDOW_MS, plannedBuckets } from './index';
 
@@ -9,7 +10,7 @@ export type Severity = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
   bucket: string;
-  check: 'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse';
+  check: 'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse' | CloudCheckName;
   severity: Severity;
   message: string;
 }
@@ -30,7 +31,7 @@ export async function doctor(
   store: ObjectStore,
   plan: BucketPlan,
   config: Pick<Config, 'buckets'>,
-  options: { clock?: Clock; endpoint: string },
+  options: { clock?: Clock; endpoint: string; cloud?: () => Promise<CloudFinding[]> },
 ): Promise<DoctorReport> {
   const clock = options.clock ?? systemClock;
   const warnMs = config.buckets.lapseWarningHours * 3600_000;
@@ -101,6 +102,9 @@ export async function doctor(
       }
     }
   }
+  // The control plane: who the archive runs as, the export role, the signer, ActionTrail.
+  if (options.cloud)
+    for (const f of await options.cloud()) add('(control plane)', f.check, f.severity, f.message);
   return {
     compliant: findings.every((f) => f.severity !== 'fail'),
     checkedAt: clock.now().toISOString(),

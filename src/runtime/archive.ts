@@ -14,6 +14,7 @@ import { doctor } from '../provision/doctor';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
+import { openCloud, type CloudHandle } from './cloud';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -27,6 +28,8 @@ export interface Archive {
   /** The OSS endpoint in use (the embedded emulator's when none is configured). */
   storeEndpoint: string;
   storeHandle: StoreHandle;
+  /** The control plane's clients, the checkpoint signer and the role ARNs (src/runtime/cloud.ts). */
+  cloud: CloudHandle;
   catalog: Catalog;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
@@ -50,7 +53,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     );
   }
   const plan = bucketPlan(config);
-  const storeHandle = await openStore(config, { logger, clock, own: true });
+  // The local profile runs as the service RAM user; only provisioning uses the root key.
+  const storeHandle = await openStore(config, { logger, clock, own: true, as: 'service' });
   const cleanups: (() => Promise<void> | void)[] = [() => storeHandle.close()];
   let closing: Promise<void> | null = null;
   const cleanup = (): Promise<void> =>
@@ -59,11 +63,13 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     })());
   try {
     if (storeHandle.emulator && options.announce)
-      cleanups.push(announceEmulator(config, storeHandle.endpoint));
+      cleanups.push(announceEmulator(config, storeHandle.endpoint, storeHandle.controlPlaneUrl));
     const { store } = storeHandle;
+    const cloud = openCloud(config, storeHandle, logger);
+    logger.info({ signer: cloud.signer.description }, 'checkpoint signer');
     if (config.profile === 'local') {
       // The local profile provisions and locks its own buckets, so a fresh clone just works.
-      const actions = await provision(store, plan, { lock: true, clock });
+      const actions = await provision(storeHandle.adminStore, plan, { lock: true, clock });
       const changed = actions.filter((a) => !['exists', 'logging-ok', 'retention-ok'].includes(a.action));
       if (changed.length > 0)
         logger.info(
@@ -168,6 +174,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       port,
       storeEndpoint: storeHandle.endpoint,
       storeHandle,
+      cloud,
       catalog,
       bootstrap,
       close: cleanup,

@@ -9,6 +9,7 @@ import { silentLogger } from '../log';
 import { createObjectStore } from '../storage';
 import type { ObjectStore } from '../storage/types';
 import type { Clock } from '../util/clock';
+import { localIdentities } from './local-identities';
 
 /**
  * Opens the object store the configuration names. With no OSS endpoint configured, the archive
@@ -17,8 +18,15 @@ import type { Clock } from '../util/clock';
  * otherwise one is started in this process for as long as the handle is open.
  */
 export interface StoreHandle {
+  /** The store as the requested identity (`as`): the service RAM user, or the provisioning key. */
   store: ObjectStore;
+  /** The store as the provisioning identity (the local root key; the configured key otherwise). */
+  adminStore: ObjectStore;
+  /** The access key behind `store`, for the control plane too. */
+  credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   endpoint: string;
+  /** The embedded emulator's control plane (STS, KMS, ActionTrail), when one runs. */
+  controlPlaneUrl?: string;
   /** Set when this process started the embedded emulator. */
   emulator?: EmulatorHandle;
   close(): Promise<void>;
@@ -65,11 +73,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The URL of an emulator another live process runs on this data directory, if any. */
-export function runningEmulatorUrl(config: Config): string | null {
+/** The URLs of an emulator another live process runs on this data directory, if any. */
+export function runningEmulator(config: Config): { url: string; controlPlaneUrl?: string } | null {
   try {
     const info = JSON.parse(fs.readFileSync(path.join(emulatorDir(config), ENDPOINT_FILE), 'utf8')) as {
       url?: unknown;
+      controlPlaneUrl?: unknown;
       pid?: unknown;
     };
     if (
@@ -78,17 +87,25 @@ export function runningEmulatorUrl(config: Config): string | null {
       info.pid !== process.pid &&
       isAlive(info.pid)
     )
-      return info.url;
+      return {
+        url: info.url,
+        ...(typeof info.controlPlaneUrl === 'string' ? { controlPlaneUrl: info.controlPlaneUrl } : {}),
+      };
   } catch {
     // no running emulator recorded
   }
   return null;
 }
 
+/** The URL of an emulator another live process runs on this data directory, if any. */
+export function runningEmulatorUrl(config: Config): string | null {
+  return runningEmulator(config)?.url ?? null;
+}
+
 /** Records that this process serves the embedded emulator at `url` (removed on close). */
-export function announceEmulator(config: Config, url: string): () => void {
+export function announceEmulator(config: Config, url: string, controlPlaneUrl?: string): () => void {
   const file = path.join(emulatorDir(config), ENDPOINT_FILE);
-  fs.writeFileSync(file, JSON.stringify({ url, pid: process.pid }) + '\n', { mode: 0o600 });
+  fs.writeFileSync(file, JSON.stringify({ url, controlPlaneUrl, pid: process.pid }) + '\n', { mode: 0o600 });
   return () => {
     try {
       const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown };
@@ -104,29 +121,46 @@ export interface OpenStoreOptions {
   clock?: Clock;
   /** Start our own emulator even if another process runs one (serve does; it owns the data directory). */
   own?: boolean;
+  /**
+   * Local profile: whose key `store` signs with. `service` (serve): the archive's service RAM
+   * user; `admin` (default; provision, worm and the other CLI commands): the account's root key.
+   * Elsewhere both are the configured key.
+   */
+  as?: 'service' | 'admin';
 }
 
 export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<StoreHandle> {
   const logger = options.logger ?? silentLogger();
   if (config.oss.endpoint) {
     const store = createObjectStore({ ...config.oss, endpoint: config.oss.endpoint }, logger);
-    return { store, endpoint: config.oss.endpoint, close: async () => {} };
+    const credentials = {
+      accessKeyId: config.oss.accessKeyId ?? '',
+      accessKeySecret: config.oss.accessKeySecret ?? '',
+      ...(config.oss.securityToken ? { securityToken: config.oss.securityToken } : {}),
+    };
+    return { store, adminStore: store, credentials, endpoint: config.oss.endpoint, close: async () => {} };
   }
-  const creds = localCredentials(config);
-  const ossLocal = {
-    ...config.oss,
-    accessKeyId: creds.accessKeyId,
-    accessKeySecret: creds.accessKeySecret,
-    region: 'oss-local',
-  };
-  const running = options.own ? null : runningEmulatorUrl(config);
+  const ids = localIdentities(config, localCredentials(config), emulatorDir(config));
+  const local = (endpoint: string, key: { accessKeyId: string; accessKeySecret: string }): ObjectStore =>
+    createObjectStore({ ...config.oss, ...key, endpoint, region: 'oss-local' }, logger);
+  const own = options.as === 'service' ? ids.service : ids.root;
+  const running = options.own ? null : runningEmulator(config);
   if (running) {
-    const store = createObjectStore({ ...ossLocal, endpoint: running }, logger);
-    return { store, endpoint: running, close: async () => {} };
+    const store = local(running.url, own);
+    const adminStore = options.as === 'service' ? local(running.url, ids.root) : store;
+    return {
+      store,
+      adminStore,
+      credentials: own,
+      endpoint: running.url,
+      ...(running.controlPlaneUrl ? { controlPlaneUrl: running.controlPlaneUrl } : {}),
+      close: async () => {},
+    };
   }
   const emulator = await startEmulator({
     dataDir: emulatorDir(config),
-    credentials: [creds],
+    credentials: [ids.root],
+    iam: ids.iam,
     host: config.emulator.host,
     port: config.emulator.port,
     logFlushSeconds: config.emulator.logFlushSeconds,
@@ -134,6 +168,15 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     logger: logger.child({ component: 'emulator' }),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const store = createObjectStore({ ...ossLocal, endpoint: emulator.url }, logger);
-  return { store, endpoint: emulator.url, emulator, close: () => emulator.close() };
+  const store = local(emulator.url, own);
+  const adminStore = options.as === 'service' ? local(emulator.url, ids.root) : store;
+  return {
+    store,
+    adminStore,
+    credentials: own,
+    endpoint: emulator.url,
+    controlPlaneUrl: emulator.controlPlaneUrl,
+    emulator,
+    close: () => emulator.close(),
+  };
 }

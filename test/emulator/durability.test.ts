@@ -224,7 +224,9 @@ test('every acknowledged object survives kill -9 with its exact bytes; nothing p
   // SIGTERM: clean stop, exit code 0, after printing its URL.
   const stopped = await second.exited;
   expect(stopped).toEqual({ code: 0, signal: null });
-  expect(second.stdout()).toMatch(/^strongroom emulator listening on http:\/\/localhost:\d+\n$/);
+  expect(second.stdout()).toMatch(
+    /^strongroom emulator listening on http:\/\/localhost:\d+\ncontrol plane: http:\/\/127\.0\.0\.1:\d+\n$/,
+  );
 
   // No orphan blob files: every file under blobs/ is referenced by the index, and vice versa.
   const db = new Database(path.join(dataDir, 'index.sqlite'), { readonly: true });

@@ -99,7 +99,9 @@ describe.each([
     expect(fs.readdirSync(root)).toEqual(['data']);
     for (const file of listFiles(dataDir)) {
       const rel = path.relative(dataDir, file);
-      expect(rel).toMatch(/^(index\.sqlite(-wal|-shm|-journal)?|blobs\/[0-9a-f]{2}\/[0-9a-f]{32})$/);
+      expect(rel).toMatch(
+        /^(index\.sqlite(-wal|-shm|-journal)?|blobs\/[0-9a-f]{2}\/[0-9a-f]{32}|control-plane\/(sts-token\.key|(trail|kms)\.sqlite(-wal|-shm|-journal)?))$/,
+      );
     }
     expect(fs.existsSync('/tmp/strongroom-escape')).toBe(false);
     for (const k of bodies.keys()) {

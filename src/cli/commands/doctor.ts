@@ -1,15 +1,25 @@
 import type { Command } from 'commander';
 import { bucketPlan } from '../../config';
 import { doctor, type DoctorReport } from '../../provision/doctor';
+import { cloudFindings, openCloud } from '../../runtime/cloud';
 import { renderTable } from '../../util/table';
-import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
+import { cliConfig, cliLogger, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 
 const MARK = { ok: 'ok', warn: 'WARN', fail: 'FAIL' } as const;
 
 export async function doctorCommand(opts: CommonOptions): Promise<DoctorReport> {
   const config = cliConfig(opts);
-  const report = await withStore(config, ({ store, endpoint }) =>
-    doctor(store, bucketPlan(config), config, { endpoint }),
+  const report = await withStore(
+    config,
+    (handle) => {
+      const cloud = openCloud(config, handle, cliLogger(config));
+      return doctor(handle.store, bucketPlan(config), config, {
+        endpoint: handle.endpoint,
+        cloud: () => cloudFindings(config, cloud),
+      });
+      // As the archive runs (the service RAM user locally): its view is what must be compliant.
+    },
+    { as: 'service' },
   );
   if (opts.json) printJson(report);
   else {
@@ -32,7 +42,7 @@ export function register(program: Command): void {
     program
       .command('doctor')
       .description(
-        'posture check: every bucket Locked with enough days, logging on; exit 3 when not compliant',
+        'posture check: every bucket Locked with enough days, logging on; the control plane (role, signer, ActionTrail); exit 3 when not compliant',
       ),
   )
     .option('--json', 'machine-readable output')

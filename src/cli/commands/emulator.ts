@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { startEmulator } from '../../emulator';
+import { IamConfigError, startEmulator, type IamFile } from '../../emulator';
 import { validateFaultConfig } from '../../emulator/faults';
 import type { EmulatorHandle, FaultConfig } from '../../emulator/types';
 import { ConfigError } from '../../errors';
@@ -15,6 +15,8 @@ export interface EmulatorCommandOptions {
   logFlushSeconds?: string;
   faults?: string;
   region?: string;
+  iam?: string;
+  controlPlanePort?: string;
   logLevel: string;
 }
 
@@ -49,6 +51,22 @@ export function parseFaults(value: string): FaultConfig {
   return parsed as FaultConfig;
 }
 
+/** `--iam FILE`: RAM users, roles and policies (validated by the emulator). */
+export function readIamFile(file: string): IamFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--iam: cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    // The emulator validates the shape (IamFileSchema) and names every problem it finds.
+    return JSON.parse(text) as IamFile;
+  } catch (err) {
+    throw new ConfigError(`--iam: ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 /** Starts the emulator; resolves with the handle once it listens. */
 export async function startFromOptions(opts: EmulatorCommandOptions): Promise<EmulatorHandle> {
   const accessKeyId = opts.accessKeyId ?? process.env.STRONGROOM_EMULATOR_ACCESS_KEY_ID;
@@ -64,16 +82,22 @@ export async function startFromOptions(opts: EmulatorCommandOptions): Promise<Em
     if (!(logFlushSeconds > 0))
       throw new ConfigError(`--log-flush-seconds must be a positive number, got "${opts.logFlushSeconds}"`);
   }
+  const iam = opts.iam !== undefined ? readIamFile(opts.iam) : undefined;
   return startEmulator({
     dataDir: opts.data,
     credentials: [{ accessKeyId, accessKeySecret }],
+    ...(iam !== undefined ? { iam } : {}),
     host: opts.host,
     port: parsePort(opts.port),
+    ...(opts.controlPlanePort !== undefined ? { controlPlanePort: parsePort(opts.controlPlanePort) } : {}),
     ...(logFlushSeconds !== undefined ? { logFlushSeconds } : {}),
     ...(opts.faults !== undefined ? { faults: parseFaults(opts.faults) } : {}),
     ...(opts.region !== undefined ? { region: opts.region } : {}),
     // Logs go to stderr; stdout carries only the "listening" line.
     logger: createLogger({ level: opts.logLevel, destination: process.stderr }),
+  }).catch((err: unknown) => {
+    if (err instanceof IamConfigError) throw new ConfigError(`--iam: ${err.message}`);
+    throw err;
   });
 }
 
@@ -81,6 +105,7 @@ export async function startFromOptions(opts: EmulatorCommandOptions): Promise<Em
 export async function emulatorCommand(opts: EmulatorCommandOptions): Promise<void> {
   const handle = await startFromOptions(opts);
   process.stdout.write(`strongroom emulator listening on ${handle.url}\n`);
+  process.stdout.write(`control plane: ${handle.controlPlaneUrl}\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const stop = (sig: NodeJS.Signals): void => {
       process.off('SIGTERM', stop);
@@ -106,6 +131,11 @@ export function register(program: Command): void {
     .option('--log-flush-seconds <n>', 'how often access-log objects are written (default 3600)')
     .option('--faults <json>', 'fault injection rules: JSON, or @file with JSON ({"seed":1,"rules":[...]})')
     .option('--region <region>', 'region the emulator reports (default oss-cn-hangzhou)')
+    .option('--iam <file>', 'RAM users, roles and policies (JSON); default: the root key only')
+    .option(
+      '--control-plane-port <port>',
+      'port of the control plane: STS, KMS, ActionTrail (0 picks a free one)',
+    )
     .option('--log-level <level>', 'log level on stderr', 'warn')
     .action(async (opts: EmulatorCommandOptions) => {
       await emulatorCommand(opts);

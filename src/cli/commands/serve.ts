@@ -28,6 +28,8 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   out.write(
     `object storage: ${archive.storeEndpoint}${archive.storeHandle.emulator ? ' (embedded emulator)' : ''}\n`,
   );
+  if (archive.storeHandle.controlPlaneUrl)
+    out.write(`control plane: ${archive.storeHandle.controlPlaneUrl}\n`);
   out.write(`catalog: ${config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/catalog.sqlite`}\n`);
   const boot = archive.bootstrap;
   if (boot?.created) {

@@ -31,6 +31,7 @@ export const deleteMultipleObjects: Handler = async (ctx, env) => {
     if (key === undefined) throw ossErrors.malformedXml();
     return key;
   });
+  env.access.authorizeKeys(ctx, env, 'oss:DeleteObject', keys);
   const outcomes = await env.writes.run((tx) => {
     const bucket = requireBucket(env, ctx.bucket);
     const now = nowMs(env);
