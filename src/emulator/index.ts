@@ -7,6 +7,7 @@ import { systemClock } from '../util/clock';
 import { AccessLog } from './access-log';
 import type { EmulatorEnv } from './context';
 import { FaultInjector } from './faults';
+import { installFraming } from './framing/framed-socket';
 import { storeLogObject } from './objects';
 import { BlobStore } from './persistence/blob-store';
 import { openDatabase } from './persistence/db';
@@ -16,13 +17,15 @@ import { RequestPipeline } from './server';
 import type { EmulatorHandle, EmulatorOptions } from './types';
 
 export type { EmulatorCredential, EmulatorHandle, EmulatorOptions, FaultConfig, FaultRule } from './types';
-export { parseAccessLine, formatAccessLine, ACCESS_LOG_FIELDS } from './access-log';
+export { formatAccessLine, ACCESS_LOG_FIELDS } from './access-log';
 
 export const DEFAULT_REGION = 'oss-cn-hangzhou';
 export const DEFAULT_LOG_FLUSH_SECONDS = 3600;
 /** Bodies up to this size live inside SQLite (one fsync for data and metadata); larger ones are files. */
 export const INLINE_MAX_BYTES = 64 * 1024;
 const INDEX_FILE = 'index.sqlite';
+/** The account that owns every bucket (UserID in access logs; RequesterAliyunID of its keys). */
+const OWNER_ID = '1000000000000000';
 /** How long close() waits for in-flight requests before cutting connections. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -35,11 +38,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   if (!options.dataDir) throw new TypeError('startEmulator: dataDir is required');
   if (!options.credentials || options.credentials.length === 0)
     throw new TypeError('startEmulator: at least one credential is required');
+  const owner = { id: OWNER_ID, displayName: OWNER_ID };
   const secrets = new Map<string, string>();
+  const userIds = new Map<string, string>();
   for (const c of options.credentials) {
     if (!c.accessKeyId || !c.accessKeySecret)
       throw new TypeError('startEmulator: credentials need accessKeyId and accessKeySecret');
     secrets.set(c.accessKeyId, c.accessKeySecret);
+    userIds.set(c.accessKeyId, c.userId ?? owner.id);
   }
   const flushSeconds = options.logFlushSeconds ?? DEFAULT_LOG_FLUSH_SECONDS;
   if (!(flushSeconds > 0)) throw new TypeError('startEmulator: logFlushSeconds must be positive');
@@ -75,12 +81,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       logger.info({ removed }, 'emulator removed blob files no object references (interrupted writes)');
     const writes = new WriteQueue(db, index);
 
-    const accessLog = new AccessLog(
-      clock,
-      flushSeconds,
-      (target, key, body) => storeLogObject(env, target, key, body),
+    const accessLog = new AccessLog({
+      index,
+      writes,
       logger,
-    );
+      flushSeconds,
+      write: (target, key, body, ids) => storeLogObject(env, target, key, body, ids),
+    });
     const env: EmulatorEnv = {
       index,
       writes,
@@ -91,12 +98,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       faults,
       accessLog,
       inlineMax: INLINE_MAX_BYTES,
-      owner: { id: '1000000000000000', displayName: '1000000000000000' },
+      owner,
       host: () => `localhost:${port}`,
     };
 
-    const pipeline = new RequestPipeline(env, (id) => secrets.get(id));
-    const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, pipeline.listener);
+    // Lines a killed emulator left pending go out before the first request.
+    await accessLog.flush();
+
+    const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 });
+    const lengthMarker = installFraming(server);
+    const pipeline = new RequestPipeline(env, (id) => secrets.get(id), {
+      userIdFor: (id) => userIds.get(id) ?? null,
+      lengthMarker,
+    });
+    server.on('request', pipeline.listener);
     server.keepAliveTimeout = 10_000;
     server.on('clientError', pipeline.clientError);
     await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,7 @@ import { XML_DECLARATION } from './xml';
 
 const EMPTY_KEY = Buffer.alloc(0);
 const V4_MAPPED = /^::ffff:/;
+const OSS_PREFIX = /^oss-/;
 
 /**
  * The request pipeline (node:http, no framework): parse the path-style target, authenticate,
@@ -22,16 +23,28 @@ const V4_MAPPED = /^::ffff:/;
  * whatever it throws into an OSS error answer. Every answer carries x-oss-request-id; every
  * request to a bucket with logging enabled becomes an access-log line.
  */
+export interface PipelineOptions {
+  /** The user id an access key belongs to (RequesterAliyunID), or null when unknown. */
+  userIdFor: (accessKeyId: string) => string | null;
+  /** The header a renamed Content-Length arrives in (see framing/request-framing.ts). */
+  lengthMarker: string;
+}
+
 export class RequestPipeline {
   private readonly idPrefix = randomBytes(6).toString('hex').toUpperCase();
   private counter = 0;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly bucketArnPrefix: string;
 
   constructor(
     private readonly env: EmulatorEnv,
     private readonly secretFor: (accessKeyId: string) => string | undefined,
-  ) {}
+    private readonly options: PipelineOptions,
+  ) {
+    // acs:oss:<region id>:<owner>:<bucket> (the region-id form is not confirmed for BucketARN).
+    this.bucketArnPrefix = `acs:oss:${env.region.replace(OSS_PREFIX, '')}:${env.owner.id}:`;
+  }
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.inFlight++;
@@ -47,11 +60,15 @@ export class RequestPipeline {
       query: new Map(),
       operation: 'Unknown',
       accessKeyId: null,
+      requesterId: null,
       fault: null,
       startMs: performance.now(),
       errorCode: null,
       objectSize: null,
       sentBytes: 0,
+      deltaDataSize: null,
+      storageClass: null,
+      targetStorageClass: null,
     };
     const arrival = this.env.clock.now();
     res.once('close', () => {
@@ -94,9 +111,25 @@ export class RequestPipeline {
     return this.idPrefix + this.counter.toString(16).toUpperCase().padStart(12, '0');
   }
 
+  /**
+   * A request that came with both Content-Length and Transfer-Encoding: chunked (ali-oss
+   * `put(stream)` with a length header; OSS accepts it). Its body was framed by its chunks; the
+   * declared length is put back for the signature and checked against the body received. The
+   * connection closes after the answer (such a message is a request-smuggling shape).
+   */
+  private restoreDeclaredLength(ctx: RequestContext): void {
+    const headers = ctx.req.headers;
+    const declared = headers[this.options.lengthMarker];
+    if (declared === undefined) return;
+    delete headers[this.options.lengthMarker];
+    headers['content-length'] = Array.isArray(declared) ? declared[0] : declared;
+    ctx.res.setHeader('connection', 'close');
+  }
+
   private async handle(ctx: RequestContext): Promise<void> {
     const env = this.env;
     try {
+      this.restoreDeclaredLength(ctx);
       const target = parseTarget(ctx.rawUrl);
       ctx.bucket = target.bucket;
       ctx.key = target.key;
@@ -110,6 +143,7 @@ export class RequestPipeline {
         throw new OssError(auth.status, auth.code, auth.message, Object.entries(auth.details ?? {}), auth.ec);
       }
       ctx.accessKeyId = auth.accessKeyId;
+      ctx.requesterId = this.options.userIdFor(auth.accessKeyId);
       const route = resolveRoute(
         ctx.method,
         ctx.bucket,
@@ -217,7 +251,7 @@ export class RequestPipeline {
       userAgent: headerString(req.headers['user-agent']),
       host: headerString(req.headers.host),
       requestId: ctx.requestId,
-      requester: ctx.accessKeyId ?? '-',
+      requesterId: ctx.requesterId,
       operation: ctx.operation,
       bucket: ctx.bucket,
       key: ctx.key,
@@ -226,6 +260,11 @@ export class RequestPipeline {
       errorCode: ctx.errorCode,
       requestLength: requestLength(req),
       ownerId: env.owner.id,
+      deltaDataSize: ctx.deltaDataSize,
+      storageClass: ctx.storageClass,
+      targetStorageClass: ctx.targetStorageClass,
+      accessKeyId: ctx.accessKeyId,
+      bucketArn: this.bucketArnPrefix + ctx.bucket,
     });
   }
 }
