@@ -71,9 +71,24 @@ export class RequestPipeline {
       targetStorageClass: null,
     };
     const arrival = this.env.clock.now();
-    res.once('close', () => {
+    // A pipelined request queued behind an answer that closed the connection never gets a
+    // socket, so Node never closes its answer: close it when the connection closes (a handler
+    // waiting to write, see body-sender, wakes up on 'close' and stops).
+    const socket = req.socket;
+    const orphaned = (): void => {
+      if (res.socket !== null || res.writableFinished) return;
+      res.destroy();
+      res.emit('close');
+    };
+    socket.once('close', orphaned);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      socket.off('close', orphaned);
       this.finished(ctx, arrival);
-    });
+    };
+    res.once('close', finish);
     void this.handle(ctx);
   };
 
