@@ -11,9 +11,10 @@
  *
  * Accepted: older lines that stop after SyncRequest (the later fields are then null), newer
  * lines with more fields (kept, as written, in `extra`), quoted fields with spaces and quotes
- * inside (Referer and User-Agent come from the client unescaped: where a quote inside them
- * makes the split ambiguous, the split whose later fields are well-formed wins). `-` is an
- * empty field (null). Refused, with a reason: anything else; nothing here throws.
+ * inside (Referer and User-Agent come from the client unescaped: where a quote inside the
+ * User-Agent makes the split ambiguous, the split whose later fields are well-formed wins; a
+ * Referer ends at its first `" "`). `-` is an empty field (null). Refused, with a reason:
+ * anything else; nothing here throws.
  */
 
 export interface OssAccessLogEntry {
@@ -227,19 +228,17 @@ function parseLine(input: string): OssAccessLogParse {
   const request = line.slice(requestStart, after.index);
   const refererStart = after.index + after[0].length; // just after the Referer's opening quote
 
-  // "Referer" "UserAgent": client text, possibly with quotes; the first split whose tail is
-  // well-formed wins.
-  let problem = 'no "Referer" "UserAgent" fields';
+  // "Referer" "UserAgent": client text, possibly with quotes. Where the User-Agent ends is
+  // decided by what follows (the first split whose later fields are well-formed wins); where the
+  // Referer ends cannot be (both splits leave the same fields after): it is taken to end at its
+  // first `" "`, as a URL holds no raw quote. A refusal gives the reason of the first split.
+  let problem: string | null = null;
   for (const r of splits(line, refererStart)) {
     for (const u of splits(line, r + 3)) {
       const tail = tokenize(line, u + 2);
-      if (tail === null) {
-        problem = 'a quoted field is not closed';
-        continue;
-      }
-      const p = tailProblem(tail);
-      if (p !== null) {
-        problem = p;
+      const p = tail === null ? 'a quoted field is not closed' : tailProblem(tail);
+      if (p !== null || tail === null) {
+        problem ??= p;
         continue;
       }
       return {
@@ -259,7 +258,7 @@ function parseLine(input: string): OssAccessLogParse {
       };
     }
   }
-  return fail(problem);
+  return fail(problem ?? 'no "Referer" "UserAgent" fields');
 }
 
 interface Parts {
@@ -360,7 +359,9 @@ export function parseOssLogObjectName(
       : { key, sourceBucket: options.sourceBucket, stamp: m[1] as string, unique: m[2] as string };
   }
   const m = ANY_SOURCE.exec(rest);
-  return m === null ? null : { key, sourceBucket: m[1] as string, stamp: m[2] as string, unique: m[3] as string };
+  return m === null
+    ? null
+    : { key, sourceBucket: m[1] as string, stamp: m[2] as string, unique: m[3] as string };
 }
 
 function compare(a: string, b: string): number {

@@ -63,7 +63,9 @@ export class AccessLog {
   record(source: string, target: LogTarget, record: AccessRecord): void {
     const line = formatAccessLine(record);
     this.o.writes
-      .run(() => this.o.index.insertPendingLog(source, target.bucket, target.prefix, record.time.getTime(), line))
+      .run(() =>
+        this.o.index.insertPendingLog(source, target.bucket, target.prefix, record.time.getTime(), line),
+      )
       .catch((err: unknown) => {
         this.o.logger.warn({ err, source, requestId: record.requestId }, 'access log line could not be kept');
       });
