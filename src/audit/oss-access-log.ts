@@ -29,7 +29,8 @@ export interface OssAccessLogEntry {
   method: string | null;
   uri: string | null;
   httpVersion: string | null;
-  status: number;
+  /** null (`-`) when no answer was sent (the connection was cut first). */
+  status: number | null;
   sentBytes: number | null;
   requestTimeMs: number | null;
   referer: string | null;
@@ -86,7 +87,7 @@ const MONTHS: Record<string, number> = {
 };
 const TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
 /** The end of the request field: `" STATUS SENT RT "` (the Referer's quote opens next). */
-const AFTER_REQUEST = /" (\d{3}) (-|\d+) (-|\d+) "/g;
+const AFTER_REQUEST = /" (\d{3}|-) (-|\d+) (-|\d+) "/g;
 const UNSIGNED = /^\d{1,15}$/;
 const SIGNED = /^-?\d{1,15}$/;
 const HTTP_VERSION = /^HTTP\/\d(\.\d)?$/;
@@ -248,7 +249,7 @@ function parseLine(input: string): OssAccessLogParse {
           time,
           timeText,
           request,
-          status: Number(after[1]),
+          status: after[1] === '-' ? null : Number(after[1]),
           sentBytes: after[2] === '-' ? null : Number(after[2]),
           requestTimeMs: after[3] === '-' ? null : Number(after[3]),
           referer: opt(line.slice(refererStart, r)),
@@ -266,7 +267,7 @@ interface Parts {
   time: Date;
   timeText: string;
   request: string;
-  status: number;
+  status: number | null;
   sentBytes: number | null;
   requestTimeMs: number | null;
   referer: string | null;

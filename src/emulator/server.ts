@@ -228,7 +228,8 @@ export class RequestPipeline {
       for (const w of waiters) w();
     }
     const env = this.env;
-    const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
+    // null: no answer was sent (reset, client gone); the access log writes '-'.
+    const status = ctx.res.headersSent ? ctx.res.statusCode : null;
     if (env.logger.isLevelEnabled('debug')) {
       env.logger.debug(
         {

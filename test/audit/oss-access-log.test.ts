@@ -114,6 +114,11 @@ describe('parseOssAccessLogLine', () => {
     });
   });
 
+  test('no answer sent: HTTPStatus "-" is null', () => {
+    const line = CURRENT.replace('" 200 368 10 "', '" - 0 3 "');
+    expect(ok(parseOssAccessLogLine(line))).toMatchObject({ status: null, sentBytes: 0, requestTimeMs: 3 });
+  });
+
   test('negative offsets, failed requests, deletes', () => {
     const line = CURRENT.replace('+0800', '-0330')
       .replace('" 200 368 10 "', '" 403 254 1 "')

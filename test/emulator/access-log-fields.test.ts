@@ -106,3 +106,19 @@ test('lines go to the object of their hour; the names list in order', async () =
     lines.indexOf(lineOf(after) as OssAccessLogEntry),
   );
 });
+
+test('a request cut before any answer is logged with HTTPStatus "-"', async () => {
+  const c = makeClient(emu.url, ROOT.accessKeyId, ROOT.accessKeySecret, { bucket: BUCKET });
+  await c.put('cut.txt', Buffer.from('cut'));
+  emu.setFaults({ seed: 1, rules: [{ operation: 'GetObject', probability: 1, reset: true }] });
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    await expect(c.get('cut.txt')).rejects.toThrow();
+  } finally {
+    emu.setFaults(null);
+    warn.mockRestore();
+  }
+  const { lines } = await delivered();
+  const cut = lines.filter((l) => l.operation === 'GetObject' && l.objectKey === 'cut.txt');
+  expect(cut.map((l) => [l.status, l.sentBytes, l.errorCode])).toEqual([[null, 0, 'InjectedReset']]);
+});

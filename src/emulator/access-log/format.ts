@@ -20,7 +20,8 @@ export interface AccessRecord {
   /** Request target as received, signatures and credentials already blanked (redactUri). */
   uri: string;
   httpVersion: string;
-  status: number;
+  /** null when no answer was sent (written as `-`). */
+  status: number | null;
   sentBytes: number;
   requestTimeMs: number;
   referer: string;
