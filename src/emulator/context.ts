@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log';
 import type { Clock } from '../util/clock';
-import type { AccessLog } from './access-log';
+import type { AccessLog } from './access-logs';
 import type { FaultDecision, FaultInjector } from './faults';
 import type { BlobStore } from './persistence/blob-store';
 import type { MetadataIndex } from './persistence/metadata-index';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { silentLogger } from '../log';
 import { systemClock } from '../util/clock';
-import { AccessLog } from './access-log';
+import { AccessLog } from './access-logs';
 import type { EmulatorEnv } from './context';
 import { FaultInjector } from './faults';
 import { installFraming } from './framing/framed-socket';
@@ -17,7 +17,7 @@ import { RequestPipeline } from './server';
 import type { EmulatorHandle, EmulatorOptions } from './types';
 
 export type { EmulatorCredential, EmulatorHandle, EmulatorOptions, FaultConfig, FaultRule } from './types';
-export { formatAccessLine, ACCESS_LOG_FIELDS } from './access-log';
+export { formatAccessLine, ACCESS_LOG_FIELDS } from './access-logs';
 
 export const DEFAULT_REGION = 'oss-cn-hangzhou';
 export const DEFAULT_LOG_FLUSH_SECONDS = 3600;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc64 } from '../util/crc64';
-import type { LogTarget } from './access-log';
+import type { LogTarget } from './access-logs';
 import type { EmulatorEnv } from './context';
 import { ossErrors } from './errors';
 import type { ObjectAttributes } from './handlers/attributes';

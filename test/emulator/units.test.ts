@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFaults } from '../../src/cli/commands/emulator';
 import { parseOssAccessLogLine } from '../../src/audit/oss-access-log';
-import { formatAccessLine, hourStamp, redactUri } from '../../src/emulator/access-log';
+import { formatAccessLine, hourStamp, redactUri } from '../../src/emulator/access-logs';
 import { FaultInjector, mulberry32 } from '../../src/emulator/faults';
 import { parseRange } from '../../src/emulator/handlers/object';
 import { escapeXml, parseXml, XmlSyntaxError } from '../../src/emulator/xml';

@@ -58,13 +58,20 @@ export class FramedSocket extends Duplex {
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    this.socket.end();
-    done();
+    // Finished once the socket has flushed: destroySoon must not cut bytes still queued there.
+    this.socket.end(() => done());
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
     if (!this.socket.destroyed) this.socket.destroy(err ?? undefined);
     done(err);
+  }
+
+  /** As net.Socket's: end, then destroy once written (Node's server calls it after `Connection: close`). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
   }
 
   setTimeout(ms: number, callback?: () => void): this {
