@@ -24,7 +24,18 @@ const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 describe('RequestFraming (ahead of the parser)', () => {
   const body = randomBytes(300);
+  // A body that looks like a head to rewrite: it is body, and passes untouched.
+  const decoy = b('PUT /b/x HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
   const stream = Buffer.concat([
+    b(head('PUT', '/b/decoy', { host: 'x', 'content-length': String(decoy.length) })),
+    decoy,
+    b(
+      head('PUT', '/b/twice', { host: 'x', 'Content-Length': '4', 'content-length': '4' }).replace(
+        'content-length',
+        'Content-length',
+      ),
+    ),
+    b('ab\r\n'),
     b('\r\n'), // an empty line before a request line is allowed
     b(head('GET', '/b/k', { host: 'x' })),
     b(head('PUT', '/b/plain', { host: 'x', 'content-length': String(body.length) })),

@@ -26,6 +26,10 @@ const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(;[^\r\n]*)?$/;
 const DIGITS = /^[0-9]{1,15}$/;
 const WHITESPACE = /\s/;
 const CRLF = Buffer.from('\r\n', 'latin1');
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+// A head the fast path leaves to the line-by-line one: a bare LF, a CR not before LF, obs-fold.
+const ODD_HEAD = /[^\r]\n|\r[^\n]|\n[ \t]/;
+const CONTENT_LENGTH = '\r\ncontent-length:';
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -81,6 +85,13 @@ export class RequestFraming {
           break;
         }
         default: {
+          if (this.mode === 'start' && this.partialLength === 0) {
+            const next = this.wholeHead(chunk, i, out);
+            if (next !== -1) {
+              i = next;
+              break;
+            }
+          }
           const lf = chunk.indexOf(LF, i);
           const end = lf === -1 ? chunk.length : lf + 1;
           this.partial.push(chunk.subarray(i, end));
@@ -98,6 +109,39 @@ export class RequestFraming {
       }
     }
     return out;
+  }
+
+  /**
+   * The common case, in one pass: a whole head in this chunk, without Transfer-Encoding,
+   * Upgrade or anything odd. It passes on unchanged (no copy), and its Content-Length (every
+   * one the same digits) says how much body follows. Returns where the head ends, or -1 to
+   * leave the head to the line-by-line path.
+   */
+  private wholeHead(chunk: Buffer, i: number, out: Buffer[]): number {
+    if (chunk[i] === CR || chunk[i] === LF) return -1; // empty lines first: the slow path
+    const end = chunk.indexOf(HEAD_END, i);
+    if (end === -1 || end - i > MAX_LINE) return -1;
+    const head = chunk.toString('latin1', i, end + 2);
+    if (ODD_HEAD.test(head)) return -1;
+    const lower = head.toLowerCase();
+    if (
+      lower.startsWith('connect ') ||
+      lower.includes('\r\ntransfer-encoding:') ||
+      lower.includes('\r\nupgrade:') ||
+      lower.indexOf(' ') <= 0
+    )
+      return -1;
+    let length: string | null = null;
+    for (let at = lower.indexOf(CONTENT_LENGTH); at !== -1; at = lower.indexOf(CONTENT_LENGTH, at + 2)) {
+      const from = at + CONTENT_LENGTH.length;
+      const value = lower.slice(from, lower.indexOf('\r\n', from)).trim();
+      if (!DIGITS.test(value) || (length !== null && length !== value)) return -1;
+      length = value;
+    }
+    out.push(chunk.subarray(i, end + 4));
+    this.remaining = length === null ? 0 : Number(length);
+    this.mode = this.remaining > 0 ? 'body' : 'start';
+    return end + 4;
   }
 
   /** The connection ended: whatever is still held goes to the parser as it came. */
