@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log';
 import type { Clock } from '../util/clock';
-import type { AccessLog } from './access-log';
+import type { AccessLog } from './access-logs';
 import type { FaultDecision, FaultInjector } from './faults';
 import type { Caller, Resolution } from './iam/identity';
 import type { OssAccess } from './iam/oss-access';
@@ -44,11 +44,17 @@ export interface RequestContext {
   query: Query;
   /** OSS operation name (PutObject, ...); 'Unknown' until routed. */
   operation: string;
+  /**
+   * The access key whose signature verified (header or signed URL, V1 or V4; STS keys too), or
+   * null (anonymous, or authentication failed). Set by authentication; the access log writes it.
+   */
   accessKeyId: string | null;
   /** Who signed the request, once authenticated (iam/oss-access.ts). */
   caller: Caller | null;
   /** Why the request's access key could not be resolved, when it could not. */
   accessRefusal: (Resolution & { ok: false })['reason'] | null;
+  /** The user id of that key's owner (RequesterAliyunID in the access log), or null. */
+  requesterId: string | null;
   fault: FaultDecision | null;
   /** performance.now() at arrival. */
   startMs: number;
@@ -58,6 +64,12 @@ export interface RequestContext {
   objectSize: number | null;
   /** Body bytes sent (access log). */
   sentBytes: number;
+  /** How much the bucket's stored bytes changed (access log DeltaDataSize), when known. */
+  deltaDataSize: number | null;
+  /** The storage class of the object involved, when known (access log). */
+  storageClass: string | null;
+  /** The class an object was converted to (CopyObject with x-oss-storage-class; access log). */
+  targetStorageClass: string | null;
 }
 
 export type Handler = (ctx: RequestContext, env: EmulatorEnv) => Promise<void>;

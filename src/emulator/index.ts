@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { silentLogger } from '../log';
 import { systemClock } from '../util/clock';
-import { AccessLog } from './access-log';
+import { AccessLog } from './access-logs';
 import type { EmulatorEnv } from './context';
 import { startControlPlane, type ControlPlaneHandle } from './control-plane';
 import { buildIam, DEFAULT_ACCOUNT_ID } from './iam/config';
@@ -13,6 +13,7 @@ import { OssAccess } from './iam/oss-access';
 import { StsTokens } from './iam/sts-tokens';
 import { TrailStore } from './trail/store';
 import { FaultInjector } from './faults';
+import { installFraming } from './framing/framed-socket';
 import { storeLogObject } from './objects';
 import { BlobStore } from './persistence/blob-store';
 import { openDatabase } from './persistence/db';
@@ -22,7 +23,7 @@ import { RequestPipeline } from './server';
 import type { EmulatorHandle, EmulatorOptions } from './types';
 
 export type { EmulatorCredential, EmulatorHandle, EmulatorOptions, FaultConfig, FaultRule } from './types';
-export { parseAccessLine, formatAccessLine, ACCESS_LOG_FIELDS } from './access-log';
+export { formatAccessLine, ACCESS_LOG_FIELDS } from './access-logs';
 export { IamConfigError, PolicyGrammarError } from './iam/errors';
 export type { IamFile } from './iam/config';
 
@@ -46,10 +47,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   if (!options.credentials || options.credentials.length === 0)
     throw new TypeError('startEmulator: at least one credential is required');
   const secrets = new Map<string, string>();
+  const userIds = new Map<string, string>();
   for (const c of options.credentials) {
     if (!c.accessKeyId || !c.accessKeySecret)
       throw new TypeError('startEmulator: credentials need accessKeyId and accessKeySecret');
     secrets.set(c.accessKeyId, c.accessKeySecret);
+    if (c.userId !== undefined) userIds.set(c.accessKeyId, c.userId);
   }
   const flushSeconds = options.logFlushSeconds ?? DEFAULT_LOG_FLUSH_SECONDS;
   if (!(flushSeconds > 0)) throw new TypeError('startEmulator: logFlushSeconds must be positive');
@@ -97,12 +100,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       logger.info({ removed }, 'emulator removed blob files no object references (interrupted writes)');
     const writes = new WriteQueue(db, index);
 
-    const accessLog = new AccessLog(
-      clock,
-      flushSeconds,
-      (target, key, body) => storeLogObject(env, target, key, body),
+    const accessLog = new AccessLog({
+      index,
+      writes,
       logger,
-    );
+      flushSeconds,
+      write: (target, key, body, ids) => storeLogObject(env, target, key, body, ids),
+    });
     const env: EmulatorEnv = {
       index,
       writes,
@@ -118,8 +122,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       access: new OssAccess(directory, events, region),
     };
 
-    const pipeline = new RequestPipeline(env);
-    const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, pipeline.listener);
+    // Lines a killed emulator left pending go out before the first request.
+    await accessLog.flush();
+
+    const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 });
+    const lengthMarker = installFraming(server);
+    const pipeline = new RequestPipeline(env, {
+      requesterIdFor: (caller) =>
+        caller.type === 'root' ? (userIds.get(caller.accessKeyId) ?? caller.principalId) : caller.principalId,
+      lengthMarker,
+    });
+    server.on('request', pipeline.listener);
     server.keepAliveTimeout = 10_000;
     server.on('clientError', pipeline.clientError);
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc64 } from '../util/crc64';
-import type { LogTarget } from './access-log';
+import type { LogTarget } from './access-logs';
 import type { EmulatorEnv } from './context';
 import { ossErrors } from './errors';
 import type { ObjectAttributes } from './handlers/attributes';
@@ -24,7 +24,7 @@ export function assertWritable(
   key: Buffer,
   forbidOverwrite: boolean,
   nowMs: number,
-): BucketRow {
+): { bucket: BucketRow; existing: ObjectRow | undefined } {
   const bucket = env.index.getBucket(bucketName);
   if (!bucket) throw ossErrors.noSuchBucket(bucketName);
   const existing = env.index.getObject(bucketName, key);
@@ -32,7 +32,7 @@ export function assertWritable(
     if (forbidOverwrite) throw ossErrors.fileAlreadyExists();
     if (isProtected(bucket, existing.modified_ms, nowMs)) throw ossErrors.fileImmutable();
   }
-  return bucket;
+  return { bucket, existing };
 }
 
 /** Refuses to delete a protected object. */
@@ -59,6 +59,10 @@ export interface StoredBody {
 
 export interface CommittedObject {
   modifiedMs: number;
+  /** The class the object was stored in (asked for, or the bucket's). */
+  storageClass: string;
+  /** Size of the object this one replaced, if any (access log DeltaDataSize). */
+  replacedSize: number | null;
 }
 
 /** Writes one object (PutObject, CopyObject, access-log objects) from new blobs. */
@@ -71,7 +75,8 @@ export function commitObject(
   type = 'Normal',
 ): CommittedObject {
   const nowMs = env.clock.now().getTime();
-  assertWritable(env, target.bucket, target.key, target.forbidOverwrite, nowMs);
+  const { bucket, existing } = assertWritable(env, target.bucket, target.key, target.forbidOverwrite, nowMs);
+  const storageClass = attrs.storage_class ?? bucket.storage_class;
   const ids = body.pieces.map((p) => env.index.insertBlob(p.size, p.inline, p.file));
   env.index.putObject(
     tx,
@@ -85,12 +90,13 @@ export function commitObject(
       type,
       modified_ms: nowMs,
       ...attrs,
+      storage_class: storageClass,
       blob_id: ids.length === 1 ? (ids[0] as number) : null,
       manifest: ids.length === 1 ? null : JSON.stringify(ids),
     },
     releaseFile(env),
   );
-  return { modifiedMs: nowMs };
+  return { modifiedMs: nowMs, storageClass, replacedSize: existing?.size ?? null };
 }
 
 /** The callback that unlinks a blob file once its reference is gone for good. */
@@ -104,20 +110,22 @@ export function md5Etag(md5: Buffer): string {
 
 /**
  * Stores an access-log object in its target bucket through the same rules as any PutObject
- * (create-only; a retention policy on the target then protects it like any other object).
+ * (create-only; a retention policy on the target then protects it like any other object), and
+ * in the same transaction removes the pending lines it holds.
  */
 export async function storeLogObject(
   env: EmulatorEnv,
   target: LogTarget,
   key: string,
   body: Buffer,
+  pendingIds: readonly number[],
 ): Promise<void> {
   const keyBytes = checkObjectKey(key);
   const inline = body.length <= env.inlineMax;
   const file = inline ? null : await env.blobs.writeBuffer(body);
   const md5 = createHash('md5').update(body).digest();
   try {
-    await env.writes.run((tx) =>
+    await env.writes.run((tx) => {
       commitObject(
         env,
         tx,
@@ -129,9 +137,18 @@ export async function storeLogObject(
           crc64: crc64(body),
           pieces: [{ size: body.length, inline: inline ? body : null, file }],
         },
-        { content_type: 'text/plain', headers: null, meta: null, tags: null, sse: null, sse_key: null },
-      ),
-    );
+        {
+          content_type: 'text/plain',
+          headers: null,
+          meta: null,
+          tags: null,
+          sse: null,
+          sse_key: null,
+          storage_class: null,
+        },
+      );
+      env.index.deletePendingLogs(pendingIds);
+    });
   } catch (err) {
     if (file !== null) env.blobs.remove(file);
     throw err;

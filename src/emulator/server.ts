@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { authenticate } from './auth';
-import type { LogTarget } from './access-log';
-import { redactUri } from './access-log';
+import type { LogTarget } from './access-logs';
+import { redactUri } from './access-logs';
 import type { EmulatorEnv, RequestContext } from './context';
+import type { Caller } from './iam/identity';
 import { isOssError, ossErrors } from './errors';
 import { ClientAbortError } from './persistence/body-receiver';
 import { checkBucketName, checkObjectKey, parseTarget } from './request';
@@ -15,6 +16,7 @@ import { XML_DECLARATION } from './xml';
 
 const EMPTY_KEY = Buffer.alloc(0);
 const V4_MAPPED = /^::ffff:/;
+const OSS_PREFIX = /^oss-/;
 
 /**
  * The request pipeline (node:http, no framework): parse the path-style target, authenticate,
@@ -22,13 +24,27 @@ const V4_MAPPED = /^::ffff:/;
  * whatever it throws into an OSS error answer. Every answer carries x-oss-request-id; every
  * request to a bucket with logging enabled becomes an access-log line.
  */
+export interface PipelineOptions {
+  /** The user id of the caller that signed a request (RequesterAliyunID in the access log). */
+  requesterIdFor: (caller: Caller) => string;
+  /** The header a renamed Content-Length arrives in (see framing/request-framing.ts). */
+  lengthMarker: string;
+}
+
 export class RequestPipeline {
   private readonly idPrefix = randomBytes(6).toString('hex').toUpperCase();
   private counter = 0;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly bucketArnPrefix: string;
 
-  constructor(private readonly env: EmulatorEnv) {}
+  constructor(
+    private readonly env: EmulatorEnv,
+    private readonly options: PipelineOptions,
+  ) {
+    // acs:oss:<region id>:<owner>:<bucket> (the region-id form is not confirmed for BucketARN).
+    this.bucketArnPrefix = `acs:oss:${env.region.replace(OSS_PREFIX, '')}:${env.owner.id}:`;
+  }
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.inFlight++;
@@ -46,16 +62,35 @@ export class RequestPipeline {
       accessKeyId: null,
       caller: null,
       accessRefusal: null,
+      requesterId: null,
       fault: null,
       startMs: performance.now(),
       errorCode: null,
       objectSize: null,
       sentBytes: 0,
+      deltaDataSize: null,
+      storageClass: null,
+      targetStorageClass: null,
     };
     const arrival = this.env.clock.now();
-    res.once('close', () => {
+    // A pipelined request queued behind an answer that closed the connection never gets a
+    // socket, so Node never closes its answer: close it when the connection closes (a handler
+    // waiting to write, see body-sender, wakes up on 'close' and stops).
+    const socket = req.socket;
+    const orphaned = (): void => {
+      if (res.socket !== null || res.writableFinished) return;
+      res.destroy();
+      res.emit('close');
+    };
+    socket.once('close', orphaned);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      socket.off('close', orphaned);
       this.finished(ctx, arrival);
-    });
+    };
+    res.once('close', finish);
     void this.handle(ctx);
   };
 
@@ -93,9 +128,25 @@ export class RequestPipeline {
     return this.idPrefix + this.counter.toString(16).toUpperCase().padStart(12, '0');
   }
 
+  /**
+   * A request that came with both Content-Length and Transfer-Encoding: chunked (ali-oss
+   * `put(stream)` with a length header; OSS accepts it). Its body was framed by its chunks; the
+   * declared length is put back for the signature and checked against the body received. The
+   * connection closes after the answer (such a message is a request-smuggling shape).
+   */
+  private restoreDeclaredLength(ctx: RequestContext): void {
+    const headers = ctx.req.headers;
+    const declared = headers[this.options.lengthMarker];
+    if (declared === undefined) return;
+    delete headers[this.options.lengthMarker];
+    headers['content-length'] = Array.isArray(declared) ? declared[0] : declared;
+    ctx.res.setHeader('connection', 'close');
+  }
+
   private async handle(ctx: RequestContext): Promise<void> {
     const env = this.env;
     try {
+      this.restoreDeclaredLength(ctx);
       const target = parseTarget(ctx.rawUrl);
       ctx.bucket = target.bucket;
       ctx.key = target.key;
@@ -107,6 +158,7 @@ export class RequestPipeline {
       );
       if (!auth.ok) throw env.access.failure(ctx, auth);
       ctx.accessKeyId = auth.accessKeyId;
+      ctx.requesterId = ctx.caller ? this.options.requesterIdFor(ctx.caller) : null;
       const route = resolveRoute(
         ctx.method,
         ctx.bucket,
@@ -177,7 +229,8 @@ export class RequestPipeline {
       for (const w of waiters) w();
     }
     const env = this.env;
-    const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
+    // null: no answer was sent (reset, client gone); the access log writes '-'.
+    const status = ctx.res.headersSent ? ctx.res.statusCode : null;
     if (env.logger.isLevelEnabled('debug')) {
       env.logger.debug(
         {
@@ -216,7 +269,7 @@ export class RequestPipeline {
       userAgent: headerString(req.headers['user-agent']),
       host: headerString(req.headers.host),
       requestId: ctx.requestId,
-      requester: ctx.accessKeyId ?? '-',
+      requesterId: ctx.requesterId,
       operation: ctx.operation,
       bucket: ctx.bucket,
       key: ctx.key,
@@ -225,6 +278,11 @@ export class RequestPipeline {
       errorCode: ctx.errorCode,
       requestLength: requestLength(req),
       ownerId: env.owner.id,
+      deltaDataSize: ctx.deltaDataSize,
+      storageClass: ctx.storageClass,
+      targetStorageClass: ctx.targetStorageClass,
+      accessKeyId: ctx.accessKeyId,
+      bucketArn: this.bucketArnPrefix + ctx.bucket,
     });
   }
 }

@@ -6,6 +6,11 @@ import type { IamFile } from './iam/config';
 export interface EmulatorCredential {
   accessKeyId: string;
   accessKeySecret: string;
+  /**
+   * The user id the key belongs to (RequesterAliyunID in access-log lines); default the
+   * account's id, as for an account's own AccessKey.
+   */
+  userId?: string;
 }
 
 /**
@@ -57,7 +62,10 @@ export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   clock?: Clock;
-  /** How often access-log objects are flushed into target buckets (default 3600 s). */
+  /**
+   * Seconds between deliveries of access-log lines into their target buckets (default 3600; the
+   * CLI's `--log-flush-seconds`). Lines not yet delivered are kept in the index and survive a kill.
+   */
   logFlushSeconds?: number;
   faults?: FaultConfig;
   region?: string;
@@ -77,7 +85,7 @@ export interface EmulatorHandle {
   clock: Clock;
   /** Replace the fault rules at run time (null turns faults off). */
   setFaults(faults: FaultConfig | null): void;
-  /** Write pending access-log lines now. */
+  /** Deliver pending access-log lines now; resolves when their objects are stored. */
   flushAccessLogs(): Promise<void>;
   /** Stop accepting, finish in-flight requests, flush logs, close the index. */
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { parseAccessLine } from '../../src/emulator';
+import { parseOssAccessLog, type OssAccessLogEntry } from '../../src/audit/oss-access-log';
 import { startEmulator } from '../../src/emulator';
 import { ManualClock } from '../../src/util/clock';
 import {
@@ -10,7 +10,15 @@ import {
   type TestEmulator,
 } from './helpers';
 
-const LOG_NAME = /^logs\/(.+)(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})-([0-9A-F]+)$/;
+const LOG_NAME = /^logs\/(.+?)(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})-([0-9A-F]+)$/;
+
+/** Every line of a log object, parsed; fails the test on a line the parser refuses. */
+function entries(text: string): OssAccessLogEntry[] {
+  return parseOssAccessLog(text).map(({ lineNumber, result }) => {
+    if (!result.ok) throw new Error(`line ${lineNumber}: ${result.reason}`);
+    return result.entry;
+  });
+}
 
 function loggingXml(target: string, prefix: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><BucketLoggingStatus><LoggingEnabled><TargetBucket>${target}</TargetBucket><TargetPrefix>${prefix}</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`;
@@ -98,12 +106,19 @@ describe('access logging', () => {
     const objects = await logObjects(lc, logs);
     expect(objects).toHaveLength(1);
     const obj = objects[0] as { name: string; text: string };
+    // Named after the hour of its requests: <prefix><source>YYYY-mm-DD-HH-00-00-<unique>.
     const m = LOG_NAME.exec(obj.name);
     expect(m?.[1]).toBe(source);
-    expect(m?.[2]).toBe('2031-03-04-05-06-07');
+    expect(m?.[2]).toBe('2031-03-04-05-00-00');
 
+    // Every line has the 29 fields of the official format, in order, quoted as OSS quotes them.
+    for (const raw of obj.text.trimEnd().split('\n')) {
+      expect(raw).toMatch(
+        /^\S+ - - \[[^\]]+\] "[^"]*" \d{3} (\d+|-) \d+ "[^"]*" "[^"]*" "[^"]*" "[0-9A-F]{24}" "true" "[^"]*" "[A-Za-z]+" "[a-z0-9-]+" "[^"]*" (\d+|-) \d+ "[^"]*" \d+ "\d+" (-?\d+|-) "-" "[^"]*" "[^"]*" "-" "[^"]*" "acs:oss:cn-hangzhou:\d+:[a-z0-9-]+"$/,
+      );
+    }
     // The PutBucketLogging call that turned logging on is itself the first line.
-    const all = obj.text.trimEnd().split('\n').map(parseAccessLine);
+    const all = entries(obj.text);
     expect(all.map((l) => l.operation)).toEqual([
       'PutBucketLogging',
       'PutObject',
@@ -114,28 +129,40 @@ describe('access logging', () => {
     const lines = all.slice(1);
     for (const l of lines) {
       expect(l.bucket).toBe(source);
-      expect(l.time).toBe('04/Mar/2031:05:06:07 +0000');
+      expect(l.timeText).toBe('04/Mar/2031:05:06:07 +0000');
+      expect(l.time.toISOString()).toBe('2031-03-04T05:06:07.000Z');
       expect(l.requestId).toMatch(/^[0-9A-F]{24}$/);
-      expect(l.requester).toBe(emu.accessKeyId);
+      // RequesterAliyunID is the key owner's user id; the key itself is AccessKeyID.
+      expect(l.requesterId).toBe('1000000000000000');
+      expect(l.accessKeyId).toBe(emu.accessKeyId);
+      expect(l.ownerId).toBe('1000000000000000');
+      expect(l.bucketArn).toBe(`acs:oss:cn-hangzhou:1000000000000000:${source}`);
       expect(l.loggingFlag).toBe('true');
+      expect(l.syncRequest).toBeNull();
       expect(l.extra).toEqual([]);
     }
-    const [put, get, missing, signed] = lines as unknown as [
-      Record<string, string>,
-      Record<string, string>,
-      Record<string, string>,
-      Record<string, string>,
+    const [put, get, missing, signed] = lines as [
+      OssAccessLogEntry,
+      OssAccessLogEntry,
+      OssAccessLogEntry,
+      OssAccessLogEntry,
     ];
     expect(put.request).toBe('PUT /' + source + '/dir/rec%201.json HTTP/1.1');
-    expect(put.status).toBe('200');
-    expect(put.key).toBe(encodeURIComponent('dir/rec 1.json'));
-    expect(put.objectSize).toBe('7');
-    expect(put.errorCode).toBe('-');
-    expect(get.sentBytes).toBe('7');
-    expect(missing.status).toBe('404');
-    expect(missing.errorCode).toBe('NoSuchKey');
+    expect(put).toMatchObject({
+      method: 'PUT',
+      status: 200,
+      objectKey: 'dir/rec 1.json',
+      objectSize: 7,
+      deltaDataSize: 7,
+      storageClass: 'Standard',
+      errorCode: null,
+    });
+    expect(get).toMatchObject({ sentBytes: 7, deltaDataSize: null, storageClass: 'Standard' });
+    expect(missing).toMatchObject({ status: 404, errorCode: 'NoSuchKey', objectKey: 'missing' });
     expect(signed.userAgent).toBe('auditor %22quoted%22 agent');
     expect(signed.referer).toBe('https://example.test/x');
+    // A V1 signed URL: the key that signed it is logged, the signature in the URL is blanked.
+    expect(signed.accessKeyId).toBe(emu.accessKeyId);
     expect(signed.request).toMatch(/[?&]Signature=(&|\s|$)/);
     expect(signed.request).toMatch(/[?&]OSSAccessKeyId=(&|\s|$)/);
     // No secret, signature or Authorization header anywhere in the log.
@@ -207,8 +234,8 @@ test('lines are flushed every logFlushSeconds, and on close', async () => {
     const objects = (await c2.listV2({ prefix: 'logs/' })).objects;
     expect(objects.length).toBe(1);
     const text = (await c2.get((objects[0] as { name: string }).name)).content.toString();
-    expect(text).toContain(' PutBucketLogging ');
-    expect(text).toContain(' PutObject ');
+    expect(text).toContain(' "PutBucketLogging" ');
+    expect(text).toContain(' "PutObject" ');
   } finally {
     await again.close();
   }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFaults } from '../../src/cli/commands/emulator';
-import { formatAccessLine, parseAccessLine, redactUri } from '../../src/emulator/access-log';
+import { parseOssAccessLogLine } from '../../src/audit/oss-access-log';
+import { formatAccessLine, hourStamp, redactUri } from '../../src/emulator/access-logs';
 import { FaultInjector, mulberry32 } from '../../src/emulator/faults';
 import { parseRange } from '../../src/emulator/handlers/object';
 import { escapeXml, parseXml, XmlSyntaxError } from '../../src/emulator/xml';
@@ -119,7 +120,7 @@ describe('access log lines', () => {
     expect(redactUri('/b/k')).toBe('/b/k');
   });
 
-  test('a formatted line parses back field by field, with extra trailing fields tolerated', () => {
+  test('a line has the official 29 fields in order, quoted as OSS quotes them, and parses back', () => {
     const line = formatAccessLine({
       remoteIp: '127.0.0.1',
       time: new Date('2024-05-02T00:00:04Z'),
@@ -130,10 +131,10 @@ describe('access log lines', () => {
       sentBytes: 12,
       requestTimeMs: 3,
       referer: '',
-      userAgent: 'agent "with" quotes',
+      userAgent: 'agent "with" quotes\nand a break',
       host: 'localhost:1',
       requestId: 'ABC',
-      requester: 'AK1',
+      requesterId: '1000000000000000',
       operation: 'GetObject',
       bucket: 'b',
       key: 'a b',
@@ -142,21 +143,25 @@ describe('access log lines', () => {
       errorCode: null,
       requestLength: 100,
       ownerId: '1',
+      deltaDataSize: null,
+      storageClass: 'Standard',
+      targetStorageClass: null,
+      accessKeyId: 'STS.key',
+      bucketArn: 'acs:oss:cn-hangzhou:1:b',
     });
     expect(line).toBe(
-      '127.0.0.1 - - [02/May/2024:00:00:04 +0000] "GET /b/a%20b?x=1 HTTP/1.1" 200 12 3 "-" "agent %22with%22 quotes" "localhost:1" ABC true AK1 GetObject b a%20b 12 2 - 100 1 - -',
+      '127.0.0.1 - - [02/May/2024:00:00:04 +0000] "GET /b/a%20b?x=1 HTTP/1.1" 200 12 3 "-" "agent %22with%22 quotes%0Aand a break" "localhost:1" "ABC" "true" "1000000000000000" "GetObject" "b" "a%20b" 12 2 "-" 100 "1" - "-" "Standard" "-" "-" "STS.key" "acs:oss:cn-hangzhou:1:b"',
     );
-    const parsed = parseAccessLine(line + ' "extra field" 7');
+    const parsed = parseOssAccessLogLine(line);
     expect(parsed).toMatchObject({
-      time: '02/May/2024:00:00:04 +0000',
-      request: 'GET /b/a%20b?x=1 HTTP/1.1',
-      status: '200',
-      userAgent: 'agent %22with%22 quotes',
-      operation: 'GetObject',
-      key: 'a%20b',
-      errorCode: '-',
+      ok: true,
+      entry: { requesterId: '1000000000000000', accessKeyId: 'STS.key', objectKey: 'a b', referer: null },
     });
-    expect(parsed.extra).toEqual(['extra field', '7']);
+  });
+
+  test('log objects are named after the hour of their lines', () => {
+    expect(hourStamp(Date.parse('2031-03-04T05:59:59.999Z'))).toBe('2031-03-04-05-00-00');
+    expect(hourStamp(Date.parse('2031-12-31T23:00:00Z'))).toBe('2031-12-31-23-00-00');
   });
 });
 

@@ -75,14 +75,15 @@ export function unknownAccessKey(accessKeyId: string): AuthFailure {
 export function signatureMismatch(
   accessKeyId: string,
   signatureProvided: string,
-  stringToSign: string,
+  stringToSign: Buffer,
   version: 1 | 4,
   canonicalRequest?: string,
 ): AuthFailure {
   const details: Record<string, string> = {
     OSSAccessKeyId: accessKeyId,
     SignatureProvided: signatureProvided,
-    StringToSign: stringToSign,
+    // The signed bytes shown as UTF-8 text (a debugging aid); the exact bytes follow in hex.
+    StringToSign: stringToSign.toString('utf8'),
     StringToSignBytes: hexBytes(stringToSign),
   };
   // OSS documents returning StringToSign for V4 mismatches; CanonicalRequest is what S3 adds and
@@ -133,9 +134,8 @@ export function invalidUri(): AuthFailure {
   return failure(400, 'InvalidURI', "Couldn't parse the specified URI.");
 }
 
-/** 'PUT' -> '50 55 54 ' : the UTF-8 bytes of s as OSS prints them in StringToSignBytes. */
-function hexBytes(s: string): string {
-  const bytes = Buffer.from(s, 'utf8');
+/** 'PUT' -> '50 55 54 ' : the signed bytes as OSS prints them in StringToSignBytes. */
+function hexBytes(bytes: Buffer): string {
   let out = '';
   for (const b of bytes) out += (b < 16 ? '0' : '') + b.toString(16).toUpperCase() + ' ';
   return out;

@@ -19,6 +19,11 @@ export interface ParsedTarget {
   bucket: string | undefined;
   /** Percent-decoded object key; '' for bucket-level and service-level requests. */
   key: string;
+  /**
+   * Whether a '/' follows the bucket in the path ('/bucket/', '/bucket/key'); false for
+   * '/bucket' (aliyun-sdk lists that way and signs '/bucket') and for the service level.
+   */
+  bucketSlash: boolean;
   query: QueryParam[];
 }
 
@@ -43,6 +48,7 @@ export function parseTarget(rawUrl: string): ParsedTarget {
 
   let bucket: string | undefined;
   let key = '';
+  let bucketSlash = false;
   if (rawPath.length > 1) {
     const slash = rawPath.indexOf('/', 1);
     if (slash === -1) {
@@ -50,6 +56,7 @@ export function parseTarget(rawUrl: string): ParsedTarget {
     } else {
       bucket = decode(rawPath.slice(1, slash));
       key = decode(rawPath.slice(slash + 1));
+      bucketSlash = true;
     }
   }
 
@@ -71,7 +78,7 @@ export function parseTarget(rawUrl: string): ParsedTarget {
       start = amp + 1;
     }
   }
-  return { bucket, key, query };
+  return { bucket, key, bucketSlash, query };
 }
 
 /** The first value of a query parameter, or undefined. */

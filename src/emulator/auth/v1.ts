@@ -96,9 +96,18 @@ function compareParams(a: QueryParam, b: QueryParam): number {
   return compareStrings(a.key, b.key) || compareStrings(a.value, b.value);
 }
 
-/** '/bucket/key?sub&sub2=v': the decoded path plus the whitelisted sub-resources, sorted. */
+/**
+ * '/bucket/key?sub&sub2=v': the decoded path plus the whitelisted sub-resources, sorted. The
+ * bucket level is '/bucket/', or '/bucket' when the client addressed '/bucket' (aliyun-sdk's
+ * path-style listing): the resource is what the client addressed, never both forms for one path.
+ */
 export function canonicalizedResource(target: ParsedTarget): string {
-  let resource = target.bucket === undefined ? '/' : '/' + target.bucket + '/' + target.key;
+  let resource =
+    target.bucket === undefined
+      ? '/'
+      : target.bucketSlash
+        ? '/' + target.bucket + '/' + target.key
+        : '/' + target.bucket;
   let signed: QueryParam[] | undefined;
   for (const p of target.query) {
     if (SIGNED_SUBRESOURCES.has(p.key)) (signed ??= []).push(p);
@@ -128,13 +137,19 @@ export function canonicalizedOssHeaders(headers: HeaderMap): string {
   return out;
 }
 
+/**
+ * The bytes that are signed. Header values count as the bytes that came on the wire (Node hands
+ * them over as latin1 text, one character per byte: ali-oss with `headerEncoding: 'latin1'` sends
+ * UTF-8 metadata that way, and signs those bytes); the resource is the UTF-8 of the decoded path.
+ * Only the date slot can come from elsewhere (a signed URL's Expires: ASCII digits).
+ */
 export function stringToSignV1(
   method: string,
   headers: HeaderMap,
   date: string,
   target: ParsedTarget,
-): string {
-  return (
+): Buffer {
+  const head =
     method.toUpperCase() +
     '\n' +
     (headerValue(headers, 'content-md5') ?? '') +
@@ -143,20 +158,19 @@ export function stringToSignV1(
     '\n' +
     date +
     '\n' +
-    canonicalizedOssHeaders(headers) +
-    canonicalizedResource(target)
-  );
+    canonicalizedOssHeaders(headers);
+  return Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(canonicalizedResource(target), 'utf8')]);
 }
 
-function sign(secret: string, stringToSign: string): string {
-  return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
+function sign(secret: string, stringToSign: Buffer): string {
+  return createHmac('sha1', secret).update(stringToSign).digest('base64');
 }
 
 function verify(
   accessKeyId: string,
   provided: string,
   secret: string,
-  stringToSign: string,
+  stringToSign: Buffer,
   scheme: 'v1-header' | 'v1-query',
 ): AuthOutcome {
   const expected = sign(secret, stringToSign);

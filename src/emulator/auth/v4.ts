@@ -148,6 +148,11 @@ export function canonicalRequestV4(
   );
 }
 
+/**
+ * The canonical request is hashed as the bytes that came on the wire: header values are latin1
+ * text from Node (one character per byte; ali-oss with `headerEncoding: 'latin1'` sends UTF-8
+ * metadata that way and hashes those bytes), and everything else in it is percent-encoded ASCII.
+ */
 export function stringToSignV4(isoDateTime: string, scope: string, canonicalRequest: string): string {
   return (
     V4_ALGORITHM +
@@ -156,7 +161,7 @@ export function stringToSignV4(isoDateTime: string, scope: string, canonicalRequ
     '\n' +
     scope +
     '\n' +
-    createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')
+    createHash('sha256').update(canonicalRequest, 'latin1').digest('hex')
   );
 }
 
@@ -197,7 +202,8 @@ function verify(
     .update(toSign, 'utf8')
     .digest('hex');
   if (!safeEqual(provided, expected)) {
-    return signatureMismatch(cred.accessKeyId, provided, toSign, 4, canonical);
+    const shown = Buffer.from(canonical, 'latin1').toString('utf8');
+    return signatureMismatch(cred.accessKeyId, provided, Buffer.from(toSign, 'utf8'), 4, shown);
   }
   return { ok: true, accessKeyId: cred.accessKeyId, scheme };
 }

@@ -11,6 +11,8 @@ export interface ObjectAttributes {
   tags: string | null;
   sse: string | null;
   sse_key: string | null;
+  /** From x-oss-storage-class; null: the bucket's class, decided when the object is written. */
+  storage_class: string | null;
 }
 
 /** Standard headers OSS stores with an object and returns on GET/HEAD. */
@@ -23,6 +25,13 @@ const STORED_HEADERS = [
 ] as const;
 const META_PREFIX = 'x-oss-meta-';
 const SSE_ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
+/** Classes stored and reported: both are read directly, as on OSS. */
+const STORAGE_CLASSES = new Set(['Standard', 'IA']);
+/**
+ * Classes OSS has whose objects must be restored (RestoreObject) before they can be read: the
+ * emulator serves no ?restore, so storing them would make reads succeed that OSS refuses.
+ */
+const RESTORE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 const MAX_META_BYTES = 8 * 1024;
 const MAX_TAGS = 10;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -51,6 +60,7 @@ export function attributesFromHeaders(h: IncomingHttpHeaders): ObjectAttributes 
     );
   }
   const tagging = header(h, 'x-oss-tagging');
+  const storageClass = header(h, 'x-oss-storage-class');
   return {
     content_type: header(h, 'content-type') || DEFAULT_CONTENT_TYPE,
     headers: any ? JSON.stringify(stored) : null,
@@ -58,7 +68,20 @@ export function attributesFromHeaders(h: IncomingHttpHeaders): ObjectAttributes 
     tags: tagging !== undefined ? encodeTags(parseTaggingHeader(tagging)) : null,
     sse: sse ?? null,
     sse_key: sseKey ?? null,
+    storage_class: storageClass === undefined ? null : checkStorageClass(storageClass, 'x-oss-storage-class'),
   };
+}
+
+/**
+ * A storage class a request asks for: Standard and IA are kept; the archive classes are refused
+ * with 501 (see RESTORE_CLASSES); anything else is 400 InvalidArgument (OSS's exact answer to an
+ * unknown class is not confirmed).
+ */
+export function checkStorageClass(value: string, argument: string): string {
+  const v = value.trim();
+  if (STORAGE_CLASSES.has(v)) return v;
+  if (RESTORE_CLASSES.has(v)) throw ossErrors.notImplemented(`Storage class ${v}`);
+  throw ossErrors.invalidArgument('The storage class you specified is not valid.', argument, value);
 }
 
 function metaFromHeaders(h: IncomingHttpHeaders): string | null {
@@ -125,6 +148,7 @@ export function attributesOf(row: ObjectAttributes): ObjectAttributes {
     tags: row.tags,
     sse: row.sse,
     sse_key: row.sse_key,
+    storage_class: row.storage_class,
   };
 }
 
@@ -138,7 +162,7 @@ export function objectHeaders(row: ObjectRow, out: OutgoingHttpHeaders): void {
   out['etag'] = quotedEtag(row.etag);
   out['last-modified'] = new Date(row.modified_ms).toUTCString();
   out['x-oss-object-type'] = row.type;
-  out['x-oss-storage-class'] = 'Standard';
+  out['x-oss-storage-class'] = row.storage_class ?? 'Standard';
   out['accept-ranges'] = 'bytes';
   if (row.headers !== null) Object.assign(out, JSON.parse(row.headers) as Record<string, string>);
   if (row.meta !== null) Object.assign(out, JSON.parse(row.meta) as Record<string, string>);

@@ -5,6 +5,7 @@ import { header, parseIntArg } from '../request';
 import { sendEmpty, sendXml } from '../response';
 import { childText, el } from '../xml';
 import { isoDate, nowMs, requireBucket } from './common';
+import { checkStorageClass } from './attributes';
 import { readXmlBody } from './xml-body';
 
 const OSS_PREFIX = /^oss-/;
@@ -21,12 +22,12 @@ export const putBucket: Handler = async (ctx, env) => {
     throw ossErrors.notImplemented(`Bucket ACL ${acl}`);
   }
   const config = await readXmlBody(ctx, 'CreateBucketConfiguration', true);
-  const storageClass = config ? childText(config, 'StorageClass')?.trim() : undefined;
-  if (storageClass !== undefined && storageClass !== 'Standard')
-    throw ossErrors.notImplemented(`Storage class ${storageClass}`);
+  const requested = config ? childText(config, 'StorageClass') : undefined;
+  // Standard or IA (the default class of the bucket's objects); archive classes are 501.
+  const storageClass = requested === undefined ? 'Standard' : checkStorageClass(requested, 'StorageClass');
   await env.writes.run(() => {
     if (env.index.getBucket(ctx.bucket)) throw ossErrors.bucketAlreadyExists(ctx.bucket);
-    env.index.insertBucket(ctx.bucket, nowMs(env), 'private', 'Standard');
+    env.index.insertBucket(ctx.bucket, nowMs(env), 'private', storageClass);
   });
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 };

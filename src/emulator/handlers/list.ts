@@ -113,7 +113,7 @@ function contentsXml(env: EmulatorEnv, rows: ListedRow[], encode: boolean, owner
       el('ETag', `"${r.etag}"`) +
       el('Type', r.type) +
       el('Size', r.size) +
-      '<StorageClass>Standard</StorageClass>' +
+      el('StorageClass', r.storage_class ?? 'Standard') +
       ownerXml +
       '</Contents>';
   }

@@ -33,6 +33,19 @@ function requireUpload(ctx: RequestContext, env: EmulatorEnv): UploadRow {
   return upload;
 }
 
+/**
+ * The encryption an upload asked for, echoed on Initiate, UploadPart and Complete as OSS does
+ * (the key id only when one was given: which default key OSS reports otherwise is not known).
+ */
+function sseHeaders(
+  attrs: { sse: string | null; sse_key: string | null },
+  headers: OutgoingHttpHeaders,
+): OutgoingHttpHeaders {
+  if (attrs.sse !== null) headers['x-oss-server-side-encryption'] = attrs.sse;
+  if (attrs.sse_key !== null) headers['x-oss-server-side-encryption-key-id'] = attrs.sse_key;
+  return headers;
+}
+
 /** POST /bucket/key?uploads */
 export const initiateMultipartUpload: Handler = async (ctx, env) => {
   requireBucket(env, ctx.bucket);
@@ -54,7 +67,7 @@ export const initiateMultipartUpload: Handler = async (ctx, env) => {
   let xml = '<InitiateMultipartUploadResult>';
   if (encode) xml += el('EncodingType', 'url');
   xml += el('Bucket', ctx.bucket) + el('Key', encodeKey(ctx.key, encode)) + el('UploadId', uploadId);
-  sendXml(ctx, 200, xml + '</InitiateMultipartUploadResult>');
+  sendXml(ctx, 200, xml + '</InitiateMultipartUploadResult>', sseHeaders(attrs, {}));
 };
 
 /** PUT /bucket/key?partNumber=N&uploadId=U */
@@ -93,7 +106,7 @@ export const uploadPart: Handler = async (ctx, env) => {
   }
   const headers: OutgoingHttpHeaders = { etag: `"${etag}"`, 'content-md5': body.md5.toString('base64') };
   setCrc(ctx, headers, body.crc64);
-  sendEmpty(ctx, 200, headers);
+  sendEmpty(ctx, 200, sseHeaders(upload, headers));
 };
 
 interface ListedPart {
@@ -151,7 +164,8 @@ export const completeMultipartUpload: Handler = async (ctx, env) => {
       if (i < parts.length - 1 && p.size < MIN_PART_SIZE) throw ossErrors.entityTooSmall();
     });
     const now = nowMs(env);
-    assertWritable(env, ctx.bucket, ctx.keyBytes, forbid, now);
+    const { bucket, existing } = assertWritable(env, ctx.bucket, ctx.keyBytes, forbid, now);
+    const storageClass = upload.storage_class ?? bucket.storage_class;
     let crc = '0';
     let size = 0;
     const md5s = createHash('md5');
@@ -174,16 +188,19 @@ export const completeMultipartUpload: Handler = async (ctx, env) => {
         type: 'Multipart',
         modified_ms: now,
         ...attributesOf(upload),
+        storage_class: storageClass,
         blob_id: null,
         manifest: JSON.stringify(blobIds),
       },
       releaseFile(env),
     );
     env.index.deleteUpload(tx, upload.upload_id, new Set(blobIds), releaseFile(env));
-    return { etag, crc, size };
+    return { etag, crc, size, storageClass, replacedSize: existing?.size ?? null };
   });
   ctx.objectSize = result.size;
-  const headers: OutgoingHttpHeaders = { etag: `"${result.etag}"` };
+  ctx.storageClass = result.storageClass;
+  ctx.deltaDataSize = result.size - (result.replacedSize ?? 0);
+  const headers: OutgoingHttpHeaders = sseHeaders(upload, { etag: `"${result.etag}"` });
   setCrc(ctx, headers, result.crc);
   let xml = '<CompleteMultipartUploadResult>';
   if (encode) xml += el('EncodingType', 'url');

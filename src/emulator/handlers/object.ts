@@ -1,7 +1,14 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Handler, RequestContext } from '../context';
 import { ossErrors } from '../errors';
-import { assertDeletable, assertWritable, commitObject, md5Etag, releaseFile } from '../objects';
+import {
+  assertDeletable,
+  assertWritable,
+  commitObject,
+  type CommittedObject,
+  md5Etag,
+  releaseFile,
+} from '../objects';
 import { receiveBody } from '../persistence/body-receiver';
 import type { ObjectRow } from '../persistence/metadata-index';
 import { header, isTrue } from '../request';
@@ -27,8 +34,9 @@ export const putObject: Handler = async (ctx, env) => {
   ctx.objectSize = body.size;
   const etag = md5Etag(body.md5);
   const md5 = body.md5.toString('base64');
+  let committed: CommittedObject;
   try {
-    await env.writes.run((tx) =>
+    committed = await env.writes.run((tx) =>
       commitObject(
         env,
         tx,
@@ -47,6 +55,8 @@ export const putObject: Handler = async (ctx, env) => {
     if (body.file !== null) env.blobs.remove(body.file);
     throw err;
   }
+  ctx.storageClass = committed.storageClass;
+  ctx.deltaDataSize = body.size - (committed.replacedSize ?? 0);
   const headers: OutgoingHttpHeaders = { etag: `"${etag}"`, 'content-md5': md5 };
   setCrc(ctx, headers, body.crc64);
   if (attrs.sse !== null) headers['x-oss-server-side-encryption'] = attrs.sse;
@@ -57,6 +67,7 @@ export const putObject: Handler = async (ctx, env) => {
 function findObject(ctx: RequestContext, row: ObjectRow | undefined): ObjectRow {
   if (!row) throw ossErrors.noSuchKey(ctx.key);
   ctx.objectSize = row.size;
+  ctx.storageClass = row.storage_class ?? 'Standard';
   return row;
 }
 
@@ -144,8 +155,10 @@ export const deleteObject: Handler = async (ctx, env) => {
     const row = env.index.getObject(ctx.bucket, ctx.keyBytes);
     if (!row) return; // OSS: deleting a missing key succeeds
     ctx.objectSize = row.size;
+    ctx.storageClass = row.storage_class ?? 'Standard';
     assertDeletable(bucket, row, nowMs(env));
     env.index.deleteObject(tx, row, releaseFile(env));
+    ctx.deltaDataSize = -row.size;
   });
   sendEmpty(ctx, 204);
 };

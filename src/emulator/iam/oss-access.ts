@@ -140,7 +140,7 @@ export class OssAccess {
   }
 
   /** Called once a request is answered: management calls become ActionTrail events. */
-  finished(ctx: RequestContext, env: EmulatorEnv, status: number): void {
+  finished(ctx: RequestContext, env: EmulatorEnv, status: number | null): void {
     const caller = ctx.caller;
     if (caller === null || !TRAILED.has(ctx.operation)) return;
     const isObject = ctx.key !== '';
@@ -176,7 +176,7 @@ export class OssAccess {
         userName: caller.userName,
       },
     };
-    if (ctx.errorCode !== null || status >= 400 || status === 0)
+    if (ctx.errorCode !== null || status === null || status >= 400 || status === 0)
       event.errorCode = ctx.errorCode ?? 'ConnectionClosed';
     this.trail.record(event);
   }

@@ -82,7 +82,8 @@ async function receiveSmall(
   } catch (err) {
     throw mapStreamError(err);
   }
-  if (off !== length) throw new ClientAbortError();
+  // Short of the declared length: a finished body (framed by chunks) is the client's mistake.
+  if (off !== length) throw req.complete ? ossErrors.incompleteBody() : new ClientAbortError();
   const md5 = createHash('md5').update(buf).digest();
   checkMd5(md5, contentMd5);
   return { size: length, md5, crc64: new Crc64().update(buf).digest(), inline: buf, file: null };
@@ -128,7 +129,8 @@ async function receiveLarge(
     } catch (err) {
       throw mapStreamError(err);
     }
-    if (opts.contentLength !== undefined && size !== opts.contentLength) throw new ClientAbortError();
+    if (opts.contentLength !== undefined && size !== opts.contentLength)
+      throw req.complete ? ossErrors.incompleteBody() : new ClientAbortError();
     const digest = md5.digest();
     checkMd5(digest, opts.contentMd5);
     if (file === null || id === null) {

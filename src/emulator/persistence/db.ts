@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
  */
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS buckets (
@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS objects (
   sse TEXT,
   sse_key TEXT,
   blob_id INTEGER,
-  manifest TEXT
+  manifest TEXT,
+  storage_class TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS objects_bucket_key ON objects (bucket, key);
 CREATE TABLE IF NOT EXISTS uploads (
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS uploads (
   meta TEXT,
   tags TEXT,
   sse TEXT,
-  sse_key TEXT
+  sse_key TEXT,
+  storage_class TEXT
 );
 CREATE INDEX IF NOT EXISTS uploads_bucket_key ON uploads (bucket, key, upload_id);
 CREATE TABLE IF NOT EXISTS parts (
@@ -82,7 +84,27 @@ CREATE TABLE IF NOT EXISTS parts (
   blob_id INTEGER NOT NULL,
   PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_log_pending (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  target TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  line TEXT NOT NULL
+);
 `;
+
+/**
+ * Upgrades of an index written by an older emulator, by version reached. Version 2: the storage
+ * class of objects and uploads (NULL, as in rows written before, reads as Standard) and the
+ * access-log lines not yet delivered (created by SCHEMA).
+ */
+const MIGRATIONS: ReadonlyArray<readonly [number, string]> = [
+  [
+    2,
+    'ALTER TABLE objects ADD COLUMN storage_class TEXT; ALTER TABLE uploads ADD COLUMN storage_class TEXT;',
+  ],
+];
 
 export function openDatabase(file: string): Db {
   // One process owns a data directory (EXCLUSIVE locking below): waiting long for a lock only delays
@@ -101,8 +123,13 @@ export function openDatabase(file: string): Db {
         `metadata index ${file} has schema version ${version}; this emulator knows ${SCHEMA_VERSION}`,
       );
     }
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.transaction(() => {
+      if (version > 0) {
+        for (const [reached, sql] of MIGRATIONS) if (version < reached) db.exec(sql);
+      }
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   } catch (err) {
     db.close();
     throw err;

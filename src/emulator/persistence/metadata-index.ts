@@ -37,6 +37,8 @@ export interface ObjectRow {
   tags: string | null;
   sse: string | null;
   sse_key: string | null;
+  /** 'Standard' | 'IA'; null in rows written before storage classes were kept (Standard). */
+  storage_class: string | null;
   /** Simple body: one blob. */
   blob_id: number | null;
   /** Multipart body: JSON array of blob ids in order. */
@@ -56,6 +58,7 @@ export interface ListedRow {
   etag: string;
   modified_ms: number;
   type: string;
+  storage_class: string | null;
 }
 
 export interface BlobRow {
@@ -76,6 +79,18 @@ export interface UploadRow {
   tags: string | null;
   sse: string | null;
   sse_key: string | null;
+  /** Asked for at initiation; null: the bucket's class at completion. */
+  storage_class: string | null;
+}
+
+/** An access-log line not yet delivered into its target bucket. */
+export interface PendingLogRow {
+  id: number;
+  source: string;
+  target: string;
+  prefix: string;
+  time_ms: number;
+  line: string;
 }
 
 export interface PartRow {
@@ -90,7 +105,7 @@ export interface PartRow {
 }
 
 const OBJECT_COLUMNS =
-  'o.id, o.bucket, o.key, o.size, o.etag, o.crc64, o.md5, o.type, o.modified_ms, o.content_type, o.headers, o.meta, o.tags, o.sse, o.sse_key, o.blob_id, o.manifest';
+  'o.id, o.bucket, o.key, o.size, o.etag, o.crc64, o.md5, o.type, o.modified_ms, o.content_type, o.headers, o.meta, o.tags, o.sse, o.sse_key, o.storage_class, o.blob_id, o.manifest';
 
 /**
  * Every query the emulator runs, prepared once. Reads run directly; writes are called only
@@ -133,6 +148,10 @@ export class MetadataIndex {
     listParts: Statement<[string, number, number], PartRow>;
     allParts: Statement<[string], PartRow>;
     deleteParts: Statement<[string]>;
+    insertPendingLog: Statement<[string, string, string, number, string]>;
+    pendingLogs: Statement<[number, number], PendingLogRow>;
+    deletePendingLog: Statement<[number]>;
+    countPendingLogs: Statement<[], { n: number }>;
   };
 
   constructor(private readonly db: Db) {
@@ -154,22 +173,22 @@ export class MetadataIndex {
         `SELECT ${OBJECT_COLUMNS}, b.data AS data, b.file AS file FROM objects o LEFT JOIN blobs b ON b.id = o.blob_id WHERE o.bucket = ? AND o.key = ?`,
       ),
       insertObject: db.prepare(
-        'INSERT INTO objects (bucket, key, size, etag, crc64, md5, type, modified_ms, content_type, headers, meta, tags, sse, sse_key, blob_id, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO objects (bucket, key, size, etag, crc64, md5, type, modified_ms, content_type, headers, meta, tags, sse, sse_key, storage_class, blob_id, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       deleteObject: db.prepare('DELETE FROM objects WHERE id = ?'),
       setTags: db.prepare('UPDATE objects SET tags = ? WHERE id = ?'),
       listGt: db.prepare(
-        'SELECT key, size, etag, modified_ms, type FROM objects WHERE bucket = ? AND key > ? AND key < ? ORDER BY key LIMIT ?',
+        'SELECT key, size, etag, modified_ms, type, storage_class FROM objects WHERE bucket = ? AND key > ? AND key < ? ORDER BY key LIMIT ?',
       ),
       listGe: db.prepare(
-        'SELECT key, size, etag, modified_ms, type FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?',
+        'SELECT key, size, etag, modified_ms, type, storage_class FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?',
       ),
       insertBlob: db.prepare('INSERT INTO blobs (size, data, file) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT id, size, data, file FROM blobs WHERE id = ?'),
       deleteBlob: db.prepare('DELETE FROM blobs WHERE id = ?'),
       blobFiles: db.prepare('SELECT file FROM blobs WHERE file IS NOT NULL'),
       insertUpload: db.prepare(
-        'INSERT INTO uploads (upload_id, bucket, key, initiated_ms, content_type, headers, meta, tags, sse, sse_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO uploads (upload_id, bucket, key, initiated_ms, content_type, headers, meta, tags, sse, sse_key, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       getUpload: db.prepare('SELECT * FROM uploads WHERE upload_id = ?'),
       deleteUpload: db.prepare('DELETE FROM uploads WHERE upload_id = ?'),
@@ -185,6 +204,12 @@ export class MetadataIndex {
       ),
       allParts: db.prepare('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
       deleteParts: db.prepare('DELETE FROM parts WHERE upload_id = ?'),
+      insertPendingLog: db.prepare(
+        'INSERT INTO access_log_pending (source, target, prefix, time_ms, line) VALUES (?, ?, ?, ?, ?)',
+      ),
+      pendingLogs: db.prepare('SELECT * FROM access_log_pending WHERE id > ? ORDER BY id LIMIT ?'),
+      deletePendingLog: db.prepare('DELETE FROM access_log_pending WHERE id = ?'),
+      countPendingLogs: db.prepare('SELECT count(*) AS n FROM access_log_pending'),
     };
   }
 
@@ -285,6 +310,7 @@ export class MetadataIndex {
       row.tags,
       row.sse,
       row.sse_key,
+      row.storage_class,
       row.blob_id,
       row.manifest,
     );
@@ -342,6 +368,7 @@ export class MetadataIndex {
       row.tags,
       row.sse,
       row.sse_key,
+      row.storage_class,
     );
   }
 
@@ -399,6 +426,25 @@ export class MetadataIndex {
 
   allParts(uploadId: string): PartRow[] {
     return this.s.allParts.all(uploadId);
+  }
+
+  // ---- access-log lines not yet delivered (written only inside WriteQueue.run)
+
+  insertPendingLog(source: string, target: string, prefix: string, timeMs: number, line: string): void {
+    this.s.insertPendingLog.run(source, target, prefix, timeMs, line);
+  }
+
+  /** Up to `limit` pending lines after id `afterId`, oldest first. */
+  pendingLogs(afterId: number, limit: number): PendingLogRow[] {
+    return this.s.pendingLogs.all(afterId, limit);
+  }
+
+  deletePendingLogs(ids: readonly number[]): void {
+    for (const id of ids) this.s.deletePendingLog.run(id);
+  }
+
+  countPendingLogs(): number {
+    return this.s.countPendingLogs.get()?.n ?? 0;
   }
 }
 

@@ -162,9 +162,13 @@ describe.each([
 
     const getWorm = await one(() => client.getBucketWorm(BUCKET));
     expectOk(authenticate(getWorm, secretFor, new Date()), scheme);
-    // The same call with the bucket-level path written without its trailing slash and the
-    // sub-resource without '=': still the same resource.
-    expectOk(authenticate({ ...getWorm, rawUrl: `/${BUCKET}?worm` }, secretFor, new Date()), scheme);
+    // The same call sent to the path without its trailing slash: V1 signs the resource the
+    // client addressed ('/bucket?worm', aliyun-sdk's form), so a signature over '/bucket/?worm'
+    // does not fit it (never both forms for one path; see path-style.test.ts). V4's canonical
+    // URI is '/bucket/' for the bucket level whichever way the path is written.
+    const bare = authenticate({ ...getWorm, rawUrl: `/${BUCKET}?worm` }, secretFor, new Date());
+    if (v4) expectOk(bare, scheme);
+    else expect(bare).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
   });
 
   test('deleteMulti', async () => {
