@@ -16,6 +16,11 @@ export {
 export { verifyAuditChain, type AuditChainProblem, type AuditChainReport } from './verify';
 export { PRINCIPAL_KINDS, ROLES } from './types';
 export type {
+  AlpTradeCatalog,
+  AlpTradeException,
+  AlpTradeFactRow,
+  AlpTradeGroup,
+  AlpTradeMonth,
   ApiTokenInfo,
   AuditCatalog,
   AuditEvent,
