@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
+import * as activity from './activity';
 import * as alpTrades from './alp-trades';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
@@ -198,6 +199,10 @@ class KyselyCatalog implements Catalog {
   alpTradeFact: AlpTradeCatalog['alpTradeFact'] = (id) => alpTrades.alpTradeFact(this.db, id);
   alpTradesWithoutFacts: AlpTradeCatalog['alpTradesWithoutFacts'] = (limit) =>
     alpTrades.alpTradesWithoutFacts(this.db, limit);
+
+  recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (from, to) =>
+    activity.recordsIngestedPerDay(this.db, this.dialect, from, to);
+  auditEventCounts: Catalog['auditEventCounts'] = () => activity.auditEventCounts(this.db);
 
   writeStats(): WriteStats {
     return this.committer.writeStats();

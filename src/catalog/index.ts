@@ -16,6 +16,7 @@ export {
 export { verifyAuditChain, type AuditChainProblem, type AuditChainReport } from './verify';
 export { PRINCIPAL_KINDS, ROLES } from './types';
 export type {
+  ActivityCatalog,
   AlpTradeCatalog,
   AlpTradeException,
   AlpTradeFactRow,

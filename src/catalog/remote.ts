@@ -168,6 +168,9 @@ class RemoteCatalog implements Catalog {
   alpTradeMonth: Catalog['alpTradeMonth'] = (...a) => this.call('alpTradeMonth', ...a);
   alpIdsWithTrades: Catalog['alpIdsWithTrades'] = (...a) => this.call('alpIdsWithTrades', ...a);
   alpTradeFact: Catalog['alpTradeFact'] = (...a) => this.call('alpTradeFact', ...a);
+  recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (...a) =>
+    this.call('recordsIngestedPerDay', ...a);
+  auditEventCounts: Catalog['auditEventCounts'] = () => this.call('auditEventCounts');
   alpTradesWithoutFacts: Catalog['alpTradesWithoutFacts'] = (...a) =>
     this.call('alpTradesWithoutFacts', ...a);
 

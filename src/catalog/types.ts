@@ -335,8 +335,16 @@ export interface AlpTradeCatalog {
   alpTradesWithoutFacts(limit?: number): Promise<string[]>;
 }
 
+/** Counts for the posture report (activity.ts). */
+export interface ActivityCatalog {
+  /** Records ingested per Hong Kong day (`YYYY-MM-DD`) in [from, to), ascending; days without records left out. */
+  recordsIngestedPerDay(from: Date, to: Date): Promise<{ date: string; count: number }[]>;
+  /** Audit events per action, by action. */
+  auditEventCounts(): Promise<{ action: string; count: number }[]>;
+}
+
 export interface Catalog
-  extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog, AlpTradeCatalog {
+  extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog, AlpTradeCatalog, ActivityCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
   /**
