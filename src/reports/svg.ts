@@ -92,7 +92,9 @@ export function columnChart(options: {
   for (const i of labelled) {
     const c = options.columns[i] as Bar;
     const x = left + i * step + step / 2;
-    parts.push(`<text x="${fmt(x)}" y="${height - 8}" text-anchor="middle">${esc(c.label)}</text>`);
+    const anchor = i === 0 && n > 1 ? 'start' : i === n - 1 && n > 1 ? 'end' : 'middle';
+    const at = anchor === 'start' ? left : anchor === 'end' ? width - 10 : x;
+    parts.push(`<text x="${fmt(at)}" y="${height - 8}" text-anchor="${anchor}">${esc(c.label)}</text>`);
   }
   return frame(width, height, options.title, options.desc, parts.join(''));
 }

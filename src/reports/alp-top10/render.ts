@@ -209,7 +209,7 @@ export function alpTop10Html(report: AlpTop10Report): string {
                   </tr>`,
               )}
             </table>
-            ${report.users.some((u) => u.tied) ? html`<p class="muted">"=": equal ranking turnover; ${report.ranking.tieRule}</p>` : ''}`
+            ${report.users.some((u) => u.tied) ? html`<p class="muted">"=": equal ranking turnover. ${report.ranking.tieRule}</p>` : ''}`
     }
 
     <figure>
