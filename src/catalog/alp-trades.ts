@@ -21,7 +21,7 @@ import { RECORD_ID } from './validate';
 type Db = Kysely<CatalogDatabase>;
 type Trx = Transaction<CatalogDatabase>;
 
-/** Fraction digits of the `*_nano` columns. */
+/** Fraction digits of `turnover_nano`. */
 export const NANO_SCALE = 9;
 const NANO = 10n ** BigInt(NANO_SCALE);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -30,6 +30,12 @@ const PG_LOCK_KEY = 0x414c5054; // "ALPT"
 const ROWS_PER_INSERT = 100;
 const IDS_PER_LOOKUP = 500;
 const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
+
+/** Joins the grouping columns with U+001F, which none of them can contain (see the migration). */
+const SEP = '\u001f';
+export function groupKey(userId: string, currency: string, category: string): string {
+  return `${userId}${SEP}${currency}${SEP}${category}`;
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -49,7 +55,7 @@ export function splitScaled(value: Decimal): { int: bigint; nano: bigint } | nul
 function factRow(fact: AlpTradeFact): Insertable<AlpTradeFactsTable> {
   const q = splitScaled(fact.quantity);
   const t = splitScaled(fact.turnover);
-  const exact = q !== null && t !== null;
+  const exact = q !== null && q.nano === 0n && t !== null;
   return {
     trade_record_id: fact.tradeRecordId,
     state: fact.state,
@@ -59,12 +65,12 @@ function factRow(fact: AlpTradeFact): Insertable<AlpTradeFactsTable> {
     user_category: fact.userCategory,
     currency: fact.currency,
     month_hk: fact.month,
+    group_key: groupKey(fact.userId, fact.currency, fact.userCategory),
     executed_at: toDbTime(new Date(fact.executedAtMs)),
     quantity: fact.quantity.toString(),
     price: fact.price.toString(),
     turnover: fact.turnover.toString(),
     quantity_int: exact ? q.int.toString() : '0',
-    quantity_nano: exact ? q.nano.toString() : '0',
     turnover_int: exact ? t.int.toString() : '0',
     turnover_nano: exact ? t.nano.toString() : '0',
     exact: exact ? 1 : 0,
@@ -155,12 +161,12 @@ async function refold(trx: Trx, tradeIds: string[]): Promise<number> {
           user_category: eb.ref('excluded.user_category'),
           currency: eb.ref('excluded.currency'),
           month_hk: eb.ref('excluded.month_hk'),
+          group_key: eb.ref('excluded.group_key'),
           executed_at: eb.ref('excluded.executed_at'),
           quantity: eb.ref('excluded.quantity'),
           price: eb.ref('excluded.price'),
           turnover: eb.ref('excluded.turnover'),
           quantity_int: eb.ref('excluded.quantity_int'),
-          quantity_nano: eb.ref('excluded.quantity_nano'),
           turnover_int: eb.ref('excluded.turnover_int'),
           turnover_nano: eb.ref('excluded.turnover_nano'),
           exact: eb.ref('excluded.exact'),
@@ -186,8 +192,8 @@ function checkMonthAndAlp(month: string, alpId?: string): void {
 }
 
 /** `int + nano × 10^-9` from the sums' text (exact: BigInt). */
-function fromParts(int: string, nano: string): Decimal {
-  return Decimal.of(BigInt(int) * NANO + BigInt(nano), NANO_SCALE).normalize();
+function fromParts(int: string, nano = '0'): Decimal {
+  return Decimal.of(BigInt(int) * NANO + BigInt(nano), NANO_SCALE);
 }
 
 function isIntegerOverflow(err: unknown): boolean {
@@ -204,12 +210,10 @@ interface GroupAccumulator {
   turnover: Decimal;
 }
 
-const groupKey = (userId: string, currency: string, category: string): string =>
-  JSON.stringify([userId, currency, category]);
-
 /**
  * One grouped scan over the covering index, sums in integer arithmetic cast to text; then the
- * exception rows (cancelled, invalid, or not exact in the columns) from their partial index. On
+ * exception rows (cancelled, invalid, corrected, or not exact in the columns) from their partial
+ * index: few, and they keep the scan down to the three sums it cannot do without. On
  * SQLite, a sum past 2^63 raises "integer overflow" and the month is summed again row by row in
  * the application (exact, slower); PostgreSQL sums bigint into numeric and never overflows.
  */
@@ -232,29 +236,26 @@ export async function alpTradeMonth(db: Db, month: string, alpId: string): Promi
     const rows = await db
       .selectFrom('alp_trade_facts')
       .select((eb) => [
-        'user_id',
-        'currency',
-        'user_category',
+        'group_key',
         eb.fn.countAll<number | string>().as('trades'),
-        sql<number | string>`sum(case when corrections > 0 then 1 else 0 end)`.as('corrected'),
         sql<string>`cast(sum(quantity_int) as text)`.as('q_int'),
-        sql<string>`cast(sum(quantity_nano) as text)`.as('q_nano'),
         sql<string>`cast(sum(turnover_int) as text)`.as('t_int'),
         sql<string>`cast(sum(turnover_nano) as text)`.as('t_nano'),
       ])
       .where('month_hk', '=', month)
       .where('alp_id', '=', alpId)
       .where('state', '=', 'counted')
-      .groupBy(['user_id', 'currency', 'user_category'])
+      .groupBy('group_key')
       .execute();
     for (const r of rows) {
+      const [userId = '', currency = '', userCategory = ''] = r.group_key.split(SEP);
       add({
-        userId: r.user_id,
-        currency: r.currency,
-        userCategory: r.user_category,
+        userId,
+        currency,
+        userCategory,
         trades: Number(r.trades),
-        corrected: Number(r.corrected),
-        quantity: fromParts(r.q_int, r.q_nano),
+        corrected: 0, // from the exception rows below
+        quantity: fromParts(r.q_int),
         turnover: fromParts(r.t_int, r.t_nano),
       });
     }
@@ -285,11 +286,14 @@ export async function alpTradeMonth(db: Db, month: string, alpId: string): Promi
     };
   }
   const exceptions = await exceptionRows(db, month, alpId, true, (r) => {
-    // Counted but not exact in the columns: counted in `trades` above with zeros; add the text.
+    // Counted, and corrected or not exact in the columns (counted in `trades` above, with zeros).
     const g = groups.get(groupKey(r.user_id, r.currency, r.user_category));
-    if (!g) throw new Error(`catalog: inexact ALP fact ${r.trade_record_id} has no group`);
-    g.quantity = g.quantity.add(Decimal.parse(r.quantity));
-    g.turnover = g.turnover.add(Decimal.parse(r.turnover));
+    if (!g) throw new Error(`catalog: ALP fact ${r.trade_record_id} has no group`);
+    if (r.corrections > 0) g.corrected++;
+    if (r.exact === 0) {
+      g.quantity = g.quantity.add(Decimal.parse(r.quantity));
+      g.turnover = g.turnover.add(Decimal.parse(r.turnover));
+    }
   });
   return { groups: finish(groups), exceptions };
 }
@@ -298,21 +302,21 @@ async function exceptionRows(
   db: Db,
   month: string,
   alpId: string,
-  withInexact: boolean,
-  onInexact: (row: Selectable<AlpTradeFactsTable>) => void,
+  withCounted: boolean,
+  onCounted: (row: Selectable<AlpTradeFactsTable>) => void,
 ): Promise<AlpTradeException[]> {
   const rows = await db
     .selectFrom('alp_trade_facts')
     .selectAll()
     .where('month_hk', '=', month)
     .where('alp_id', '=', alpId)
-    .where(sql<boolean>`(state <> 'counted' or exact = 0)`)
+    .where(sql<boolean>`(state <> 'counted' or exact = 0 or corrections > 0)`)
     .orderBy('trade_record_id')
     .execute();
   const out: AlpTradeException[] = [];
   for (const r of rows) {
     if (r.state === 'counted') {
-      if (withInexact) onInexact(r);
+      if (withCounted) onCounted(r);
       continue;
     }
     out.push({

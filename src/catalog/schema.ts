@@ -94,7 +94,7 @@ export interface AlpTradeSourcesTable {
 }
 
 /**
- * One ALP trade after its corrections. The `*_int` / `*_nano` pairs are written as decimal text
+ * One ALP trade after its corrections. The integer columns are written as decimal text
  * (both databases store them as 64-bit integers) and summed with the results cast to text.
  */
 export interface AlpTradeFactsTable {
@@ -106,12 +106,13 @@ export interface AlpTradeFactsTable {
   user_category: string;
   currency: string;
   month_hk: string;
+  /** user_id, currency, user_category joined by U+001F. */
+  group_key: string;
   executed_at: Timestamp;
   quantity: string;
   price: string;
   turnover: string;
   quantity_int: ColumnType<string | number, string, string>;
-  quantity_nano: ColumnType<string | number, string, string>;
   turnover_int: ColumnType<string | number, string, string>;
   turnover_nano: ColumnType<string | number, string, string>;
   exact: number;

@@ -92,9 +92,28 @@ export type NonBusinessReason = { kind: 'weekend' } | { kind: 'holiday' | 'closu
 /** The library that supplies the holidays, named in the reports' "how it was computed". */
 export const HOLIDAY_SOURCE = 'date-holidays (Hong Kong, public holidays)';
 
+/**
+ * The holidays of each year, computed once per process: date-holidays works them out from its
+ * rules (lunar dates included), which costs 100 ms or more per year; they never change.
+ */
+let holidayRules: Holidays | null = null;
+const holidaysByYear = new Map<number, ReadonlyMap<string, string>>();
+
+function generalHolidays(year: number): ReadonlyMap<string, string> {
+  let found = holidaysByYear.get(year);
+  if (!found) {
+    holidayRules ??= new Holidays('HK', { languages: ['en'], types: ['public'] });
+    const days = new Map<string, string>();
+    for (const h of holidayRules.getHolidays(year, 'en')) {
+      if (h.type === 'public') days.set(h.date.slice(0, 10), h.name);
+    }
+    holidaysByYear.set(year, days);
+    found = days;
+  }
+  return found;
+}
+
 export class HongKongCalendar {
-  private readonly holidays = new Holidays('HK', { languages: ['en'], types: ['public'] });
-  private readonly byYear = new Map<number, Map<string, string>>();
   private readonly closures: Set<string>;
 
   constructor(options: HongKongCalendarOptions = {}) {
@@ -104,15 +123,7 @@ export class HongKongCalendar {
 
   /** The general holidays of a year: date -> English name. */
   holidaysOf(year: number): ReadonlyMap<string, string> {
-    let found = this.byYear.get(year);
-    if (!found) {
-      found = new Map();
-      for (const h of this.holidays.getHolidays(year, 'en')) {
-        if (h.type === 'public') found.set(h.date.slice(0, 10), h.name);
-      }
-      this.byYear.set(year, found);
-    }
-    return found;
+    return generalHolidays(year);
   }
 
   /** Null on a business day, else why not. */

@@ -162,6 +162,12 @@ export class Decimal {
     return n.widen(scale);
   }
 
+  /** The coefficient at `scale` fraction digits (>= this.scale), e.g. to compare many values as integers. */
+  atScale(scale: number): bigint {
+    if (scale < this.scale) throw new RangeError(`scale ${scale} is below ${this.scale}`);
+    return this.widen(scale);
+  }
+
   /** Canonical text: no trailing fraction zeros, no `-0`. */
   toString(): string {
     return this.normalize().format();

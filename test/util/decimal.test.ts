@@ -108,5 +108,7 @@ describe('Decimal', () => {
     expect(d('1.5').toScaled(9)).toBe(1_500_000_000n);
     expect(d('0.0000000001').toScaled(9)).toBeNull();
     expect(d('12.000000000000').toScaled(0)).toBe(12n);
+    expect(d('1.50').atScale(4)).toBe(15000n);
+    expect(() => d('1.50').atScale(1)).toThrow(RangeError);
   });
 });

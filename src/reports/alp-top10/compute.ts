@@ -218,9 +218,13 @@ export async function alpTop10Report(
       );
     }
   }
-  const ranked = [...users.values()]
-    .map((u) => ({ u, value: rankingValue(u.turnover, rates) }))
-    .sort((a, b) => b.value.cmp(a.value) || compareUtf8(a.u.userId, b.u.userId));
+  // Sort keys computed once per user (thousands of users, ~n log n comparisons): the ranking
+  // value as an integer at one common scale, the user id as UTF-8 bytes.
+  const valued = [...users.values()].map((u) => ({ u, value: rankingValue(u.turnover, rates) }));
+  const scale = Math.max(0, ...valued.map((v) => v.value.scale));
+  const ranked = valued
+    .map((v) => ({ ...v, key: v.value.atScale(scale), id: Buffer.from(v.u.userId, 'utf8') }))
+    .sort((a, b) => (a.key === b.key ? Buffer.compare(a.id, b.id) : a.key < b.key ? 1 : -1));
   const totalRanking = rankingValue(currencies, rates);
   const top = ranked.slice(0, limit).map(({ u, value }, i): AlpTop10User => {
     const categories = [...u.categories].sort();
