@@ -166,6 +166,7 @@ export interface ExpectedUser {
   userId: string;
   categories: Set<string>;
   trades: number;
+  corrected: number;
   quantity: bigint; // scale 20
   turnover: Map<string, bigint>; // scale 40
 }
@@ -186,9 +187,11 @@ export function expected(records: readonly ArchiveRecord[], month: string, alpId
     );
   const cancelled = new Set<string>();
   const invalid = new Set<string>();
+  const corrected = new Set<string>();
   for (const c of corrections) {
     const t = byId.get(c.amends);
     if (!t) continue;
+    corrected.add(c.amends);
     if (c.replacement) byId.set(c.amends, { ...c.replacement });
     for (const ch of c.changes ?? []) t[ch.field] = ch.to;
     const now = byId.get(c.amends) as Record<string, unknown>;
@@ -196,7 +199,7 @@ export function expected(records: readonly ArchiveRecord[], month: string, alpId
     if (!/^[0-9]+(\.[0-9]+)?$/.test(String(now.price))) invalid.add(c.amends);
   }
   const users = new Map<string, ExpectedUser>();
-  const totals = { trades: 0, quantity: 0n, turnover: new Map<string, bigint>() };
+  const totals = { trades: 0, corrected: 0, quantity: 0n, turnover: new Map<string, bigint>() };
   const excluded = { cancelled: [] as string[], invalid: [] as string[] };
   for (const [id, t] of byId) {
     if (t.alpId !== alpId || hkMonth(String(t.executedAt)) !== month) continue;
@@ -213,6 +216,7 @@ export function expected(records: readonly ArchiveRecord[], month: string, alpId
       userId,
       categories: new Set(),
       trades: 0,
+      corrected: 0,
       quantity: 0n,
       turnover: new Map(),
     };
@@ -222,6 +226,10 @@ export function expected(records: readonly ArchiveRecord[], month: string, alpId
     const ccy = String(t.currency);
     u.categories.add(String(t.userCategory));
     u.trades++;
+    if (corrected.has(id)) {
+      u.corrected++;
+      totals.corrected++;
+    }
     u.quantity += q;
     u.turnover.set(ccy, (u.turnover.get(ccy) ?? 0n) + turnover);
     totals.trades++;

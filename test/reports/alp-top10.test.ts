@@ -79,6 +79,7 @@ function suite(fresh: HarnessFactory): void {
       expect(w).toBeDefined();
       if (!w) continue;
       expect(u.trades).toBe(w.trades);
+      expect(u.correctedTrades).toBe(w.corrected);
       expect(u.quantity).toBe(unscale(w.quantity, 20));
       expect(Object.keys(u.turnover).sort()).toEqual([...w.turnover.keys()].sort());
       for (const [ccy, v] of w.turnover) expect(u.turnover[ccy]).toBe(money(unscale(v, 40)));
@@ -96,8 +97,9 @@ function suite(fresh: HarnessFactory): void {
       expect(report.totals.turnover[ccy]).toBe(money(unscale(v, 40)));
     }
     expect(report.totals.rankingTurnover).toBe(report.totals.turnover.HKD);
-    // The corrections the data has: price twice, moved month, moved ALP, replaced, into the month.
-    expect(report.totals.correctedTrades).toBeGreaterThanOrEqual(3);
+    // Corrected and still counted here: the price corrected twice, the replaced one, the one moved in from August.
+    expect(report.totals.correctedTrades).toBe(want.totals.corrected);
+    expect(want.totals.corrected).toBe(3);
     expect(report.excluded.cancelled.map((e) => e.tradeRecordId)).toEqual(want.excluded.cancelled);
     expect(report.excluded.invalid.map((e) => e.tradeRecordId)).toEqual(want.excluded.invalid);
     expect(report.excluded.invalid[0]?.problem).toMatch(/price/);
