@@ -21,9 +21,12 @@ import { RECORD_ID } from './validate';
 type Db = Kysely<CatalogDatabase>;
 type Trx = Transaction<CatalogDatabase>;
 
-/** Fraction digits of `turnover_nano`. */
-export const NANO_SCALE = 9;
-const NANO = 10n ** BigInt(NANO_SCALE);
+/**
+ * Fraction digits of `turnover_e4`: turnover × 10^4 as an integer. Every HKEX price has at most 3
+ * decimals and board lots are whole shares, so nearly every trade fits; one that does not is
+ * summed from its text (exact either way).
+ */
+export const TURNOVER_SCALE = 4;
 const INT64_MAX = 2n ** 63n - 1n;
 /** Any constant: PostgreSQL writers of these tables serialise on this advisory lock. */
 const PG_LOCK_KEY = 0x414c5054; // "ALPT"
@@ -44,18 +47,16 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** The integer part and the fraction in 10^-9, or null when not exact in those columns. */
-export function splitScaled(value: Decimal): { int: bigint; nano: bigint } | null {
-  const scaled = value.toScaled(NANO_SCALE);
-  if (scaled === null || scaled < 0n) return null;
-  const int = scaled / NANO;
-  if (int > INT64_MAX) return null;
-  return { int, nano: scaled % NANO };
+/** `value × 10^scale` when that is an integer in 0..2^63-1, else null (stored with exact = 0). */
+export function scaledInt64(value: Decimal, scale: number): bigint | null {
+  const scaled = value.toScaled(scale);
+  return scaled === null || scaled < 0n || scaled > INT64_MAX ? null : scaled;
 }
 
 function factRow(fact: AlpTradeFact): Insertable<AlpTradeFactsTable> {
-  const q = splitScaled(fact.quantity);
-  const t = splitScaled(fact.turnover);
-  const exact = q !== null && q.nano === 0n && t !== null;
+  const q = scaledInt64(fact.quantity, 0);
+  const t = scaledInt64(fact.turnover, TURNOVER_SCALE);
+  const exact = q !== null && t !== null;
   return {
     trade_record_id: fact.tradeRecordId,
     state: fact.state,
@@ -70,9 +71,8 @@ function factRow(fact: AlpTradeFact): Insertable<AlpTradeFactsTable> {
     quantity: fact.quantity.toString(),
     price: fact.price.toString(),
     turnover: fact.turnover.toString(),
-    quantity_int: exact ? q.int.toString() : '0',
-    turnover_int: exact ? t.int.toString() : '0',
-    turnover_nano: exact ? t.nano.toString() : '0',
+    quantity_int: exact ? q.toString() : '0',
+    turnover_e4: exact ? t.toString() : '0',
     exact: exact ? 1 : 0,
     corrections: fact.corrections,
   };
@@ -167,8 +167,7 @@ async function refold(trx: Trx, tradeIds: string[]): Promise<number> {
           price: eb.ref('excluded.price'),
           turnover: eb.ref('excluded.turnover'),
           quantity_int: eb.ref('excluded.quantity_int'),
-          turnover_int: eb.ref('excluded.turnover_int'),
-          turnover_nano: eb.ref('excluded.turnover_nano'),
+          turnover_e4: eb.ref('excluded.turnover_e4'),
           exact: eb.ref('excluded.exact'),
           corrections: eb.ref('excluded.corrections'),
         })),
@@ -191,9 +190,31 @@ function checkMonthAndAlp(month: string, alpId?: string): void {
   }
 }
 
-/** `int + nano × 10^-9` from the sums' text (exact: BigInt). */
-function fromParts(int: string, nano = '0'): Decimal {
-  return Decimal.of(BigInt(int) * NANO + BigInt(nano), NANO_SCALE);
+/**
+ * The columns read back row by row: never the 64-bit integer columns, which can pass 2^53 (the
+ * PostgreSQL pool's int8 parser refuses such values, SQLite's driver would round them).
+ */
+const ROW_COLUMNS = [
+  'trade_record_id',
+  'state',
+  'problem',
+  'alp_id',
+  'user_id',
+  'user_category',
+  'currency',
+  'month_hk',
+  'executed_at',
+  'quantity',
+  'price',
+  'turnover',
+  'exact',
+  'corrections',
+] as const;
+type FactRowRead = Pick<Selectable<AlpTradeFactsTable>, (typeof ROW_COLUMNS)[number]>;
+
+/** A sum's text at `scale` fraction digits (exact: BigInt). */
+function fromSum(text: string, scale: number): Decimal {
+  return Decimal.of(BigInt(text), scale);
 }
 
 function isIntegerOverflow(err: unknown): boolean {
@@ -239,8 +260,7 @@ export async function alpTradeMonth(db: Db, month: string, alpId: string): Promi
         'group_key',
         eb.fn.countAll<number | string>().as('trades'),
         sql<string>`cast(sum(quantity_int) as text)`.as('q_int'),
-        sql<string>`cast(sum(turnover_int) as text)`.as('t_int'),
-        sql<string>`cast(sum(turnover_nano) as text)`.as('t_nano'),
+        sql<string>`cast(sum(turnover_e4) as text)`.as('t_e4'),
       ])
       .where('month_hk', '=', month)
       .where('alp_id', '=', alpId)
@@ -255,8 +275,8 @@ export async function alpTradeMonth(db: Db, month: string, alpId: string): Promi
         userCategory,
         trades: Number(r.trades),
         corrected: 0, // from the exception rows below
-        quantity: fromParts(r.q_int),
-        turnover: fromParts(r.t_int, r.t_nano),
+        quantity: fromSum(r.q_int, 0),
+        turnover: fromSum(r.t_e4, TURNOVER_SCALE),
       });
     }
   } catch (err) {
@@ -303,11 +323,11 @@ async function exceptionRows(
   month: string,
   alpId: string,
   withCounted: boolean,
-  onCounted: (row: Selectable<AlpTradeFactsTable>) => void,
+  onCounted: (row: FactRowRead) => void,
 ): Promise<AlpTradeException[]> {
   const rows = await db
     .selectFrom('alp_trade_facts')
-    .selectAll()
+    .select(ROW_COLUMNS)
     .where('month_hk', '=', month)
     .where('alp_id', '=', alpId)
     .where(sql<boolean>`(state <> 'counted' or exact = 0 or corrections > 0)`)
@@ -358,7 +378,7 @@ export async function alpIdsWithTrades(db: Db, month: string): Promise<string[]>
 export async function alpTradeFact(db: Db, tradeRecordId: string): Promise<AlpTradeFactRow | undefined> {
   const r = await db
     .selectFrom('alp_trade_facts')
-    .selectAll()
+    .select(ROW_COLUMNS)
     .where('trade_record_id', '=', tradeRecordId)
     .executeTakeFirst();
   if (!r) return undefined;

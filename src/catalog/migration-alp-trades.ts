@@ -12,15 +12,15 @@ import type { CatalogDialect } from './types';
  * - `alp_trade_facts`: one row per trade, recomputed from its sources whenever one arrives:
  *   the values after corrections, its Hong Kong month, its state (counted, cancelled, invalid).
  *
- * Exact sums on both databases: the quantity as an integer (`quantity_int`), the turnover split
- * into its integer part (`turnover_int`) and its fraction in units of 10^-9 (`turnover_nano`,
- * 0..999999999), all signed 64-bit integers summed by the database in integer arithmetic:
- * SQLite's sum() of integers is exact or raises "integer overflow" (never rounds), PostgreSQL's
- * sum(bigint) is a numeric. The fraction sum overflows only past 9.2e9 rows. A row whose quantity
- * is not an integer (rare: board lots are whole shares), whose turnover has more than 9 fraction
- * digits, or whose integer parts pass 2^63-1 is stored with exact = 0 and zeros in those columns;
- * its exact text is summed by the application instead. Each column summed costs the scan a
- * little: there are as few as the report needs (scripts/bench/alp-report.js).
+ * Exact sums on both databases: the quantity as an integer (`quantity_int`) and the turnover as
+ * an integer number of 10^-4 (`turnover_e4`), signed 64-bit integers summed by the database in
+ * integer arithmetic: SQLite's sum() of integers is exact or raises "integer overflow" (never
+ * rounds; the application then sums row by row), PostgreSQL's sum(bigint) is a numeric. A row
+ * whose quantity is not an integer (rare: board lots are whole shares), whose turnover has more
+ * than 4 fraction digits (HKEX prices have at most 3), or whose value passes 2^63-1 is stored with
+ * exact = 0 and zeros in those columns; its exact text is summed by the application instead.
+ * Each column summed costs the scan: there are two, as the bare top-10 query has
+ * (docs/decisions/0010-reports.md, scripts/bench/alp-report.js).
  */
 export async function alpTradeFacts(db: Kysely<unknown>, dialect: CatalogDialect, t: Types): Promise<void> {
   const pg = dialect === 'postgres';
@@ -63,16 +63,12 @@ export async function alpTradeFacts(db: Kysely<unknown>, dialect: CatalogDialect
     .addColumn('price', t.text, (c) => c.notNull())
     .addColumn('turnover', t.text, (c) => c.notNull())
     .addColumn('quantity_int', t.bigint, (c) => c.notNull())
-    .addColumn('turnover_int', t.bigint, (c) => c.notNull())
-    .addColumn('turnover_nano', t.bigint, (c) => c.notNull())
+    .addColumn('turnover_e4', t.bigint, (c) => c.notNull())
     .addColumn('exact', t.int, (c) => c.notNull())
     .addColumn('corrections', t.int, (c) => c.notNull())
     .addCheckConstraint('alp_trade_facts_state', sql`state in ('counted', 'cancelled', 'invalid')`)
     .addCheckConstraint('alp_trade_facts_exact', sql`exact in (0, 1)`)
-    .addCheckConstraint(
-      'alp_trade_facts_parts',
-      sql`quantity_int >= 0 and turnover_int >= 0 and turnover_nano >= 0 and turnover_nano < 1000000000`,
-    )
+    .addCheckConstraint('alp_trade_facts_parts', sql`quantity_int >= 0 and turnover_e4 >= 0`)
     .addCheckConstraint('alp_trade_facts_quantity_text', decimalText('quantity'))
     .addCheckConstraint('alp_trade_facts_turnover_text', decimalText('turnover'))
     .modifyEnd(strict)
@@ -82,7 +78,7 @@ export async function alpTradeFacts(db: Kysely<unknown>, dialect: CatalogDialect
   await db.schema
     .createIndex('alp_trade_facts_report')
     .on('alp_trade_facts')
-    .columns(['month_hk', 'alp_id', 'state', 'group_key', 'quantity_int', 'turnover_int', 'turnover_nano'])
+    .columns(['month_hk', 'alp_id', 'state', 'group_key', 'quantity_int', 'turnover_e4'])
     .execute();
   // The few rows the grouped scan leaves to the application: not counted (cancelled, invalid),
   // not representable in the integer columns, or corrected (counted as such in the report).

@@ -113,8 +113,8 @@ export interface AlpTradeFactsTable {
   price: string;
   turnover: string;
   quantity_int: ColumnType<string | number, string, string>;
-  turnover_int: ColumnType<string | number, string, string>;
-  turnover_nano: ColumnType<string | number, string, string>;
+  /** turnover × 10^4 (alp-trades.ts TURNOVER_SCALE). */
+  turnover_e4: ColumnType<string | number, string, string>;
   exact: number;
   corrections: number;
 }

@@ -196,24 +196,44 @@ function suite(fresh: HarnessFactory): void {
   });
 
   it('sums exactly past 2^63 (SQLite raises "integer overflow"; the sums are redone row by row)', async () => {
+    // Each row fits the integer columns (5e14 × 10^4 < 2^63); two of them in one group do not.
     const big = [1, 2, 3].map((i) =>
       alpTrade({
         recordId: `BIG-${i}`,
         alpId: 'ALP-BIG',
         userId: `U-${i % 2}`,
-        quantity: '5000000000000000000',
-        price: '1.5',
+        quantity: '500000000000000',
+        price: '1',
         executedAt: '2026-09-15T10:00:00+08:00',
       }),
     );
     await catalog.addAlpTradeSources(sourcesOf(big));
+    expect(await catalog.alpTradeFact('BIG-1')).toMatchObject({ exact: true, turnover: '500000000000000' });
     const r = await alpTop10Report(catalog, { month: MONTH, alpId: 'ALP-BIG', operator: 'X' });
-    expect(r.totals.quantity).toBe('15000000000000000000');
-    expect(r.totals.turnover.HKD).toBe('22500000000000000000.00');
-    expect(r.users.map((u) => [u.userId, u.turnover.HKD])).toEqual([
-      ['U-1', '15000000000000000000.00'],
-      ['U-0', '7500000000000000000.00'],
+    expect(r.totals.quantity).toBe('1500000000000000');
+    expect(r.totals.turnover.HKD).toBe('1500000000000000.00');
+    expect(r.users.map((u) => [u.userId, u.turnover.HKD, u.trades])).toEqual([
+      ['U-1', '1000000000000000.00', 2],
+      ['U-0', '500000000000000.00', 1],
     ]);
+  });
+
+  it('sums rows too large or too fine for the integer columns from their exact text', async () => {
+    const odd = [
+      { recordId: 'ODD-1', quantity: '5000000000000000000', price: '1.5' },
+      { recordId: 'ODD-2', quantity: '0.5', price: '0.00001' },
+      { recordId: 'ODD-3', quantity: 3, price: '2.5' },
+    ].map((t) =>
+      alpTrade({ ...t, alpId: 'ALP-ODD', userId: 'U-1', executedAt: '2026-09-15T10:00:00+08:00' }),
+    );
+    await catalog.addAlpTradeSources(sourcesOf(odd));
+    expect((await catalog.alpTradeFact('ODD-1'))?.exact).toBe(false);
+    expect((await catalog.alpTradeFact('ODD-2'))?.exact).toBe(false);
+    expect((await catalog.alpTradeFact('ODD-3'))?.exact).toBe(true);
+    const r = await alpTop10Report(catalog, { month: MONTH, alpId: 'ALP-ODD', operator: 'X' });
+    expect(r.totals.quantity).toBe('5000000000000000003.5');
+    expect(r.totals.turnover.HKD).toBe('7500000000000000007.500005');
+    expect(r.users[0]).toMatchObject({ userId: 'U-1', trades: 3, share: '1.000000' });
   });
 
   it('re-adding the same sources changes nothing; a correction added later is applied', async () => {
