@@ -17,6 +17,7 @@ import {
   type CatalogHarness,
   type HarnessFactory,
 } from '../catalog/harness';
+import { ingestEvent, makeRecord } from '../catalog/fixtures';
 import { alpTrade, correction, lcg } from './alp-fixtures';
 import { ALP, MONTH, expected, generateMonth, unscale } from './alp-month';
 
@@ -234,6 +235,28 @@ function suite(fresh: HarnessFactory): void {
     expect(r.totals.quantity).toBe('5000000000000000003.5');
     expect(r.totals.turnover.HKD).toBe('7500000000000000007.500005');
     expect(r.users[0]).toMatchObject({ userId: 'U-1', trades: 3, share: '1.000000' });
+  });
+
+  it('finds catalogued alp_trade records whose facts are missing (a crash between the two writes)', async () => {
+    const trade = alpTrade({
+      recordId: 'AT-GAP-1',
+      alpId: 'ALP-GAP',
+      userId: 'U-01',
+      quantity: 100,
+      price: '1',
+      executedAt: '2026-09-20T10:00:00+08:00',
+    });
+    await catalog.commitRecord(
+      makeRecord({ recordId: 'AT-GAP-1', recordType: 'alp_trade', businessDate: '2026-09-20' }),
+      ingestEvent('AT-GAP-1'),
+    );
+    await catalog.commitRecord(
+      makeRecord({ recordId: 'T-GAP-2', businessDate: '2026-09-20' }),
+      ingestEvent('T-GAP-2'),
+    );
+    expect(await catalog.alpTradesWithoutFacts()).toEqual(['AT-GAP-1']);
+    await catalog.addAlpTradeSources(sourcesOf([trade]));
+    expect(await catalog.alpTradesWithoutFacts()).toEqual([]);
   });
 
   it('re-adding the same sources changes nothing; a correction added later is applied', async () => {
