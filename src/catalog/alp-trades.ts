@@ -217,8 +217,14 @@ function fromSum(text: string, scale: number): Decimal {
   return Decimal.of(BigInt(text), scale);
 }
 
+/**
+ * SQLite's refusal to round a sum. Matched by message, not `instanceof Error`: the native addon's
+ * SqliteError may come from another realm (a jest worker that loaded it first; see
+ * test/catalog/harness.ts).
+ */
 function isIntegerOverflow(err: unknown): boolean {
-  return err instanceof Error && /integer overflow/i.test(err.message);
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /integer overflow/i.test(message);
 }
 
 interface GroupAccumulator {
