@@ -10,6 +10,7 @@ export default tseslint.config(
       'data/**',
       'scripts/bench/peers/**',
       '.bench-tmp/**',
+      'test-artifacts/**',
     ],
   },
   js.configs.recommended,

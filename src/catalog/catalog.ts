@@ -1,12 +1,15 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
+import * as activity from './activity';
+import * as alpTrades from './alp-trades';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
 import * as reads from './reads';
 import type { CatalogDatabase } from './schema';
 import type {
+  AlpTradeCatalog,
   ApiTokenInfo,
   AuditEvent,
   Catalog,
@@ -186,6 +189,20 @@ class KyselyCatalog implements Catalog {
   markTokenUsed(tokenHash: string): Promise<void> {
     return this.synced(principals.markTokenUsed(this.ctx, tokenHash));
   }
+
+  addAlpTradeSources: AlpTradeCatalog['addAlpTradeSources'] = (sources) =>
+    this.synced(alpTrades.addAlpTradeSources(this.db, this.dialect, sources));
+  alpTradeMonth: AlpTradeCatalog['alpTradeMonth'] = (month, alpId) =>
+    alpTrades.alpTradeMonth(this.db, month, alpId);
+  alpIdsWithTrades: AlpTradeCatalog['alpIdsWithTrades'] = (month) =>
+    alpTrades.alpIdsWithTrades(this.db, month);
+  alpTradeFact: AlpTradeCatalog['alpTradeFact'] = (id) => alpTrades.alpTradeFact(this.db, id);
+  alpTradesWithoutFacts: AlpTradeCatalog['alpTradesWithoutFacts'] = (limit) =>
+    alpTrades.alpTradesWithoutFacts(this.db, limit);
+
+  recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (from, to) =>
+    activity.recordsIngestedPerDay(this.db, this.dialect, from, to);
+  auditEventCounts: Catalog['auditEventCounts'] = () => activity.auditEventCounts(this.db);
 
   writeStats(): WriteStats {
     return this.committer.writeStats();

@@ -16,6 +16,12 @@ export {
 export { verifyAuditChain, type AuditChainProblem, type AuditChainReport } from './verify';
 export { PRINCIPAL_KINDS, ROLES } from './types';
 export type {
+  ActivityCatalog,
+  AlpTradeCatalog,
+  AlpTradeException,
+  AlpTradeFactRow,
+  AlpTradeGroup,
+  AlpTradeMonth,
   ApiTokenInfo,
   AuditCatalog,
   AuditEvent,

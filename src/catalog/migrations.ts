@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
+import { alpTradeFacts } from './migration-alp-trades';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 
 /**
@@ -12,6 +13,9 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
   return {
     '2026-11-22-0001-catalog': { up: (db: Kysely<unknown>) => createCatalog(db, dialect) },
     '2026-11-22-0002-group-counters': { up: (db: Kysely<unknown>) => groupCounters(db, dialect) },
+    '2026-11-24-0003-alp-trade-facts': {
+      up: (db: Kysely<unknown>) => alpTradeFacts(db, dialect, typesFor(dialect)),
+    },
   };
 }
 
@@ -22,7 +26,7 @@ export class CatalogMigrationProvider implements MigrationProvider {
   }
 }
 
-interface Types {
+export interface Types {
   text: RawBuilder<unknown>;
   /** Ids compared and sorted bytewise on both databases (PostgreSQL collation "C"). */
   id: RawBuilder<unknown>;
@@ -32,7 +36,7 @@ interface Types {
   date: RawBuilder<unknown>;
 }
 
-function typesFor(dialect: CatalogDialect): Types {
+export function typesFor(dialect: CatalogDialect): Types {
   return dialect === 'postgres'
     ? {
         text: sql`text`,

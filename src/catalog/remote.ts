@@ -164,6 +164,15 @@ class RemoteCatalog implements Catalog {
   findPrincipalByTokenHash: Catalog['findPrincipalByTokenHash'] = (hash) =>
     this.read(() => principals.findPrincipalByTokenHash({ db: this.reader.db, clock: this.clock }, hash));
   markTokenUsed: Catalog['markTokenUsed'] = (...a) => this.call('markTokenUsed', ...a);
+  addAlpTradeSources: Catalog['addAlpTradeSources'] = (...a) => this.call('addAlpTradeSources', ...a);
+  alpTradeMonth: Catalog['alpTradeMonth'] = (...a) => this.call('alpTradeMonth', ...a);
+  alpIdsWithTrades: Catalog['alpIdsWithTrades'] = (...a) => this.call('alpIdsWithTrades', ...a);
+  alpTradeFact: Catalog['alpTradeFact'] = (...a) => this.call('alpTradeFact', ...a);
+  recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (...a) =>
+    this.call('recordsIngestedPerDay', ...a);
+  auditEventCounts: Catalog['auditEventCounts'] = () => this.call('auditEventCounts');
+  alpTradesWithoutFacts: Catalog['alpTradesWithoutFacts'] = (...a) =>
+    this.call('alpTradesWithoutFacts', ...a);
 
   /** Waits for the writes asked for (the worker's own close flushes its group committer), then stops the thread. */
   close(): Promise<void> {

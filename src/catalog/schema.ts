@@ -84,7 +84,44 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
 }
 
+/** What an archived record said about an ALP trade (migration-alp-trades.ts). */
+export interface AlpTradeSourcesTable {
+  source_record_id: string;
+  trade_record_id: string;
+  kind: string;
+  /** JSON of the AlpTradeSource. */
+  payload: string;
+}
+
+/**
+ * One ALP trade after its corrections. The integer columns are written as decimal text
+ * (both databases store them as 64-bit integers) and summed with the results cast to text.
+ */
+export interface AlpTradeFactsTable {
+  trade_record_id: string;
+  state: string;
+  problem: string | null;
+  alp_id: string;
+  user_id: string;
+  user_category: string;
+  currency: string;
+  month_hk: string;
+  /** user_id, currency, user_category joined by U+001F. */
+  group_key: string;
+  executed_at: Timestamp;
+  quantity: string;
+  price: string;
+  turnover: string;
+  quantity_int: ColumnType<string | number, string, string>;
+  /** turnover × 10^4 (alp-trades.ts TURNOVER_SCALE). */
+  turnover_e4: ColumnType<string | number, string, string>;
+  exact: number;
+  corrections: number;
+}
+
 export interface CatalogDatabase {
+  alp_trade_sources: AlpTradeSourcesTable;
+  alp_trade_facts: AlpTradeFactsTable;
   records: RecordsTable;
   ledger_leaves: LedgerLeavesTable;
   audit_events: AuditEventsTable;

@@ -1,3 +1,5 @@
+import type { AlpTradeSource } from '../records/alp-trade-facts';
+
 /**
  * The catalog's public types: what callers put in and get back. Timestamps are `Date`s, business
  * dates are `YYYY-MM-DD` strings, hashes are lower-case hex. Absent optional facts are `null`.
@@ -273,7 +275,80 @@ export interface WriteStats {
   largestGroup: number;
 }
 
-export interface Catalog extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog {
+/** One (user, currency, category) group of a month's counted trades of one ALP; sums exact. */
+export interface AlpTradeGroup {
+  userId: string;
+  currency: string;
+  userCategory: string;
+  trades: number;
+  /** Trades among them that corrections changed. */
+  corrected: number;
+  /** Decimal text, exact. */
+  quantity: string;
+  /** Decimal text, exact: the sum of quantity × price. */
+  turnover: string;
+}
+
+/** A trade of the month that does not count: cancelled by a correction, or left invalid by one. */
+export interface AlpTradeException {
+  tradeRecordId: string;
+  state: 'cancelled' | 'invalid';
+  problem: string | null;
+  userId: string;
+  currency: string;
+}
+
+export interface AlpTradeMonth {
+  groups: AlpTradeGroup[];
+  exceptions: AlpTradeException[];
+}
+
+/** A trade's row in the facts table (for inspection and tests). */
+export interface AlpTradeFactRow {
+  tradeRecordId: string;
+  state: 'counted' | 'cancelled' | 'invalid';
+  problem: string | null;
+  alpId: string;
+  userId: string;
+  userCategory: string;
+  currency: string;
+  month: string;
+  executedAt: Date;
+  quantity: string;
+  price: string;
+  turnover: string;
+  /** The integer columns hold the exact value (else its text is summed by the application). */
+  exact: boolean;
+  corrections: number;
+}
+
+/** The ALP trade facts behind the ALP monthly top-10 report (alp-trades.ts). */
+export interface AlpTradeCatalog {
+  /**
+   * Stores what archived records said about ALP trades (`alpTradeFacts(record)` of each) and
+   * recomputes the facts of every trade they touch. Idempotent: a source already stored (same
+   * record id) is skipped. Call it after the record is committed, at ingest and at reindex.
+   */
+  addAlpTradeSources(sources: readonly AlpTradeSource[]): Promise<{ added: number; tradesUpdated: number }>;
+  /** The counted trades of one ALP in a Hong Kong month (`YYYY-MM`), grouped, and the ones that do not count. */
+  alpTradeMonth(month: string, alpId: string): Promise<AlpTradeMonth>;
+  /** ALPs with counted trades in the month, sorted. */
+  alpIdsWithTrades(month: string): Promise<string[]>;
+  alpTradeFact(tradeRecordId: string): Promise<AlpTradeFactRow | undefined>;
+  /** Ids of catalogued alp_trade records whose facts are missing (a crash between the two writes): reindex them. */
+  alpTradesWithoutFacts(limit?: number): Promise<string[]>;
+}
+
+/** Counts for the posture report (activity.ts). */
+export interface ActivityCatalog {
+  /** Records ingested per Hong Kong day (`YYYY-MM-DD`) in [from, to), ascending; days without records left out. */
+  recordsIngestedPerDay(from: Date, to: Date): Promise<{ date: string; count: number }[]>;
+  /** Audit events per action, by action. */
+  auditEventCounts(): Promise<{ action: string; count: number }[]>;
+}
+
+export interface Catalog
+  extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog, AlpTradeCatalog, ActivityCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
   /**
