@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { OidcConfigSchema } from '../auth/config';
 import { ConfigError } from '../errors';
+import { OSS_LIMITS } from '../storage/limits';
 
 /**
  * All of strongroom's settings, in one schema. Sources, later ones winning:
@@ -17,7 +18,7 @@ const bucketName = z
     'an OSS bucket name: 3-63 lowercase letters, digits and hyphens',
   );
 
-const days = z.number().int().min(1).max(25550);
+const days = z.number().int().min(1).max(OSS_LIMITS.maxRetentionDays);
 
 export const RetentionClassSchema = z
   .object({
@@ -133,11 +134,16 @@ export const ConfigSchema = z
         partSizeBytes: z
           .number()
           .int()
-          .min(100 * 1024)
-          .max(5 * 1024 * 1024 * 1024)
+          .min(OSS_LIMITS.minPartBytes)
+          .max(OSS_LIMITS.maxPartBytes)
           .default(8 * 1024 * 1024),
         /** Expiry cap for signed URLs, seconds (OSS V4 allows at most 7 days). */
-        maxSignedUrlSeconds: z.number().int().min(1).max(604_800).default(604_800),
+        maxSignedUrlSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(OSS_LIMITS.maxSignedUrlSeconds)
+          .default(OSS_LIMITS.maxSignedUrlSeconds),
         /**
          * Production only: also accept an `http://` endpoint on this machine's loopback interface
          * (localhost, 127.0.0.0/8, [::1]), e.g. an OSS emulator in integration tests. Off by default;
