@@ -1,22 +1,42 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
-import type { Catalog, NewRecord } from '../catalog';
-import { bucketPlan, type Config } from '../config';
+import { AuditScope } from '../audit/scope';
+import type { Catalog, CommitResult } from '../catalog';
+import type { BucketPlan } from '../config';
 import {
-  businessFields,
   canonicalBytes,
+  CONTENT_META,
+  decodeFileName,
   parseRecordMetadata,
   RECORD_SCHEMA_VERSION,
   validateRecord,
   type ArchiveRecord,
-  type DocumentRecord,
+  type RecordMetadata,
 } from '../records';
+import { adoptionMismatch } from '../storage/adoption';
+import { digestBuffer, digestStream } from '../storage/checksums';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
-import { CONTENT_META } from './service';
+import type { Clock } from '../util/clock';
+import { catalogRow, type StoredObject } from './catalog-row';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * Recovery: walks every records bucket and makes the catalog agree with OSS, which is the system
+ * of record. Two modes (the `strongroom reconcile` and `strongroom reindex` commands):
+ *
+ * - `reconcile` (after a crash): objects written but not catalogued are read back, their SHA-256
+ *   checked against the metadata written with them (src/storage/adoption.ts, the rule the write
+ *   path adopts by) and the record re-validated, then committed with an audit event naming the
+ *   reconcile; anything that does not check out is reported, never committed.
+ * - `reindex` does the same into an empty or partial catalog without audit events (the catalog is
+ *   an index: rebuilding it records no access).
+ *
+ * Records are `<type>/<yyyy>/<mm>/<dd>/<id>.json`. A document is two objects: its file, and its
+ * description at `<id>.json` whose metadata names the file's key, SHA-256, CRC-64, size and name.
+ * Rows are built by catalogRow, as the write path builds them.
+ */
 
-export type ReconcileOutcome =
+export type RecoveryMode = 'reconcile' | 'reindex';
+
+export type RecoveryOutcome =
   /** In the catalog already, with the same SHA-256. */
   | 'catalogued'
   /** Was missing from the catalog; verified by SHA-256 and committed now. */
@@ -24,51 +44,45 @@ export type ReconcileOutcome =
   /** Cannot be committed; see `reason`. Needs a person to look. */
   | 'problem';
 
-export interface ReconcileItem {
+export interface RecoveryItem {
   bucket: string;
   key: string;
   recordId: string | null;
-  outcome: ReconcileOutcome;
+  outcome: RecoveryOutcome;
   reason?: string;
   ledgerSeq?: number;
 }
 
-export interface ReconcileReport {
-  mode: 'reconcile' | 'reindex';
+export interface RecoveryReport {
+  mode: RecoveryMode;
   scanned: number;
   catalogued: number;
   committed: number;
-  problems: ReconcileItem[];
+  problems: RecoveryItem[];
   /** Every item (only the committed and problem ones when `verbose` is off). */
-  items: ReconcileItem[];
+  items: RecoveryItem[];
 }
 
-export interface ReconcileOptions {
-  mode: 'reconcile' | 'reindex';
+export interface RecoveryDeps {
+  store: Pick<ObjectStore, 'list' | 'get' | 'getBuffer'>;
+  catalog: Pick<Catalog, 'getRecord' | 'commitRecord' | 'indexFromStore' | 'appendAudit'>;
+  /** The records buckets and their days (bucketPlan of the configuration). */
+  plan: Pick<BucketPlan, 'records'>;
+  clock?: Clock;
+}
+
+export interface RecoveryOptions {
+  mode: RecoveryMode;
   /** Called for every object looked at (progress display). */
-  onItem?: (item: ReconcileItem, scanned: number) => void;
+  onItem?: (item: RecoveryItem, scanned: number) => void;
   verbose?: boolean;
 }
 
-/**
- * Walks every records bucket and makes the catalog agree with OSS, which is the system of record.
- *
- * `reconcile` (after a crash): objects written but not catalogued are read back, their SHA-256
- * checked against the metadata written with them and the record re-validated, then committed
- * with an audit event naming the reconcile; anything that does not check out is reported, never
- * committed. `reindex` does the same into an empty or partial catalog without audit events
- * (the catalog is an index: rebuilding it records no access).
- *
- * Records are `<type>/<yyyy>/<mm>/<dd>/<id>.json`. A document is two objects: its file, and its
- * description at `<id>.json` whose metadata names the file's key, SHA-256, CRC-64 and size.
- */
-export async function reconcile(
-  store: ObjectStore,
-  catalog: Catalog,
-  config: Config,
-  options: ReconcileOptions,
-): Promise<ReconcileReport> {
-  const report: ReconcileReport = {
+export async function recoverFromStore(
+  deps: RecoveryDeps,
+  options: RecoveryOptions,
+): Promise<RecoveryReport> {
+  const report: RecoveryReport = {
     mode: options.mode,
     scanned: 0,
     catalogued: 0,
@@ -76,34 +90,23 @@ export async function reconcile(
     problems: [],
     items: [],
   };
-  const classes = new Map(config.buckets.classes.map((c) => [c.name, c]));
-  for (const planned of bucketPlan(config).records) {
-    const klass = classes.get(planned.className);
-    if (!klass) continue;
+  for (const planned of deps.plan.records) {
+    const klass = { name: planned.className, days: planned.days };
     const describedFiles = new Set<string>();
     const otherFiles: string[] = [];
-    for await (const obj of store.list(planned.bucket)) {
+    for await (const obj of deps.store.list(planned.bucket)) {
       if (!obj.key.endsWith('.json')) {
         otherFiles.push(obj.key);
         continue;
       }
       report.scanned++;
-      const item = await reconcileOne(
-        store,
-        catalog,
-        planned.bucket,
-        obj.key,
-        klass.name,
-        klass.days,
-        options.mode,
-        describedFiles,
-      );
-      record(report, item, options);
+      const item = await recoverOne(deps, planned.bucket, obj.key, klass, options.mode, describedFiles);
+      tally(report, item, options);
     }
     for (const key of otherFiles) {
       if (describedFiles.has(key)) continue;
       report.scanned++;
-      record(
+      tally(
         report,
         {
           bucket: planned.bucket,
@@ -120,7 +123,7 @@ export async function reconcile(
   return report;
 }
 
-function record(report: ReconcileReport, item: ReconcileItem, options: ReconcileOptions): void {
+function tally(report: RecoveryReport, item: RecoveryItem, options: RecoveryOptions): void {
   if (item.outcome === 'catalogued') report.catalogued++;
   if (item.outcome === 'committed') report.committed++;
   if (item.outcome === 'problem') report.problems.push(item);
@@ -128,16 +131,15 @@ function record(report: ReconcileReport, item: ReconcileItem, options: Reconcile
   options.onItem?.(item, report.scanned);
 }
 
-async function reconcileOne(
-  store: ObjectStore,
-  catalog: Catalog,
+async function recoverOne(
+  deps: RecoveryDeps,
   bucket: string,
   key: string,
-  className: string,
-  days: number,
-  mode: ReconcileOptions['mode'],
+  klass: { name: string; days: number },
+  mode: RecoveryMode,
   describedFiles: Set<string>,
-): Promise<ReconcileItem> {
+): Promise<RecoveryItem> {
+  const { store, catalog } = deps;
   const base = { bucket, key };
   const idFromKey = path.basename(key, '.json');
   const existing = await catalog.getRecord(idFromKey);
@@ -146,22 +148,27 @@ async function reconcileOne(
     return { ...base, recordId: idFromKey, outcome: 'catalogued', ledgerSeq: existing.ledgerSeq };
   }
 
-  const problem = (reason: string, recordId: string | null = idFromKey): ReconcileItem => ({
+  const problem = (reason: string, recordId: string | null = idFromKey): RecoveryItem => ({
     ...base,
     recordId,
     outcome: 'problem',
     reason,
   });
   const { info, body } = await store.getBuffer(bucket, key);
-  let meta;
+  let meta: RecordMetadata;
   try {
     meta = parseRecordMetadata(info.meta);
   } catch (err) {
     return problem(`metadata is not the archive's: ${(err as Error).message}`);
   }
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  if (sha256 !== meta.sha256)
-    return problem(`SHA-256 of the bytes is ${sha256}, the metadata says ${meta.sha256}`, meta.recordId);
+  const digests = digestBuffer(body);
+  // The object's metadata must vouch for its bytes, by the rule the write path adopts by.
+  const mismatch = adoptionMismatch(info, digests, { adopt: { sameMeta: [] }, meta: {} });
+  if (mismatch !== undefined)
+    return problem(
+      `the object does not match its metadata (SHA-256 ${digests.sha256}): ${mismatch}`,
+      meta.recordId,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -185,84 +192,69 @@ async function reconcileOne(
       rec.recordId,
     );
 
-  let stored: { key: string; sha256: string; crc64: string; md5: string; size: number; contentType: string } =
-    {
-      key,
-      sha256,
-      crc64: info.crc64 ?? '',
-      md5: createHash('md5').update(body).digest('base64'),
-      size: body.length,
-      contentType: 'application/json',
-    };
+  let stored: StoredObject & { lastModified: Date } = {
+    bucket,
+    key,
+    ...digests,
+    contentType: 'application/json',
+    lastModified: info.lastModified,
+  };
+  let fileName: string | undefined;
   if (rec.recordType === 'document') {
     const file = await verifyDocumentFile(store, bucket, info);
     if (typeof file === 'string') return problem(file, rec.recordId);
     describedFiles.add(file.key);
     stored = file;
+    fileName = decodeFileName(info.meta[CONTENT_META.fileName]);
   }
-  if (!stored.crc64) return problem('the store reported no CRC-64 for the object', rec.recordId);
 
-  const fields = businessFields(rec);
-  const ingestedAt = new Date(meta.ingestedAt);
-  const row: NewRecord = {
-    recordId: rec.recordId,
-    recordType: rec.recordType,
+  const row = catalogRow({
+    record: rec,
+    stored,
+    retentionClass: klass,
     schemaVersion: meta.schemaVersion ?? RECORD_SCHEMA_VERSION,
-    businessDate: fields.businessDate,
-    clientId: fields.clientId,
-    accountId: fields.accountId,
-    instrument: fields.instrument,
-    orderId: fields.orderId,
-    tradeId: fields.tradeId,
-    bucket,
-    objectKey: stored.key,
-    sha256: stored.sha256,
-    crc64: stored.crc64,
-    md5: stored.md5,
-    size: stored.size,
-    contentType: stored.contentType,
-    retentionClass: className,
-    retainUntil: new Date(info.lastModified.getTime() + days * DAY_MS),
-    ingestedAt,
+    ingestedAt: new Date(meta.ingestedAt),
     principalId: meta.principal,
-    amends: rec.recordType === 'correction' ? (rec as { amends: string }).amends : null,
-    documentType: rec.recordType === 'document' ? (rec as DocumentRecord).documentType : null,
-    fileName: rec.recordType === 'document' ? ((rec as DocumentRecord).fileName ?? null) : null,
-  };
-  const result2 =
-    mode === 'reindex'
-      ? await catalog.upsertFromStore(row)
-      : await catalog.commitRecord(row, {
-          principalId: meta.principal,
-          action: 'records.reconcile',
-          target: rec.recordId,
-          outcome: 'allowed',
-          details: {
-            bucket,
-            key: stored.key,
-            sha256: stored.sha256,
-            reason: 'stored before a crash, committed by reconcile',
-          },
-        });
-  if (!result2.created && result2.record.sha256 !== stored.sha256) {
+    protectedFrom: new Date(Math.min(info.lastModified.getTime(), stored.lastModified.getTime())),
+    fileName,
+  });
+  let committed: CommitResult;
+  if (mode === 'reindex') committed = await catalog.indexFromStore(row);
+  else {
+    const audit = new AuditScope(
+      catalog,
+      { principalId: meta.principal, action: 'records.reconcile', target: rec.recordId },
+      deps.clock ? { clock: deps.clock } : {},
+    );
+    committed = await audit.within(
+      'allowed',
+      {
+        bucket,
+        key: stored.key,
+        sha256: stored.sha256,
+        reason: 'stored before a crash, committed by reconcile',
+      },
+      (event) => catalog.commitRecord(row, event),
+      (r) => r.created,
+    );
+  }
+  if (!committed.created && committed.record.sha256 !== stored.sha256) {
     return problem(`record ${rec.recordId} was catalogued concurrently with another SHA-256`, rec.recordId);
   }
   return {
     ...base,
     recordId: rec.recordId,
-    outcome: result2.created ? 'committed' : 'catalogued',
-    ledgerSeq: result2.ledgerSeq,
+    outcome: committed.created ? 'committed' : 'catalogued',
+    ledgerSeq: committed.ledgerSeq,
   };
 }
 
-/** Reads a document's file back and checks it against its description's metadata (SHA-256, CRC-64, size). */
+/** Reads a document's file back and checks it against its description's metadata (SHA-256, size). */
 async function verifyDocumentFile(
-  store: ObjectStore,
+  store: Pick<ObjectStore, 'get'>,
   bucket: string,
   description: ObjectInfo,
-): Promise<
-  { key: string; sha256: string; crc64: string; md5: string; size: number; contentType: string } | string
-> {
+): Promise<(StoredObject & { lastModified: Date }) | string> {
   const fileKey = description.meta[CONTENT_META.key];
   const expectSha = description.meta[CONTENT_META.sha256];
   if (!fileKey || !expectSha) return 'the document description does not name its file';
@@ -272,26 +264,21 @@ async function verifyDocumentFile(
   } catch (err) {
     return `the document's file ${fileKey} cannot be read: ${(err as Error).message}`;
   }
-  const sha = createHash('sha256');
-  const md5 = createHash('md5');
-  let size = 0;
-  for await (const chunk of got.body as AsyncIterable<Buffer>) {
-    sha.update(chunk);
-    md5.update(chunk);
-    size += chunk.length;
-  }
-  const sha256 = sha.digest('hex');
-  if (sha256 !== expectSha)
-    return `the document's file hashes to ${sha256}, its description says ${expectSha}`;
-  if (String(size) !== description.meta[CONTENT_META.size])
-    return `the document's file has ${size} bytes, its description says ${description.meta[CONTENT_META.size]}`;
-  const crc64 = got.info.crc64 ?? description.meta[CONTENT_META.crc64] ?? '';
+  const file = await digestStream(got.body);
+  if (file.sha256 !== expectSha)
+    return `the document's file hashes to ${file.sha256}, its description says ${expectSha}`;
+  if (String(file.size) !== description.meta[CONTENT_META.size])
+    return `the document's file has ${file.size} bytes, its description says ${description.meta[CONTENT_META.size]}`;
+  const crc64 = got.info.crc64 ?? description.meta[CONTENT_META.crc64];
+  if (!crc64) return 'the store reported no CRC-64 for the object';
   return {
+    bucket,
     key: fileKey,
-    sha256,
+    sha256: file.sha256,
     crc64,
-    md5: md5.digest('base64'),
-    size,
+    md5: file.md5,
+    size: file.size,
     contentType: got.info.contentType ?? 'application/octet-stream',
+    lastModified: got.info.lastModified,
   };
 }

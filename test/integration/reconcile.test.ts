@@ -7,13 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCatalog, type Catalog } from '../../src/catalog';
-import { CONTENT_META } from '../../src/ingest/service';
-import { reconcile } from '../../src/ingest/reconcile';
+import { bucketPlan } from '../../src/config';
+import { recoverFromStore, type RecoveryMode } from '../../src/ingest/recovery';
 import {
   canonicalBytes,
+  CONTENT_META,
   documentKey,
   objectKey,
-  recordMetadata,
+  storedMetadata,
   validateRecord,
   type DocumentRecord,
 } from '../../src/records';
@@ -39,14 +40,13 @@ function ingestMeta(
   principal: string,
   sha = canonicalSha(record),
 ): Record<string, string> {
-  const prefixed = recordMetadata({
+  return storedMetadata({
     sha256: sha,
     recordType: record.recordType as DocumentRecord['recordType'],
     recordId: record.recordId as string,
     principal,
     ingestedAt: new Date(),
   });
-  return Object.fromEntries(Object.entries(prefixed).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
 }
 
 function keyOf(record: Record<string, unknown>): string {
@@ -68,6 +68,11 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     await t?.close();
   });
 
+  /** Recovery over the archive's store, into `catalog` (default: the archive's own). */
+  function recover(mode: RecoveryMode, catalog: Catalog = t.catalog) {
+    return recoverFromStore({ store: t.store, catalog, plan: bucketPlan(t.config) }, { mode });
+  }
+
   /** The PUT of the write path, without its commit: what a crash right after the PUT leaves. */
   async function crashAfterPut(record: Record<string, unknown>): Promise<string> {
     const key = keyOf(record);
@@ -84,7 +89,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     expect(await t.catalog.getRecord(record.recordId)).toBeUndefined();
     const ledger = await t.catalog.ledgerSize();
 
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect(report.problems).toEqual([]);
     expect(report.committed).toBe(1);
     expect(report.items).toEqual([
@@ -104,7 +109,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     );
     expect(events.map((e) => [e.action, e.outcome])).toEqual([['records.reconcile', 'allowed']]);
 
-    const second = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const second = await recover('reconcile');
     expect([second.committed, second.problems]).toEqual([0, []]);
     expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
     // The API serves it like any other record, and a resend is `existing`.
@@ -126,7 +131,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       info.lastModified.getTime() + 2557 * 86_400_000,
     );
     expect((await postJson(`${t.url}/v1/records`, record, t.ingestToken)).status).toBe(200);
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect([report.committed, report.problems]).toEqual([0, []]);
     expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
   });
@@ -156,7 +161,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       },
       contentType: 'application/json',
     });
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect(report.problems).toEqual([]);
     expect(report.committed).toBe(1);
     expect(await t.catalog.getRecord(description.recordId)).toMatchObject({
@@ -178,7 +183,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     await t.store.putBuffer(t.recordsBucket, orphan, fileBytes(100), { contentType: 'application/pdf' });
     const ledger = await t.catalog.ledgerSize();
 
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect(report.committed).toBe(0);
     expect(report.problems.map((p) => p.key).sort()).toEqual([key, orphan].sort());
     expect(report.problems.find((p) => p.key === key)?.reason).toMatch(/SHA-256/);
@@ -215,7 +220,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       fresh = await openCatalog(
         pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
       );
-      const report = await reconcile(t.store, fresh, t.config, { mode: 'reindex' });
+      const report = await recover('reindex', fresh);
       expect(report.committed).toBe(original.length);
       // The tampered object and the orphan file of the test above stay problems.
       expect(report.problems).toHaveLength(2);
@@ -226,6 +231,51 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
         expect(rebuilt).toMatchObject(same);
       }
       expect(await fresh.auditSize()).toBe(0);
+    } finally {
+      await fresh?.close();
+      await pg?.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('reindex gives back the catalog row of a document whose file name was given at upload (multipart, raw header)', async () => {
+    const sent: { id: string; fileName: string }[] = [];
+    for (const form of ['multipart', 'raw'] as const) {
+      const file = fileBytes(120 * 1024, form === 'raw' ? 31 : 32);
+      const doc = {
+        ...example('document'),
+        recordId: uid(`D-NAME-${form}`),
+        sha256: sha256(file),
+        size: file.length,
+      };
+      // Not the description's `fileName` (CN-20261121-0001.PDF): the name the sender gave the file.
+      const fileName = form === 'raw' ? '合約 note 2026.pdf' : 'scan (signed).pdf';
+      const res = await postDocument(t.url, t.ingestToken, doc, file, { form, fileName });
+      expect([form, res.status]).toEqual([form, 201]);
+      sent.push({ id: doc.recordId, fileName });
+    }
+    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const dir = tempDir('reindex-names');
+    let fresh: Catalog | undefined;
+    try {
+      fresh = await openCatalog(
+        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
+      );
+      await recover('reindex', fresh);
+      for (const { id, fileName } of sent) {
+        const original = await t.catalog.getRecord(id);
+        const rebuilt = await fresh.getRecord(id);
+        expect(original?.fileName).toBe(fileName);
+        // The same row, column for column (the ledger is the fresh catalog's own) ...
+        const { ledgerSeq: _a, retainUntil: keptUntil, ...row } = original as NonNullable<typeof original>;
+        const { ledgerSeq: _b, retainUntil: rebuiltUntil, ...again } = rebuilt as NonNullable<typeof rebuilt>;
+        expect(again).toEqual(row);
+        // ... but retain-until, rebuilt from the objects' Last-Modified, which OSS keeps in whole
+        // seconds: a lower bound too, at most the second it was cut to before the receipt's.
+        const earlier = keptUntil.getTime() - rebuiltUntil.getTime();
+        expect(earlier).toBeGreaterThanOrEqual(0);
+        expect(earlier).toBeLessThan(1000);
+      }
     } finally {
       await fresh?.close();
       await pg?.drop();
