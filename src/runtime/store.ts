@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
@@ -7,7 +6,8 @@ import type { EmulatorHandle } from '../emulator/types';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { createObjectStore } from '../storage';
-import type { ObjectStore } from '../storage/types';
+import { newAccessKeyPair } from '../storage/limits';
+import type { StorageAdapter } from '../storage/types';
 import type { Clock } from '../util/clock';
 
 /**
@@ -17,7 +17,8 @@ import type { Clock } from '../util/clock';
  * otherwise one is started in this process for as long as the handle is open.
  */
 export interface StoreHandle {
-  store: ObjectStore;
+  /** The adapter: the data plane (ObjectStore) and bucket administration (BucketAdmin). */
+  store: StorageAdapter;
   endpoint: string;
   /** Set when this process started the embedded emulator. */
   emulator?: EmulatorHandle;
@@ -46,10 +47,7 @@ export function localCredentials(config: Config): LocalCredentials {
   } catch {
     // absent or unreadable: make new ones below
   }
-  const creds = {
-    accessKeyId: `LTAI${randomBytes(10).toString('hex')}`,
-    accessKeySecret: randomBytes(24).toString('base64url'),
-  };
+  const creds = newAccessKeyPair();
   fs.writeFileSync(file, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
   return creds;
 }
