@@ -6,7 +6,7 @@ import express from 'express';
 import { ConfigError } from '../errors';
 import { errorHandler, notFoundHandler } from './errors';
 import { HttpMetrics } from './metrics';
-import { requestContext } from './middleware/request';
+import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
 import { documentsRouter } from './routes/documents';
@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
-  app.use(requestContext(deps, metrics));
+  app.use(beginRequest(deps, metrics));
   app.use(systemRouter(deps, metrics, openapiDocument));
   const v1 = express.Router();
   v1.use(recordsRouter(deps, limits, metrics));

@@ -14,6 +14,23 @@ let t: TestArchive;
 let out: string[];
 const spies: jest.SpyInstance[] = [];
 
+/** `strongroom ingest FILE ARGS` against the test archive through the program: its exit code. */
+function strongroomIngest(file: string, ...args: string[]): Promise<number> {
+  return main([
+    'node',
+    'strongroom',
+    'ingest',
+    file,
+    ...args,
+    '--url',
+    t.url,
+    '--token',
+    t.ingestToken,
+    '--data',
+    t.dataDir,
+  ]);
+}
+
 beforeAll(async () => {
   t = await startTestArchive({ db: 'sqlite' });
   spies.push(
@@ -70,19 +87,7 @@ describe('strongroom ingest', () => {
     expect(await t.catalog.ledgerSize()).toBe(ledger);
 
     // Through the program, as an operator runs it: exit status 1.
-    const code = await main([
-      'node',
-      'strongroom',
-      'ingest',
-      file,
-      '--url',
-      t.url,
-      '--token',
-      t.ingestToken,
-      '--data',
-      t.dataDir,
-    ]);
-    expect(code).toBe(1);
+    expect(await strongroomIngest(file)).toBe(1);
   });
 
   it('sends a CSV file with --type and exits 0 when every row is stored', async () => {
@@ -100,21 +105,7 @@ describe('strongroom ingest', () => {
     });
     expect(summary).toMatchObject({ lines: 2, created: 2, failed: 0 });
     expect(ingestOutcome(summary)).toBe('ok');
-    const code = await main([
-      'node',
-      'strongroom',
-      'ingest',
-      file,
-      '--type',
-      'trade',
-      '--url',
-      t.url,
-      '--token',
-      t.ingestToken,
-      '--data',
-      t.dataDir,
-    ]);
-    expect(code).toBe(0);
+    expect(await strongroomIngest(file, '--type', 'trade')).toBe(0);
     expect((await t.catalog.getRecord('T-CSV-1'))?.instrument).toBe('XHKG:0700');
   });
 

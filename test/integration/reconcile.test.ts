@@ -49,6 +49,11 @@ function ingestMeta(
   });
 }
 
+/** A document description for `file`: the example document under a fresh id, with its SHA-256 and size. */
+function documentFor(file: Buffer, prefix: string): Record<string, unknown> & { recordId: string } {
+  return { ...example('document'), recordId: uid(prefix), sha256: sha256(file), size: file.length };
+}
+
 function keyOf(record: Record<string, unknown>): string {
   const v = validateRecord(record);
   if (!v.ok) throw new Error(`invalid fixture: ${JSON.stringify(v.issues)}`);
@@ -67,6 +72,23 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
   afterAll(async () => {
     await t?.close();
   });
+
+  /** Runs `fn` on a fresh, empty catalog on the same kind of database, removed afterwards. */
+  async function withFreshCatalog(fn: (fresh: Catalog) => Promise<void>): Promise<void> {
+    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const dir = tempDir('reindex');
+    let fresh: Catalog | undefined;
+    try {
+      fresh = await openCatalog(
+        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
+      );
+      await fn(fresh);
+    } finally {
+      await fresh?.close();
+      await pg?.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   /** Recovery over the archive's store, into `catalog` (default: the archive's own). */
   function recover(mode: RecoveryMode, catalog: Catalog = t.catalog) {
@@ -138,12 +160,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
 
   test("a document (file and description) stored but not committed: reconcile commits it with the file's SHA-256", async () => {
     const file = fileBytes(150 * 1024, 11);
-    const description = {
-      ...example('document'),
-      recordId: uid('D-CRASH'),
-      sha256: sha256(file),
-      size: file.length,
-    };
+    const description = documentFor(file, 'D-CRASH');
     const v = validateRecord(description);
     if (!v.ok) throw new Error('invalid fixture');
     const fileKey = documentKey(v.record as DocumentRecord);
@@ -202,24 +219,13 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       expect((await postJson(`${t.url}/v1/records`, r, t.ingestToken)).status).toBe(201);
     }
     const file = fileBytes(400 * 1024, 3);
-    const doc = {
-      ...example('document'),
-      recordId: uid('D-REINDEX'),
-      sha256: sha256(file),
-      size: file.length,
-    };
+    const doc = documentFor(file, 'D-REINDEX');
     expect((await postDocument(t.url, t.ingestToken, doc, file, { form: 'raw' })).status).toBe(201);
 
     const original = (await t.catalog.searchRecords({ limit: 1000 })).records;
     // Three committed by the tests above (two after a crash, one document) and four through the API.
     expect(original).toHaveLength(7);
-    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-    const dir = tempDir('reindex');
-    let fresh: Catalog | undefined;
-    try {
-      fresh = await openCatalog(
-        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
-      );
+    await withFreshCatalog(async (fresh) => {
       const report = await recover('reindex', fresh);
       expect(report.committed).toBe(original.length);
       // The tampered object and the orphan file of the test above stay problems.
@@ -231,36 +237,21 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
         expect(rebuilt).toMatchObject(same);
       }
       expect(await fresh.auditSize()).toBe(0);
-    } finally {
-      await fresh?.close();
-      await pg?.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('reindex gives back the catalog row of a document whose file name was given at upload (multipart, raw header)', async () => {
     const sent: { id: string; fileName: string }[] = [];
     for (const form of ['multipart', 'raw'] as const) {
       const file = fileBytes(120 * 1024, form === 'raw' ? 31 : 32);
-      const doc = {
-        ...example('document'),
-        recordId: uid(`D-NAME-${form}`),
-        sha256: sha256(file),
-        size: file.length,
-      };
+      const doc = documentFor(file, `D-NAME-${form}`);
       // Not the description's `fileName` (CN-20261121-0001.PDF): the name the sender gave the file.
       const fileName = form === 'raw' ? '合約 note 2026.pdf' : 'scan (signed).pdf';
       const res = await postDocument(t.url, t.ingestToken, doc, file, { form, fileName });
       expect([form, res.status]).toEqual([form, 201]);
       sent.push({ id: doc.recordId, fileName });
     }
-    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-    const dir = tempDir('reindex-names');
-    let fresh: Catalog | undefined;
-    try {
-      fresh = await openCatalog(
-        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
-      );
+    await withFreshCatalog(async (fresh) => {
       await recover('reindex', fresh);
       for (const { id, fileName } of sent) {
         const original = await t.catalog.getRecord(id);
@@ -276,10 +267,6 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
         expect(earlier).toBeGreaterThanOrEqual(0);
         expect(earlier).toBeLessThan(1000);
       }
-    } finally {
-      await fresh?.close();
-      await pg?.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -17,7 +17,7 @@ import {
 import { AliOssStore, type AliOssStoreOptions } from '../../src/storage/ali-oss-store';
 import { storageDetails } from '../../src/storage/errors';
 import { crc64 } from '../../src/util/crc64';
-import { KiB, storeWith, md5b64, sha256hex, putOk, headOk } from './helpers/adapter';
+import { getOk, headOk, KiB, md5b64, putOk, sha256hex, storeWith } from './helpers/adapter';
 import {
   ok,
   ossError,
@@ -201,15 +201,7 @@ describe('putBuffer', () => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(meta)) headers[`x-oss-meta-${k}`] = v;
         if (req.method === 'HEAD') return headOk(res, stored, headers);
-        if (req.method === 'GET') {
-          res.writeHead(200, {
-            'content-length': stored.length,
-            etag: '"ETAG-OF-EXISTING"',
-            'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
-            'x-oss-hash-crc64ecma': crc64(stored),
-          });
-          return res.end(stored);
-        }
+        if (req.method === 'GET') return getOk(res, stored);
         ossError(res, 500, 'InternalError');
       };
     }

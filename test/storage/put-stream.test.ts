@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AlreadyExistsError, UnavailableError, ValidationError } from '../../src/errors';
 import { crc64 } from '../../src/util/crc64';
-import { KiB, storeWith, md5b64, sha256hex, putOk, headOk } from './helpers/adapter';
+import { getOk, headOk, KiB, md5b64, putOk, sha256hex, storeWith } from './helpers/adapter';
 import { ok, ossError, reset, xml, type Handler } from './helpers/scripted-oss';
 
 /** A scripted multipart-capable OSS: stores parts, checks each part's Content-MD5, completes. */
@@ -228,15 +228,7 @@ describe('putStream', () => {
       (req, res) => {
         if (req.method === 'POST' && req.query.has('uploads')) return ossError(res, 409, 'FileAlreadyExists');
         if (req.method === 'HEAD') return headOk(res, stored, { 'x-oss-meta-record-id': 'D-9' });
-        if (req.method === 'GET') {
-          res.writeHead(200, {
-            'content-length': stored.length,
-            etag: '"E"',
-            'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
-            'x-oss-hash-crc64ecma': crc64(stored),
-          });
-          return res.end(stored);
-        }
+        if (req.method === 'GET') return getOk(res, stored);
         ossError(res, 400, 'InvalidRequest');
       };
     const options = { meta: { 'record-id': 'D-9' }, adopt: { sameMeta: ['record-id'], readBack: true } };

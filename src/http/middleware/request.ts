@@ -28,10 +28,10 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : newRequestId();
 }
 
-/** The request's state; requestContext() creates it before anything else runs. */
+/** The request's state; beginRequest() creates it before anything else runs. */
 export function requestState(res: Response): RequestState {
   const state = (res.locals as { strongroom?: RequestState }).strongroom;
-  if (!state) throw new Error('http: request state missing (requestContext middleware not mounted first)');
+  if (!state) throw new Error('http: request state missing (beginRequest middleware not mounted first)');
   return state;
 }
 
@@ -47,14 +47,14 @@ export function auditable(req: Request, state: RequestState): boolean {
   return state.audit.action !== undefined || req.path === '/v1' || req.path.startsWith('/v1/');
 }
 
-export interface RequestContextDeps {
+export interface BeginRequestDeps {
   logger: Logger;
   auditTrail: AuditTrail;
   clock?: Clock;
   onUnaudited?: AppDeps['onUnaudited'];
 }
 
-export function requestContext(deps: RequestContextDeps, metrics: HttpMetrics): RequestHandler {
+export function beginRequest(deps: BeginRequestDeps, metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
@@ -121,7 +121,7 @@ export function requestContext(deps: RequestContextDeps, metrics: HttpMetrics): 
  * a bug, reported to `onUnaudited` (the test suites fail on it). Without that hook it is logged at
  * error and the event appended now, so that the trail still holds the access.
  */
-function checkAudited(deps: RequestContextDeps, req: Request, state: RequestState, status: number): void {
+function checkAudited(deps: BeginRequestDeps, req: Request, state: RequestState, status: number): void {
   if (state.audit.state !== 'open' || !auditable(req, state)) return;
   const request = { method: req.method, route: routeLabel(req, state), status, requestId: state.requestId };
   if (deps.onUnaudited) return deps.onUnaudited(request);

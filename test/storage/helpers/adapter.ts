@@ -58,12 +58,22 @@ export function putOk(res: Parameters<Handler>[1], body: Buffer): void {
 
 /** A HEAD answer for an object holding `body` (extra headers: metadata, type...). */
 export function headOk(res: Parameters<Handler>[1], body: Buffer, extra: Record<string, string> = {}): void {
-  res.writeHead(200, {
+  res.writeHead(200, objectHeaders(body, extra));
+  res.end();
+}
+
+/** A GET answer: the same headers as headOk, and the bytes. */
+export function getOk(res: Parameters<Handler>[1], body: Buffer, extra: Record<string, string> = {}): void {
+  res.writeHead(200, objectHeaders(body, extra));
+  res.end(body);
+}
+
+function objectHeaders(body: Buffer, extra: Record<string, string>): Record<string, string | number> {
+  return {
     'content-length': body.length,
     etag: '"ETAG-OF-EXISTING"',
     'last-modified': 'Tue, 03 Mar 2026 10:00:00 GMT',
     'x-oss-hash-crc64ecma': crc64(body),
     ...extra,
-  });
-  res.end();
+  };
 }
