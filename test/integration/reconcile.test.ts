@@ -30,6 +30,7 @@ import {
   startTestArchive,
   tempDir,
   uid,
+  type ErrorBody,
   type ReceiptBody,
   type TestArchive,
 } from './helpers';
@@ -268,5 +269,37 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
         expect(earlier).toBeLessThan(1000);
       }
     });
+  });
+
+  test("a document's file left by an earlier upload that never committed: the same file sent again is adopted; another file under its key is refused", async () => {
+    const file = fileBytes(150 * 1024, 12);
+    const leftOver = async (doc: Record<string, unknown>, bytes: Buffer): Promise<string> => {
+      const v = validateRecord(doc);
+      if (!v.ok) throw new Error('invalid fixture');
+      const key = documentKey(v.record as DocumentRecord);
+      await t.store.putBuffer(t.recordsBucket, key, bytes, {
+        meta: { 'record-id': doc.recordId as string, 'record-type': 'document' },
+        contentType: 'application/pdf',
+      });
+      return key;
+    };
+    const same = documentFor(file, 'D-LEFT');
+    const fileKey = await leftOver(same, file);
+    const ledger = await t.catalog.ledgerSize();
+    const res = await postDocument(t.url, t.ingestToken, same, file, { form: 'raw' });
+    const body = (await res.json()) as ReceiptBody;
+    expect(res.status).toBe(201);
+    expect(body.receipt).toMatchObject({ key: fileKey, sha256: sha256(file), ledgerSeq: ledger });
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
+
+    const other = documentFor(file, 'D-LEFT-OTHER');
+    await leftOver(other, fileBytes(150 * 1024, 13));
+    const refused = await postDocument(t.url, t.ingestToken, other, file, { form: 'raw' });
+    expect(refused.status).toBe(409);
+    const error = ((await refused.json()) as ErrorBody).error;
+    expect(error.code).toBe('ObjectKeyTaken');
+    expect(error.hint).toMatch(/strongroom reconcile/);
+    expect(await t.catalog.getRecord(other.recordId)).toBeUndefined();
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
   });
 });
