@@ -35,7 +35,7 @@ export const RetentionClassSchema = z
 
 export type RetentionClass = z.infer<typeof RetentionClassSchema>;
 
-/** Defaults from docs/REGULATORY.md; the operator must confirm them with counsel. */
+/** Defaults from ../shared/docs/REGULATORY.md; the operator must confirm them with counsel. */
 export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] = [
   {
     name: '7y',

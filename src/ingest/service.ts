@@ -70,7 +70,7 @@ export interface IngestServiceOptions {
 }
 
 /**
- * The write path of docs/DESIGN.md. Acknowledged means durable: a receipt is returned only after
+ * The write path of ../shared/docs/DESIGN.md. Acknowledged means durable: a receipt is returned only after
  * the object is in OSS with its CRC-64 confirmed and the catalog transaction (record row, ledger
  * leaf, audit event) has committed. Every step before the acknowledgement is safe to repeat: the
  * PUT is create-only, and a repeat that finds its own earlier object under the key (the adapter

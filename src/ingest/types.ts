@@ -60,7 +60,7 @@ export interface DocumentUpload {
 }
 
 /**
- * The write path (docs/DESIGN.md, docs/ARCHITECTURE.md): validate, canonicalise, hash,
+ * The write path (../shared/docs/DESIGN.md, docs/ARCHITECTURE.md): validate, canonicalise, hash,
  * create-only PUT with checksums, one catalog transaction (record + ledger leaf + audit event),
  * receipt. Throws ValidationError (400), RecordConflictError (409: same id, different content),
  * ObjectKeyTakenError (409: the key holds another object), RetentionNotLockedError (503),

@@ -164,12 +164,15 @@ export class MultipartUpload {
       work: ({ n, part, sums }) =>
         this.uploadPart(client, bucket, key, uploadId, n, part, sums).then(
           (etag) => ({ n, etag }),
-          (err: unknown) => ({ n, err }),
+          (err: unknown) => {
+            // Noted at once (not when its turn to be emitted comes): no further part is read.
+            failure ??= { err };
+            return { n, err };
+          },
         ),
       emit: async (r) => {
         parts = Math.max(parts, r.n);
-        if ('err' in r) failure ??= { err: r.err };
-        else etags[r.n - 1] = r.etag;
+        if (!('err' in r)) etags[r.n - 1] = r.etag;
       },
       stop: () => failure !== undefined,
     });

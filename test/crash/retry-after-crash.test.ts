@@ -1,5 +1,5 @@
 /**
- * The write path's repair of a crash between PUT and commit (docs/DESIGN.md): the object of an
+ * The write path's repair of a crash between PUT and commit (../shared/docs/DESIGN.md): the object of an
  * earlier attempt is in OSS, the catalog has no row; the retry finds FileAlreadyExists, HEADs the
  * object and commits when its SHA-256 (metadata), size and CRC-64 are those of the record sent.
  * In-process: the real archive (embedded emulator, real ali-oss client, SQLite catalog).

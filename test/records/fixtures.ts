@@ -1,7 +1,7 @@
 /** Valid examples of every record type, shared by the records tests. Each test takes a fresh copy. */
 import { REGULATORY_TRADE_TEXT } from '../../src/records/fixtures';
 
-/** The trade of docs/REGULATORY.md, character for character (one definition: src/records/fixtures.ts). */
+/** The trade of ../shared/docs/REGULATORY.md, character for character (one definition: src/records/fixtures.ts). */
 export { REGULATORY_TRADE_TEXT };
 
 /** Its RFC 8785 form, written by hand (keys sorted, no whitespace). */

@@ -4,7 +4,7 @@
  * scope (its one audit event, src/audit/scope.ts), and on finish one access-log line and the
  * request metrics.
  *
- * Which requests are audited (docs/REGULATORY.md 7(e): every access is in the trail): every
+ * Which requests are audited (../shared/docs/REGULATORY.md 7(e): every access is in the trail): every
  * request to a guarded route (the /v1 API and /metrics), allowed or denied, and every request to
  * an unknown /v1 path. The public probes (/healthz, /readyz) and the API description
  * (/openapi.json) touch no records and are not.
