@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Principal as CatalogPrincipal } from '../catalog/types';
-import { ConflictError, StrongroomError } from '../errors';
+import { BootstrapConflictError, BootstrapError, NameTakenError } from '../errors';
 import { createPrincipal, type Actor, type PrincipalAdminCatalog } from './principals';
 
 /**
@@ -48,12 +48,6 @@ export interface BootstrapResult {
   ingest: CatalogPrincipal | undefined;
 }
 
-/** The bootstrap could not finish; the message says how to recover. */
-export class BootstrapError extends StrongroomError {
-  readonly code = 'BootstrapFailed';
-  readonly httpStatus = 500;
-}
-
 const BOOTSTRAP_ACTOR: Actor = { principalId: null, details: { via: 'bootstrap' } };
 
 /** Writes `content` to `file` with mode 0600, failing if `file` exists; never leaves a partial file at `file`. */
@@ -92,7 +86,7 @@ export async function ensureBootstrapAdmin(
 
   if ((await catalog.listPrincipals()).length > 0) return existing();
   if (fs.existsSync(tokenFile)) {
-    throw new ConflictError(
+    throw new BootstrapConflictError(
       `${tokenFile} exists but the catalog has no principals (was the catalog replaced?): its tokens do not work. ` +
         'Move the file away and start again to bootstrap new principals.',
     );
@@ -110,7 +104,7 @@ export async function ensureBootstrapAdmin(
     });
   } catch (err) {
     // Another process bootstrapped at the same moment: its principals and file stand.
-    if (err instanceof ConflictError) return existing();
+    if (err instanceof NameTakenError) return existing();
     throw err;
   }
   const ingest = await createPrincipal(catalog, {

@@ -49,7 +49,6 @@ export {
   BOOTSTRAP_ADMIN_NAME,
   BOOTSTRAP_INGEST_NAME,
   BOOTSTRAP_TOKEN_FILE,
-  BootstrapError,
   describeBootstrap,
   ensureBootstrapAdmin,
   writeSecretFileOnce,

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { NameTakenError, NotFoundError, PrincipalDisabledError, ValidationError } from '../errors';
 import type {
   AuditCatalog,
   NewAuditEvent,
@@ -136,7 +136,7 @@ export interface PrincipalWithToken {
   tokenId: string;
 }
 
-/** Creates a principal and its first API token. A taken name is a ConflictError. */
+/** Creates a principal and its first API token. A taken name is a NameTakenError. */
 export async function createPrincipal(
   catalog: PrincipalAdminCatalog,
   input: CreatePrincipalInput,
@@ -145,7 +145,7 @@ export async function createPrincipal(
   const role = parseRole(input.role);
   const kind = parseKind(input.kind);
   if (await catalog.findPrincipalByName(name)) {
-    throw new ConflictError(
+    throw new NameTakenError(
       `a principal named ${JSON.stringify(name)} exists already: names are unique (no shared accounts)`,
     );
   }
@@ -174,7 +174,7 @@ export async function issuePrincipalToken(
 ): Promise<PrincipalWithToken> {
   const principal = await resolvePrincipal(catalog, nameOrId);
   if (principal.disabledAt !== null) {
-    throw new ConflictError(`principal ${principal.name} is disabled: no new tokens`);
+    throw new PrincipalDisabledError(`principal ${principal.name} is disabled: no new tokens`);
   }
   const { token, tokenHash } = issueToken();
   await catalog.addTokenHash(principal.id, tokenHash);

@@ -131,7 +131,7 @@ class KyselyCatalog implements Catalog {
   commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult> {
     return writes.commitRecord(this.committer, record, audit);
   }
-  upsertFromStore(record: NewRecord): Promise<CommitResult> {
+  indexFromStore(record: NewRecord): Promise<CommitResult> {
     return writes.commitRecord(this.committer, record, null);
   }
 

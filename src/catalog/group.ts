@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type Insertable, type Kysely, type Transaction } from 'kysely';
-import { ConflictError } from '../errors';
+import { CatalogConflictError } from '../errors';
 import type { Clock } from '../util/clock';
 import { isUniqueViolation } from './db-errors';
 import { AUDIT_GENESIS_HASH, auditEventHash, canonicalJson, leafHash, type AuditHashInput } from './hashing';
@@ -30,7 +30,7 @@ import { validateAuditEvent, validateRecord } from './validate';
  *
  * What one operation finds is that operation's answer alone: a record already catalogued comes
  * back `created: false` (the caller compares sha256), an object key indexed under another id is
- * a ConflictError for that record only. Only an error of the database itself (a unique violation
+ * a CatalogConflictError for that record only. Only an error of the database itself (a unique violation
  * nobody checked for, an outage) fails the group; the group committer (group-commit.ts) then
  * retries each operation alone, so one bad operation never sinks the others.
  */
@@ -136,7 +136,7 @@ export function timeOrderedUuid(nowMs: number): string {
 /** A unique violation left after the checks (e.g. a reused event id) is a conflict. */
 export function translate(err: unknown): unknown {
   return isUniqueViolation(err)
-    ? new ConflictError('conflicts with an existing catalog entry', { cause: err })
+    ? new CatalogConflictError('conflicts with an existing catalog entry', { cause: err })
     : err;
 }
 
@@ -296,7 +296,9 @@ async function writeGroup(
     if (holder !== undefined) {
       outcomes[i] = {
         ok: false,
-        error: new ConflictError(`object ${r.bucket}/${r.objectKey} is already indexed as record ${holder}`),
+        error: new CatalogConflictError(
+          `object ${r.bucket}/${r.objectKey} is already indexed as record ${holder}`,
+        ),
       };
       continue;
     }

@@ -1,7 +1,7 @@
 /**
  * The catalog: the database index of records, the ledger leaves, the audit trail and principals.
  * SQLite (a file) by default, PostgreSQL when a URL is given; one Kysely query layer over both.
- * OSS is the system of record: the records index can be rebuilt from it (`upsertFromStore`).
+ * OSS is the system of record: the records index can be rebuilt from it (`indexFromStore`).
  */
 export { openCatalog, type OpenCatalogOptions } from './catalog';
 export {

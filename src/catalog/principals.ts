@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ConflictError, NotFoundError } from '../errors';
+import { NameTakenError, NotFoundError, TokenExistsError } from '../errors';
 import type { Clock } from '../util/clock';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors';
 import { toDbTime, toPrincipal, toTokenInfo } from './mappers';
@@ -67,7 +67,7 @@ export async function addPrincipal(ctx: PrincipalContext, p: NewPrincipal): Prom
     return toPrincipal(row);
   } catch (err) {
     if (isUniqueViolation(err))
-      throw new ConflictError(`a principal named ${JSON.stringify(p.name)} (or with that id) exists`, {
+      throw new NameTakenError(`a principal named ${JSON.stringify(p.name)} (or with that id) exists`, {
         cause: err,
       });
     if (isForeignKeyViolation(err))
@@ -130,7 +130,8 @@ export async function addTokenHash(
     );
     return toTokenInfo(row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError('this token is already registered', { cause: err });
+    if (isUniqueViolation(err))
+      throw new TokenExistsError('this token is already registered', { cause: err });
     if (isForeignKeyViolation(err))
       throw new NotFoundError(`principal ${principalId} does not exist`, { cause: err });
     throw err;

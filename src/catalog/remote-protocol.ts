@@ -21,7 +21,7 @@ export interface SerializedError {
   message: string;
   code?: string;
   details?: unknown;
-  auditRecorded?: boolean;
+  hint?: string;
 }
 
 export type ReplyMessage =
@@ -34,7 +34,7 @@ export function serializeError(err: unknown): SerializedError {
       name: err.name,
       message: err.message,
       code: err.code,
-      auditRecorded: err.auditRecorded,
+      ...(err.hint !== undefined ? { hint: err.hint } : {}),
       ...(err.details !== undefined ? { details: structuredCloneOrText(err.details) } : {}),
     };
   }
@@ -54,10 +54,7 @@ function structuredCloneOrText(value: unknown): unknown {
   }
 }
 
-type ErrorClass = new (
-  message: string,
-  options?: { details?: unknown; auditRecorded?: boolean },
-) => errors.StrongroomError;
+type ErrorClass = new (message: string, options?: errors.ErrorOptions) => errors.StrongroomError;
 let byCode: Map<string, ErrorClass> | undefined;
 
 /** The typed error of src/errors with this code, rebuilt on this side of the thread. */
@@ -67,14 +64,16 @@ export function deserializeError(e: SerializedError): Error {
     for (const value of Object.values(errors)) {
       if (typeof value !== 'function' || !(value.prototype instanceof errors.StrongroomError)) continue;
       const cls = value as unknown as ErrorClass;
-      byCode.set(new cls('probe').code, cls);
+      // Abstract classes (ConflictError) have no code of their own.
+      const code: unknown = new cls('probe').code;
+      if (typeof code === 'string') byCode.set(code, cls);
     }
   }
   const cls = e.code !== undefined ? byCode.get(e.code) : undefined;
   if (cls && e.name !== 'SqliteError') {
     return new cls(e.message, {
       ...(e.details !== undefined ? { details: e.details } : {}),
-      ...(e.auditRecorded ? { auditRecorded: true } : {}),
+      ...(e.hint !== undefined ? { hint: e.hint } : {}),
     });
   }
   return Object.assign(new Error(e.message), {

@@ -145,7 +145,7 @@ class RemoteCatalog implements Catalog {
   searchRecords: Catalog['searchRecords'] = (...a) => this.call('searchRecords', ...a);
   corrections: Catalog['corrections'] = (...a) => this.call('corrections', ...a);
   commitRecord: Catalog['commitRecord'] = (...a) => this.call('commitRecord', ...a);
-  upsertFromStore: Catalog['upsertFromStore'] = (...a) => this.call('upsertFromStore', ...a);
+  indexFromStore: Catalog['indexFromStore'] = (...a) => this.call('indexFromStore', ...a);
   appendLedgerEntry: Catalog['appendLedgerEntry'] = (...a) => this.call('appendLedgerEntry', ...a);
   ledgerLeaves: Catalog['ledgerLeaves'] = (...a) => this.call('ledgerLeaves', ...a);
   ledgerSize: Catalog['ledgerSize'] = () => this.call('ledgerSize');

@@ -192,7 +192,7 @@ export interface ApiTokenInfo {
   revokedAt: Date | null;
 }
 
-/** Outcome of `commitRecord` / `upsertFromStore`. */
+/** Outcome of `commitRecord` / `indexFromStore`. */
 export type CommitResult =
   | {
       /** The record, its ledger leaf (and for commitRecord its audit event) were written. */
@@ -219,8 +219,11 @@ export interface RecordCatalog {
   corrections(recordId: string): Promise<CatalogRecord[]>;
   /** One transaction: record row, its ledger leaf (seq assigned here), the audit event. */
   commitRecord(record: NewRecord, audit: NewAuditEvent): Promise<CommitResult>;
-  /** Reindex from the object store: insert the record and its leaf if missing; no audit event. */
-  upsertFromStore(record: NewRecord): Promise<CommitResult>;
+  /**
+   * Reindex from the object store: inserts the record and its leaf if the id is not catalogued
+   * (never updates a row: an existing one is returned with created false); no audit event.
+   */
+  indexFromStore(record: NewRecord): Promise<CommitResult>;
 }
 
 export interface LedgerCatalog {

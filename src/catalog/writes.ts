@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors';
+import { LedgerConflictError } from '../errors';
 import { takeSeqs, translate, type WriteContext, type WriteOp } from './group';
 import type { GroupCommitter } from './group-commit';
 import { leafHash } from './hashing';
@@ -73,7 +73,9 @@ export async function appendLedgerEntry(
         .where('record_id', '=', entry.id)
         .executeTakeFirst();
       if (existing && existing.sha256 !== entry.sha256) {
-        throw new ConflictError(`the ledger already holds ${entry.kind} ${entry.id} with different content`);
+        throw new LedgerConflictError(
+          `the ledger already holds ${entry.kind} ${entry.id} with different content`,
+        );
       }
       // Roll back (and so return the taken seq): nothing to write.
       if (existing) throw new LeafExists(toLedgerLeaf(existing));

@@ -9,48 +9,74 @@ import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
 import { register as registerVerifyBag } from './commands/verify-bag';
 import { register as registerWorm } from './commands/worm';
+import type { Finish, Outcome } from './outcome';
+
+/** The exit codes of `strongroom`, decided here and only here. */
+export const EXIT_CODES: Record<Outcome | 'usage', number> = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  'not-compliant': 3,
+  'not-verified': 4,
+};
+
+export const EXIT_HELP = `
+Exit codes:
+  0  done
+  1  failed: an error (its code and message on stderr), a batch with failed lines (ingest),
+     objects reconcile or reindex could not commit
+  2  usage: unknown command or option, missing argument
+  3  not compliant: doctor found a bucket that is not Locked with enough days, or without logging
+  4  does not verify: verify found evidence that does not check out (each problem is named)
+`;
 
 /**
  * The `strongroom` command. Each command lives in src/cli/commands/<name>.ts as a plain
- * `register(program)` that adds it; commands return results and throw typed errors, and only
- * this file decides exit codes.
+ * `register(program, finish)` that adds it; commands return results and throw typed errors, and
+ * say how they ended through `finish` (src/cli/outcome.ts). Only this file turns that, or an
+ * error, into an exit code.
  */
-export function buildProgram(): Command {
+export function buildProgram(finish: Finish = () => undefined): Command {
   const program = new Command('strongroom')
     .description('A WORM archive for regulatory records on Alibaba Cloud OSS')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', EXIT_HELP);
   // registrations (one line per command module)
   registerEmulator(program);
   registerServe(program);
   registerProvision(program);
-  registerIngest(program);
-  registerReconcile(program);
+  registerIngest(program, finish);
+  registerReconcile(program, finish);
   registerWorm(program);
-  registerDoctor(program);
+  registerDoctor(program, finish);
   registerUsers(program);
-  registerVerifyBag(program);
+  registerVerifyBag(program, finish);
   return program;
 }
 
-/** Exit codes: 0 ok, 1 failure (typed error), 2 usage, 3 not compliant, 4 does not verify. */
+/** Runs the program on `argv` and resolves with its exit code (EXIT_CODES). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let outcome: Outcome = 'ok';
+  const program = buildProgram((o) => {
+    outcome = o;
+  });
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return EXIT_CODES[outcome];
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : 2;
+      return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
     }
     if (isStrongroomError(err)) {
       process.stderr.write(`strongroom: ${err.code}: ${err.message}\n`);
-      return err.code === 'NotCompliant' ? 3 : err.code === 'NotVerified' ? 4 : 1;
+      if (err.hint) process.stderr.write(`strongroom: hint: ${err.hint}\n`);
+      return EXIT_CODES.failed;
     }
     process.stderr.write(
       `strongroom: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
     );
-    return 1;
+    return EXIT_CODES.failed;
   }
 }
 
@@ -63,7 +89,7 @@ export function run(argv: string[] = process.argv): void {
     },
     (err: unknown) => {
       process.stderr.write(`strongroom: ${String(err)}\n`);
-      process.exitCode = 1;
+      process.exitCode = EXIT_CODES.failed;
     },
   );
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { OidcConfigSchema } from '../auth/config';
 import { CLOUD_ENV_VARS, CloudConfigSchema, cloudConfigIssues } from '../cloud/config';
 import { ConfigError } from '../errors';
+import { OSS_LIMITS } from '../storage/limits';
 
 /**
  * All of strongroom's settings, in one schema. Sources, later ones winning:
@@ -18,7 +19,7 @@ const bucketName = z
     'an OSS bucket name: 3-63 lowercase letters, digits and hyphens',
   );
 
-const days = z.number().int().min(1).max(25550);
+const days = z.number().int().min(1).max(OSS_LIMITS.maxRetentionDays);
 
 export const RetentionClassSchema = z
   .object({
@@ -35,7 +36,7 @@ export const RetentionClassSchema = z
 
 export type RetentionClass = z.infer<typeof RetentionClassSchema>;
 
-/** Defaults from docs/REGULATORY.md; the operator must confirm them with counsel. */
+/** Defaults from ../shared/docs/REGULATORY.md; the operator must confirm them with counsel. */
 export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] = [
   {
     name: '7y',
@@ -134,11 +135,16 @@ export const ConfigSchema = z
         partSizeBytes: z
           .number()
           .int()
-          .min(100 * 1024)
-          .max(5 * 1024 * 1024 * 1024)
+          .min(OSS_LIMITS.minPartBytes)
+          .max(OSS_LIMITS.maxPartBytes)
           .default(8 * 1024 * 1024),
         /** Expiry cap for signed URLs, seconds (OSS V4 allows at most 7 days). */
-        maxSignedUrlSeconds: z.number().int().min(1).max(604_800).default(604_800),
+        maxSignedUrlSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(OSS_LIMITS.maxSignedUrlSeconds)
+          .default(OSS_LIMITS.maxSignedUrlSeconds),
         /**
          * Production only: also accept an `http://` endpoint on this machine's loopback interface
          * (localhost, 127.0.0.0/8, [::1]), e.g. an OSS emulator in integration tests. Off by default;

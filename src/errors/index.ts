@@ -1,23 +1,36 @@
 /**
- * The archive's typed errors: one class per failure mode, each with a stable code and the HTTP
- * status it maps to. The HTTP layer maps them in one place (src/http); the CLI prints code and
- * message. Nothing else decides how an error looks to a client.
+ * The archive's typed errors: the one list of every failure a client (of the API or of the CLI)
+ * can see. One class per failure mode, each with a stable code and the HTTP status it maps to;
+ * the HTTP layer maps them in one place (src/http/errors.ts), the CLI prints code and message.
+ * Nothing else decides how an error looks to a client. The reader's guide is docs/ARCHITECTURE.md.
+ *
+ * A hint (what the client can do about it) is set where the error is raised, by whoever knows.
  */
+export interface ErrorOptions {
+  cause?: unknown;
+  /** Client-safe detail (validation issues, the archived hash, a bucket and key). */
+  details?: unknown;
+  /** What the client can do about it, in one sentence. */
+  hint?: string;
+}
+
 export abstract class StrongroomError extends Error {
   abstract readonly code: string;
   abstract readonly httpStatus: number;
-  /** Extra, client-safe detail (validation issues, the existing receipt, a hint). */
+  /** Extra, client-safe detail (validation issues, the existing receipt...). */
   readonly details?: unknown;
-  /** True when whoever raised it already appended the refusal to the audit trail (so the HTTP layer does not). */
-  readonly auditRecorded: boolean;
+  /** What the client can do about it; shown as `hint` in the error body. */
+  readonly hint?: string;
 
-  constructor(message: string, options?: { cause?: unknown; details?: unknown; auditRecorded?: boolean }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     if (options?.details !== undefined) this.details = options.details;
-    this.auditRecorded = options?.auditRecorded ?? false;
+    if (options?.hint !== undefined) this.hint = options.hint;
   }
 }
+
+// ------------------------------------------------------------------ settings and input
 
 /** Settings are missing or invalid; raised at start, before anything listens. */
 export class ConfigError extends StrongroomError {
@@ -31,11 +44,145 @@ export class ValidationError extends StrongroomError {
   readonly httpStatus = 400;
 }
 
+/** The body is not well-formed JSON (or an NDJSON line is not). */
+export class MalformedJsonError extends StrongroomError {
+  readonly code = 'MalformedJson';
+  readonly httpStatus = 400;
+}
+
+/** A CSV row (or header) that cannot be read. */
+export class MalformedCsvError extends StrongroomError {
+  readonly code = 'MalformedCsv';
+  readonly httpStatus = 400;
+}
+
+/** A request the API cannot make sense of (bad percent-encoding, bad multipart framing...). */
+export class BadRequestError extends StrongroomError {
+  readonly code = 'BadRequest';
+  readonly httpStatus = 400;
+}
+
+/** The request body is larger than the configured limit. */
+export class PayloadTooLargeError extends StrongroomError {
+  readonly code = 'PayloadTooLarge';
+  readonly httpStatus = 413;
+}
+
+/** The request body has a content type the route does not accept. */
+export class UnsupportedMediaTypeError extends StrongroomError {
+  readonly code = 'UnsupportedMediaType';
+  readonly httpStatus = 415;
+}
+
+// ------------------------------------------------------------------ who asks
+
+/** The caller is not authenticated (no, bad or disabled credentials). */
+export class UnauthenticatedError extends StrongroomError {
+  readonly code = 'Unauthenticated';
+  readonly httpStatus = 401;
+}
+
+/** The caller is authenticated but its role may not do this. */
+export class ForbiddenError extends StrongroomError {
+  readonly code = 'Forbidden';
+  readonly httpStatus = 403;
+}
+
+/** The audit trail could not record an access; the access is refused rather than left unaudited. */
+export class AuditUnavailableError extends StrongroomError {
+  readonly code = 'AuditUnavailable';
+  readonly httpStatus = 503;
+}
+
+// ------------------------------------------------------------------ what is there
+
 /** The object, record or bucket does not exist. */
 export class NotFoundError extends StrongroomError {
   readonly code = 'NotFound';
   readonly httpStatus = 404;
 }
+
+/**
+ * 409: the request conflicts with what is stored. Never raised as such: each subclass names the
+ * conflict (and carries its own hint), so a client is never told to send a correction record for
+ * a taken user name.
+ */
+export abstract class ConflictError extends StrongroomError {
+  readonly httpStatus = 409;
+}
+
+export const CORRECTION_HINT =
+  'a record is never changed once stored: to amend it, send a correction record ' +
+  '({"recordType": "correction", "amends": "<the record id>", ...}) with a new record id';
+
+/** Same record id, different content: the original is never changed; amend with a correction record. */
+export class RecordConflictError extends ConflictError {
+  readonly code = 'Conflict';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { hint: CORRECTION_HINT, ...options });
+  }
+}
+
+export const RECONCILE_HINT = 'run `strongroom reconcile` and review its report';
+
+/**
+ * The object key of a record holds an object that is not this record's (an earlier upload that
+ * never committed, with other content): nothing is overwritten; an operator looks at it.
+ */
+export class ObjectKeyTakenError extends ConflictError {
+  readonly code = 'ObjectKeyTaken';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { hint: RECONCILE_HINT, ...options });
+  }
+}
+
+/** The catalog refused a row: its object is already indexed as another record (or another unique key is taken). */
+export class CatalogConflictError extends ConflictError {
+  readonly code = 'CatalogConflict';
+}
+
+/** The ledger already holds an entry of that kind and id with different content. */
+export class LedgerConflictError extends ConflictError {
+  readonly code = 'LedgerConflict';
+}
+
+/** A principal with that name (or id) exists already. */
+export class NameTakenError extends ConflictError {
+  readonly code = 'NameTaken';
+}
+
+/** The token (its hash) is registered already. */
+export class TokenExistsError extends ConflictError {
+  readonly code = 'TokenExists';
+}
+
+/** The principal is disabled: it gets no new tokens. */
+export class PrincipalDisabledError extends ConflictError {
+  readonly code = 'PrincipalDisabled';
+}
+
+/** The first-start token file exists while the catalog has no principals (a replaced catalog?). */
+export class BootstrapConflictError extends ConflictError {
+  readonly code = 'BootstrapConflict';
+}
+
+/** The bucket still holds objects (OSS BucketNotEmpty). */
+export class BucketNotEmptyError extends ConflictError {
+  readonly code = 'BucketNotEmpty';
+}
+
+/** OSS answered 409 with a code the adapter does not know. */
+export class StorageConflictError extends ConflictError {
+  readonly code = 'StorageConflict';
+}
+
+/** The bootstrap could not finish; the message says how to recover. */
+export class BootstrapError extends StrongroomError {
+  readonly code = 'BootstrapFailed';
+  readonly httpStatus = 500;
+}
+
+// ------------------------------------------------------------------ object storage
 
 /** A create-only write found the key taken (OSS FileAlreadyExists). */
 export class AlreadyExistsError extends StrongroomError {
@@ -85,40 +232,18 @@ export class StorageProtocolError extends StrongroomError {
   readonly httpStatus = 502;
 }
 
-/** The caller is not authenticated (no, bad or disabled credentials). */
-export class UnauthenticatedError extends StrongroomError {
-  readonly code = 'Unauthenticated';
-  readonly httpStatus = 401;
-}
+// ------------------------------------------------------------------ the rest
 
-/** The caller is authenticated but its role may not do this. */
-export class ForbiddenError extends StrongroomError {
-  readonly code = 'Forbidden';
-  readonly httpStatus = 403;
-}
-
-/** Same id, different content: amend with a correction record instead. */
-export class ConflictError extends StrongroomError {
-  readonly code = 'Conflict';
-  readonly httpStatus = 409;
-}
-
-/** The request body is larger than the configured limit. */
-export class PayloadTooLargeError extends StrongroomError {
-  readonly code = 'PayloadTooLarge';
-  readonly httpStatus = 413;
-}
-
-/** The request body has a content type the route does not accept. */
-export class UnsupportedMediaTypeError extends StrongroomError {
-  readonly code = 'UnsupportedMediaType';
-  readonly httpStatus = 415;
-}
-
-/** The deployment is not compliant (doctor findings); used by the CLI for a non-zero exit. */
-export class NotCompliantError extends StrongroomError {
-  readonly code = 'NotCompliant';
-  readonly httpStatus = 503;
+/**
+ * What a client is told about a failure the archive did not foresee (a bug, a crash of a
+ * dependency): code InternalError, a generic message; the cause goes to the log only.
+ */
+export class InternalError extends StrongroomError {
+  readonly code = 'InternalError';
+  readonly httpStatus = 500;
+  constructor(message = 'internal error', options?: ErrorOptions) {
+    super(message, options);
+  }
 }
 
 /**
@@ -128,12 +253,6 @@ export class NotCompliantError extends StrongroomError {
 export class RecordIntegrityError extends StrongroomError {
   readonly code = 'RecordIntegrity';
   readonly httpStatus = 502;
-}
-
-/** An offline check (an export bag, a proof) found problems; `details` lists them. */
-export class NotVerifiedError extends StrongroomError {
-  readonly code = 'NotVerified';
-  readonly httpStatus = 422;
 }
 
 /**

@@ -6,8 +6,7 @@ import express from 'express';
 import { ConfigError } from '../errors';
 import { errorHandler, notFoundHandler } from './errors';
 import { HttpMetrics } from './metrics';
-import { auditSafetyNet } from './middleware/audit';
-import { requestContext } from './middleware/request';
+import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
 import { documentsRouter } from './routes/documents';
@@ -15,6 +14,7 @@ import { recordsRouter } from './routes/records';
 import { systemRouter } from './routes/system';
 import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
 
+/** The API's limits: the defaults, overridden by what is given (the configuration's server.limits). */
 export function resolveLimits(given: Partial<HttpLimits> | undefined): HttpLimits {
   const limits: HttpLimits = { ...DEFAULT_LIMITS };
   for (const [name, value] of Object.entries(given ?? {}) as [keyof HttpLimits, unknown][]) {
@@ -30,7 +30,7 @@ export function resolveLimits(given: Partial<HttpLimits> | undefined): HttpLimit
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const limits = resolveLimits(deps.limits);
+  const limits = deps.limits;
   const metrics = new HttpMetrics(deps.metrics);
   let openapi: unknown;
   const openapiDocument = () => (openapi ??= buildOpenApi());
@@ -43,8 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
-  app.use(requestContext(deps.logger, metrics));
-  app.use(auditSafetyNet(deps));
+  app.use(beginRequest(deps, metrics));
   app.use(systemRouter(deps, metrics, openapiDocument));
   const v1 = express.Router();
   v1.use(recordsRouter(deps, limits, metrics));
@@ -52,6 +51,6 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(documentsRouter(deps, limits, metrics));
   app.use('/v1', v1);
   app.use(notFoundHandler);
-  app.use(errorHandler(deps));
+  app.use(errorHandler());
   return app;
 }

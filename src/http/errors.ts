@@ -6,10 +6,14 @@
  * Body: {"error": {"code", "message", "details"?, "hint"?, "requestId"}}.
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { AuditOutcome } from '../catalog/types';
 import {
-  ConflictError,
+  BadRequestError,
+  InternalError,
+  MalformedJsonError,
   NotFoundError,
   PayloadTooLargeError,
+  RecordConflictError,
   StrongroomError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
@@ -17,21 +21,8 @@ import {
   isStrongroomError,
 } from '../errors';
 import { StreamClosedError } from './batch/chunks';
-import { auditFailure } from './middleware/audit';
-import { requestState } from './middleware/request';
-import type { AppDeps } from './types';
-
-/** The body is not well-formed JSON (or an NDJSON line is not). */
-export class MalformedJsonError extends StrongroomError {
-  readonly code = 'MalformedJson';
-  readonly httpStatus = 400;
-}
-
-/** A request the API cannot make sense of (bad percent-encoding, bad multipart framing...). */
-export class BadRequestError extends StrongroomError {
-  readonly code = 'BadRequest';
-  readonly httpStatus = 400;
-}
+import { auditable, requestState } from './middleware/request';
+import type { RequestState } from './types';
 
 export interface ErrorBody {
   error: {
@@ -71,25 +62,23 @@ export function classify(err: unknown): StrongroomError | undefined {
   return httpMachineryError(err);
 }
 
-const CONFLICT_HINT =
-  'a record is never changed once stored: to amend it, send a correction record ' +
-  '({"recordType": "correction", "amends": "<the record id>", ...}) with a new record id';
-
 /** The client-safe description of an error (also used for batch result lines). */
 export function errorPayload(err: StrongroomError, requestId?: string): ErrorBody['error'] {
   const body: ErrorBody['error'] = { code: err.code, message: err.message };
   if (err.details !== undefined) body.details = err.details;
-  if (err instanceof ConflictError) body.hint = CONFLICT_HINT;
+  if (err.hint !== undefined) body.hint = err.hint;
   if (requestId !== undefined) body.requestId = requestId;
   return body;
 }
 
+/** How a refused or failed request goes into the trail: refusals (401, 403, a conflict with the archive) are 'denied', the rest 'error'. */
+export function auditOutcomeOf(err: StrongroomError | undefined, status: number): AuditOutcome {
+  return status === 401 || status === 403 || err instanceof RecordConflictError ? 'denied' : 'error';
+}
+
+/** The payload of an unexpected error: InternalError and nothing of the cause. */
 export function internalErrorPayload(requestId?: string): ErrorBody['error'] {
-  return {
-    code: 'InternalError',
-    message: 'internal error',
-    ...(requestId !== undefined ? { requestId } : {}),
-  };
+  return errorPayload(new InternalError(), requestId);
 }
 
 function bodyStillUnread(req: Request): boolean {
@@ -113,9 +102,10 @@ function send(req: Request, res: Response, status: number, body: ErrorBody): voi
 }
 
 /** The error middleware. Mounted last. */
-export function errorHandler(deps: AppDeps): ErrorRequestHandler {
+export function errorHandler(): ErrorRequestHandler {
   return async (err: unknown, req, res, _next) => {
     const state = requestState(res);
+    const release = state.audit.hold();
     const typed = classify(err);
     let status: number;
     let body: ErrorBody;
@@ -137,13 +127,32 @@ export function errorHandler(deps: AppDeps): ErrorRequestHandler {
       state.logger.error({ err }, 'unexpected error');
     }
     try {
-      // Denied and failed requests are audited too; a failing audit trail is logged, the answer still sent.
-      await auditFailure(deps, req, res, status, typed?.code ?? 'InternalError');
-    } catch (auditErr) {
-      state.logger.error({ err: auditErr }, 'could not audit a failed request');
+      // Denied and failed requests are audited too; a failing trail is logged, the answer still sent.
+      await auditFailure(req, state, auditOutcomeOf(typed, status), status, typed?.code ?? 'InternalError');
+      send(req, res, status, body);
+    } finally {
+      release();
+      state.releaseRoute?.();
     }
-    send(req, res, status, body);
   };
+}
+
+/** The event of a request that ends in an error, unless its owner recorded one already. Never throws. */
+async function auditFailure(
+  req: Request,
+  state: RequestState,
+  outcome: AuditOutcome,
+  status: number,
+  code: string,
+): Promise<void> {
+  if (state.audit.recorded || !auditable(req, state)) return;
+  const failure = await state.audit.tryAppend(outcome, { status, code });
+  if (failure !== undefined) {
+    state.logger.error(
+      { err: failure, action: state.audit.action },
+      'audit trail unavailable: could not record a refused or failed request',
+    );
+  }
 }
 
 /** Unknown routes: 404 NotFound, as JSON. */

@@ -6,12 +6,13 @@ export { createApp, resolveLimits } from './app';
 export {
   DEFAULT_LIMITS,
   type AppDeps,
-  type HttpCatalog,
   type HttpLimits,
+  type UnauditedRequest,
   type ReadinessCheck,
   type ReadinessReport,
 } from './types';
 export { HttpMetrics } from './metrics';
+export { route, json, text, SENT, auditBeforeAnswer, type Answer, type RouteContext } from './route';
 export { buildOpenApi } from './openapi';
 export { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
 export { LIST_SEPARATOR } from './batch/csv';

@@ -102,7 +102,9 @@ const ERROR_RESPONSES: Record<string, string> = {
   Unauthorized: 'no, bad or disabled credentials (Unauthenticated); WWW-Authenticate: Bearer',
   Forbidden: 'the role of the principal may not do this (Forbidden)',
   NotFound: 'no such record or route (NotFound)',
-  Conflict: 'same record id, different content (Conflict): send a correction record instead',
+  Conflict:
+    'same record id, different content (Conflict): send a correction record instead; or the object key ' +
+    'holds an object of an earlier upload that never committed (ObjectKeyTaken): run strongroom reconcile',
   PayloadTooLarge: 'the body is larger than the configured limit (PayloadTooLarge)',
   UnsupportedMediaType: 'the Content-Type is not one the route accepts (UnsupportedMediaType)',
   InternalError: 'unexpected failure (InternalError); the details are in the log under the request id',

@@ -1,14 +1,10 @@
 import type { Registry } from 'prom-client';
+import type { AuditScope, AuditTrail } from '../audit/scope';
 import type { Authenticator, Principal } from '../auth/types';
-import type { Catalog } from '../catalog';
-import type { Config } from '../config';
 import type { IngestService } from '../ingest/types';
 import type { Logger } from '../log';
-import type { ObjectStore } from '../storage/types';
+import type { RecordReader } from '../reads/record-reader';
 import type { Clock } from '../util/clock';
-
-/** What the HTTP layer needs from the catalog: record reads, search and the audit trail. */
-export type HttpCatalog = Pick<Catalog, 'getRecord' | 'searchRecords' | 'corrections' | 'appendAudit'>;
 
 export interface ReadinessCheck {
   name: string;
@@ -22,7 +18,11 @@ export interface ReadinessReport {
   checks: ReadinessCheck[];
 }
 
-/** Size and concurrency limits of the API. Every one has a default (DEFAULT_LIMITS). */
+/**
+ * Size and concurrency limits of the API. Every one has a default (DEFAULT_LIMITS, the only
+ * place they are written); the composition root resolves them once (resolveLimits) from the
+ * configuration's `server.limits`.
+ */
 export interface HttpLimits {
   /** Largest JSON body of POST /v1/records, bytes. */
   maxRecordBytes: number;
@@ -53,25 +53,40 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxDescriptionBytes: 64 * 1024,
 };
 
+/** A request that finished with no audit event: a bug (see AppDeps.onUnaudited). */
+export interface UnauditedRequest {
+  method: string;
+  route: string;
+  status: number;
+  requestId: string;
+}
+
 export interface AppDeps {
-  config: Config;
   logger: Logger;
   authenticator: Authenticator;
-  catalog: HttpCatalog;
+  /** The audit trail every request's event goes to (src/audit/scope.ts). */
+  auditTrail: AuditTrail;
+  /** The record read service: lookup, search, stored bytes. */
+  records: RecordReader;
   ingest: IngestService;
-  /** Only reads: GET /v1/records/:id/content streams the stored object. */
-  store: Pick<ObjectStore, 'get'>;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */
   readiness: () => Promise<ReadinessReport>;
+  /** The API's limits, resolved once (resolveLimits). */
+  limits: HttpLimits;
   clock?: Clock;
   /** Where the API's metrics are registered; a new registry when absent. */
   metrics?: Registry;
-  limits?: Partial<HttpLimits>;
   /**
    * Express `trust proxy` setting: which proxies' X-Forwarded-For to believe for the client IP
    * recorded in audit events. Default false (the socket's address).
    */
   trustProxy?: boolean | number | string | string[];
+  /**
+   * Called when an auditable request finished and nobody recorded (or tried to record) its event:
+   * a bug, which the test suites turn into a failure. Default: logged at error, and the event
+   * appended after the answer so that the trail still holds the access.
+   */
+  onUnaudited?: (request: UnauditedRequest) => void;
 }
 
 /** Per-request state, kept in res.locals.strongroom. */
@@ -81,17 +96,12 @@ export interface RequestState {
   startedAt: number;
   /** The client's address (req.ip, per the trust proxy setting), taken while the socket is there. */
   ip?: string;
-  /** The policy action of the matched route (undefined: no route matched). */
-  action?: string;
-  /** What the request is about: a record id, or the route. */
-  target?: string;
+  /** Set by the route guard once the caller is authenticated. */
   principal?: Principal;
-  /** Set once an audit event for this request was appended (by the HTTP layer or the write path). */
-  audited: boolean;
-  /** The route appends the request's event itself when it ends (streamed answers): the safety net stays out. */
-  auditOwnedByRoute?: boolean;
-  /** Extra facts for the request's audit event. */
-  auditDetails: Record<string, unknown>;
+  /** The request's audit event: its one owner (src/audit/scope.ts). */
+  audit: AuditScope;
   /** Route pattern for metrics, e.g. `/v1/records/:id`. */
   route?: string;
+  /** Releases the hold route() takes on the audit scope while the request is served. */
+  releaseRoute?: () => void;
 }

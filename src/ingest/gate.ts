@@ -1,5 +1,5 @@
 import { RetentionNotLockedError } from '../errors';
-import type { ObjectStore } from '../storage/types';
+import type { BucketAdmin } from '../storage/types';
 import type { Clock } from '../util/clock';
 
 /**
@@ -12,7 +12,7 @@ export class RetentionGate {
   private readonly compliantUntil = new Map<string, number>();
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly store: Pick<BucketAdmin, 'getRetention'>,
     private readonly clock: Clock,
     private readonly ttlMs = 60_000,
   ) {}

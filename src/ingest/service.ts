@@ -1,70 +1,80 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Catalog, CatalogRecord, NewAuditEvent, NewRecord } from '../catalog';
-import { bucketPlan, type Config, type RetentionClass } from '../config';
+import { pipeline, Transform } from 'node:stream';
+import type { Catalog, CatalogRecord } from '../catalog';
+import type { BucketPlan, RetentionClass } from '../config';
 import {
   AlreadyExistsError,
   ChecksumMismatchError,
-  ConflictError,
-  NotFoundError,
+  ObjectKeyTakenError,
   PayloadTooLargeError,
+  RecordConflictError,
   ValidationError,
 } from '../errors';
 import type { Logger } from '../log';
 import {
-  businessFields,
   canonicalBytes,
+  CONTENT_META,
   documentKey,
+  encodeFileName,
   objectKey,
-  recordMetadata,
-  retentionClassFor,
   RECORD_SCHEMA_VERSION,
+  retentionClassFor,
+  storedMetadata,
   validateRecord,
   type ArchiveRecord,
-  type DocumentRecord,
 } from '../records';
-import type { ObjectInfo, ObjectStore, PutOptions, PutResult } from '../storage/types';
+import { digestStream } from '../storage/checksums';
+import type { AdoptOptions, ObjectStore, PutOptions, PutResult } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
-import { Crc64 } from '../util/crc64';
 import type { Semaphore } from '../util/semaphore';
-import { RetentionGate } from './gate';
+import { catalogRow } from './catalog-row';
+import type { RetentionGate } from './gate';
 import { toReceipt } from './receipt';
-import type { DocumentUpload, IngestResult, IngestService, RequestContext } from './types';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import type { DocumentUpload, IngestResult, IngestService, WriteContext } from './types';
 
 /** What the write path needs of the catalog. */
-export type IngestCatalog = Pick<Catalog, 'getRecord' | 'commitRecord' | 'appendAudit'>;
+export type IngestCatalog = Pick<Catalog, 'getRecord' | 'commitRecord'>;
 
-/** Metadata keys a document's description object carries about the file it describes. */
-export const CONTENT_META = {
-  key: 'content-key',
-  sha256: 'content-sha256',
-  crc64: 'content-crc64',
-  size: 'content-size',
-  contentType: 'content-type',
-} as const;
+/**
+ * When the key of a record (or of a document's description) is taken, the object there is
+ * adopted only if it is this record: the same bytes (size, CRC-64) and the same SHA-256, id and
+ * type in its metadata (src/storage/adoption.ts decides).
+ */
+const RECORD_ADOPTION: AdoptOptions = { sameMeta: ['sha256', 'record-id', 'record-type'] };
+/** A description also binds its file: the same file key, SHA-256, size and file name. */
+const DESCRIPTION_ADOPTION: AdoptOptions = {
+  sameMeta: [
+    ...RECORD_ADOPTION.sameMeta,
+    CONTENT_META.key,
+    CONTENT_META.sha256,
+    CONTENT_META.size,
+    CONTENT_META.fileName,
+  ],
+};
+/** A document's file carries no SHA-256 in its metadata: it is read back and hashed. */
+const FILE_ADOPTION: AdoptOptions = { sameMeta: ['record-id', 'record-type'], readBack: true };
 
 export interface IngestServiceOptions {
-  config: Pick<Config, 'profile' | 'buckets'>;
+  /** The retention classes (which record goes where) and their buckets, computed once at start. */
+  classes: readonly RetentionClass[];
+  plan: Pick<BucketPlan, 'records'>;
   store: ObjectStore;
   catalog: IngestCatalog;
   logger: Logger;
   clock?: Clock;
-  /** Refuse writes to buckets not Locked with enough days. Default: on outside the local profile. */
-  enforceRetentionLock?: boolean;
-  /** Largest document accepted, bytes. */
-  maxDocumentBytes?: number;
+  /** The compliance gate (outside the local profile): refuses buckets not Locked with enough days. */
+  gate: RetentionGate | null;
+  /** Largest document accepted, bytes (the API's maxDocumentBytes). */
+  maxDocumentBytes: number;
 }
 
 /**
- * The write path of docs/DESIGN.md. Acknowledged means durable: a receipt is returned only after
+ * The write path of ../shared/docs/DESIGN.md. Acknowledged means durable: a receipt is returned only after
  * the object is in OSS with its CRC-64 confirmed and the catalog transaction (record row, ledger
  * leaf, audit event) has committed. Every step before the acknowledgement is safe to repeat: the
- * PUT is create-only, and a repeat that finds its own earlier object (same CRC-64 and size, same
- * SHA-256 in its metadata) carries on to the commit.
+ * PUT is create-only, and a repeat that finds its own earlier object under the key (the adapter
+ * decides, once: RECORD_ADOPTION) carries on to the commit.
  */
 export class ArchiveIngestService implements IngestService {
   private readonly store: ObjectStore;
@@ -81,16 +91,15 @@ export class ArchiveIngestService implements IngestService {
     this.catalog = options.catalog;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
-    this.classes = options.config.buckets.classes;
-    const plan = bucketPlan(options.config as Config);
-    this.bucketOf = new Map(plan.records.map((r) => [r.className, r.bucket]));
-    const enforce = options.enforceRetentionLock ?? options.config.profile !== 'local';
-    this.gate = enforce ? new RetentionGate(options.store, this.clock) : null;
-    this.maxDocumentBytes = options.maxDocumentBytes ?? 5 * 1024 ** 3;
+    this.classes = options.classes;
+    this.bucketOf = new Map(options.plan.records.map((r) => [r.className, r.bucket]));
+    this.gate = options.gate;
+    this.maxDocumentBytes = options.maxDocumentBytes;
   }
 
-  async ingestRecord(input: unknown, ctx: RequestContext): Promise<IngestResult> {
+  async ingestRecord(input: unknown, ctx: WriteContext): Promise<IngestResult> {
     const record = this.validate(input);
+    ctx.audit.set({ target: record.recordId });
     const bytes = canonicalBytes(input);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
 
@@ -102,23 +111,22 @@ export class ArchiveIngestService implements IngestService {
     await this.gate?.check(bucket, klass.days);
 
     const ingestedAt = this.clock.now();
-    const key = objectKey(record);
     const meta = this.metadata(record, sha256, ctx, ingestedAt);
-    const { put, storedAt } = await this.putOnce(
+    const put = await this.putRecordObject(
       bucket,
-      key,
+      objectKey(record),
       bytes,
       sha256,
-      { meta, contentType: 'application/json' },
+      { meta, contentType: 'application/json', adopt: RECORD_ADOPTION },
       ctx.putSlots,
     );
     return this.commit(record, klass, put, ingestedAt, ctx, {
       contentType: 'application/json',
-      retainFrom: storedAt,
+      protectedFrom: put.adoptedFrom,
     });
   }
 
-  async ingestDocument(upload: DocumentUpload, ctx: RequestContext): Promise<IngestResult> {
+  async ingestDocument(upload: DocumentUpload, ctx: WriteContext): Promise<IngestResult> {
     const description = this.validate(upload.description);
     if (description.recordType !== 'document') {
       upload.body.resume();
@@ -126,21 +134,19 @@ export class ArchiveIngestService implements IngestService {
         details: [{ path: 'recordType', code: 'invalid_value', message: 'expected "document"' }],
       });
     }
+    ctx.audit.set({ target: description.recordId });
     if (upload.size !== undefined && upload.size > this.maxDocumentBytes) {
       upload.body.resume();
       throw new PayloadTooLargeError(`documents are limited to ${this.maxDocumentBytes} bytes`);
     }
-    const body = upload.body.pipe(this.sizeLimit());
+    // pipeline, not pipe: a failing upload fails the limited stream too, so no reader is left waiting.
+    const body = this.sizeLimit();
+    pipeline(upload.body, body, () => undefined);
 
     const existing = await this.catalog.getRecord(description.recordId);
     if (existing) {
       // The same id again: hash what was sent (storing nothing) and compare.
-      const hash = createHash('sha256');
-      await pipeline(
-        body,
-        new Transform({ transform: (chunk: Buffer, _enc, cb) => (hash.update(chunk), cb()) }),
-      );
-      return this.answerExisting(existing, hash.digest('hex'), ctx);
+      return this.answerExisting(existing, (await digestStream(body)).sha256, ctx);
     }
 
     const klass = retentionClassFor(description, this.classes);
@@ -158,28 +164,23 @@ export class ArchiveIngestService implements IngestService {
       );
     }
     const size = description.size ?? upload.size;
-    // A file already under the key was left by an earlier upload of this document that never
-    // committed (refused after its PUT, or cut short): it is adopted if it is the file sent now.
-    const leftover = await this.headIfAny(bucket, fileKey);
-    const { put, storedAt: fileStoredAt } = leftover
-      ? await this.adoptStoredFile(leftover, body, description.recordId)
-      : {
-          put: await this.store.putStream(bucket, fileKey, body, {
-            contentType,
-            meta: { 'record-id': description.recordId, 'record-type': 'document' },
-            ...(size !== undefined ? { size } : {}),
-            // Checked before the object is created: a wrong declaration leaves nothing in the bucket.
-            ...(description.sha256 !== undefined ? { expectedSha256: description.sha256 } : {}),
-          }),
-          storedAt: undefined,
-        };
-    // An adopted leftover file was compared with what was sent; a new one was checked by the store.
-    if (description.sha256 !== undefined && description.sha256 !== put.sha256) {
-      throw new ValidationError(
-        `document ${description.recordId}: the file's SHA-256 is ${put.sha256}, the description declares ${description.sha256}`,
-        {
-          details: { received: put.sha256, declared: description.sha256 },
-        },
+    let file: PutResult;
+    try {
+      // A file already under the key was left by an earlier upload of this document that never
+      // committed (refused after its PUT, or cut short): adopted if it is the file sent now.
+      file = await this.store.putStream(bucket, fileKey, body, {
+        contentType,
+        meta: { 'record-id': description.recordId, 'record-type': 'document' },
+        adopt: FILE_ADOPTION,
+        ...(size !== undefined ? { size } : {}),
+        // Checked before the object is created: a wrong declaration leaves nothing in the bucket.
+        ...(description.sha256 !== undefined ? { expectedSha256: description.sha256 } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      throw new ObjectKeyTakenError(
+        `document ${description.recordId}: another file is already stored at ${bucket}/${fileKey} by an earlier upload that was not completed`,
+        { cause: err, details: { bucket, key: fileKey } },
       );
     }
 
@@ -189,26 +190,22 @@ export class ArchiveIngestService implements IngestService {
     const descMeta = {
       ...this.metadata(description, descSha, ctx, ingestedAt),
       [CONTENT_META.key]: fileKey,
-      [CONTENT_META.sha256]: put.sha256,
-      [CONTENT_META.crc64]: put.crc64,
-      [CONTENT_META.size]: String(put.size),
+      [CONTENT_META.sha256]: file.sha256,
+      [CONTENT_META.crc64]: file.crc64,
+      [CONTENT_META.size]: String(file.size),
+      [CONTENT_META.fileName]: encodeFileName(fileName),
     };
-    const { storedAt: descStoredAt } = await this.putOnce(
-      bucket,
-      objectKey(description),
-      descBytes,
-      descSha,
-      {
-        meta: descMeta,
-        contentType: 'application/json',
-      },
-    );
-    const storedAt = [fileStoredAt, descStoredAt].filter((d): d is Date => d !== undefined);
-    return this.commit(description, klass, put, ingestedAt, ctx, {
+    const desc = await this.putRecordObject(bucket, objectKey(description), descBytes, descSha, {
+      meta: descMeta,
+      contentType: 'application/json',
+      adopt: DESCRIPTION_ADOPTION,
+    });
+    const adopted = [file.adoptedFrom, desc.adoptedFrom].filter((d): d is Date => d !== undefined);
+    return this.commit(description, klass, file, ingestedAt, ctx, {
       contentType,
-      fileName: fileName ?? null,
+      fileName,
       descriptionSha256: descSha,
-      ...(storedAt.length > 0 ? { retainFrom: new Date(Math.min(...storedAt.map((d) => d.getTime()))) } : {}),
+      protectedFrom: adopted.length > 0 ? new Date(Math.min(...adopted.map((d) => d.getTime()))) : undefined,
     });
   }
 
@@ -231,10 +228,10 @@ export class ArchiveIngestService implements IngestService {
   private metadata(
     record: ArchiveRecord,
     sha256: string,
-    ctx: RequestContext,
+    ctx: WriteContext,
     ingestedAt: Date,
   ): Record<string, string> {
-    const prefixed = recordMetadata({
+    return storedMetadata({
       sha256,
       recordType: record.recordType,
       recordId: record.recordId,
@@ -242,181 +239,57 @@ export class ArchiveIngestService implements IngestService {
       ingestedAt,
       schemaVersion: RECORD_SCHEMA_VERSION,
     });
-    // The adapter adds the x-oss-meta- prefix itself.
-    return Object.fromEntries(Object.entries(prefixed).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
   }
 
   /**
-   * The create-only PUT of a record (or a document's description). When the key is taken already
-   * (an earlier attempt stored the object but did not commit it: a crash, a CRC-64 that could not
-   * be confirmed, a failure after the PUT), docs/DESIGN.md's rule applies: HEAD the object and carry
-   * on to the commit if it is ours (its SHA-256 metadata, and the size and CRC-64 OSS computed over
-   * its bytes, match what is being sent). Anything else is a conflict for `strongroom reconcile`.
-   * `storedAt` is set for an adopted object: its Last-Modified, from which OSS protects it.
+   * The create-only PUT of a record (or a document's description). When the key is taken, the
+   * adapter adopts the object there if it is this one (`options.adopt`); else the key holds
+   * another object: a conflict for `strongroom reconcile`.
    */
-  private async putOnce(
+  private async putRecordObject(
     bucket: string,
     key: string,
     bytes: Buffer,
     sha256: string,
     options: PutOptions,
     slots?: Semaphore,
-  ): Promise<{ put: PutResult; storedAt?: Date }> {
+  ): Promise<PutResult> {
     let put: PutResult;
     try {
       const send = (): Promise<PutResult> => this.store.putBuffer(bucket, key, bytes, options);
       put = await (slots ? slots.run(send) : send());
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
-      const info = await this.store.head(bucket, key);
-      const crc64 = new Crc64().update(bytes).digest();
-      if (info.meta.sha256 !== sha256 || info.size !== bytes.length || info.crc64 !== crc64) {
-        throw new ConflictError(`an object with different content already exists at ${bucket}/${key}`, {
-          details: { hint: 'run `strongroom reconcile` and review the report' },
-        });
-      }
-      this.logger.info({ bucket, key }, 'adopted an object stored by an earlier, uncommitted attempt');
-      const md5 = createHash('md5').update(bytes).digest('base64');
-      put = {
-        bucket,
-        key,
-        size: bytes.length,
-        etag: info.etag,
-        crc64,
-        sha256,
-        md5,
-        multipart: false,
-        reconciled: true,
-      };
-      return { put, storedAt: info.lastModified };
+      throw new ObjectKeyTakenError(`an object with different content already exists at ${bucket}/${key}`, {
+        cause: err,
+        details: { bucket, key },
+      });
     }
     if (put.sha256 !== sha256) {
       throw new ChecksumMismatchError(
         `${bucket}/${key}: the bytes sent hash differently from the bytes prepared`,
       );
     }
-    await this.confirmReconciled(put, sha256);
-    return { put };
+    if (put.adoptedFrom) this.logger.info({ bucket, key }, 'adopted an object stored by an earlier attempt');
+    return put;
   }
 
-  private async headIfAny(bucket: string, key: string): Promise<ObjectInfo | undefined> {
-    try {
-      return await this.store.head(bucket, key);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  }
-
-  /**
-   * A document's file found under its key before the upload: reads the upload through (storing
-   * nothing) and the stored file back, and adopts the stored one only if both have the same size,
-   * CRC-64 and SHA-256. Else the key is taken by another file: a conflict.
-   */
-  private async adoptStoredFile(
-    info: ObjectInfo,
-    body: Readable,
-    recordId: string,
-  ): Promise<{ put: PutResult; storedAt: Date }> {
-    const sha = createHash('sha256');
-    const md5 = createHash('md5');
-    const crc = new Crc64();
-    let size = 0;
-    await pipeline(
-      body,
-      new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          sha.update(chunk);
-          md5.update(chunk);
-          crc.update(chunk);
-          size += chunk.length;
-          cb();
-        },
-      }),
-    );
-    const sent = { sha256: sha.digest('hex'), md5: md5.digest('base64'), crc64: crc.digest(), size };
-    let storedSha: string | undefined;
-    if (info.size === sent.size && info.crc64 === sent.crc64) {
-      const stored = await this.store.get(info.bucket, info.key);
-      const hash = createHash('sha256');
-      for await (const chunk of stored.body as AsyncIterable<Buffer>) hash.update(chunk);
-      storedSha = hash.digest('hex');
-    }
-    if (storedSha !== sent.sha256) {
-      throw new ConflictError(
-        `document ${recordId}: another file is already stored at ${info.bucket}/${info.key} by an earlier upload that was not completed`,
-        { details: { hint: 'run `strongroom reconcile` and review the report' } },
-      );
-    }
-    this.logger.info(
-      { bucket: info.bucket, key: info.key },
-      'adopted a document file stored by an earlier, uncommitted upload',
-    );
-    return {
-      put: {
-        bucket: info.bucket,
-        key: info.key,
-        ...sent,
-        etag: info.etag,
-        multipart: false,
-        reconciled: true,
-      },
-      storedAt: info.lastModified,
-    };
-  }
-
-  /**
-   * A PUT that found an object already under its key (an earlier attempt that crashed before
-   * the commit, or a lost answer) is only accepted when that object's own SHA-256 metadata is ours.
-   */
-  private async confirmReconciled(put: PutResult, sha256: string): Promise<void> {
-    if (!put.reconciled) return;
-    const info = await this.store.head(put.bucket, put.key);
-    if (info.meta.sha256 !== undefined && info.meta.sha256 !== sha256) {
-      throw new ConflictError(`an object with different content already exists at ${put.bucket}/${put.key}`, {
-        details: { hint: 'run `strongroom reconcile` and review the report' },
-      });
-    }
-  }
-
+  /** The same id again: the same bytes are a repeat (200), other bytes a conflict (409). */
   private async answerExisting(
     existing: CatalogRecord,
     sha256: string,
-    ctx: RequestContext,
+    ctx: WriteContext,
   ): Promise<IngestResult> {
     if (existing.sha256 !== sha256) {
-      await this.catalog.appendAudit(
-        this.audit(ctx, existing.recordId, 'denied', { reason: 'conflict', sha256 }),
-      );
-      throw new ConflictError(
+      await ctx.audit.append('denied', { reason: 'conflict', sha256 });
+      throw new RecordConflictError(
         `record ${existing.recordId} is already archived with different content; the original is never changed. ` +
           'Send a correction record (recordType "correction", amends: the original id) instead.',
-        {
-          details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 },
-          auditRecorded: true,
-        },
+        { details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 } },
       );
     }
-    await this.catalog.appendAudit(this.audit(ctx, existing.recordId, 'allowed', { repeat: true }));
+    await ctx.audit.append('allowed', { repeat: true });
     return { status: 'existing', receipt: toReceipt(existing) };
-  }
-
-  private audit(
-    ctx: RequestContext,
-    target: string,
-    outcome: NewAuditEvent['outcome'],
-    details: Record<string, unknown>,
-  ): NewAuditEvent {
-    return {
-      principalId: ctx.principal.id,
-      action: 'records.write',
-      target,
-      outcome,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      details,
-      at: this.clock.now(),
-    };
   }
 
   private async commit(
@@ -424,44 +297,24 @@ export class ArchiveIngestService implements IngestService {
     klass: RetentionClass,
     put: PutResult,
     ingestedAt: Date,
-    ctx: RequestContext,
+    ctx: WriteContext,
     extra: {
       contentType: string;
-      fileName?: string | null;
+      fileName?: string;
       descriptionSha256?: string;
-      retainFrom?: Date | undefined;
+      protectedFrom: Date | undefined;
     },
   ): Promise<IngestResult> {
-    const fields = businessFields(record);
-    const row: NewRecord = {
-      recordId: record.recordId,
-      recordType: record.recordType,
+    const row = catalogRow({
+      record,
+      stored: { ...put, contentType: extra.contentType },
+      retentionClass: klass,
       schemaVersion: RECORD_SCHEMA_VERSION,
-      businessDate: fields.businessDate,
-      clientId: fields.clientId,
-      accountId: fields.accountId,
-      instrument: fields.instrument,
-      orderId: fields.orderId,
-      tradeId: fields.tradeId,
-      bucket: put.bucket,
-      objectKey: put.key,
-      sha256: put.sha256,
-      crc64: put.crc64,
-      md5: put.md5,
-      size: put.size,
-      contentType: extra.contentType,
-      retentionClass: klass.name,
-      // A lower bound: OSS protects the object from its Last-Modified, which is after this moment
-      // (an object adopted from an earlier attempt: from its own Last-Modified).
-      retainUntil: new Date(
-        Math.min(ingestedAt.getTime(), extra.retainFrom?.getTime() ?? Infinity) + klass.days * DAY_MS,
-      ),
       ingestedAt,
       principalId: ctx.principal.id,
-      amends: record.recordType === 'correction' ? (record as { amends: string }).amends : null,
-      documentType: record.recordType === 'document' ? (record as DocumentRecord).documentType : null,
-      fileName: extra.fileName ?? null,
-    };
+      protectedFrom: extra.protectedFrom,
+      fileName: extra.fileName,
+    });
     const details: Record<string, unknown> = {
       bucket: put.bucket,
       key: put.key,
@@ -469,7 +322,12 @@ export class ArchiveIngestService implements IngestService {
       size: put.size,
     };
     if (extra.descriptionSha256) details.descriptionSha256 = extra.descriptionSha256;
-    const result = await this.catalog.commitRecord(row, this.audit(ctx, record.recordId, 'allowed', details));
+    const result = await ctx.audit.within(
+      'allowed',
+      details,
+      (event) => this.catalog.commitRecord(row, event),
+      (r) => r.created,
+    );
     if (!result.created) {
       // A concurrent request with the same id committed first.
       return this.answerExisting(result.record, put.sha256, ctx);

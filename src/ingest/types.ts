@@ -1,12 +1,20 @@
 import type { Readable } from 'node:stream';
+import type { AuditScope } from '../audit/scope';
 import type { Principal } from '../auth/types';
 import type { Semaphore } from '../util/semaphore';
 
-/** Who asks, for audit and receipts. */
-export interface RequestContext {
+/**
+ * What a write is made for: who sends it (their id goes into the object metadata and the row),
+ * the audit event it contributes to, and the PUT slots it shares.
+ */
+export interface WriteContext {
   principal: Principal;
-  requestId: string;
-  ip: string;
+  /**
+   * The event of this write (src/audit/scope.ts): the write path records it, in the catalog
+   * transaction of a new record, or on its own for a repeat or a conflict. Anything that fails
+   * before the write path decides about the record is left to the scope's owner.
+   */
+  audit: AuditScope;
   /**
    * Bounds the OSS PUTs made for this request at once (a batch shares one among its lines, so
    * lines can validate and commit while others hold the PUT slots). None: unbounded.
@@ -52,12 +60,13 @@ export interface DocumentUpload {
 }
 
 /**
- * The write path (docs/DESIGN.md): validate, canonicalise, hash, create-only PUT with checksums,
- * one catalog transaction (record + ledger leaf + audit event), receipt.
- * Throws ValidationError (400), ConflictError (409: same id, different content),
- * RetentionNotLockedError (503), ChecksumMismatchError / UnavailableError (the sender retries).
+ * The write path (../shared/docs/DESIGN.md, docs/ARCHITECTURE.md): validate, canonicalise, hash,
+ * create-only PUT with checksums, one catalog transaction (record + ledger leaf + audit event),
+ * receipt. Throws ValidationError (400), RecordConflictError (409: same id, different content),
+ * ObjectKeyTakenError (409: the key holds another object), RetentionNotLockedError (503),
+ * ChecksumMismatchError / UnavailableError (the sender retries).
  */
 export interface IngestService {
-  ingestRecord(input: unknown, ctx: RequestContext): Promise<IngestResult>;
-  ingestDocument(upload: DocumentUpload, ctx: RequestContext): Promise<IngestResult>;
+  ingestRecord(input: unknown, ctx: WriteContext): Promise<IngestResult>;
+  ingestDocument(upload: DocumentUpload, ctx: WriteContext): Promise<IngestResult>;
 }

@@ -1,5 +1,5 @@
 import type { Signer } from '../cloud/signer';
-import { ConflictError } from '../errors';
+import { LedgerConflictError } from '../errors';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint';
 import { signerVerifierKey, type VerifierKey } from './note';
 import { consistencyProof, treeRoot } from './proof';
@@ -55,12 +55,12 @@ export async function readCheckpoint(
   objectKey: string,
 ): Promise<StoredCheckpoint> {
   const bytes = await store.get(objectKey);
-  if (!bytes) throw new ConflictError(`checkpoint ${objectKey} is listed but cannot be read`);
+  if (!bytes) throw new LedgerConflictError(`checkpoint ${objectKey} is listed but cannot be read`);
   const note = bytes.toString('utf8');
   const opened = openCheckpoint(bytes, key);
-  if (!opened.ok) throw new ConflictError(`checkpoint ${objectKey} does not verify: ${opened.message}`);
+  if (!opened.ok) throw new LedgerConflictError(`checkpoint ${objectKey} does not verify: ${opened.message}`);
   if (checkpointKey(opened.checkpoint.size) !== objectKey)
-    throw new ConflictError(`checkpoint ${objectKey} is of size ${opened.checkpoint.size}`);
+    throw new LedgerConflictError(`checkpoint ${objectKey} is of size ${opened.checkpoint.size}`);
   return { key: objectKey, size: opened.checkpoint.size, root: opened.checkpoint.root, note };
 }
 
@@ -90,20 +90,25 @@ export async function publishCheckpoint(options: PublishOptions): Promise<Publis
   const vkey = await signerVerifierKey(origin, signer);
   const latest = await latestCheckpoint(store, vkey);
   if (latest && size < latest.size)
-    throw new ConflictError(`will not sign size ${size}: the latest checkpoint is of size ${latest.size}`);
+    throw new LedgerConflictError(
+      `will not sign size ${size}: the latest checkpoint is of size ${latest.size}`,
+    );
   if (latest && size === latest.size) {
     if (!latest.root.equals(root))
-      throw new ConflictError(`will not sign another root for size ${size} than the stored checkpoint's`);
+      throw new LedgerConflictError(
+        `will not sign another root for size ${size} than the stored checkpoint's`,
+      );
     return { ...latest, created: false };
   }
   const reader = new TileReader(store, size);
   const fromTiles = await treeRoot(reader, size);
-  if (!fromTiles.equals(root)) throw new ConflictError(`the tiles of size ${size} do not give this root`);
+  if (!fromTiles.equals(root))
+    throw new LedgerConflictError(`the tiles of size ${size} do not give this root`);
   if (latest) {
     const proof = await consistencyProof(reader, latest.size, size);
     const check = verifyConsistency(latest.size, size, proof, latest.root, root);
     if (!check.ok)
-      throw new ConflictError(
+      throw new LedgerConflictError(
         `the tree of size ${size} is not consistent with checkpoint ${latest.key}: ${check.message}`,
       );
   }

@@ -34,7 +34,7 @@ export class ObjectTileStore implements TileStore {
     try {
       const r = await this.store.putBuffer(this.bucket, key, bytes, { contentType });
       // The adapter accepted an object of our CRC-64 and size left by its own lost attempt.
-      return r.reconciled ? 'existed' : 'created';
+      return r.adoptedFrom !== undefined ? 'existed' : 'created';
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
       const existing = await this.get(key);

@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors';
+import { LedgerConflictError } from '../errors';
 
 /**
  * Where the ledger's objects live (tiles, entry bundles, checkpoints). Every write is
@@ -16,8 +16,8 @@ export interface TileStore {
   list(prefix: string): AsyncIterable<string>;
 }
 
-export function conflict(key: string): ConflictError {
-  return new ConflictError(
+export function conflict(key: string): LedgerConflictError {
+  return new LedgerConflictError(
     `ledger object ${key} already exists with other bytes (the log is not append-only here)`,
     {
       details: { key },

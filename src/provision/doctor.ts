@@ -1,5 +1,5 @@
 import type { BucketPlan, Config } from '../config';
-import type { ObjectStore } from '../storage/types';
+import type { BucketAdmin } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import type { CloudCheckName, CloudFinding } from '../cloud/doctor';
@@ -28,7 +28,7 @@ export interface DoctorReport {
  * lapsing. Any `fail` makes the deployment not compliant.
  */
 export async function doctor(
-  store: ObjectStore,
+  store: BucketAdmin,
   plan: BucketPlan,
   config: Pick<Config, 'buckets'>,
   options: { clock?: Clock; endpoint: string; cloud?: () => Promise<CloudFinding[]> },

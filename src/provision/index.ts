@@ -1,6 +1,6 @@
 import type { BucketPlan } from '../config';
 import { RetentionPolicyError } from '../errors';
-import type { ObjectStore, RetentionPolicy } from '../storage/types';
+import type { BucketAdmin, RetentionPolicy } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 
@@ -55,7 +55,7 @@ export interface ProvisionOptions {
  * `strongroom worm extend`). With `lock`, InProgress policies are completed.
  */
 export async function provision(
-  store: ObjectStore,
+  store: BucketAdmin,
   plan: BucketPlan,
   options: ProvisionOptions = {},
 ): Promise<ProvisionAction[]> {
@@ -133,7 +133,7 @@ export interface WormStatusRow {
 }
 
 export async function wormStatus(
-  store: ObjectStore,
+  store: BucketAdmin,
   plan: BucketPlan,
   clock: Clock = systemClock,
 ): Promise<WormStatusRow[]> {

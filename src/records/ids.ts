@@ -61,3 +61,13 @@ export function checkRecordId(id: unknown): RecordIdCheck {
   if (!RECORD_ID_PATTERN.test(id)) return { ok: false, reason: 'not a valid record id' };
   return { ok: true, id };
 }
+
+/**
+ * The `recordId` a sender put in an object not yet validated (for audit targets and for keeping a
+ * batch's repeated ids in order): a non-empty string, or undefined.
+ */
+export function recordIdOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const id = (input as { recordId?: unknown }).recordId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}

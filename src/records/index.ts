@@ -29,7 +29,7 @@ export type {
 export { validateRecord, parseRecord, type ValidationResult, type ValidateOptions } from './validate';
 export { DEFAULT_JSON_LIMITS, type JsonLimits, type RecordIssue } from './json';
 export { canonicalize, canonicalBytes } from './canonical';
-export { RECORD_ID_PATTERN, isValidRecordId, checkRecordId, type RecordIdCheck } from './ids';
+export { RECORD_ID_PATTERN, isValidRecordId, checkRecordId, recordIdOf, type RecordIdCheck } from './ids';
 export {
   businessDate,
   objectKey,
@@ -43,7 +43,11 @@ export {
   META_PREFIX,
   META_KEYS,
   recordMetadata,
+  storedMetadata,
   parseRecordMetadata,
+  CONTENT_META,
+  encodeFileName,
+  decodeFileName,
   type RecordMetadata,
   type RecordMetadataInput,
 } from './metadata';

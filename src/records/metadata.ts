@@ -68,6 +68,42 @@ function fail(what: string, issues: RecordIssue[]): never {
   });
 }
 
+/**
+ * What a document's description object says, in its metadata, about the file it describes (keys
+ * without the x-oss-meta- prefix). The file name is the one given at upload (the multipart part's
+ * or X-Strongroom-File-Name; else the description's), percent-encoded UTF-8, so that reindex
+ * restores it exactly.
+ */
+export const CONTENT_META = {
+  key: 'content-key',
+  sha256: 'content-sha256',
+  crc64: 'content-crc64',
+  size: 'content-size',
+  fileName: 'content-file-name',
+} as const;
+
+/** A file name as a metadata value (printable ASCII): percent-encoded UTF-8, exactly reversible. */
+export function encodeFileName(fileName: string): string {
+  return encodeURIComponent(fileName);
+}
+
+/** The file name of a description's metadata, or undefined when absent or not decodable. */
+export function decodeFileName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** recordMetadata's headers without the x-oss-meta- prefix, as the storage adapter takes them. */
+export function storedMetadata(input: RecordMetadataInput): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(recordMetadata(input))) out[k.slice(META_PREFIX.length)] = v;
+  return out;
+}
+
 /** The x-oss-meta-* headers for a stored record (lower-case keys, ASCII values). */
 export function recordMetadata(input: RecordMetadataInput): Record<string, string> {
   const issues: RecordIssue[] = [];

@@ -6,11 +6,13 @@ import { openCatalog, type Catalog } from '../catalog';
 import { openCatalogInWorker } from '../catalog/remote';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
-import { createApp, DEFAULT_LIMITS, type HttpLimits, type ReadinessReport } from '../http';
+import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '../http';
+import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
 import { provision } from '../provision';
 import { doctor } from '../provision/doctor';
+import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
@@ -18,8 +20,12 @@ import { openCloud, type CloudHandle } from './cloud';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
- * The composition root: the one place where the parts are built and wired. `strongroom serve`
- * calls it and only adds signal handling; integration tests call it on port 0.
+ * The composition root: the one place where the parts are built and wired, and where the
+ * settings derived from the configuration (the bucket plan, the API limits, the compliance gate)
+ * are computed, once, and handed down typed. `strongroom serve` calls it and only adds signal
+ * handling; integration tests call it on port 0. Each part gets only the half of the storage
+ * adapter it uses: the data plane (ObjectStore) for the write path and the reads, bucket
+ * administration (BucketAdmin) for provisioning, the gate and the posture check.
  */
 export interface Archive {
   /** `http://HOST:PORT` of the API. */
@@ -41,6 +47,8 @@ export interface StartArchiveOptions {
   clock?: Clock;
   /** Announce the embedded emulator's URL in the data directory (serve: yes; tests: no need). */
   announce?: boolean;
+  /** A request that finished unaudited (a bug): the test suites fail on it (AppDeps.onUnaudited). */
+  onUnaudited?: AppDeps['onUnaudited'];
 }
 
 export async function startArchive(config: Config, options: StartArchiveOptions): Promise<Archive> {
@@ -92,17 +100,20 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       clock,
       ...(config.auth.oidc ? { oidc: config.auth.oidc } : {}),
     });
-    const limits = Object.fromEntries(
-      Object.entries(config.server.limits).filter(([, v]) => v !== undefined),
-    ) as Partial<HttpLimits>;
+    const limits = resolveLimits(config.server.limits);
+    // Outside the local profile no record goes to a bucket that is not Locked with enough days.
+    const gate = config.profile !== 'local' ? new RetentionGate(store, clock) : null;
     const ingest = new ArchiveIngestService({
-      config,
+      classes: config.buckets.classes,
+      plan,
       store,
       catalog,
       logger,
       clock,
-      maxDocumentBytes: limits.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
+      gate,
+      maxDocumentBytes: limits.maxDocumentBytes,
     });
+    const records = new RecordReader({ catalog, store, logger });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -139,16 +150,16 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     };
 
     const app = createApp({
-      config,
       logger,
       authenticator,
-      catalog,
+      auditTrail: catalog,
+      records,
       ingest,
-      store,
       readiness,
       clock,
       metrics: new Registry(),
       limits,
+      ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
     const server = http.createServer(app);
     // Long uploads and batches: no whole-request timeout; idle sockets still close.

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
@@ -7,7 +6,8 @@ import type { EmulatorHandle } from '../emulator/types';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { createObjectStore } from '../storage';
-import type { ObjectStore } from '../storage/types';
+import { newAccessKeyPair } from '../storage/limits';
+import type { StorageAdapter } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { localIdentities } from './local-identities';
 
@@ -19,9 +19,9 @@ import { localIdentities } from './local-identities';
  */
 export interface StoreHandle {
   /** The store as the requested identity (`as`): the service RAM user, or the provisioning key. */
-  store: ObjectStore;
+  store: StorageAdapter;
   /** The store as the provisioning identity (the local root key; the configured key otherwise). */
-  adminStore: ObjectStore;
+  adminStore: StorageAdapter;
   /** The access key behind `store`, for the control plane too. */
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   endpoint: string;
@@ -54,10 +54,7 @@ export function localCredentials(config: Config): LocalCredentials {
   } catch {
     // absent or unreadable: make new ones below
   }
-  const creds = {
-    accessKeyId: `LTAI${randomBytes(10).toString('hex')}`,
-    accessKeySecret: randomBytes(24).toString('base64url'),
-  };
+  const creds = newAccessKeyPair();
   fs.writeFileSync(file, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
   return creds;
 }
@@ -141,7 +138,7 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     return { store, adminStore: store, credentials, endpoint: config.oss.endpoint, close: async () => {} };
   }
   const ids = localIdentities(config, localCredentials(config), emulatorDir(config));
-  const local = (endpoint: string, key: { accessKeyId: string; accessKeySecret: string }): ObjectStore =>
+  const local = (endpoint: string, key: { accessKeyId: string; accessKeySecret: string }): StorageAdapter =>
     createObjectStore({ ...config.oss, ...key, endpoint, region: 'oss-local' }, logger);
   const own = options.as === 'service' ? ids.service : ids.root;
   const running = options.own ? null : runningEmulator(config);

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Crc64, crc64, crc64Combine } from '../util/crc64';
+import { asBytes } from './chunks';
 
 /** The checksums of bytes the adapter sent, all computed locally. */
 export interface Digests {
@@ -18,6 +19,26 @@ export function digestBuffer(data: Uint8Array): Digests {
   const md5 = createHash('md5').update(data);
   const crc = new Crc64().update(data);
   return { size: data.length, sha256: sha.digest('hex'), md5: md5.digest('base64'), crc64: crc.digest() };
+}
+
+/**
+ * SHA-256, MD5, CRC-64 and size of a whole byte stream, read to its end in one pass (nothing is
+ * kept). The one streaming-hash loop of the archive: the write path hashes a repeated document with
+ * it, the adapter an object it reads back, recovery a document's file.
+ */
+export async function digestStream(source: AsyncIterable<unknown>): Promise<Digests> {
+  const sha = createHash('sha256');
+  const md5 = createHash('md5');
+  const crc = new Crc64();
+  let size = 0;
+  for await (const chunk of source) {
+    const bytes = asBytes(chunk);
+    sha.update(bytes);
+    md5.update(bytes);
+    crc.update(bytes);
+    size += bytes.length;
+  }
+  return { size, sha256: sha.digest('hex'), md5: md5.digest('base64'), crc64: crc.digest() };
 }
 
 export function md5Base64(data: Uint8Array): string {

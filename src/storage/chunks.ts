@@ -1,5 +1,13 @@
 import { ValidationError } from '../errors';
 
+/** A chunk of a byte stream as a Buffer (no copy); objects are refused. */
+export function asBytes(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  throw new ValidationError('the stream must yield bytes (Buffer, Uint8Array or string), not objects');
+}
+
 /**
  * Cuts a byte stream into buffers of exactly `size` bytes (the last one shorter, never empty).
  * Each byte is copied once, into a part buffer of its own (so a part never pins the caller's
@@ -15,11 +23,7 @@ export async function* fixedChunks(
   let part: Buffer | null = null;
   let filled = 0;
   for await (const chunk of source) {
-    let buf: Buffer;
-    if (Buffer.isBuffer(chunk)) buf = chunk;
-    else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    else if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
-    else throw new ValidationError('the stream must yield bytes (Buffer, Uint8Array or string), not objects');
+    const buf = asBytes(chunk);
     let offset = 0;
     while (offset < buf.length) {
       part ??= Buffer.allocUnsafeSlow(size);

@@ -1,11 +1,12 @@
 import {
   AccessDeniedError,
   AlreadyExistsError,
+  BucketNotEmptyError,
   ChecksumMismatchError,
-  ConflictError,
   ImmutableError,
   NotFoundError,
   RetentionPolicyError,
+  StorageConflictError,
   StorageProtocolError,
   StrongroomError,
   UnavailableError,
@@ -67,7 +68,7 @@ const BY_CODE: Record<string, { type: ErrorClass; what: string }> = {
   SecurityTokenExpired: { type: AccessDeniedError, what: 'the STS security token has expired' },
   InvalidSecurityToken: { type: AccessDeniedError, what: 'the STS security token is invalid' },
   RequestTimeTooSkewed: { type: AccessDeniedError, what: 'the request time is too far from OSS time' },
-  BucketNotEmpty: { type: ConflictError, what: 'the bucket is not empty' },
+  BucketNotEmpty: { type: BucketNotEmptyError, what: 'the bucket is not empty' },
   InternalError: { type: UnavailableError, what: 'OSS internal error' },
   ServiceUnavailable: { type: UnavailableError, what: 'OSS is unavailable' },
   SlowDown: { type: UnavailableError, what: 'OSS asks to slow down' },
@@ -171,7 +172,7 @@ export function translateError(err: unknown, ctx: StorageErrorContext): Strongro
       return storageError(UnavailableError, ctx, 'OSS answered with a server error', meta);
     if (status === 404) return storageError(NotFoundError, ctx, 'not found', meta);
     if (status === 403) return storageError(AccessDeniedError, ctx, 'access denied', meta);
-    if (status === 409) return storageError(ConflictError, ctx, 'conflict', meta);
+    if (status === 409) return storageError(StorageConflictError, ctx, 'conflict', meta);
     return storageError(StorageProtocolError, ctx, 'OSS refused the request', meta);
   }
   return storageError(StorageProtocolError, ctx, 'unexpected failure talking to OSS', meta);

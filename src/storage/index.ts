@@ -1,5 +1,6 @@
 /**
- * Storage: the only part that talks to OSS. Everything else depends on the ObjectStore interface.
+ * Storage: the only part that talks to OSS. Everything else depends on its interfaces: the data
+ * plane (ObjectStore) or bucket administration (BucketAdmin), never on the adapter itself.
  */
 export type * from './types';
 export { AliOssStore, createObjectStore, type AliOssStoreOptions } from './ali-oss-store';
@@ -12,3 +13,5 @@ export {
   type StorageErrorDetails,
 } from './errors';
 export { backoffDelay, type RetryPolicy } from './retry';
+export { OSS_LIMITS, ACCESS_KEY_ID_PREFIX, newAccessKeyPair } from './limits';
+export { adoptionMismatch, type SentObject } from './adoption';

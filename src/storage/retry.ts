@@ -4,8 +4,8 @@
  * up to maxAttempts attempts in all.
  *
  * Retrying writes is safe because every write the adapter makes is create-only: a repeated PUT
- * can at worst find its own earlier, answered-but-lost write, which the caller reconciles
- * (`reconcile`), never overwrite something.
+ * can at worst find its own earlier, answered-but-lost write, which the caller settles
+ * (`afterLostAnswer`), never overwrite something.
  */
 
 export interface RetryPolicy {
@@ -40,7 +40,7 @@ export interface RetryHooks<T, E> {
    * attempt may have been carried out by the server although its answer was lost. Returns a
    * result to treat the operation as done, or undefined to throw the error.
    */
-  reconcile?: (err: E) => Promise<T | undefined>;
+  afterLostAnswer?: (err: E) => Promise<T | undefined>;
   onRetry?: (err: E, failures: number, delayMs: number) => void;
 }
 
@@ -65,8 +65,8 @@ export async function withRetry<T, E>(
         await deps.sleep(delay);
         continue;
       }
-      if (ambiguous && hooks.reconcile) {
-        const settled = await hooks.reconcile(err);
+      if (ambiguous && hooks.afterLostAnswer) {
+        const settled = await hooks.afterLostAnswer(err);
         if (settled !== undefined) return settled;
       }
       throw err;

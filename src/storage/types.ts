@@ -1,12 +1,38 @@
 import type { Readable } from 'node:stream';
 
 /**
- * The archive's view of object storage. The only implementation that talks to OSS is
- * AliOssStore (src/storage/ali-oss-store.ts); nothing else imports ali-oss.
+ * The archive's view of object storage, in two halves:
+ * - ObjectStore, the data plane: put, get, head, list and signed URLs. The write path, the
+ *   record read service, exports and fixity depend on this alone.
+ * - BucketAdmin: buckets, retention policies (WORM), access logging, and the object operations
+ *   the write path never makes (server-side copy, delete). Provisioning, the posture checks and
+ *   the compliance gate use it.
+ * The only implementation that talks to OSS is AliOssStore (src/storage/ali-oss-store.ts), which
+ * is both (StorageAdapter); nothing else imports ali-oss.
  * Every write is create-only: an existing key fails with AlreadyExistsError, never overwrites.
  * Errors are the typed errors of src/errors (NotFound, AlreadyExists, Immutable,
  * ChecksumMismatch, AccessDenied, Unavailable, RetentionPolicy, StorageProtocol).
  */
+
+/**
+ * When a create-only write finds its key taken, whether the object there is the one being written
+ * (an earlier attempt that stored it but whose caller never learnt, or never committed), decided
+ * by one HEAD in the adapter (src/storage/adoption.ts). Without this option an object found under
+ * the key is adopted only after a lost answer of this very call, on its size and CRC-64.
+ */
+export interface AdoptOptions {
+  /**
+   * Metadata keys (without x-oss-meta-) whose values on the object found must equal the ones
+   * being written: for a record `sha256`, `record-id`, `record-type`. The size and the CRC-64 OSS
+   * computed over the stored bytes must equal the local ones in any case.
+   */
+  sameMeta: readonly string[];
+  /**
+   * For objects whose metadata has no SHA-256 (a document's file): read the object found back and
+   * compare its SHA-256 with the bytes being written.
+   */
+  readBack?: boolean;
+}
 
 export interface PutOptions {
   /** x-oss-meta-* metadata (lower-case keys). */
@@ -16,6 +42,8 @@ export interface PutOptions {
   tags?: Record<string, string>;
   /** Server-side encryption. */
   sse?: { algorithm: 'AES256' | 'KMS'; keyId?: string };
+  /** Adopt an object already under the key when it is the one being written (see AdoptOptions). */
+  adopt?: AdoptOptions;
 }
 
 export interface PutStreamOptions extends PutOptions {
@@ -45,10 +73,11 @@ export interface PutResult {
   md5: string;
   multipart: boolean;
   /**
-   * True when the create-only PUT found an object already under the key with the same CRC-64 and
-   * size (its own earlier attempt whose answer was lost, or one made before a crash) and accepted it.
+   * Set when the create-only write found its key taken by the very object being written (an
+   * earlier attempt whose answer was lost, or one made before a crash) and adopted it: that
+   * object's Last-Modified, from which OSS protects it.
    */
-  reconciled?: boolean;
+  adoptedFrom?: Date;
 }
 
 export interface ObjectInfo {
@@ -113,24 +142,22 @@ export interface BucketInfo {
   region?: string;
 }
 
+/** The data plane: what the write path, the record reads, exports and fixity use. */
 export interface ObjectStore {
-  // objects
+  /** A create-only PUT of a buffer, verified by the CRC-64 OSS returns. */
   putBuffer(bucket: string, key: string, body: Buffer, options?: PutOptions): Promise<PutResult>;
+  /** A create-only, verified upload of a stream (one PUT, or multipart above the threshold). */
   putStream(bucket: string, key: string, body: Readable, options?: PutStreamOptions): Promise<PutResult>;
+  /** The object's bytes as a stream; a whole-object stream fails at its end if its CRC-64 is off. */
   get(bucket: string, key: string, options?: GetOptions): Promise<{ info: ObjectInfo; body: Readable }>;
   getBuffer(bucket: string, key: string): Promise<{ info: ObjectInfo; body: Buffer }>;
   head(bucket: string, key: string): Promise<ObjectInfo>;
   list(bucket: string, options?: ListOptions): AsyncIterable<ListedObject>;
-  /** Server-side, create-only copy. */
-  copy(
-    source: { bucket: string; key: string },
-    target: { bucket: string; key: string },
-  ): Promise<{ etag: string }>;
-  /** Deletes an object; protected objects fail with ImmutableError. */
-  delete(bucket: string, key: string): Promise<void>;
   signedUrl(bucket: string, key: string, options: SignedUrlOptions): Promise<string>;
+}
 
-  // buckets
+/** Bucket administration: buckets, retention policies, logging, and copy/delete of objects. */
+export interface BucketAdmin {
   createBucket(bucket: string): Promise<void>;
   /** null when the bucket does not exist. */
   bucketInfo(bucket: string): Promise<BucketInfo | null>;
@@ -148,4 +175,16 @@ export interface ObjectStore {
   // access logging
   getLogging(bucket: string): Promise<BucketLogging | null>;
   putLogging(bucket: string, logging: BucketLogging): Promise<void>;
+
+  // objects, outside the write path
+  /** Server-side, create-only copy. */
+  copy(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+  ): Promise<{ etag: string }>;
+  /** Deletes an object; protected objects fail with ImmutableError. */
+  delete(bucket: string, key: string): Promise<void>;
 }
+
+/** The whole adapter (AliOssStore): what the composition root holds and splits. */
+export type StorageAdapter = ObjectStore & BucketAdmin;

@@ -10,7 +10,7 @@ import {
 import { authorize } from '../../src/auth/policy';
 import { createPrincipal } from '../../src/auth/principals';
 import { TokenAuthenticator } from '../../src/auth/tokens';
-import { ConflictError, ForbiddenError } from '../../src/errors';
+import { BootstrapConflictError, ForbiddenError } from '../../src/errors';
 import { tempCatalog, tempDir, type TempCatalog } from './helpers';
 
 const posix = process.platform !== 'win32';
@@ -94,7 +94,7 @@ describe('ensureBootstrapAdmin', () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const stale = path.join(dataDir, BOOTSTRAP_TOKEN_FILE);
     fs.writeFileSync(stale, '{"old":true}\n', { mode: 0o600 });
-    await expect(ensureBootstrapAdmin(t.catalog, dataDir)).rejects.toThrow(ConflictError);
+    await expect(ensureBootstrapAdmin(t.catalog, dataDir)).rejects.toThrow(BootstrapConflictError);
     expect(fs.readFileSync(stale, 'utf8')).toBe('{"old":true}\n');
     expect(await t.catalog.listPrincipals()).toHaveLength(0);
   });
@@ -111,7 +111,7 @@ describe('ensureBootstrapAdmin', () => {
 
 describe('writeSecretFileOnce', () => {
   test('creates the file with mode 0600 even under a permissive umask, and never overwrites', () => {
-    const dir = tempDir();
+    const dir = tempDir('auth');
     const file = path.join(dir, 'secret.json');
     const old = process.umask(0o000);
     try {

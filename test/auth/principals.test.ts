@@ -11,7 +11,7 @@ import {
   type Actor,
 } from '../../src/auth/principals';
 import { TokenAuthenticator, hashToken } from '../../src/auth/tokens';
-import { ConflictError, NotFoundError, ValidationError } from '../../src/errors';
+import { NameTakenError, NotFoundError, ValidationError } from '../../src/errors';
 import { tempCatalog, type TempCatalog } from './helpers';
 
 const cli: Actor = { principalId: null, details: { via: 'cli', osUser: 'ops' } };
@@ -145,7 +145,7 @@ describe('principal administration', () => {
     await createPrincipal(t.catalog, { name: 'José', role: 'reader', kind: 'user', actor: cli });
     await expect(
       createPrincipal(t.catalog, { name: 'José', role: 'auditor', kind: 'user', actor: cli }),
-    ).rejects.toThrow(ConflictError);
+    ).rejects.toThrow(NameTakenError);
     await expect(
       createPrincipal(t.catalog, { name: 'Jose\u0301', role: 'auditor', kind: 'user', actor: cli }),
     ).rejects.toThrow(/a principal named "José" exists already/);

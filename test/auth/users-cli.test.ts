@@ -54,7 +54,7 @@ afterAll(() => {
   for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
 });
 beforeEach(() => {
-  dir = tempDir('strongroom-users-');
+  dir = tempDir('users');
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -148,7 +148,7 @@ describe('strongroom users (in-process)', () => {
     expect((await cli('users', 'add', 'dup', '--role', 'reader', '--data', dir)).code).toBe(0);
     const dup = await cli('users', 'add', 'dup', '--role', 'auditor', '--data', dir);
     expect(dup.code).toBe(1);
-    expect(dup.stderr).toMatch(/Conflict: a principal named "dup" exists already/);
+    expect(dup.stderr).toMatch(/NameTaken: a principal named "dup" exists already/);
 
     const badName = await cli('users', 'add', 'evil\u001b[31m', '--role', 'reader', '--data', dir);
     expect(badName.code).toBe(1);

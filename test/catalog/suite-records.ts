@@ -116,18 +116,18 @@ export function recordsSuite(fresh: HarnessFactory): void {
     });
   });
 
-  describe('upsertFromStore', () => {
+  describe('indexFromStore', () => {
     test('indexes a missing record with its leaf, without an audit event, once', async () => {
       const events = await catalog.auditSize();
       const leaves = await catalog.ledgerSize();
       const input = makeRecord({ recordId: 'R-reindexed', ingestedAt: new Date('2026-01-02T03:04:05.006Z') });
-      const first = await catalog.upsertFromStore(input);
+      const first = await catalog.indexFromStore(input);
       expect(first).toMatchObject({ created: true, ledgerSeq: leaves });
       expect('auditSeq' in first).toBe(false);
       expect((await catalog.getRecord('R-reindexed'))?.ingestedAt).toEqual(
         new Date('2026-01-02T03:04:05.006Z'),
       );
-      expect(await catalog.upsertFromStore(input)).toMatchObject({ created: false, ledgerSeq: leaves });
+      expect(await catalog.indexFromStore(input)).toMatchObject({ created: false, ledgerSeq: leaves });
       expect(await catalog.ledgerSize()).toBe(leaves + 1);
       expect(await catalog.auditSize()).toBe(events);
     });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ingestCommand } from '../../src/cli/commands/ingest';
+import { ingestCommand, ingestOutcome } from '../../src/cli/commands/ingest';
+import { main } from '../../src/cli/main';
+import { trade } from '../../src/records/fixtures';
 import { startTestArchive, type TestArchive } from '../integration/helpers';
 
 /**
@@ -12,23 +14,22 @@ let t: TestArchive;
 let out: string[];
 const spies: jest.SpyInstance[] = [];
 
-const trade = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  recordType: 'trade',
-  recordId: id,
-  tradeId: id,
-  orderId: `O-${id}`,
-  executedAt: '2026-11-21T09:31:02.123+08:00',
-  venue: 'XHKG',
-  instrument: { exchange: 'XHKG', code: '0700' },
-  side: 'buy',
-  quantity: 1000,
-  price: '388.20',
-  currency: 'HKD',
-  capacity: 'agency',
-  clientId: 'C-1001',
-  accountId: 'A-1001-01',
-  ...extra,
-});
+/** `strongroom ingest FILE ARGS` against the test archive through the program: its exit code. */
+function strongroomIngest(file: string, ...args: string[]): Promise<number> {
+  return main([
+    'node',
+    'strongroom',
+    'ingest',
+    file,
+    ...args,
+    '--url',
+    t.url,
+    '--token',
+    t.ingestToken,
+    '--data',
+    t.dataDir,
+  ]);
+}
 
 beforeAll(async () => {
   t = await startTestArchive({ db: 'sqlite' });
@@ -47,11 +48,11 @@ afterAll(async () => {
 
 beforeEach(() => {
   out = [];
-  process.exitCode = undefined;
 });
 
 afterEach(() => {
-  process.exitCode = undefined;
+  // Commands never set the exit code themselves: only src/cli/main.ts decides it.
+  expect(process.exitCode).toBeUndefined();
 });
 
 describe('strongroom ingest', () => {
@@ -68,7 +69,7 @@ describe('strongroom ingest', () => {
     const summary = await ingestCommand(file, { url: t.url, token: t.ingestToken, results, data: t.dataDir });
     expect(summary).toMatchObject({ lines: 4, created: 2, existing: 0, failed: 2 });
     expect(summary.errors.map((e) => e.line)).toEqual([2, 4]);
-    expect(process.exitCode).toBe(1);
+    expect(ingestOutcome(summary)).toBe('failed');
     expect(out.join('')).toMatch(/4 lines in [\d.]+s: 2 created, 0 already archived, 2 failed/);
     const written = fs.readFileSync(results, 'utf8').trim().split('\n');
     expect(written).toHaveLength(5); // one per line, then the summary
@@ -84,6 +85,9 @@ describe('strongroom ingest', () => {
     });
     expect(again).toMatchObject({ lines: 4, created: 0, existing: 2, failed: 2 });
     expect(await t.catalog.ledgerSize()).toBe(ledger);
+
+    // Through the program, as an operator runs it: exit status 1.
+    expect(await strongroomIngest(file)).toBe(1);
   });
 
   it('sends a CSV file with --type and exits 0 when every row is stored', async () => {
@@ -100,7 +104,8 @@ describe('strongroom ingest', () => {
       data: t.dataDir,
     });
     expect(summary).toMatchObject({ lines: 2, created: 2, failed: 0 });
-    expect(process.exitCode).toBeUndefined();
+    expect(ingestOutcome(summary)).toBe('ok');
+    expect(await strongroomIngest(file, '--type', 'trade')).toBe(0);
     expect((await t.catalog.getRecord('T-CSV-1'))?.instrument).toBe('XHKG:0700');
   });
 

@@ -130,6 +130,13 @@ describe('posture commands', () => {
     expect(report.findings.every((f) => f.severity === 'ok')).toBe(true);
   });
 
+  it('--help documents the exit codes (decided in src/cli/main.ts only)', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:/);
+    expect(r.stdout).toMatch(/3 {2}not compliant/);
+  });
+
   it('an unknown bucket or a usage error exits non-zero with a message', async () => {
     const r = await run('worm', 'lock', 'no-such-bucket', '--yes');
     expect(r.code).toBe(1);

@@ -9,7 +9,7 @@ import { buildFixtureBag, removeDir, type BuiltBag } from '../export/fixtures';
 /**
  * `strongroom verify bag` through commander, with the test's evidence checker injected (the
  * ledger's is wired in by main.ts's registration). Exit codes are main.ts's: here, what the
- * command prints and whether it throws NotVerified.
+ * command prints and the outcome it reports (`not-verified` is exit code 4).
  */
 describe('strongroom verify bag', () => {
   let bag: BuiltBag;
@@ -31,21 +31,23 @@ describe('strongroom verify bag', () => {
   const run = async (
     checker = testChecker,
     ...args: string[]
-  ): Promise<{ stdout: string; error: unknown }> => {
+  ): Promise<{ stdout: string; error: unknown; outcome: string | null }> => {
     out = [];
+    let outcome: string | null = null;
     const program = new Command('strongroom').exitOverride().configureOutput({ writeErr: () => undefined });
-    register(program, { checker });
+    register(program, (o) => (outcome = o), { checker });
     try {
       await program.parseAsync(['node', 'strongroom', 'verify', 'bag', ...args]);
-      return { stdout: out.join(''), error: null };
+      return { stdout: out.join(''), error: null, outcome };
     } catch (error) {
-      return { stdout: out.join(''), error };
+      return { stdout: out.join(''), error, outcome };
     }
   };
 
   it('prints VERIFIED for a good bag and its published key, from --key or --key-file', async () => {
     const a = await run(testChecker, bag.zip, '--key', bag.ledger.verifierKey);
     expect(a.error).toBeNull();
+    expect(a.outcome).toBe('ok');
     expect(a.stdout).toContain('VERIFIED');
     const keyFile = join(bag.dir, 'key.txt');
     writeFileSync(keyFile, `${bag.ledger.verifierKey}\n`);
@@ -53,21 +55,23 @@ describe('strongroom verify bag', () => {
     expect(JSON.parse(b.stdout)).toMatchObject({ ok: true, summary: { keySource: 'given' } });
   });
 
-  it('throws NotVerified (exit 4 in main.ts) and names each problem when it does not verify', async () => {
+  it('reports not-verified (exit 4 in main.ts) and names each problem when it does not verify', async () => {
     const r = await run(
       testChecker,
       bag.zip,
       '--key',
       'strongroom.test/ledger+00000000+AQ' + 'A'.repeat(42) + '=',
     );
-    expect(isStrongroomError(r.error) && r.error.code).toBe('NotVerified');
+    expect(r.error).toBeNull();
+    expect(r.outcome).toBe('not-verified');
     expect(r.stdout).toContain('DOES NOT VERIFY');
     expect(r.stdout).toContain('data/evidence/checkpoint.txt: no valid signature by the verifier key');
   });
 
   it('never says VERIFIED without a ledger verifier wired in', async () => {
     const r = await run(noEvidenceChecker, bag.zip);
-    expect(isStrongroomError(r.error) && r.error.code).toBe('NotVerified');
+    expect(r.error).toBeNull();
+    expect(r.outcome).toBe('not-verified');
     expect(r.stdout).toContain('no ledger verifier wired in');
   });
 

@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { canonicalBytes } from '../../src/records';
-import { example } from '../records/fixtures';
+import { numberedTrade } from '../../src/records/fixtures';
 import type { Receipt as ApiReceipt } from '../../src/ingest/types';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -116,16 +116,9 @@ export interface BatchLine {
 export function tradeBatch(n: number, tag: string): BatchLine[] {
   const lines: BatchLine[] = [];
   for (let i = 0; i < n; i++) {
-    const r = example('trade');
-    const id = `T-${tag}-${String(i).padStart(7, '0')}`;
-    r.recordId = id;
-    r.tradeId = id;
-    r.orderId = `O-${tag}-${i}`;
-    r.executedAt = `2026-10-${String(1 + (i % 20)).padStart(2, '0')}T09:31:02.${String(i % 1000).padStart(3, '0')}+08:00`;
-    r.quantity = 100 + (i % 5000);
-    r.price = `${1 + (i % 997)}.${String(i % 100).padStart(2, '0')}`;
+    const r = numberedTrade(tag, i);
     lines.push({
-      recordId: id,
+      recordId: r.recordId as string,
       text: JSON.stringify(r),
       sha256: createHash('sha256').update(canonicalBytes(r)).digest('hex'),
     });

@@ -1,5 +1,5 @@
 /**
- * Crash test of the write path ("acknowledged means durable", docs/DESIGN.md).
+ * Crash test of the write path ("acknowledged means durable", ../shared/docs/DESIGN.md).
  *
  * A batch of N valid trades is streamed to POST /v1/batches of a real `strongroom serve` child
  * process, which is SIGKILLed at seeded random moments (after a random number of result lines,

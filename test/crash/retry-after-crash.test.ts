@@ -1,27 +1,28 @@
 /**
- * The write path's repair of a crash between PUT and commit (docs/DESIGN.md): the object of an
+ * The write path's repair of a crash between PUT and commit (../shared/docs/DESIGN.md): the object of an
  * earlier attempt is in OSS, the catalog has no row; the retry finds FileAlreadyExists, HEADs the
  * object and commits when its SHA-256 (metadata), size and CRC-64 are those of the record sent.
  * In-process: the real archive (embedded emulator, real ali-oss client, SQLite catalog).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { parseConfig, type Config } from '../../src/config';
-import { ConflictError } from '../../src/errors';
+import { AuditScope } from '../../src/audit/scope';
+import { bucketPlan, parseConfig, type Config } from '../../src/config';
+import { ObjectKeyTakenError } from '../../src/errors';
+import { resolveLimits } from '../../src/http';
 import { ArchiveIngestService } from '../../src/ingest/service';
-import type { RequestContext } from '../../src/ingest/types';
+import type { WriteContext } from '../../src/ingest/types';
 import { silentLogger } from '../../src/log';
 import {
   canonicalBytes,
   objectKey,
-  recordMetadata,
+  storedMetadata,
   validateRecord,
   type ArchiveRecord,
 } from '../../src/records';
+import { trade } from '../../src/records/fixtures';
 import { startArchive, type Archive } from '../../src/runtime/archive';
-import { example } from '../records/fixtures';
+import { tempDir } from '../helpers/common';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BUCKET = 'strongroom-records-7y';
@@ -31,31 +32,34 @@ let dir: string;
 let archive: Archive;
 let config: Config;
 let service: ArchiveIngestService;
-const ctx = (): RequestContext => ({
+const ctx = (): WriteContext => ({
   principal: { id: 'sys_crash_test', name: 'crash-test', role: 'ingest', kind: 'system', via: 'token' },
-  requestId: 'req-1',
-  ip: '127.0.0.1',
+  audit: new AuditScope(archive.catalog, {
+    principalId: 'sys_crash_test',
+    action: 'records.write',
+    requestId: 'req-1',
+    ip: '127.0.0.1',
+  }),
 });
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-retry-'));
+  dir = tempDir('retry');
   config = parseConfig({ dataDir: dir, logLevel: 'silent', server: { port: 0 } });
   archive = await startArchive(config, { logger: silentLogger() });
   service = new ArchiveIngestService({
-    config,
+    classes: config.buckets.classes,
+    plan: bucketPlan(config),
     store: archive.storeHandle.store,
     catalog: archive.catalog,
     logger: silentLogger(),
+    gate: null,
+    maxDocumentBytes: resolveLimits(config.server.limits).maxDocumentBytes,
   });
 });
 afterAll(async () => {
   await archive?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function trade(id: string, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...example('trade'), recordId: id, tradeId: id, ...over };
-}
 
 /** What an attempt that crashed after its PUT left behind: the object, with the archive's metadata. */
 async function storeAsEarlierAttempt(
@@ -68,14 +72,13 @@ async function storeAsEarlierAttempt(
   const record: ArchiveRecord = result.record;
   const bytes = canonicalBytes(input);
   const sha256 = shaOverride ?? createHash('sha256').update(bytes).digest('hex');
-  const meta = recordMetadata({
+  const plain = storedMetadata({
     sha256,
     recordType: record.recordType,
     recordId: record.recordId,
     principal: 'sys_earlier',
     ingestedAt: at,
   });
-  const plain = Object.fromEntries(Object.entries(meta).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
   const key = objectKey(record);
   await archive.storeHandle.store.putBuffer(BUCKET, key, bytes, {
     meta: plain,
@@ -114,7 +117,9 @@ test('a retry after a crash between PUT and commit commits the earlier object, w
 test('an object under the key whose metadata names another SHA-256 is a conflict; nothing is committed', async () => {
   const input = trade('T-RETRY-2');
   await storeAsEarlierAttempt(input, new Date(), 'f'.repeat(64));
-  await expect(service.ingestRecord(structuredClone(input), ctx())).rejects.toBeInstanceOf(ConflictError);
+  await expect(service.ingestRecord(structuredClone(input), ctx())).rejects.toBeInstanceOf(
+    ObjectKeyTakenError,
+  );
   expect(await archive.catalog.getRecord('T-RETRY-2')).toBeUndefined();
 });
 
@@ -123,6 +128,8 @@ test('an object under the key with other bytes (though claiming our SHA-256) is 
   const other = trade('T-RETRY-3', { price: '1.00' });
   const sentSha = createHash('sha256').update(canonicalBytes(sent)).digest('hex');
   await storeAsEarlierAttempt(other, new Date(), sentSha);
-  await expect(service.ingestRecord(structuredClone(sent), ctx())).rejects.toBeInstanceOf(ConflictError);
+  await expect(service.ingestRecord(structuredClone(sent), ctx())).rejects.toBeInstanceOf(
+    ObjectKeyTakenError,
+  );
   expect(await archive.catalog.getRecord('T-RETRY-3')).toBeUndefined();
 });

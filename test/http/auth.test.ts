@@ -124,7 +124,7 @@ test('every guarded route: 401 without or with a bad token, audited as denied', 
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="strongroom"/);
       const body = (await res.json()) as { error: { code: string } };
       expect(body.error.code).toBe('Unauthenticated');
-      const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+      const events = await s.eventsFor(res.headers.get('x-request-id') as string);
       expect(events).toEqual([
         expect.objectContaining({ action: op.action, outcome: 'denied', principalId: null }),
       ]);
@@ -143,10 +143,14 @@ test('every guarded route and every role: allowed exactly when the policy table 
       const label = `${role} ${op.method} ${op.path}`;
       if (allowed) expect({ label, ok: res.status >= 200 && res.status < 300 }).toEqual({ label, ok: true });
       else expect({ label, status: res.status }).toEqual({ label, status: 403 });
-      const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+      const events = await s.eventsFor(res.headers.get('x-request-id') as string);
       if (!allowed) {
         expect(events).toEqual([
-          expect.objectContaining({ action: op.action, outcome: 'denied', principalId: `usr_${role}` }),
+          expect.objectContaining({
+            action: op.action,
+            outcome: 'denied',
+            principalId: s.principals[role].id,
+          }),
         ]);
       } else if (op.path === '/v1/batches') {
         // One event per stored line (the write path) plus one for the batch request.
@@ -161,7 +165,7 @@ test('every guarded route and every role: allowed exactly when the policy table 
         expect(events[0]).toMatchObject({
           action: op.action,
           outcome: 'allowed',
-          principalId: `usr_${role}`,
+          principalId: s.principals[role].id,
         });
       }
     }
@@ -172,7 +176,7 @@ test('public routes need no token and are not audited', async () => {
   for (const path of ['/healthz', '/readyz', '/openapi.json']) {
     const res = await fetch(`${s.url}${path}`);
     expect(res.status).toBe(200);
-    expect(s.catalog.eventsFor(res.headers.get('x-request-id') as string)).toEqual([]);
+    expect(await s.eventsFor(res.headers.get('x-request-id') as string)).toEqual([]);
   }
 });
 

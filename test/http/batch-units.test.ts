@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { PayloadTooLargeError } from '../../src/errors';
+import { MalformedCsvError, PayloadTooLargeError } from '../../src/errors';
 import { chunksOf } from '../../src/http/batch/chunks';
-import { MalformedCsvError, parseCells, parseHeader, rowToRecord } from '../../src/http/batch/csv';
+import { parseCells, parseHeader, rowToRecord } from '../../src/http/batch/csv';
 import { splitLines, type SplitLine } from '../../src/http/batch/lines';
-import { runOrdered } from '../../src/http/batch/pipeline';
+import { runOrdered } from '../../src/util/ordered';
 
 async function collect(
   chunks: string[],

@@ -1,6 +1,27 @@
 import { createHash } from 'node:crypto';
 import { auth, startServer, type TestServer } from './server';
 
+/** The catalog row of a stored document and its file's bytes, as stored in OSS. */
+async function storedDocument(
+  id: string,
+): Promise<{ row: Record<string, unknown>; bytes: Buffer; type?: string }> {
+  const row = await s.catalog.getRecord(id);
+  if (!row) throw new Error(`no record ${id}`);
+  const file = await s.store.getBuffer(row.bucket, row.objectKey);
+  return {
+    row: row as unknown as Record<string, unknown>,
+    bytes: file.body,
+    ...(file.info.contentType ? { type: file.info.contentType } : {}),
+  };
+}
+
+/** Keys of the objects stored for documents so far. */
+async function documentKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of s.store.list(s.bucket, { prefix: 'document/' })) keys.push(o.key);
+  return keys;
+}
+
 let s: TestServer;
 beforeEach(async () => {
   s = await startServer({ limits: { maxDocumentBytes: 64 * 1024 } });
@@ -53,12 +74,14 @@ describe('raw body with X-Strongroom-Document', () => {
       size: PDF.length,
       sha256: createHash('sha256').update(PDF).digest('hex'),
     });
-    const [doc] = s.ingest.documents;
-    expect(doc?.bytes.equals(PDF)).toBe(true);
-    expect(doc?.upload).toMatchObject({
+    const doc = await storedDocument('DOC-1');
+    expect(doc.bytes.equals(PDF)).toBe(true);
+    expect(doc.type).toBe('application/pdf');
+    expect(doc.row).toMatchObject({
       fileName: '合約 note.pdf',
       contentType: 'application/pdf',
       size: PDF.length,
+      objectKey: 'document/2026/11/21/DOC-1.pdf',
     });
 
     const again = await fetch(`${s.url}/v1/documents`, {
@@ -107,7 +130,8 @@ describe('raw body with X-Strongroom-Document', () => {
       const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers, body: PDF });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
-      expect(s.ingest.documents).toHaveLength(0);
+      expect(await documentKeys()).toEqual([]);
+      expect(await s.catalog.getRecord('DOC-3')).toBeUndefined();
     },
   );
 
@@ -145,7 +169,8 @@ describe('raw body with X-Strongroom-Document', () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe('PayloadTooLarge');
-    expect(s.catalog.records.size).toBe(0);
+    expect(await s.catalog.ledgerSize()).toBe(0);
+    expect(await documentKeys()).toEqual([]);
   });
 });
 
@@ -166,9 +191,10 @@ describe('multipart/form-data', () => {
     ]);
     const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
     expect(res.status).toBe(201);
-    const [doc] = s.ingest.documents;
-    expect(doc?.bytes.equals(PDF)).toBe(true);
-    expect(doc?.upload).toMatchObject({ fileName: 'scan.pdf', contentType: 'application/pdf' });
+    const doc = await storedDocument('MP-1');
+    expect(doc.bytes.equals(PDF)).toBe(true);
+    expect(doc.type).toBe('application/pdf');
+    expect(doc.row).toMatchObject({ fileName: 'scan.pdf', contentType: 'application/pdf' });
   });
 
   test('the file before the description -> 400', async () => {
@@ -181,7 +207,7 @@ describe('multipart/form-data', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
       /description field must come before the file/,
     );
-    expect(s.ingest.documents).toHaveLength(0);
+    expect(await documentKeys()).toEqual([]);
   });
 
   test.each([
@@ -205,7 +231,7 @@ describe('multipart/form-data', () => {
     ]);
     const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
     expect(res.status).toBe(413);
-    expect(s.catalog.records.size).toBe(0);
+    expect(await s.catalog.ledgerSize()).toBe(0);
   });
 
   test('a broken multipart body -> 400', async () => {

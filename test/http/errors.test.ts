@@ -100,7 +100,7 @@ describe('error mapping', () => {
     const res = await fetch(`${s.url}/v1/nothing-here`, { headers: auth('reader') });
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('NotFound');
-    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const events = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(events).toEqual([
       expect.objectContaining({ action: 'http.unmatched', outcome: 'error', principalId: null }),
     ]);
@@ -110,7 +110,7 @@ describe('error mapping', () => {
   });
 
   test('an unexpected error -> 500 InternalError with the request id; the stack only in the log', async () => {
-    s.ingest.explode.add('BOOM-1');
+    s.faults.explode.add('BOOM-1');
     const res = await postJson(
       `${s.url}/v1/records`,
       { ...TRADE, recordId: 'BOOM-1', tradeId: 'BOOM-1' },
@@ -174,7 +174,7 @@ describe('request ids', () => {
     expect(res.headers.get('x-request-id')).toBe('lb-7f3a.9');
     expect((await errorOf(res)).requestId).toBe('lb-7f3a.9');
     expect(s.logs.some((l) => l.requestId === 'lb-7f3a.9' && l.msg === 'request')).toBe(true);
-    expect(s.catalog.eventsFor('lb-7f3a.9')).toHaveLength(1);
+    expect(await s.eventsFor('lb-7f3a.9')).toHaveLength(1);
   });
 
   test.each([['has space'], ['x'.repeat(200)], ['{"json":1}'], ['-starts-with-dash']])(
@@ -199,11 +199,13 @@ describe('logs', () => {
   test('the Authorization header never reaches the log', async () => {
     await fetch(`${s.url}/v1/records/NOPE`, { headers: auth('reader') });
     await fetch(`${s.url}/v1/records/NOPE`, { headers: { authorization: 'Bearer sr_leaked-token-value' } });
-    expect(s.logText()).not.toMatch(/tok-reader|sr_leaked-token-value/);
+    expect(s.logText()).not.toContain(s.principals.reader.token);
+    expect(s.logText()).not.toContain('sr_leaked-token-value');
   });
 });
 
 afterAll(() => {
-  // Every auditable request was audited by its route or the error middleware, never by the safety net.
+  // Every auditable request was audited by its route or the error middleware (the guard of
+  // test/helpers/audit-guard.ts fails the suite otherwise), so the default fallback never logged.
   expect(s.logs.filter((l) => String(l.msg).includes('without an audit event'))).toEqual([]);
 });

@@ -1,43 +1,28 @@
 /**
- * The HTTP layer over the real catalog (SQLite in a temp directory) and real API tokens: search
+ * The HTTP layer over the real catalog and real API tokens (the test server's own): search
  * pagination with the catalog's own cursors, and the hash-chained audit trail the requests leave.
- * The write path is the fake (it commits into this catalog); the lead's full-stack tests use the real one.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { issueToken, TokenAuthenticator } from '../../src/auth/tokens';
+import { issueToken } from '../../src/auth/tokens';
 import type { Role } from '../../src/auth/types';
-import { openCatalog, verifyAuditChain, type Catalog } from '../../src/catalog';
+import { verifyAuditChain, type Catalog } from '../../src/catalog';
 import { postJson, startServer, trade, type TestServer } from './server';
 
-let dir: string;
+let s: TestServer;
 let catalog: Catalog;
-let s: TestServer<Catalog>;
 const tokens = {} as Record<Role, string>;
 const ids = {} as Record<Role, string>;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-http-'));
-  catalog = await openCatalog({ sqlitePath: path.join(dir, 'catalog.sqlite') });
+  s = await startServer();
+  catalog = s.catalog;
   for (const role of ['ingest', 'reader', 'admin'] as Role[]) {
-    const p = await catalog.addPrincipal({
-      name: `http-${role}`,
-      role,
-      kind: role === 'ingest' ? 'system' : 'user',
-    });
-    const t = issueToken();
-    await catalog.addTokenHash(p.id, t.tokenHash);
-    tokens[role] = t.token;
-    ids[role] = p.id;
+    tokens[role] = s.principals[role].token;
+    ids[role] = s.principals[role].id;
   }
-  s = await startServer({ catalog, authenticator: new TokenAuthenticator({ catalog }) });
 });
 
 afterAll(async () => {
   await s.close();
-  await catalog.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const bearer = (role: Role) => ({ authorization: `Bearer ${tokens[role]}` });

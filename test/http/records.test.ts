@@ -1,4 +1,4 @@
-import { auth, postJson, startServer, trade, TRADE, type TestServer } from './server';
+import { auth, detailsOf, postJson, startServer, trade, TRADE, type TestServer } from './server';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -18,7 +18,7 @@ describe('POST /v1/records', () => {
     expect(created.receipt).toMatchObject({
       recordId: TRADE.recordId,
       recordType: 'trade',
-      principal: 'usr_ingest',
+      principal: s.principals.ingest.id,
     });
     expect(created.receipt.sha256).toMatch(/^[0-9a-f]{64}$/);
 
@@ -38,7 +38,7 @@ describe('POST /v1/records', () => {
     expect(body.error.hint).toMatch(/correction/);
     expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
     // Audited once, by the write path (not again by the error middleware).
-    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const events = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(events).toEqual([
       expect.objectContaining({ action: 'records.write', outcome: 'denied', target: TRADE.recordId }),
     ]);
@@ -47,11 +47,11 @@ describe('POST /v1/records', () => {
   test('refusals the write path does not audit (validation) are audited by the HTTP layer, once', async () => {
     const res = await postJson(`${s.url}/v1/records`, { ...TRADE, side: 'hold' }, auth('ingest'));
     expect(res.status).toBe(400);
-    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const events = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(events).toEqual([
       expect.objectContaining({ action: 'records.write', outcome: 'error', target: TRADE.recordId }),
     ]);
-    expect(JSON.parse(events[0]?.details as string)).toMatchObject({ status: 400, code: 'ValidationFailed' });
+    expect(detailsOf(events[0])).toMatchObject({ status: 400, code: 'ValidationFailed' });
   });
 
   test('400 ValidationFailed with every issue and its path; nothing stored', async () => {
@@ -64,18 +64,25 @@ describe('POST /v1/records', () => {
     const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
     expect(body.error.code).toBe('ValidationFailed');
     expect(body.error.details.map((d) => d.path).sort()).toEqual(['extra', 'price', 'side']);
-    expect(s.catalog.records.size).toBe(0);
+    expect(await s.catalog.getRecord(TRADE.recordId)).toBeUndefined();
+    expect(await s.catalog.ledgerSize()).toBe(0);
   });
 
   test('the write path audits the write: one event per request, not two', async () => {
     const res = await postJson(`${s.url}/v1/records`, TRADE, auth('ingest'));
-    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const events = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       action: 'records.write',
       target: TRADE.recordId,
       outcome: 'allowed',
-      principalId: 'usr_ingest',
+      principalId: s.principals.ingest.id,
+    });
+    // The event went in with the record (one transaction): its details name the stored object.
+    expect(detailsOf(events[0])).toMatchObject({
+      operation: 'record.ingest',
+      key: 'trade/2026/11/21/T-20261121-000001.json',
+      sha256: ((await res.json()) as { receipt: { sha256: string } }).receipt.sha256,
     });
   });
 });
@@ -113,13 +120,13 @@ describe('GET /v1/records/:id and /content', () => {
       key: 'trade/2026/11/21/T-20261121-000001.json',
     });
     expect(body.correctedBy).toEqual(['CORR-1']);
-    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const events = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(events).toEqual([
       expect.objectContaining({
         action: 'records.read',
         target: TRADE.recordId,
         outcome: 'allowed',
-        principalId: 'usr_reader',
+        principalId: s.principals.reader.id,
       }),
     ]);
   });
@@ -128,7 +135,7 @@ describe('GET /v1/records/:id and /content', () => {
     const res = await fetch(`${s.url}/v1/records/NOPE-1`, { headers: auth('reader') });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NotFound');
-    const events = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const events = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(events).toEqual([
       expect.objectContaining({ action: 'records.read', target: 'NOPE-1', outcome: 'error' }),
     ]);
@@ -138,32 +145,33 @@ describe('GET /v1/records/:id and /content', () => {
     const res = await fetch(`${s.url}/v1/records/${TRADE.recordId}/content`, { headers: auth('compliance') });
     expect(res.status).toBe(200);
     const bytes = Buffer.from(await res.arrayBuffer());
-    const [stored] = [...s.store.objects.values()];
-    expect(bytes.equals(stored?.body as Buffer)).toBe(true);
+    const record = await s.catalog.getRecord(TRADE.recordId);
+    const stored = await s.store.getBuffer(s.bucket, record?.objectKey as string);
+    expect(bytes.equals(stored.body)).toBe(true);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('content-length')).toBe(String(bytes.length));
     expect(res.headers.get('etag')).toMatch(/^"[0-9A-F]{32}"$/);
-    const record = s.catalog.records.get(TRADE.recordId);
     expect(res.headers.get('x-strongroom-sha256')).toBe(record?.sha256);
+    expect(res.headers.get('x-strongroom-crc64')).toBe(stored.info.crc64);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(JSON.parse(bytes.toString('utf8'))).toEqual(TRADE);
   });
 
   test('content: a store failure half-way cuts the answer (the client sees it fail) and is audited', async () => {
-    s.store.failMidStream = true;
+    s.faults.failGetMidStream = true;
     const id = 'client-chosen-id.42';
     // Depending on when the cut comes, the headers may or may not have left: either way it fails.
     const download = fetch(`${s.url}/v1/records/${TRADE.recordId}/content`, {
       headers: { ...auth('auditor'), 'x-request-id': id },
     }).then((res) => res.arrayBuffer());
     await expect(download).rejects.toThrow();
-    for (let i = 0; i < 100 && s.catalog.eventsFor(id).length < 2; i++)
-      await new Promise((r) => setImmediate(r));
-    expect(s.catalog.eventsFor(id).map((e) => e.outcome)).toEqual(['allowed', 'error']);
+    for (let i = 0; i < 200 && (await s.eventsFor(id)).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect((await s.eventsFor(id)).map((e) => e.outcome)).toEqual(['allowed', 'error']);
   });
 
   test('audit trail down: reads are refused with 503 AuditUnavailable and no data leaves', async () => {
-    s.catalog.failAudit = true;
+    s.faults.failAudit = true;
     for (const path of [
       `/v1/records/${TRADE.recordId}`,
       `/v1/records/${TRADE.recordId}/content`,
@@ -239,9 +247,9 @@ describe('GET /v1/records (search)', () => {
 
   test('the search filters are in the audit event', async () => {
     const res = await fetch(`${s.url}/v1/records?clientId=C-ODD`, { headers: auth('auditor') });
-    const [event] = s.catalog.eventsFor(res.headers.get('x-request-id') as string);
+    const [event] = await s.eventsFor(res.headers.get('x-request-id') as string);
     expect(event?.outcome).toBe('allowed');
-    expect(JSON.parse(event?.details as string)).toMatchObject({
+    expect(detailsOf(event)).toMatchObject({
       operation: 'records.search',
       query: { clientId: 'C-ODD' },
       results: 3,

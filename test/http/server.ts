@@ -1,43 +1,210 @@
-/** Starts createApp on port 0 with fakes (or given deps) and drives it with global fetch. */
+/**
+ * The HTTP layer on the real write path: createApp on port 0 with the real ingest service, the
+ * real record read service and real API tokens, over a SQLite catalog in a temp directory and the
+ * OSS emulator (one per test file, with buckets of its own for each server), driven with global
+ * fetch.
+ *
+ * Fakes only for faults nothing else produces: an audit trail that refuses events, a store whose
+ * download breaks half-way, a write path that throws an unexpected error for chosen ids. The
+ * store and the ingest service are also instrumented (PUTs and ingests in flight, an optional
+ * delay per PUT), which changes nothing they do.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
-import type { Authenticator, Role } from '../../src/auth/types';
-import { parseConfig } from '../../src/config';
-import { createApp, type AppDeps, type HttpCatalog, type ReadinessReport } from '../../src/http';
-import { createLogger } from '../../src/log';
-import type { IngestService } from '../../src/ingest/types';
-import { FakeAuthenticator, FakeCatalog, FakeIngest, FakeStore, TOKENS, type CommitTarget } from './fakes';
+import { PassThrough, Readable } from 'node:stream';
+import type { Registry } from 'prom-client';
+import { issueToken, TokenAuthenticator } from '../../src/auth/tokens';
+import { ROLES, type Role } from '../../src/auth/types';
+import { openCatalog, type AuditEvent, type Catalog } from '../../src/catalog';
+import { bucketPlan, parseConfig } from '../../src/config';
+import {
+  createApp,
+  resolveLimits,
+  type AppDeps,
+  type HttpLimits,
+  type ReadinessReport,
+} from '../../src/http';
+import { ArchiveIngestService } from '../../src/ingest/service';
+import type { DocumentUpload, IngestResult, IngestService, WriteContext } from '../../src/ingest/types';
+import { createLogger, silentLogger } from '../../src/log';
+import { RecordReader } from '../../src/reads/record-reader';
+import { openStore, type StoreHandle } from '../../src/runtime/store';
+import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
+import { onUnaudited } from '../helpers/audit-guard';
+import { tempDir } from '../helpers/common';
+import { recordIdOf } from '../../src/records';
+import { exampleTrade } from '../../src/records/fixtures';
 
-export interface TestServer<C extends HttpCatalog = FakeCatalog> {
+export { postJson, ndjson } from '../helpers/common';
+export { trade } from '../../src/records/fixtures';
+
+/** The REGULATORY.md trade (T-20261121-000001). */
+export const TRADE = exampleTrade() as Record<string, unknown> & { recordId: string };
+
+/** Faults to inject, switched on by the test. */
+export interface Faults {
+  /** The audit trail refuses every event appended on its own (the database is down for it). */
+  failAudit: boolean;
+  /** Downloads of stored objects break after half their bytes. */
+  failGetMidStream: boolean;
+  /** Record ids whose ingest throws an unexpected (untyped) error. */
+  explode: Set<string>;
+  /** A delay (ms) before each PUT of a key, to make lines finish out of order. */
+  putDelay?: (key: string) => number;
+}
+
+export interface TestServer {
   url: string;
-  catalog: C;
-  ingest: FakeIngest;
-  store: FakeStore;
-  authenticator: FakeAuthenticator;
+  catalog: Catalog;
+  /** The adapter over the emulator (to look at what was stored). */
+  store: StorageAdapter;
+  /** The records bucket of the 7-year class. */
+  bucket: string;
+  /** Per role: the principal's id and its API token. */
+  principals: Record<Role, { id: string; token: string }>;
+  faults: Faults;
+  /** Most PUTs and most ingests (lines) in flight at once. */
+  stats: { maxPutsInFlight: number; maxIngestsInFlight: number };
   /** Every log line, parsed. */
   logs: Record<string, unknown>[];
   /** The raw log text (to check that secrets never reach it). */
   logText(): string;
   setReadiness(fn: () => Promise<ReadinessReport>): void;
+  /** The audit events of one request, in trail order. */
+  eventsFor(requestId: string): Promise<AuditEvent[]>;
+  auditEvents(): Promise<AuditEvent[]>;
+  /** The stored JSON of a catalogued record (parsed). */
+  storedJson(recordId: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
-export interface StartOptions<C> {
-  catalog?: C;
-  authenticator?: Authenticator;
-  ingest?: IngestService;
-  limits?: AppDeps['limits'];
-  metrics?: AppDeps['metrics'];
+export interface StartOptions {
+  limits?: Partial<HttpLimits>;
+  metrics?: Registry;
 }
 
-export async function startServer<C extends HttpCatalog & CommitTarget = FakeCatalog>(
-  options: StartOptions<C> = {},
-): Promise<TestServer<C>> {
-  const catalog = (options.catalog ?? new FakeCatalog()) as C;
-  const store = new FakeStore();
-  const ingest = new FakeIngest(catalog, store);
-  const authenticator = new FakeAuthenticator();
+let current: TestServer | undefined;
+
+/** Authorization headers of the role's principal on the server started last. */
+export function auth(role: Role): Record<string, string> {
+  if (!current) throw new Error('auth(): no test server started');
+  return { authorization: `Bearer ${current.principals[role].token}` };
+}
+
+/** The object store with the faults and counters of the test. */
+function instrumentedStore(store: ObjectStore, faults: Faults, stats: TestServer['stats']): ObjectStore {
+  let puts = 0;
+  const counted = async <T>(key: string, put: () => Promise<T>): Promise<T> => {
+    puts++;
+    stats.maxPutsInFlight = Math.max(stats.maxPutsInFlight, puts);
+    try {
+      const wait = faults.putDelay?.(key) ?? 0;
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return await put();
+    } finally {
+      puts--;
+    }
+  };
+  return {
+    putBuffer: (bucket, key, body, options) =>
+      counted(key, () => store.putBuffer(bucket, key, body, options)),
+    putStream: (bucket, key, body, options) =>
+      counted(key, () => store.putStream(bucket, key, body, options)),
+    get: async (bucket, key, options) => {
+      const got = await store.get(bucket, key, options);
+      if (!faults.failGetMidStream) return got;
+      got.body.destroy();
+      const half = Math.floor(got.info.size / 2);
+      const stored = await store.getBuffer(bucket, key);
+      const body = new Readable({
+        read() {
+          this.push(stored.body.subarray(0, half));
+          this.destroy(new Error('connection reset by the store'));
+        },
+      });
+      return { info: got.info, body };
+    },
+    getBuffer: (bucket, key) => store.getBuffer(bucket, key),
+    head: (bucket, key) => store.head(bucket, key),
+    list: (bucket, options) => store.list(bucket, options),
+    signedUrl: (bucket, key, options) => store.signedUrl(bucket, key, options),
+  };
+}
+
+/** The real write path, with chosen ids made to fail unexpectedly and the ingests in flight counted. */
+function instrumentedIngest(
+  ingest: IngestService,
+  faults: Faults,
+  stats: TestServer['stats'],
+): IngestService {
+  let inFlight = 0;
+  const counted = async (id: string | undefined, run: () => Promise<IngestResult>): Promise<IngestResult> => {
+    inFlight++;
+    stats.maxIngestsInFlight = Math.max(stats.maxIngestsInFlight, inFlight);
+    try {
+      if (id !== undefined && faults.explode.has(id)) throw new Error(`secret internal failure for ${id}`);
+      return await run();
+    } finally {
+      inFlight--;
+    }
+  };
+  return {
+    ingestRecord: (input: unknown, ctx: WriteContext) =>
+      counted(recordIdOf(input), () => ingest.ingestRecord(input, ctx)),
+    ingestDocument: (upload: DocumentUpload, ctx: WriteContext) =>
+      counted(recordIdOf(upload.description), () => ingest.ingestDocument(upload, ctx)),
+  };
+}
+
+let emulator: { dir: string; handle: Promise<StoreHandle> } | undefined;
+let servers = 0;
+
+/** One emulator per test file (its buckets are per server); closed after the file's tests. */
+function sharedStore(): Promise<StoreHandle> {
+  if (!emulator) {
+    const dir = tempDir('http-oss');
+    const config = parseConfig({ dataDir: dir, logLevel: 'silent' });
+    emulator = { dir, handle: openStore(config, { own: true, logger: silentLogger() }) };
+  }
+  return emulator.handle;
+}
+
+afterAll(async () => {
+  if (!emulator) return;
+  const { dir, handle } = emulator;
+  emulator = undefined;
+  await (await handle).close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dir = tempDir('http');
+  // Buckets of its own on the file's emulator: `h<n><random>-records-<class>`.
+  const prefix = `h${++servers}${randomBytes(3).toString('hex')}`;
+  const config = parseConfig({ dataDir: dir, logLevel: 'silent', buckets: { prefix } });
+  const plan = bucketPlan(config);
+  const storeHandle = await sharedStore();
+  let catalog: Catalog | undefined;
+  try {
+    // Records buckets only: the write path's (the compliance gate is off, as in the local profile).
+    for (const r of plan.records) await storeHandle.store.createBucket(r.bucket);
+    catalog = await openCatalog({ sqlitePath: `${dir}/catalog.sqlite` });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const principals = {} as Record<Role, { id: string; token: string }>;
+  for (const role of ROLES) {
+    const p = await catalog.addPrincipal({ name: `http-${role}`, role, kind: 'user' });
+    const t = issueToken();
+    await catalog.addTokenHash(p.id, t.tokenHash);
+    principals[role] = { id: p.id, token: t.token };
+  }
+
+  const faults: Faults = { failAudit: false, failGetMidStream: false, explode: new Set() };
+  const stats = { maxPutsInFlight: 0, maxIngestsInFlight: 0 };
   const logs: Record<string, unknown>[] = [];
   let text = '';
   const destination = new PassThrough();
@@ -46,85 +213,80 @@ export async function startServer<C extends HttpCatalog & CommitTarget = FakeCat
     for (const line of chunk.toString('utf8').split('\n'))
       if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
+  const logger = createLogger({ level: 'info', destination });
   let readiness: () => Promise<ReadinessReport> = async () => ({
     ready: true,
     checks: [{ name: 'catalog', ok: true, detail: 'ok' }],
   });
-  const app = createApp({
-    config: parseConfig({}),
-    logger: createLogger({ level: 'info', destination }),
-    authenticator: options.authenticator ?? authenticator,
-    catalog,
-    ingest: options.ingest ?? ingest,
+  const limits = resolveLimits(options.limits);
+  const store = instrumentedStore(storeHandle.store, faults, stats);
+  const realCatalog = catalog;
+  const ingest = new ArchiveIngestService({
+    classes: config.buckets.classes,
+    plan,
     store,
-    readiness: () => readiness(),
-    ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.metrics ? { metrics: options.metrics } : {}),
+    catalog: realCatalog,
+    logger,
+    gate: null,
+    maxDocumentBytes: limits.maxDocumentBytes,
   });
-  const server = http.createServer(app);
+  const deps: AppDeps = {
+    logger,
+    authenticator: new TokenAuthenticator({ catalog: realCatalog }),
+    auditTrail: {
+      appendAudit: (event) =>
+        faults.failAudit
+          ? Promise.reject(new Error('the catalog is unavailable'))
+          : realCatalog.appendAudit(event),
+    },
+    records: new RecordReader({ catalog: realCatalog, store, logger }),
+    ingest: instrumentedIngest(ingest, faults, stats),
+    readiness: () => readiness(),
+    limits,
+    onUnaudited,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  };
+  const server = http.createServer(createApp(deps));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const adapter = storeHandle.store;
+  const bucket = plan.records.find((r) => r.className === '7y')?.bucket ?? '';
+  const events = async (): Promise<AuditEvent[]> => realCatalog.auditEvents({ limit: 10_000 });
+  const s: TestServer = {
     url: `http://127.0.0.1:${port}`,
-    catalog,
-    ingest,
-    store,
-    authenticator,
+    catalog: realCatalog,
+    store: adapter,
+    bucket,
+    principals,
+    faults,
+    stats,
     logs,
     logText: () => text,
     setReadiness: (fn) => {
       readiness = fn;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    auditEvents: events,
+    eventsFor: async (requestId) => (await events()).filter((e) => e.requestId === requestId),
+    storedJson: async (recordId) => {
+      const row = await realCatalog.getRecord(recordId);
+      if (!row) throw new Error(`no record ${recordId}`);
+      return JSON.parse((await adapter.getBuffer(row.bucket, row.objectKey)).body.toString('utf8'));
+    },
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
-      }),
+      });
+      await realCatalog.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (current === s) current = undefined;
+    },
   };
+  current = s;
+  return s;
 }
 
-export function auth(role: Role): Record<string, string> {
-  return { authorization: `Bearer ${TOKENS[role]}` };
-}
-
-export const TRADE = {
-  recordType: 'trade',
-  recordId: 'T-20261121-000001',
-  tradeId: 'T-20261121-000001',
-  orderId: 'O-20261121-000417',
-  executedAt: '2026-11-21T09:31:02.123+08:00',
-  venue: 'XHKG',
-  instrument: { exchange: 'XHKG', code: '0700' },
-  side: 'buy',
-  quantity: 1000,
-  price: '388.20',
-  currency: 'HKD',
-  capacity: 'agency',
-  clientId: 'C-1001',
-  accountId: 'A-1001-01',
-};
-
-export function trade(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...TRADE, recordId: id, tradeId: id, ...overrides };
-}
-
-export async function postJson(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-/** Parses an NDJSON answer into objects. */
-export async function ndjson(res: Response): Promise<Record<string, unknown>[]> {
-  const text = await res.text();
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+/** The details of an audit event, parsed. */
+export function detailsOf(event: AuditEvent | undefined): Record<string, unknown> {
+  return JSON.parse(event?.details ?? '{}') as Record<string, unknown>;
 }

@@ -181,7 +181,7 @@ describe('GET /openapi.json', () => {
 
 describe('GET /metrics when the audit trail is down', () => {
   test('answered (metrics hold no records), the audit failure logged at error', async () => {
-    s.catalog.failAudit = true;
+    s.faults.failAudit = true;
     const res = await fetch(`${s.url}/metrics`, { headers: auth('auditor') });
     expect(res.status).toBe(200);
     expect(s.logs.some((l) => l.level === 50 && String(l.msg).includes('answered unaudited'))).toBe(true);

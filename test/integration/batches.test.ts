@@ -4,6 +4,7 @@
  * and OSS); the whole batch sent again answers every good line `existing` with the same receipt
  * and stores nothing twice (ledger and bucket unchanged).
  */
+import { trade } from '../../src/records/fixtures';
 import { example } from '../records/fixtures';
 import {
   canonicalSha,
@@ -23,10 +24,6 @@ interface LineResult {
   receipt?: ReceiptBody['receipt'];
   error?: { code: string; message: string; hint?: string; details?: unknown };
   summary?: { lines: number; created: number; existing: number; failed: number; complete: boolean };
-}
-
-function trade(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...example('trade'), recordId: id, tradeId: id, ...extra };
 }
 
 describe.each(databases('integration/batches'))('batches, full stack, catalog on %s', (db) => {

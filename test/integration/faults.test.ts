@@ -152,7 +152,7 @@ describe.each(databases('integration/faults'))('faults in OSS, catalog on %s', (
       );
       expect(events.map((e) => [e.action, e.outcome])).toEqual([['records.write', 'error']]);
 
-      // The sender resends (docs/DESIGN.md: "a mismatch fails the request and the sender resends").
+      // The sender resends (../shared/docs/DESIGN.md: "a mismatch fails the request and the sender resends").
       emulator.setFaults(null);
       const again = await postJson(`${t.url}/v1/records`, record, t.ingestToken);
       const body = (await again.json()) as ReceiptBody & ErrorBody;

@@ -10,7 +10,7 @@ import type { EmulatorHandle } from '../../src/emulator/types';
 import { silentLogger } from '../../src/log';
 import { provision } from '../../src/provision';
 import { createObjectStore } from '../../src/storage';
-import type { ObjectStore } from '../../src/storage/types';
+import type { StorageAdapter } from '../../src/storage/types';
 import { REGULATORY_TRADE_TEXT } from '../records/fixtures';
 import {
   databases,
@@ -59,7 +59,7 @@ describe('config: production is HTTPS only, with a loopback-only escape for test
 describe.each(databases('integration/gate'))('compliance gate, production profile, catalog on %s', (db) => {
   let emulator: EmulatorHandle;
   let emulatorDir: string;
-  let admin: ObjectStore;
+  let admin: StorageAdapter;
   let t: TestArchive;
   let buckets: { records7y: string; voice: string; aml: string };
 

@@ -4,11 +4,9 @@
  * fresh temp directory, or a fresh PostgreSQL database when TEST_DATABASE_URL is set. Driven with
  * global fetch, as a sender would.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { createPrincipal, type Role } from '../../src/auth';
 import type { Catalog } from '../../src/catalog';
@@ -17,7 +15,11 @@ import { silentLogger } from '../../src/log';
 import type { Receipt } from '../../src/ingest/types';
 import { canonicalBytes } from '../../src/records';
 import { startArchive, type Archive } from '../../src/runtime/archive';
-import type { ObjectStore } from '../../src/storage/types';
+import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
+import { onUnaudited } from '../helpers/audit-guard';
+import { bearer, sha256, tempDir } from '../helpers/common';
+
+export { bearer, ndjson, postJson, sha256, tempDir } from '../helpers/common';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -34,10 +36,6 @@ export function databases(suite: string): DatabaseKind[] {
       '(e.g. postgres://strongroom:strongroom@127.0.0.1:5432/strongroom_test; see .ci/run).',
   );
   return ['sqlite'];
-}
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `strongroom-it-${prefix}-`));
 }
 
 async function adminQuery(sqlText: string): Promise<void> {
@@ -81,7 +79,7 @@ export interface TestArchive {
   config: Config;
   url: string;
   catalog: Catalog;
-  store: ObjectStore;
+  store: StorageAdapter;
   dataDir: string;
   /** The bootstrap tokens (admin and ingest). */
   adminToken: string;
@@ -124,7 +122,7 @@ export async function startTestArchive(options: StartOptions): Promise<TestArchi
   const config = loadConfig({ env: {}, overrides: deepMerge(base, options.overrides ?? {}) });
   let archive: Archive;
   try {
-    archive = await startArchive(config, { logger: silentLogger() });
+    archive = await startArchive(config, { logger: silentLogger(), onUnaudited });
   } catch (err) {
     await pgDb?.drop();
     if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -175,29 +173,8 @@ export async function principalWithToken(
   return { id: made.principal.id, token: made.token };
 }
 
-export function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
-
-export function postJson(
-  url: string,
-  body: unknown,
-  token?: string,
-  extra: Record<string, string> = {},
-): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}), ...extra },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
 export function getWith(url: string, token?: string): Promise<Response> {
   return fetch(url, { headers: token ? bearer(token) : {} });
-}
-
-export function sha256(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export function canonicalSha(record: unknown): string {
@@ -227,14 +204,6 @@ export function issuePaths(body: ErrorBody): string[] {
   return (details as { path: unknown }[])
     .map((d) => (Array.isArray(d.path) ? d.path.join('.') : String(d.path)))
     .sort();
-}
-
-/** Parses an NDJSON answer. */
-export function ndjson<T = Record<string, unknown>>(text: string): T[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
 }
 
 /** A fresh id with a prefix, unique within a run. */

@@ -7,13 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCatalog, type Catalog } from '../../src/catalog';
-import { CONTENT_META } from '../../src/ingest/service';
-import { reconcile } from '../../src/ingest/reconcile';
+import { bucketPlan } from '../../src/config';
+import { recoverFromStore, type RecoveryMode } from '../../src/ingest/recovery';
 import {
   canonicalBytes,
+  CONTENT_META,
   documentKey,
   objectKey,
-  recordMetadata,
+  storedMetadata,
   validateRecord,
   type DocumentRecord,
 } from '../../src/records';
@@ -29,6 +30,7 @@ import {
   startTestArchive,
   tempDir,
   uid,
+  type ErrorBody,
   type ReceiptBody,
   type TestArchive,
 } from './helpers';
@@ -39,14 +41,18 @@ function ingestMeta(
   principal: string,
   sha = canonicalSha(record),
 ): Record<string, string> {
-  const prefixed = recordMetadata({
+  return storedMetadata({
     sha256: sha,
     recordType: record.recordType as DocumentRecord['recordType'],
     recordId: record.recordId as string,
     principal,
     ingestedAt: new Date(),
   });
-  return Object.fromEntries(Object.entries(prefixed).map(([k, v]) => [k.replace(/^x-oss-meta-/, ''), v]));
+}
+
+/** A document description for `file`: the example document under a fresh id, with its SHA-256 and size. */
+function documentFor(file: Buffer, prefix: string): Record<string, unknown> & { recordId: string } {
+  return { ...example('document'), recordId: uid(prefix), sha256: sha256(file), size: file.length };
 }
 
 function keyOf(record: Record<string, unknown>): string {
@@ -68,6 +74,28 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     await t?.close();
   });
 
+  /** Runs `fn` on a fresh, empty catalog on the same kind of database, removed afterwards. */
+  async function withFreshCatalog(fn: (fresh: Catalog) => Promise<void>): Promise<void> {
+    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const dir = tempDir('reindex');
+    let fresh: Catalog | undefined;
+    try {
+      fresh = await openCatalog(
+        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
+      );
+      await fn(fresh);
+    } finally {
+      await fresh?.close();
+      await pg?.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Recovery over the archive's store, into `catalog` (default: the archive's own). */
+  function recover(mode: RecoveryMode, catalog: Catalog = t.catalog) {
+    return recoverFromStore({ store: t.store, catalog, plan: bucketPlan(t.config) }, { mode });
+  }
+
   /** The PUT of the write path, without its commit: what a crash right after the PUT leaves. */
   async function crashAfterPut(record: Record<string, unknown>): Promise<string> {
     const key = keyOf(record);
@@ -84,7 +112,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     expect(await t.catalog.getRecord(record.recordId)).toBeUndefined();
     const ledger = await t.catalog.ledgerSize();
 
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect(report.problems).toEqual([]);
     expect(report.committed).toBe(1);
     expect(report.items).toEqual([
@@ -104,7 +132,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     );
     expect(events.map((e) => [e.action, e.outcome])).toEqual([['records.reconcile', 'allowed']]);
 
-    const second = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const second = await recover('reconcile');
     expect([second.committed, second.problems]).toEqual([0, []]);
     expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
     // The API serves it like any other record, and a resend is `existing`.
@@ -126,19 +154,14 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       info.lastModified.getTime() + 2557 * 86_400_000,
     );
     expect((await postJson(`${t.url}/v1/records`, record, t.ingestToken)).status).toBe(200);
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect([report.committed, report.problems]).toEqual([0, []]);
     expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
   });
 
   test("a document (file and description) stored but not committed: reconcile commits it with the file's SHA-256", async () => {
     const file = fileBytes(150 * 1024, 11);
-    const description = {
-      ...example('document'),
-      recordId: uid('D-CRASH'),
-      sha256: sha256(file),
-      size: file.length,
-    };
+    const description = documentFor(file, 'D-CRASH');
     const v = validateRecord(description);
     if (!v.ok) throw new Error('invalid fixture');
     const fileKey = documentKey(v.record as DocumentRecord);
@@ -156,7 +179,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       },
       contentType: 'application/json',
     });
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect(report.problems).toEqual([]);
     expect(report.committed).toBe(1);
     expect(await t.catalog.getRecord(description.recordId)).toMatchObject({
@@ -178,7 +201,7 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     await t.store.putBuffer(t.recordsBucket, orphan, fileBytes(100), { contentType: 'application/pdf' });
     const ledger = await t.catalog.ledgerSize();
 
-    const report = await reconcile(t.store, t.catalog, t.config, { mode: 'reconcile' });
+    const report = await recover('reconcile');
     expect(report.committed).toBe(0);
     expect(report.problems.map((p) => p.key).sort()).toEqual([key, orphan].sort());
     expect(report.problems.find((p) => p.key === key)?.reason).toMatch(/SHA-256/);
@@ -197,25 +220,14 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       expect((await postJson(`${t.url}/v1/records`, r, t.ingestToken)).status).toBe(201);
     }
     const file = fileBytes(400 * 1024, 3);
-    const doc = {
-      ...example('document'),
-      recordId: uid('D-REINDEX'),
-      sha256: sha256(file),
-      size: file.length,
-    };
+    const doc = documentFor(file, 'D-REINDEX');
     expect((await postDocument(t.url, t.ingestToken, doc, file, { form: 'raw' })).status).toBe(201);
 
     const original = (await t.catalog.searchRecords({ limit: 1000 })).records;
     // Three committed by the tests above (two after a crash, one document) and four through the API.
     expect(original).toHaveLength(7);
-    const pg = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-    const dir = tempDir('reindex');
-    let fresh: Catalog | undefined;
-    try {
-      fresh = await openCatalog(
-        pg ? { databaseUrl: pg.url } : { sqlitePath: path.join(dir, 'fresh.sqlite') },
-      );
-      const report = await reconcile(t.store, fresh, t.config, { mode: 'reindex' });
+    await withFreshCatalog(async (fresh) => {
+      const report = await recover('reindex', fresh);
       expect(report.committed).toBe(original.length);
       // The tampered object and the orphan file of the test above stay problems.
       expect(report.problems).toHaveLength(2);
@@ -226,10 +238,68 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
         expect(rebuilt).toMatchObject(same);
       }
       expect(await fresh.auditSize()).toBe(0);
-    } finally {
-      await fresh?.close();
-      await pg?.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  });
+
+  test('reindex gives back the catalog row of a document whose file name was given at upload (multipart, raw header)', async () => {
+    const sent: { id: string; fileName: string }[] = [];
+    for (const form of ['multipart', 'raw'] as const) {
+      const file = fileBytes(120 * 1024, form === 'raw' ? 31 : 32);
+      const doc = documentFor(file, `D-NAME-${form}`);
+      // Not the description's `fileName` (CN-20261121-0001.PDF): the name the sender gave the file.
+      const fileName = form === 'raw' ? '合約 note 2026.pdf' : 'scan (signed).pdf';
+      const res = await postDocument(t.url, t.ingestToken, doc, file, { form, fileName });
+      expect([form, res.status]).toEqual([form, 201]);
+      sent.push({ id: doc.recordId, fileName });
     }
+    await withFreshCatalog(async (fresh) => {
+      await recover('reindex', fresh);
+      for (const { id, fileName } of sent) {
+        const original = await t.catalog.getRecord(id);
+        const rebuilt = await fresh.getRecord(id);
+        expect(original?.fileName).toBe(fileName);
+        // The same row, column for column (the ledger is the fresh catalog's own) ...
+        const { ledgerSeq: _a, retainUntil: keptUntil, ...row } = original as NonNullable<typeof original>;
+        const { ledgerSeq: _b, retainUntil: rebuiltUntil, ...again } = rebuilt as NonNullable<typeof rebuilt>;
+        expect(again).toEqual(row);
+        // ... but retain-until, rebuilt from the objects' Last-Modified, which OSS keeps in whole
+        // seconds: a lower bound too, at most the second it was cut to before the receipt's.
+        const earlier = keptUntil.getTime() - rebuiltUntil.getTime();
+        expect(earlier).toBeGreaterThanOrEqual(0);
+        expect(earlier).toBeLessThan(1000);
+      }
+    });
+  });
+
+  test("a document's file left by an earlier upload that never committed: the same file sent again is adopted; another file under its key is refused", async () => {
+    const file = fileBytes(150 * 1024, 12);
+    const leftOver = async (doc: Record<string, unknown>, bytes: Buffer): Promise<string> => {
+      const v = validateRecord(doc);
+      if (!v.ok) throw new Error('invalid fixture');
+      const key = documentKey(v.record as DocumentRecord);
+      await t.store.putBuffer(t.recordsBucket, key, bytes, {
+        meta: { 'record-id': doc.recordId as string, 'record-type': 'document' },
+        contentType: 'application/pdf',
+      });
+      return key;
+    };
+    const same = documentFor(file, 'D-LEFT');
+    const fileKey = await leftOver(same, file);
+    const ledger = await t.catalog.ledgerSize();
+    const res = await postDocument(t.url, t.ingestToken, same, file, { form: 'raw' });
+    const body = (await res.json()) as ReceiptBody;
+    expect(res.status).toBe(201);
+    expect(body.receipt).toMatchObject({ key: fileKey, sha256: sha256(file), ledgerSeq: ledger });
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
+
+    const other = documentFor(file, 'D-LEFT-OTHER');
+    await leftOver(other, fileBytes(150 * 1024, 13));
+    const refused = await postDocument(t.url, t.ingestToken, other, file, { form: 'raw' });
+    expect(refused.status).toBe(409);
+    const error = ((await refused.json()) as ErrorBody).error;
+    expect(error.code).toBe('ObjectKeyTaken');
+    expect(error.hint).toMatch(/strongroom reconcile/);
+    expect(await t.catalog.getRecord(other.recordId)).toBeUndefined();
+    expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
   });
 });

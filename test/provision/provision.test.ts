@@ -7,7 +7,7 @@ import type { EmulatorHandle } from '../../src/emulator/types';
 import { ACCESS_LOG_PREFIX, IN_PROGRESS_WINDOW_MS, provision, wormStatus } from '../../src/provision';
 import { doctor } from '../../src/provision/doctor';
 import { createObjectStore } from '../../src/storage';
-import type { ObjectStore } from '../../src/storage/types';
+import type { StorageAdapter } from '../../src/storage/types';
 import { ManualClock } from '../../src/util/clock';
 
 /**
@@ -21,7 +21,7 @@ const creds = { accessKeyId: 'LTAIprovisiontest', accessKeySecret: 'provision-se
 let dir: string;
 let clock: ManualClock;
 let emulator: EmulatorHandle;
-let store: ObjectStore;
+let store: StorageAdapter;
 let prefixCounter = 0;
 
 function configFor(prefix: string, days = 10): Config {

@@ -1,10 +1,8 @@
 /** Valid examples of every record type, shared by the records tests. Each test takes a fresh copy. */
+import { REGULATORY_TRADE_TEXT } from '../../src/records/fixtures';
 
-/** The trade of docs/REGULATORY.md, character for character (line breaks included). */
-export const REGULATORY_TRADE_TEXT = `{"recordType":"trade","recordId":"T-20261121-000001","tradeId":"T-20261121-000001",
- "orderId":"O-20261121-000417","executedAt":"2026-11-21T09:31:02.123+08:00","venue":"XHKG",
- "instrument":{"exchange":"XHKG","code":"0700"},"side":"buy","quantity":1000,"price":"388.20",
- "currency":"HKD","capacity":"agency","clientId":"C-1001","accountId":"A-1001-01"}`;
+/** The trade of ../shared/docs/REGULATORY.md, character for character (one definition: src/records/fixtures.ts). */
+export { REGULATORY_TRADE_TEXT };
 
 /** Its RFC 8785 form, written by hand (keys sorted, no whitespace). */
 export const REGULATORY_TRADE_CANONICAL =

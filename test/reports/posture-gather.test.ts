@@ -9,7 +9,7 @@ import { provision } from '../../src/provision';
 import { alpTradeFacts } from '../../src/records/alp-trade-facts';
 import { evaluatePosture, gatherPostureFacts, type PostureSources } from '../../src/reports';
 import { createObjectStore } from '../../src/storage';
-import type { ObjectStore } from '../../src/storage/types';
+import type { StorageAdapter } from '../../src/storage/types';
 import { ManualClock } from '../../src/util/clock';
 import { ingestEvent, makeRecord } from '../catalog/fixtures';
 import { alpTrade } from './alp-fixtures';
@@ -24,7 +24,7 @@ const NOW = new Date('2026-12-10T02:00:00Z'); // 10:00 in Hong Kong
 
 let dir: string;
 let emulator: EmulatorHandle;
-let store: ObjectStore;
+let store: StorageAdapter;
 let catalog: Catalog;
 let plan: BucketPlan;
 let clock: ManualClock;

@@ -111,7 +111,7 @@ describe.each(specs)('storage conformance: $name', (spec) => {
     it('refuses to delete a bucket that holds objects', async () => {
       const b = await newBucket('notempty');
       await store.putBuffer(b, 'x', Buffer.from('x'));
-      await expect(store.deleteBucket(b)).rejects.toMatchObject({ code: 'Conflict' });
+      await expect(store.deleteBucket(b)).rejects.toMatchObject({ code: 'BucketNotEmpty', httpStatus: 409 });
       await store.delete(b, 'x');
       await store.deleteBucket(b);
     });

@@ -92,9 +92,9 @@ describe('withRetry', () => {
     expect(slept).toEqual([]);
   });
 
-  it('throws non-retryable failures at once, without reconciling when nothing was ambiguous', async () => {
+  it('throws non-retryable failures at once, without the lost-answer hook when nothing was ambiguous', async () => {
     const { sleep } = recorder();
-    const reconcile = jest.fn(async () => 'reconciled');
+    const afterLostAnswer = jest.fn(async () => 'taken as done');
     let calls = 0;
     await expect(
       withRetry(
@@ -104,14 +104,14 @@ describe('withRetry', () => {
         },
         policy,
         { sleep, random: () => 0.5 },
-        hooks<string>({ reconcile }),
+        hooks<string>({ afterLostAnswer }),
       ),
     ).rejects.toThrow('permanent');
     expect(calls).toBe(1);
-    expect(reconcile).not.toHaveBeenCalled();
+    expect(afterLostAnswer).not.toHaveBeenCalled();
   });
 
-  it('reconciles a non-retryable failure that follows a retryable one (answer lost)', async () => {
+  it('asks the lost-answer hook about a non-retryable failure that follows a retryable one', async () => {
     const { sleep } = recorder();
     let calls = 0;
     const attempt = async (): Promise<string> => {
@@ -123,7 +123,7 @@ describe('withRetry', () => {
         attempt,
         policy,
         { sleep, random: () => 0.5 },
-        hooks<string>({ reconcile: async () => 'it was ours' }),
+        hooks<string>({ afterLostAnswer: async () => 'it was ours' }),
       ),
     ).resolves.toBe('it was ours');
     calls = 0;
@@ -132,7 +132,7 @@ describe('withRetry', () => {
         attempt,
         policy,
         { sleep, random: () => 0.5 },
-        hooks<string>({ reconcile: async () => undefined }),
+        hooks<string>({ afterLostAnswer: async () => undefined }),
       ),
     ).rejects.toThrow('permanent');
   });

@@ -4,6 +4,7 @@ import { doctor, type DoctorReport } from '../../provision/doctor';
 import { cloudFindings, openCloud } from '../../runtime/cloud';
 import { renderTable } from '../../util/table';
 import { cliConfig, cliLogger, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
+import type { Finish, Outcome } from '../outcome';
 
 const MARK = { ok: 'ok', warn: 'WARN', fail: 'FAIL' } as const;
 
@@ -32,12 +33,15 @@ export async function doctorCommand(opts: CommonOptions): Promise<DoctorReport> 
     );
     process.stdout.write(report.compliant ? '\nCompliant.\n' : '\nNOT COMPLIANT: see the FAIL rows above.\n');
   }
-  // Exit code 3 says "not compliant" to scripts and monitors (see src/cli/main.ts).
-  if (!report.compliant) process.exitCode = 3;
   return report;
 }
 
-export function register(program: Command): void {
+/** Not compliant is exit code 3 (src/cli/main.ts), for scripts and monitors. */
+export function doctorOutcome(report: DoctorReport): Outcome {
+  return report.compliant ? 'ok' : 'not-compliant';
+}
+
+export function register(program: Command, finish: Finish): void {
   withCommonOptions(
     program
       .command('doctor')
@@ -47,6 +51,6 @@ export function register(program: Command): void {
   )
     .option('--json', 'machine-readable output')
     .action(async (opts: CommonOptions) => {
-      await doctorCommand(opts);
+      finish(doctorOutcome(await doctorCommand(opts)));
     });
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { BOOTSTRAP_TOKEN_FILE } from '../../auth';
 import { UnauthenticatedError, UnavailableError, ValidationError } from '../../errors';
 import { cliConfig, printJson, withCommonOptions, type CommonOptions } from '../common';
+import type { Finish, Outcome } from '../outcome';
 
 export interface IngestOptions extends CommonOptions {
   type?: string;
@@ -44,7 +45,7 @@ function resolveToken(opts: IngestOptions, dataDir: string): string {
 /**
  * `strongroom ingest FILE`: a client of POST /v1/batches. Streams the file (never loads it
  * whole), reads the per-line results as they come, shows progress on a terminal and ends with a
- * summary. Exit status 1 when any line failed.
+ * summary. Exit status 1 when any line failed (ingestOutcome).
  */
 export async function ingestCommand(file: string, opts: IngestOptions): Promise<IngestSummary> {
   const config = cliConfig(opts);
@@ -163,11 +164,15 @@ export async function ingestCommand(file: string, opts: IngestOptions): Promise<
     if (summary.failed > summary.errors.length)
       process.stdout.write(`  ... and ${summary.failed - summary.errors.length} more (use --results FILE)\n`);
   }
-  if (summary.failed > 0) process.exitCode = 1;
   return summary;
 }
 
-export function register(program: Command): void {
+/** A batch with failed lines is exit code 1 (src/cli/main.ts). */
+export function ingestOutcome(summary: IngestSummary): Outcome {
+  return summary.failed > 0 ? 'failed' : 'ok';
+}
+
+export function register(program: Command, finish: Finish): void {
   withCommonOptions(
     program
       .command('ingest <file>')
@@ -183,6 +188,6 @@ export function register(program: Command): void {
     .option('--results <file>', 'write every result line (receipt or error) to this NDJSON file')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: IngestOptions) => {
-      await ingestCommand(file, opts);
+      finish(ingestOutcome(await ingestCommand(file, opts)));
     });
 }

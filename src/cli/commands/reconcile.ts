@@ -1,26 +1,30 @@
 import type { Command } from 'commander';
 import { openCatalog } from '../../catalog';
-import { catalogLocation } from '../../config';
-import { reconcile, type ReconcileReport } from '../../ingest/reconcile';
+import { bucketPlan, catalogLocation } from '../../config';
+import { recoverFromStore, type RecoveryMode, type RecoveryReport } from '../../ingest/recovery';
 import { renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
+import type { Finish, Outcome } from '../outcome';
 
-async function run(
-  mode: 'reconcile' | 'reindex',
-  opts: CommonOptions & { verbose?: boolean },
-): Promise<ReconcileReport> {
+type RecoveryCommandOptions = CommonOptions & { verbose?: boolean };
+
+/** `strongroom reconcile` and `strongroom reindex`: recovery (src/ingest/recovery.ts) and its report. */
+async function run(mode: RecoveryMode, opts: RecoveryCommandOptions): Promise<RecoveryReport> {
   const config = cliConfig(opts);
   const catalog = await openCatalog(catalogLocation(config));
   try {
     const tty = Boolean(process.stderr.isTTY) && !opts.json;
     const report = await withStore(config, ({ store }) =>
-      reconcile(store, catalog, config, {
-        mode,
-        verbose: Boolean(opts.verbose),
-        onItem: (_item, scanned) => {
-          if (tty && scanned % 100 === 0) process.stderr.write(`\r${mode}: ${scanned} objects checked`);
+      recoverFromStore(
+        { store, catalog, plan: bucketPlan(config) },
+        {
+          mode,
+          verbose: Boolean(opts.verbose),
+          onItem: (_item, scanned) => {
+            if (tty && scanned % 100 === 0) process.stderr.write(`\r${mode}: ${scanned} objects checked`);
+          },
         },
-      }),
+      ),
     );
     if (tty) process.stderr.write('\n');
     if (opts.json) printJson(report);
@@ -45,19 +49,22 @@ async function run(
         );
       }
     }
-    if (report.problems.length > 0) process.exitCode = 1;
     return report;
   } finally {
     await catalog.close();
   }
 }
 
-export const reconcileCommand = (opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> =>
+export const reconcileCommand = (opts: RecoveryCommandOptions): Promise<RecoveryReport> =>
   run('reconcile', opts);
-export const reindexCommand = (opts: CommonOptions & { verbose?: boolean }): Promise<ReconcileReport> =>
-  run('reindex', opts);
+export const reindexCommand = (opts: RecoveryCommandOptions): Promise<RecoveryReport> => run('reindex', opts);
 
-export function register(program: Command): void {
+/** Objects left uncommitted (problems) are exit code 1 (src/cli/main.ts). */
+export function recoveryOutcome(report: RecoveryReport): Outcome {
+  return report.problems.length > 0 ? 'failed' : 'ok';
+}
+
+export function register(program: Command, finish: Finish): void {
   withCommonOptions(
     program
       .command('reconcile')
@@ -67,15 +74,15 @@ export function register(program: Command): void {
   )
     .option('--verbose', 'list every object, not only the ones acted on')
     .option('--json', 'machine-readable output')
-    .action(async (opts: CommonOptions & { verbose?: boolean }) => {
-      await reconcileCommand(opts);
+    .action(async (opts: RecoveryCommandOptions) => {
+      finish(recoveryOutcome(await reconcileCommand(opts)));
     });
   withCommonOptions(
     program.command('reindex').description("rebuild the catalog from the buckets' objects and metadata"),
   )
     .option('--verbose', 'list every object, not only the ones acted on')
     .option('--json', 'machine-readable output')
-    .action(async (opts: CommonOptions & { verbose?: boolean }) => {
-      await reindexCommand(opts);
+    .action(async (opts: RecoveryCommandOptions) => {
+      finish(recoveryOutcome(await reindexCommand(opts)));
     });
 }

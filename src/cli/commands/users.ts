@@ -9,6 +9,7 @@ import {
   parseRole,
   revokePrincipalTokens,
   type PrincipalSummary,
+  type PrincipalWithToken,
 } from '../../auth';
 import { openCatalog, type Catalog } from '../../catalog';
 import { catalogLocation, type Config } from '../../config';
@@ -64,22 +65,18 @@ async function withCatalog<T>(opts: CommonOptions, fn: (catalog: Catalog) => Pro
   }
 }
 
+function issuedResult(issued: PrincipalWithToken): IssuedTokenResult {
+  const p = issued.principal;
+  return { id: p.id, name: p.name, role: p.role, kind: p.kind, token: issued.token, tokenId: issued.tokenId };
+}
+
 export async function usersAdd(name: string, opts: UsersAddOptions): Promise<IssuedTokenResult> {
   // Check the arguments before touching the catalog.
   const role = parseRole(opts.role);
   const kind = parseKind(opts.kind ?? 'user');
-  return withCatalog(opts, async (catalog) => {
-    const created = await createPrincipal(catalog, { name, role, kind, actor: cliActor() });
-    const p = created.principal;
-    return {
-      id: p.id,
-      name: p.name,
-      role: p.role,
-      kind: p.kind,
-      token: created.token,
-      tokenId: created.tokenId,
-    };
-  });
+  return withCatalog(opts, async (catalog) =>
+    issuedResult(await createPrincipal(catalog, { name, role, kind, actor: cliActor() })),
+  );
 }
 
 export async function usersList(opts: CommonOptions): Promise<PrincipalSummary[]> {
@@ -94,18 +91,9 @@ export async function usersDisable(nameOrId: string, opts: CommonOptions): Promi
 }
 
 export async function usersToken(nameOrId: string, opts: CommonOptions): Promise<IssuedTokenResult> {
-  return withCatalog(opts, async (catalog) => {
-    const issued = await issuePrincipalToken(catalog, nameOrId, cliActor());
-    const p = issued.principal;
-    return {
-      id: p.id,
-      name: p.name,
-      role: p.role,
-      kind: p.kind,
-      token: issued.token,
-      tokenId: issued.tokenId,
-    };
-  });
+  return withCatalog(opts, async (catalog) =>
+    issuedResult(await issuePrincipalToken(catalog, nameOrId, cliActor())),
+  );
 }
 
 export async function usersRevokeTokens(nameOrId: string, opts: CommonOptions): Promise<RevokeResult> {

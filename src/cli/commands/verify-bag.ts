@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { NotVerifiedError, ValidationError } from '../../errors';
+import { ValidationError } from '../../errors';
 import { verifyBag, type BagVerification, type EvidenceChecker } from '../../export';
 import { printJson } from '../common';
+import type { Finish } from '../outcome';
 
 export interface VerifyBagCommandOptions {
   key?: string;
@@ -29,8 +30,7 @@ export const noEvidenceChecker: EvidenceChecker = {
 
 /**
  * `strongroom verify bag FILE.zip|DIR [--key KEY | --key-file F] [--json]`: prints the verdict and
- * returns the result; throws NotVerifiedError when the bag does not verify (src/cli/main.ts maps it
- * to exit code 4).
+ * returns the result (not verified is exit code 4: the outcome `not-verified`, src/cli/main.ts).
  */
 export async function verifyBagCommand(
   path: string,
@@ -44,17 +44,13 @@ export async function verifyBagCommand(
   const result = await verifyBag(path, { checker, ...(key ? { key } : {}) });
   if (opts.json) printJson(result);
   else process.stdout.write(result.verdict);
-  if (!result.ok) {
-    throw new NotVerifiedError(`${path} does not verify: ${result.problems.length} problem(s)`, {
-      details: result.problems,
-    });
-  }
   return result;
 }
 
 /** Adds `bag` under the `verify` command (created here unless another module made it first). */
 export function register(
   program: Command,
+  finish: Finish,
   deps: { checker: EvidenceChecker } = { checker: noEvidenceChecker },
 ): void {
   const verify =
@@ -70,6 +66,7 @@ export function register(
     .option('--key-file <file>', 'a file holding the verifier key')
     .option('--json', 'machine-readable output (every problem)')
     .action(async (path: string, opts: VerifyBagCommandOptions) => {
-      await verifyBagCommand(path, opts, deps.checker);
+      const result = await verifyBagCommand(path, opts, deps.checker);
+      finish(result.ok ? 'ok' : 'not-verified');
     });
 }

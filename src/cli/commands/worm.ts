@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { bucketPlan } from '../../config';
 import { NotFoundError, RetentionPolicyError, ValidationError } from '../../errors';
 import { wormStatus, type WormStatusRow } from '../../provision';
-import type { ObjectStore, RetentionPolicy } from '../../storage/types';
+import { OSS_LIMITS } from '../../storage/limits';
+import type { BucketAdmin, RetentionPolicy } from '../../storage/types';
 import { humanDuration, renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 
-async function policyOf(store: ObjectStore, bucket: string): Promise<RetentionPolicy> {
+async function policyOf(store: BucketAdmin, bucket: string): Promise<RetentionPolicy> {
   if (!(await store.bucketInfo(bucket))) throw new NotFoundError(`bucket ${bucket} does not exist`);
   const policy = await store.getRetention(bucket);
   if (!policy)
@@ -74,8 +75,8 @@ export async function wormExtendCommand(
   opts: CommonOptions & { days: string },
 ): Promise<RetentionPolicy> {
   const days = Number(opts.days);
-  if (!Number.isInteger(days) || days < 1 || days > 25550)
-    throw new ValidationError('--days must be a whole number from 1 to 25550');
+  if (!Number.isInteger(days) || days < 1 || days > OSS_LIMITS.maxRetentionDays)
+    throw new ValidationError(`--days must be a whole number from 1 to ${OSS_LIMITS.maxRetentionDays}`);
   const config = cliConfig(opts);
   return withStore(config, async ({ store }) => {
     const policy = await policyOf(store, bucket);

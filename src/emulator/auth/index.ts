@@ -1,7 +1,7 @@
 /**
  * Request authentication for the local OSS emulator: OSS Signature V1 and V4, each in the
  * Authorization header or in a signed URL, verified exactly as OSS does (see
- * /work/shared/docs/OSS-PROTOCOL.md, "Signature V1", "Signed URLs"; ali-oss 6.23 signUtils.js).
+ * ../shared/docs/OSS-PROTOCOL.md from the repository root, "Signature V1", "Signed URLs"; ali-oss 6.23 signUtils.js).
  *
  * Requests are path style: '/bucket/key', '/bucket/' (bucket level), '/' (ListBuckets).
  *

@@ -1,7 +1,7 @@
 /**
  * The result of authenticating one request, and the OSS errors it can end in.
  *
- * Codes and messages follow what OSS answers (see docs in /work/shared/docs/OSS-PROTOCOL.md and the
+ * Codes and messages follow what OSS answers (see ../shared/docs/OSS-PROTOCOL.md from the repository root and the
  * OSS error centre pages quoted next to each constructor). Where OSS's exact answer is not known,
  * the comment says so.
  */

@@ -23,14 +23,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { StrongroomError } from '../../errors';
+import { MalformedCsvError } from '../../errors';
 import { recordSchemas, type RecordType } from '../../records';
-
-/** A CSV row (or header) that cannot be read. */
-export class MalformedCsvError extends StrongroomError {
-  readonly code = 'MalformedCsv';
-  readonly httpStatus = 400;
-}
 
 export const LIST_SEPARATOR = '|';
 

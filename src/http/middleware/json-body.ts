@@ -4,10 +4,14 @@
  * MalformedJson when it is not one well-formed JSON value.
  */
 import type { Request } from 'express';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors';
+import {
+  BadRequestError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../../errors';
 import { chunksOf } from '../batch/chunks';
 import { isJson, isUtf8, parseMediaType } from '../content-type';
-import { BadRequestError, MalformedJsonError } from '../errors';
 
 export function declaredLength(req: Request): number | undefined {
   const raw = req.headers['content-length'];

@@ -1,13 +1,21 @@
 /**
  * First middleware of every request: a request id (a sane incoming X-Request-Id is kept, else a
- * new one), the x-request-id response header, a child logger carrying the id, and on finish one
- * access-log line and the request metrics.
+ * new one), the x-request-id response header, a child logger carrying the id, the request's audit
+ * scope (its one audit event, src/audit/scope.ts), and on finish one access-log line and the
+ * request metrics.
+ *
+ * Which requests are audited (../shared/docs/REGULATORY.md 7(e): every access is in the trail): every
+ * request to a guarded route (the /v1 API and /metrics), allowed or denied, and every request to
+ * an unknown /v1 path. The public probes (/healthz, /readyz) and the API description
+ * (/openapi.json) touch no records and are not.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { AuditScope, type AuditTrail } from '../../audit/scope';
 import { redactUrl, type Logger } from '../../log';
+import type { Clock } from '../../util/clock';
 import type { HttpMetrics } from '../metrics';
-import type { RequestState } from '../types';
+import type { AppDeps, RequestState } from '../types';
 
 /** Incoming request ids we keep: short, printable, no separators that could forge log lines. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -20,32 +28,59 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : newRequestId();
 }
 
-/** The request's state; requestContext() creates it before anything else runs. */
+/** The request's state; beginRequest() creates it before anything else runs. */
 export function requestState(res: Response): RequestState {
   const state = (res.locals as { strongroom?: RequestState }).strongroom;
-  if (!state) throw new Error('http: request state missing (requestContext middleware not mounted first)');
+  if (!state) throw new Error('http: request state missing (beginRequest middleware not mounted first)');
   return state;
 }
 
 /** The route pattern (for metrics and logs): `/v1/records/:id`, or `unmatched` when no route matched. */
-export function routeLabel(req: Request, state: RequestState): string {
+export function routeLabel(req: Request, state: Pick<RequestState, 'route'>): string {
   if (state.route !== undefined) return state.route;
   const route = (req as Request & { route?: { path?: unknown } }).route;
   return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
 }
 
-export function requestContext(logger: Logger, metrics: HttpMetrics): RequestHandler {
+/** Guarded routes, and anything under /v1, leave an audit event. */
+export function auditable(req: Request, state: RequestState): boolean {
+  return state.audit.action !== undefined || req.path === '/v1' || req.path.startsWith('/v1/');
+}
+
+export interface BeginRequestDeps {
+  logger: Logger;
+  auditTrail: AuditTrail;
+  clock?: Clock;
+  onUnaudited?: AppDeps['onUnaudited'];
+}
+
+export function beginRequest(deps: BeginRequestDeps, metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    const state: RequestState = {
+    const partial: Omit<RequestState, 'audit'> = {
       requestId,
-      logger: logger.child({ requestId }),
+      logger: deps.logger.child({ requestId }),
       startedAt: performance.now(),
-      ip: req.ip,
-      audited: false,
-      auditDetails: {},
+      ...(req.ip !== undefined ? { ip: req.ip } : {}),
     };
+    const audit = new AuditScope(
+      deps.auditTrail,
+      { requestId, ip: req.ip ?? null },
+      {
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        // What the route did not name: the route (or the unknown path) is the target.
+        fallback: () => {
+          const route = routeLabel(req, state);
+          return {
+            target:
+              route === 'unmatched' ? `${req.method} ${req.path.slice(0, 256)}` : `${req.method} ${route}`,
+            details: { method: req.method, route },
+          };
+        },
+      },
+    );
+    const state: RequestState = { ...partial, audit };
     (res.locals as { strongroom?: RequestState }).strongroom = state;
 
     let done = false;
@@ -70,7 +105,32 @@ export function requestContext(logger: Logger, metrics: HttpMetrics): RequestHan
       );
     };
     res.on('finish', () => finish(false));
-    res.on('close', () => finish(true));
+    res.on('close', () => {
+      finish(true);
+      const status = res.writableFinished ? res.statusCode : 499;
+      void audit.whenIdle().then(() => checkAudited(deps, req, state, status));
+    });
     next();
   };
+}
+
+/**
+ * The guard behind the audit mechanism: once the answer is out and nobody holds the request's
+ * scope any more (the route handler and the error answer hold it while they work), its
+ * event must have been recorded (or refused by the trail). If not, a route skipped the mechanism:
+ * a bug, reported to `onUnaudited` (the test suites fail on it). Without that hook it is logged at
+ * error and the event appended now, so that the trail still holds the access.
+ */
+function checkAudited(deps: BeginRequestDeps, req: Request, state: RequestState, status: number): void {
+  if (state.audit.state !== 'open' || !auditable(req, state)) return;
+  const request = { method: req.method, route: routeLabel(req, state), status, requestId: state.requestId };
+  if (deps.onUnaudited) return deps.onUnaudited(request);
+  state.logger.error(
+    request,
+    'BUG: a request finished without an audit event; appending one after the answer',
+  );
+  const outcome = status === 401 || status === 403 ? 'denied' : status >= 400 ? 'error' : 'allowed';
+  void state.audit.tryAppend(outcome, { status, unaudited: true }).then((err) => {
+    if (err !== undefined) state.logger.error({ err }, 'audit trail unavailable: could not record a request');
+  });
 }

@@ -16,24 +16,29 @@
  */
 import type { Socket } from 'node:net';
 import { Router, type Request, type Response } from 'express';
+import type { AuditScope } from '../../audit/scope';
 import { z } from 'zod';
-import { UnsupportedMediaTypeError, PayloadTooLargeError, type StrongroomError } from '../../errors';
+import {
+  MalformedCsvError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  type StrongroomError,
+} from '../../errors';
 import type { IngestResult } from '../../ingest/types';
-import { RECORD_TYPES, type RecordType } from '../../records';
-import { MalformedCsvError, parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
+import { RECORD_TYPES, recordIdOf, type RecordType } from '../../records';
+import { parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
 import { chunksOf, StreamClosedError } from '../batch/chunks';
 import { splitLines, type SplitLine } from '../batch/lines';
-import { runOrdered, writeWithBackpressure } from '../batch/pipeline';
+import { writeWithBackpressure } from '../batch/pipeline';
+import { runOrdered } from '../../util/ordered';
 import { isUtf8, parseMediaType } from '../content-type';
 import { classify, errorPayload, internalErrorPayload, validationError } from '../errors';
 import type { HttpMetrics } from '../metrics';
-import { addAuditDetails, auditAfterAnswer, auditOwnedByRoute, markAudited } from '../middleware/audit';
-import { guard } from '../middleware/auth';
 import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
-import { requestState } from '../middleware/request';
+import { route, SENT } from '../route';
 import type { AppDeps, HttpLimits } from '../types';
-import { requestContextOf } from './records';
 import { Semaphore } from '../../util/semaphore';
+import type { Logger } from '../../log';
 
 const NDJSON_TYPES = [
   'application/x-ndjson',
@@ -87,15 +92,10 @@ function parseBatchQuery(query: unknown, format: Format): RecordType | undefined
   return type;
 }
 
-/** An async iterable over the rest of an iterator (after the CSV header was taken from it). */
-function recordIdOf(input: unknown): string | undefined {
-  const id = (input as { recordId?: unknown } | null)?.recordId;
-  return typeof input === 'object' && typeof id === 'string' ? id : undefined;
-}
-
 /** Lines in flight per PUT slot of a batch (the others validate, wait for a slot, or commit). */
 export const LINES_PER_PUT_SLOT = 4;
 
+/** An async iterable over the rest of an iterator (after the CSV header was taken from it). */
 function rest<T>(it: AsyncIterator<T>): AsyncIterable<T> {
   return { [Symbol.asyncIterator]: () => it };
 }
@@ -103,153 +103,160 @@ function rest<T>(it: AsyncIterator<T>): AsyncIterable<T> {
 export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMetrics): Router {
   const router = Router();
 
-  router.post('/batches', guard(deps.authenticator, 'records.write'), async (req, res) => {
-    const format = formatOf(req);
-    const type = parseBatchQuery(req.query, format);
-    const state = requestState(res);
-    addAuditDetails(res, { operation: 'batch.ingest', format, ...(type ? { recordType: type } : {}) });
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > limits.maxBatchBytes)
-      throw tooLarge(limits.maxBatchBytes, 'the batch');
+  router.post(
+    '/batches',
+    ...route(deps, 'records.write', async ({ req, res, audit, principal, logger, requestId }) => {
+      const format = formatOf(req);
+      const type = parseBatchQuery(req.query, format);
+      audit.note({ operation: 'batch.ingest', format, ...(type ? { recordType: type } : {}) });
+      const declared = declaredLength(req);
+      if (declared !== undefined && declared > limits.maxBatchBytes)
+        throw tooLarge(limits.maxBatchBytes, 'the batch');
 
-    const socket = req.socket;
-    const iterator = splitLines(chunksOf(req), {
-      maxLineBytes: limits.maxBatchLineBytes,
-      maxTotalBytes: limits.maxBatchBytes,
-      quoteAware: format === 'csv',
-    })[Symbol.asyncIterator]();
+      const socket = req.socket;
+      const iterator = splitLines(chunksOf(req), {
+        maxLineBytes: limits.maxBatchLineBytes,
+        maxTotalBytes: limits.maxBatchBytes,
+        quoteAware: format === 'csv',
+      })[Symbol.asyncIterator]();
 
-    // CSV: the header is read before answering, so a bad header is a plain 400.
-    let columns: CsvColumn[] | undefined;
-    if (format === 'csv') {
-      const first = await iterator.next();
-      if (first.done) throw new MalformedCsvError('the CSV batch is empty: it needs a header row');
-      if ('overlong' in first.value)
-        throw new MalformedCsvError(`the CSV header row is longer than ${limits.maxBatchLineBytes} bytes`);
-      columns = parseHeader(parseCells(first.value.bytes), type as RecordType);
-    }
+      // CSV: the header is read before answering, so a bad header is a plain 400.
+      let columns: CsvColumn[] | undefined;
+      if (format === 'csv') {
+        const first = await iterator.next();
+        if (first.done) throw new MalformedCsvError('the CSV batch is empty: it needs a header row');
+        if ('overlong' in first.value)
+          throw new MalformedCsvError(`the CSV header row is longer than ${limits.maxBatchLineBytes} bytes`);
+        columns = parseHeader(parseCells(first.value.bytes), type as RecordType);
+      }
 
-    // From here on the answer is streamed and the batch appends its own event when it ends.
-    auditOwnedByRoute(res);
-    res.status(200);
-    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.flushHeaders();
+      // From here on the answer is streamed; the request's event is recorded when the batch ends.
+      res.status(200);
+      res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.flushHeaders();
 
-    // The batch's lines share its PUT slots: up to batchConcurrency PUTs at once, and more lines in
-    // flight than that, so that validating and committing never leave a PUT slot idle.
-    const ctx = { ...requestContextOf(req, res), putSlots: new Semaphore(limits.batchConcurrency) };
-    const counts = { lines: 0, created: 0, existing: 0, failed: 0 };
-    let accepted = 0;
+      // The batch's lines share its PUT slots: up to batchConcurrency PUTs at once, and more lines in
+      // flight than that, so that validating and committing never leave a PUT slot idle.
+      const putSlots = new Semaphore(limits.batchConcurrency);
+      const counts = { lines: 0, created: 0, existing: 0, failed: 0 };
+      let accepted = 0;
 
-    const lineError = (line: number, err: unknown): LineResult => {
-      const typed = classify(err);
-      if (!typed) state.logger.error({ err, line }, 'batch line failed unexpectedly');
-      const payload = typed ? errorPayload(typed) : internalErrorPayload(state.requestId);
-      return { line, status: 'error', error: payload };
-    };
+      const lineError = (line: number, err: unknown): LineResult => {
+        const typed = classify(err);
+        if (!typed) logger.error({ err, line }, 'batch line failed unexpectedly');
+        const payload = typed ? errorPayload(typed) : internalErrorPayload(requestId);
+        return { line, status: 'error', error: payload };
+      };
 
-    const sameId = new Map<string, Promise<unknown>>();
-    const work = async (item: SplitLine): Promise<LineResult> => {
-      accepted++;
+      const sameId = new Map<string, Promise<unknown>>();
+      const work = async (item: SplitLine): Promise<LineResult> => {
+        accepted++;
+        try {
+          if ('overlong' in item) throw tooLarge(limits.maxBatchLineBytes, `line ${item.line}`);
+          if (accepted > limits.maxBatchLines) {
+            throw new PayloadTooLargeError(
+              `the batch has more than ${limits.maxBatchLines} lines: send the rest in another batch`,
+              {
+                details: { maxLines: limits.maxBatchLines },
+              },
+            );
+          }
+          const input = columns
+            ? rowToRecord(columns, parseCells(item.bytes), type as RecordType)
+            : parseJsonBytes(item.bytes, `line ${item.line}`);
+          // Lines run concurrently, but a repeated record id waits for its earlier line: the first
+          // occurrence in the batch is the one stored, the later ones are answered against it.
+          const id = recordIdOf(input);
+          const before = id === undefined ? undefined : sameId.get(id);
+          const run = (async () => {
+            if (before) await before.catch(() => undefined);
+            // Each line is an access of its own: the write path records its event (created, repeat, conflict).
+            const lineAudit = audit.child({ action: audit.action });
+            lineAudit.note({ line: item.line });
+            return deps.ingest.ingestRecord(input, { principal, audit: lineAudit, putSlots });
+          })();
+          if (id !== undefined) {
+            sameId.set(id, run);
+            void run
+              .catch(() => undefined)
+              .finally(() => {
+                if (sameId.get(id) === run) sameId.delete(id);
+              });
+          }
+          const result = await run;
+          return { line: item.line, status: result.status, receipt: result.receipt };
+        } catch (err) {
+          return lineError(item.line, err);
+        }
+      };
+
+      const emit = async (r: LineResult): Promise<void> => {
+        counts.lines++;
+        if (r.status === 'error') counts.failed++;
+        else {
+          counts[r.status]++;
+          metrics.ingestedRecord(r.receipt.recordType, r.status, r.receipt.size, 'record');
+        }
+        metrics.batchLine(format, r.status);
+        await writeWithBackpressure(res, `${JSON.stringify(r)}\n`);
+      };
+
+      let cutShort: StrongroomError | undefined;
+      let aborted = false;
       try {
-        if ('overlong' in item) throw tooLarge(limits.maxBatchLineBytes, `line ${item.line}`);
-        if (accepted > limits.maxBatchLines) {
-          throw new PayloadTooLargeError(
-            `the batch has more than ${limits.maxBatchLines} lines: send the rest in another batch`,
-            {
-              details: { maxLines: limits.maxBatchLines },
-            },
-          );
-        }
-        const input = columns
-          ? rowToRecord(columns, parseCells(item.bytes), type as RecordType)
-          : parseJsonBytes(item.bytes, `line ${item.line}`);
-        // Lines run concurrently, but a repeated record id waits for its earlier line: the first
-        // occurrence in the batch is the one stored, the later ones are answered against it.
-        const id = recordIdOf(input);
-        const before = id === undefined ? undefined : sameId.get(id);
-        const run = (async () => {
-          if (before) await before.catch(() => undefined);
-          return deps.ingest.ingestRecord(input, ctx);
-        })();
-        if (id !== undefined) {
-          sameId.set(id, run);
-          void run
-            .catch(() => undefined)
-            .finally(() => {
-              if (sameId.get(id) === run) sameId.delete(id);
-            });
-        }
-        const result = await run;
-        return { line: item.line, status: result.status, receipt: result.receipt };
+        await runOrdered(rest(iterator), {
+          concurrency: limits.batchConcurrency * LINES_PER_PUT_SLOT,
+          work,
+          emit,
+          stop: () => res.destroyed,
+        });
       } catch (err) {
-        return lineError(item.line, err);
+        const typed = classify(err);
+        if (err instanceof StreamClosedError || res.destroyed) {
+          aborted = true;
+          logger.info({ lines: counts.lines }, 'the client went away during a batch');
+        } else if (typed) {
+          cutShort = typed;
+        } else {
+          logger.error({ err }, 'batch stopped unexpectedly');
+          const summary = {
+            summary: { ...counts, complete: false },
+            error: internalErrorPayload(requestId),
+          };
+          await finishBatch(audit, logger, req, res, socket, counts, false, 'InternalError', summary);
+          return SENT;
+        }
       }
-    };
-
-    const emit = async (r: LineResult): Promise<void> => {
-      counts.lines++;
-      if (r.status === 'error') counts.failed++;
-      else {
-        counts[r.status]++;
-        metrics.ingestedRecord(r.receipt.recordType, r.status, r.receipt.size, 'record');
-      }
-      metrics.batchLine(format, r.status);
-      await writeWithBackpressure(res, `${JSON.stringify(r)}\n`);
-    };
-
-    let cutShort: StrongroomError | undefined;
-    let aborted = false;
-    try {
-      await runOrdered(rest(iterator), {
-        concurrency: limits.batchConcurrency * LINES_PER_PUT_SLOT,
-        work,
-        emit,
-        stop: () => res.destroyed,
-      });
-    } catch (err) {
-      const typed = classify(err);
-      if (err instanceof StreamClosedError || res.destroyed) {
-        aborted = true;
-        state.logger.info({ lines: counts.lines }, 'the client went away during a batch');
-      } else if (typed) {
-        cutShort = typed;
-      } else {
-        state.logger.error({ err }, 'batch stopped unexpectedly');
-        const summary = {
-          summary: { ...counts, complete: false },
-          error: internalErrorPayload(state.requestId),
-        };
-        await finishBatch(deps, req, res, socket, counts, false, 'InternalError', summary);
-        return;
-      }
-    }
-    aborted ||= res.destroyed;
-    const complete = cutShort === undefined && !aborted;
-    const summary = {
-      summary: { ...counts, complete },
-      ...(cutShort ? { error: errorPayload(cutShort, state.requestId) } : {}),
-    };
-    await finishBatch(
-      deps,
-      req,
-      res,
-      socket,
-      counts,
-      complete,
-      aborted ? 'ClientClosed' : cutShort?.code,
-      summary,
-    );
-  });
+      aborted ||= res.destroyed;
+      const complete = cutShort === undefined && !aborted;
+      const summary = {
+        summary: { ...counts, complete },
+        ...(cutShort ? { error: errorPayload(cutShort, requestId) } : {}),
+      };
+      await finishBatch(
+        audit,
+        logger,
+        req,
+        res,
+        socket,
+        counts,
+        complete,
+        aborted ? 'ClientClosed' : cutShort?.code,
+        summary,
+      );
+      return SENT;
+    }),
+  );
 
   return router;
 }
 
-/** One audit event for the batch request (each line was audited by the write path), then the summary. */
+/** The batch request's own event (each line's was recorded by the write path), then the summary. */
 async function finishBatch(
-  deps: AppDeps,
+  audit: AuditScope,
+  logger: Logger,
   req: Request,
   res: Response,
   socket: Socket,
@@ -258,13 +265,14 @@ async function finishBatch(
   code: string | undefined,
   summary: unknown,
 ): Promise<void> {
-  markAudited(res);
-  await auditAfterAnswer(deps, req, res, complete ? 'allowed' : 'error', {
+  const failure = await audit.tryAppend(complete ? 'allowed' : 'error', {
     status: 200,
     ...counts,
     complete,
     ...(code ? { code } : {}),
   });
+  if (failure !== undefined)
+    logger.error({ err: failure }, 'audit trail unavailable: could not record a request');
   if (!req.readableEnded) {
     // The rest of the body will not be read (too large, or the client went away): close the
     // connection once the answer is out rather than reading and discarding it.

@@ -17,16 +17,15 @@
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
+import { BadRequestError } from '../../errors';
 import type { DocumentUpload, IngestResult } from '../../ingest/types';
+import { recordIdOf } from '../../records';
 import { parseMediaType } from '../content-type';
-import { BadRequestError } from '../errors';
 import type { HttpMetrics } from '../metrics';
-import { addAuditDetails, auditedByWritePath, markAudited } from '../middleware/audit';
-import { guard } from '../middleware/auth';
 import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
-import { requestState } from '../middleware/request';
+import { route } from '../route';
 import type { AppDeps, HttpLimits } from '../types';
-import { requestContextOf, targetOf } from './records';
+import { ingestAnswer } from './records';
 
 export const DOCUMENT_HEADER = 'x-strongroom-document';
 export const FILE_NAME_HEADER = 'x-strongroom-file-name';
@@ -191,30 +190,25 @@ function multipartUpload(req: Request, limits: HttpLimits, ingest: Ingest): Prom
 export function documentsRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMetrics): Router {
   const router = Router();
 
-  router.post('/documents', guard(deps.authenticator, 'records.write'), async (req, res) => {
-    const media = parseMediaType(req.headers['content-type']);
-    const multipart = media?.type === 'multipart/form-data';
-    addAuditDetails(res, { operation: 'document.ingest', form: multipart ? 'multipart' : 'raw' });
-    const ctx = requestContextOf(req, res);
-    const ingest: Ingest = (upload) => {
-      const id = (upload.description as { recordId?: unknown } | null)?.recordId;
-      requestState(res).target = targetOf(id);
-      return deps.ingest.ingestDocument(upload, ctx);
-    };
-    let result: IngestResult;
-    try {
-      result = multipart ? await multipartUpload(req, limits, ingest) : await rawUpload(req, limits, ingest);
-    } catch (err) {
-      if (auditedByWritePath(err)) markAudited(res);
-      throw err;
-    }
-    markAudited(res);
-    metrics.ingestedRecord('document', result.status, result.receipt.size, 'document');
-    res
-      .status(result.status === 'created' ? 201 : 200)
-      .location(`/v1/records/${encodeURIComponent(result.receipt.recordId)}`)
-      .json(result);
-  });
+  router.post(
+    '/documents',
+    ...route(deps, 'records.write', async ({ req, audit, principal }) => {
+      const media = parseMediaType(req.headers['content-type']);
+      const multipart = media?.type === 'multipart/form-data';
+      audit.note({ operation: 'document.ingest', form: multipart ? 'multipart' : 'raw' });
+      const ingest: Ingest = (upload) => {
+        const id = recordIdOf(upload.description);
+        if (id !== undefined) audit.set({ target: id });
+        // The write path records the event (in its catalog transaction when the document is new).
+        return deps.ingest.ingestDocument(upload, { principal, audit });
+      };
+      const result = multipart
+        ? await multipartUpload(req, limits, ingest)
+        : await rawUpload(req, limits, ingest);
+      metrics.ingestedRecord('document', result.status, result.receipt.size, 'document');
+      return ingestAnswer(result);
+    }),
+  );
 
   return router;
 }

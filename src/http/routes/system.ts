@@ -5,9 +5,8 @@
 import { Router } from 'express';
 import { redactUrl } from '../../log';
 import type { HttpMetrics } from '../metrics';
-import { auditAllowed } from '../middleware/audit';
-import { guard } from '../middleware/auth';
 import { requestState } from '../middleware/request';
+import { route, text } from '../route';
 import type { AppDeps, ReadinessCheck, ReadinessReport } from '../types';
 
 const MAX_DETAIL = 300;
@@ -53,13 +52,19 @@ export function systemRouter(deps: AppDeps, metrics: HttpMetrics, openapi: () =>
     res.status(report.ready ? 200 : 503).json(report);
   });
 
-  router.get('/metrics', guard(deps.authenticator, 'system.read'), async (req, res) => {
-    const text = await metrics.registry.metrics();
-    await auditAllowed(deps, req, res, {}, { failClosed: false });
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.setHeader('Cache-Control', 'no-store');
-    res.send(text);
-  });
+  router.get(
+    '/metrics',
+    // No record data, and most needed when the database is down: answered even if the trail fails.
+    ...route(
+      deps,
+      'system.read',
+      async () =>
+        text(await metrics.registry.metrics(), {
+          headers: { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' },
+        }),
+      { auditBestEffort: true },
+    ),
+  );
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi());

@@ -1,5 +1,5 @@
 /**
- * Orders, trades, contract notes and their ALP variants (docs/REGULATORY.md, "Record types";
+ * Orders, trades, contract notes and their ALP variants (../shared/docs/REGULATORY.md, "Record types";
  * Code of Conduct para 19 and Schedule 8 for ALPs).
  */
 import { z } from 'zod';

@@ -9,7 +9,7 @@
 import type { Catalog } from '../../catalog';
 import type { BucketPlan } from '../../config';
 import { plannedBuckets } from '../../provision';
-import type { ObjectStore } from '../../storage/types';
+import type { BucketAdmin } from '../../storage/types';
 import { systemClock, type Clock } from '../../util/clock';
 import {
   HongKongCalendar,
@@ -47,7 +47,7 @@ export interface PostureProviders {
 }
 
 export interface PostureSources {
-  store: Pick<ObjectStore, 'bucketInfo' | 'getRetention' | 'getLogging'>;
+  store: Pick<BucketAdmin, 'bucketInfo' | 'getRetention' | 'getLogging'>;
   plan: BucketPlan;
   catalog: Pick<
     Catalog,
