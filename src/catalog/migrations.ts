@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
 import { alpTradeFacts } from './migration-alp-trades';
+import { LEDGER_KINDS, ledgerKinds } from './migration-ledger-kinds';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 
 /**
@@ -16,6 +17,7 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
     '2026-11-24-0003-alp-trade-facts': {
       up: (db: Kysely<unknown>) => alpTradeFacts(db, dialect, typesFor(dialect)),
     },
+    '2026-12-01-0004-ledger-kinds': { up: (db: Kysely<unknown>) => ledgerKinds(db, dialect) },
   };
 }
 

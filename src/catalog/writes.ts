@@ -1,3 +1,4 @@
+import { LEDGER_KINDS } from './migration-ledger-kinds';
 import { LedgerConflictError } from '../errors';
 import { takeSeqs, translate, type WriteContext, type WriteOp } from './group';
 import type { GroupCommitter } from './group-commit';
@@ -50,14 +51,20 @@ class LeafExists extends Error {
   }
 }
 
-/** A ledger leaf for a sealed audit segment or an export. Same id and sha256 again: the existing leaf. */
+/**
+ * A ledger leaf for what is not a record (a sealed audit segment, an export, a verification
+ * report, a disposition tombstone). Same id and sha256 again: the existing leaf.
+ */
 export async function appendLedgerEntry(
   ctx: WriteContext,
   entry: { kind: Exclude<LedgerEntryKind, 'record'>; id: string; sha256: string },
 ): Promise<LedgerLeaf> {
   const issues: Issue[] = [];
-  if (entry.kind !== 'audit_segment' && entry.kind !== 'export') {
-    issues.push({ path: ['kind'], message: 'must be audit_segment or export' });
+  if ((entry.kind as string) === 'record' || !LEDGER_KINDS.includes(entry.kind)) {
+    issues.push({
+      path: ['kind'],
+      message: `must be one of ${LEDGER_KINDS.filter((k) => k !== 'record').join(', ')}`,
+    });
   }
   if (!RECORD_ID.test(entry.id)) issues.push({ path: ['id'], message: 'must be an id like a record id' });
   if (!HEX64.test(entry.sha256))

@@ -140,7 +140,28 @@ export function auditSuite(fresh: HarnessFactory): void {
       ).rejects.toBeInstanceOf(ConflictError);
       const exp = await catalog.appendLedgerEntry({ kind: 'export', id: 'EXP-1', sha256: sha256Of('bag') });
       expect(exp.seq).toBe(2);
-      expect((await catalog.ledgerLeaves()).map((l) => l.seq)).toEqual([0, 1, 2]);
+      // Migration 0004: fixity reports and disposition tombstones are leaves too; nothing else is.
+      const report = await catalog.appendLedgerEntry({
+        kind: 'verification_report',
+        id: 'VR-1',
+        sha256: sha256Of('report'),
+      });
+      const tomb = await catalog.appendLedgerEntry({
+        kind: 'disposition',
+        id: 'L-1',
+        sha256: sha256Of('L-1'),
+      });
+      expect([report.seq, tomb.seq]).toEqual([3, 4]);
+      await expect(
+        catalog.appendLedgerEntry({ kind: 'bogus' as 'export', id: 'X-1', sha256: sha256Of('x') }),
+      ).rejects.toMatchObject({ code: 'ValidationFailed' });
+      await expect(
+        h.exec(
+          `insert into ledger_leaves (seq, kind, record_id, sha256, leaf_hash, created_at) values ` +
+            `(99, 'bogus', 'X-1', '${sha256Of('x')}', '${sha256Of('y')}', '2026-12-01T00:00:00.000Z')`,
+        ),
+      ).rejects.toThrow(/ledger_leaves_kind|check/i);
+      expect((await catalog.ledgerLeaves()).map((l) => l.seq)).toEqual([0, 1, 2, 3, 4]);
     });
 
     test('the database refuses UPDATE and DELETE on audit_events and ledger_leaves', async () => {
