@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
 import { alpTradeFacts } from './migration-alp-trades';
-import { LEDGER_KINDS, ledgerKinds } from './migration-ledger-kinds';
+import { ledgerKinds } from './migration-ledger-kinds';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 
 /**
