@@ -125,7 +125,7 @@ class Outlet {
 
 /**
  * The central directory as it grows: the headers themselves, serialized as each entry ends, in
- * 1 MiB blocks (about 100 bytes an entry with the bag's names, so 200,000 entries take ~20 MiB,
+ * 1 MiB blocks (about 125 bytes an entry with the bag's names, so 200,000 entries take ~25 MiB,
  * and no JavaScript object per entry).
  */
 class CentralDirectory {
@@ -200,7 +200,7 @@ function encodeName(name: string): Buffer {
  *   or its offset (4 GiB) need them.
  * - Deflate is raw deflate from node:zlib; `compress: false` (or level 0) stores.
  *
- * Memory: the central directory, serialized as entries end (~100 bytes an entry), and at most one
+ * Memory: the central directory, serialized as entries end (~125 bytes an entry), and at most one
  * 64 KiB piece plus the readable side's 64 KiB queue; file data only passes through.
  */
 export class ZipWriter {
