@@ -2,32 +2,26 @@
 'use strict';
 /* global setInterval, clearInterval, __filename */
 // Export bag writer: time, throughput and peak RSS of dist/export's buildBag against a baseline
-// that writes the same entries with the same ZIP library (compress-commons) and nothing else (no
-// checks, no manifests, no index), in one run. Each measurement runs in its own child process so
-// that its peak RSS is its own. Usage (after `npm run build`):
-//   node scripts/bench/export-bag.js [--records 100000] [--big-mib 1024] [--cases records,big] [--dist DIR]
+// that writes the same entries with the same ZIP writer (dist/export/zip-writer, our own) and
+// nothing else (no checks, no manifests, no index), and, for the record, the same entries through
+// compress-commons 6 (the library the writer replaced), in one run. Each measurement runs in its
+// own child process so that its peak RSS is its own. Usage (after `npm run build`):
+//   node scripts/bench/export-bag.js [--records 100000] [--big-mib 1024] [--cases records,big]
+//                                    [--impls baseline,compress-commons,bag] [--dist DIR] [--json FILE]
 const { execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
+const { writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { Readable, Writable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
+const { benchOptions } = require('./options');
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const num = (name, dflt) => {
-  const v = Number(opt(name, dflt));
-  if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`--${name} must be a positive number\n`);
-    process.exit(2);
-  }
-  return v;
-};
+const { opt, positive } = benchOptions(args);
 const DIST = path.resolve(opt('dist', path.join(__dirname, '..', '..', 'dist')));
-const RECORDS = num('records', 100000);
-const BIG_MIB = num('big-mib', 1024);
+const RECORDS = positive('records', 100000);
+const BIG_MIB = positive('big-mib', 1024);
+const TIME = new Date('2026-11-28T00:00:00Z');
 
 const PROOF = `c2sp.org/tlog-proof@v1\nindex 123456\n${'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n'.repeat(17)}\nexample/log\n200000\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example/log AAAA\n`;
 
@@ -162,7 +156,7 @@ async function child(kase, impl) {
         recipient: { name: 'N', organisation: 'O' },
       },
       sourceOrganization: 'Bench Ltd',
-      baggedAt: new Date('2026-11-28T00:00:00Z'),
+      baggedAt: TIME,
       records,
       auditEvents: auditOf(count),
       checkpoint: 'example/log\n200000\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example/log AAAA\n',
@@ -170,20 +164,36 @@ async function child(kase, impl) {
     });
     await pipeline(build.stream, out);
     recordBytes = (await build.done).recordBytes;
-  } else {
-    // Baseline: the same records and proofs into a ZIP with the same library and settings.
+  } else if (impl === 'baseline') {
+    // Baseline: the same records and proofs into a ZIP with the same writer and settings.
+    const { ZipWriter } = require(path.join(DIST, 'export', 'zip-writer'));
+    const zip = new ZipWriter({ time: TIME, compressionLevel: 6 });
+    const piped = pipeline(zip.output, out);
+    for await (const r of records) {
+      // The bag's rule (src/export/bag-writer.ts): deflate text of 64 KiB and more, store the rest.
+      await zip.add(`exp_bench/data/records/${r.objectKey}`, r.open(), {
+        compress: r.objectKey.endsWith('.json') && r.size >= 65536,
+      });
+      await zip.add(`exp_bench/data/evidence/proofs/${r.recordId}.tlog-proof`, Buffer.from(r.proof), {
+        compress: false,
+      });
+      recordBytes += r.size;
+    }
+    zip.finish();
+    await piped;
+  } else if (impl === 'compress-commons') {
+    // For the record: the same entries through compress-commons 6 (devDependency), used directly.
     const { ZipArchiveEntry, ZipArchiveOutputStream } = require('compress-commons');
     const zip = new ZipArchiveOutputStream({ zlib: { level: 6 } });
     const piped = pipeline(zip, out);
     const add = (name, source, deflate) =>
       new Promise((resolve, reject) => {
         const e = new ZipArchiveEntry(name);
-        e.setTime(new Date('2026-11-28T00:00:00Z'));
+        e.setTime(TIME);
         e.setMethod(deflate ? 8 : 0);
         zip.entry(e, source, (err) => (err ? reject(err) : resolve()));
       });
     for await (const r of records) {
-      // The bag's rule (src/export/bag-writer.ts): deflate text of 64 KiB and more, store the rest.
       await add(
         `exp_bench/data/records/${r.objectKey}`,
         r.open(),
@@ -194,6 +204,8 @@ async function child(kase, impl) {
     }
     zip.finish();
     await piped;
+  } else {
+    throw new Error(`unknown impl ${impl}`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(timer);
@@ -217,28 +229,35 @@ async function main() {
   const c = args.indexOf('--child');
   if (c >= 0) return child(args[c + 1], args[c + 2]);
   const cases = opt('cases', 'records,big').split(',');
+  const impls = opt('impls', 'baseline,compress-commons,bag').split(',');
   const mib = (b) => (b / 1048576).toFixed(1);
   const rows = [];
   for (const kase of cases) {
-    process.stderr.write(`export-bag: ${kase} ...\n`);
-    const base = run(kase, 'baseline');
-    const bag = run(kase, 'bag');
-    rows.push({ kase, base, bag });
+    const results = {};
+    for (const impl of impls) {
+      process.stderr.write(`export-bag: ${kase} ${impl} ...\n`);
+      results[impl] = run(kase, impl);
+    }
+    rows.push({ kase, results });
   }
   process.stdout.write(
-    `node ${process.version}, ${require('node:os').cpus().length} CPUs; records case: ${RECORDS} records; big case: one ${BIG_MIB} MiB stream\n\n`,
+    `node ${process.version}, ${require('node:os').cpus().length} CPUs; dist ${path.relative(process.cwd(), DIST) || '.'}; records case: ${RECORDS} records; big case: one ${BIG_MIB} MiB stream\n\n`,
   );
   process.stdout.write(
-    '| case | impl | time (s) | records/s | MiB/s (records) | ZIP MiB | peak RSS MiB | time ratio bag/baseline |\n',
+    '| case | impl | time (s) | records/s | MiB/s (records) | ZIP MiB | peak RSS MiB | time ratio to baseline | RSS ratio to baseline |\n',
   );
-  process.stdout.write('|---|---|---:|---:|---:|---:|---:|---:|\n');
-  for (const { kase, base, bag } of rows) {
-    for (const r of [base, bag]) {
+  process.stdout.write('|---|---|---:|---:|---:|---:|---:|---:|---:|\n');
+  for (const { kase, results } of rows) {
+    const base = results.baseline;
+    for (const r of Object.values(results)) {
+      const ratio = (a, b) => (base && r !== base ? (a / b).toFixed(2) : '');
       process.stdout.write(
-        `| ${kase} | ${r.impl} | ${r.seconds.toFixed(2)} | ${Math.round(r.count / r.seconds)} | ${(r.recordBytes / 1048576 / r.seconds).toFixed(1)} | ${mib(r.zipBytes)} | ${mib(r.peakRss)} | ${r === bag ? (bag.seconds / base.seconds).toFixed(2) : ''} |\n`,
+        `| ${kase} | ${r.impl} | ${r.seconds.toFixed(2)} | ${Math.round(r.count / r.seconds)} | ${(r.recordBytes / 1048576 / r.seconds).toFixed(1)} | ${mib(r.zipBytes)} | ${mib(r.peakRss)} | ${ratio(r.seconds, base?.seconds)} | ${ratio(r.peakRss, base?.peakRss)} |\n`,
       );
     }
   }
+  const json = opt('json', null);
+  if (json) writeFileSync(json, `${JSON.stringify({ node: process.version, dist: DIST, rows }, null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { buildBag, type BuildBagInput } from '../../src/export';
 import { RecordIntegrityError, ValidationError } from '../../src/errors';
 import { validateBag } from './bagit-validator';
+import { bsdtarStream, pythonTest, unzipTest, zipinfo } from './zip-readers';
 import {
   buildFixtureBag,
   EXPORT_ID,
@@ -39,6 +40,18 @@ describe('export bag', () => {
       'manifest-sha512.txt',
       'tagmanifest-sha256.txt',
     ]);
+  });
+
+  it('opens with unzip -t, zipinfo, python3 -m zipfile -t and a streaming reader (bsdtar from a pipe)', async () => {
+    const names = (await zipinfo(bag.zip)).map((r) => r[8]);
+    expect(names).toContain(`${EXPORT_ID}/data/index.html`);
+    const out = await unzipTest(bag.zip);
+    for (const n of names) expect(out).toContain(`testing: ${n}`);
+    await pythonTest(bag.zip);
+    const streamed = (await bsdtarStream(bag.zip, ['-tf', '-'])).toString().trim().split('\n');
+    expect(streamed).toEqual(names);
+    const html = await bsdtarStream(bag.zip, ['-xOf', '-', `${EXPORT_ID}/data/index.html`]);
+    expect(html.equals(readFileSync(join(root, 'data/index.html')))).toBe(true);
   });
 
   it('reports the ZIP it streamed: SHA-256, size and counts', () => {
