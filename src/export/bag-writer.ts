@@ -111,17 +111,17 @@ export function buildBag(input: BuildBagInput): BagBuild {
   const zip = new ZipWriter({ time: input.baggedAt, compressionLevel: level });
   let failure: Error | null = null;
   let current: Readable | null = null;
-  let rejectAborted: (err: Error) => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    rejectAborted = reject;
-  });
-  aborted.catch(() => undefined);
+  // The steps in flight, each rejected at once when the build fails. A step removes itself when
+  // it settles: racing every step against one never-settling promise would keep a reaction per
+  // step alive until the end (hundreds of thousands in a large bag).
+  const waiting = new Set<(err: Error) => void>();
   const fail = (err: Error): void => {
     if (failure) return;
     failure = err;
     current?.destroy();
     zip.destroy(err);
-    rejectAborted(err);
+    for (const reject of waiting) reject(err);
+    waiting.clear();
   };
   let ended = false;
   const end = new Promise<void>((resolve) => {
@@ -133,7 +133,25 @@ export function buildBag(input: BuildBagInput): BagBuild {
   zip.output.once('close', () => {
     if (!ended) fail(new Error('the bag stream was closed before its end'));
   });
-  const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  const step = <T>(p: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (failure) {
+        p.catch(() => undefined);
+        reject(failure);
+        return;
+      }
+      waiting.add(reject);
+      p.then(
+        (value) => {
+          waiting.delete(reject);
+          resolve(value);
+        },
+        (err: unknown) => {
+          waiting.delete(reject);
+          reject(err);
+        },
+      );
+    });
 
   const run = async (): Promise<BagResult> => {
     const exportId = input.request.exportId;
