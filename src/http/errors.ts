@@ -7,6 +7,7 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AuditOutcome } from '../catalog/types';
+import { redactUrl } from '../log';
 import {
   BadRequestError,
   InternalError,
@@ -157,11 +158,9 @@ async function auditFailure(
 
 /** Unknown routes: 404 NotFound, as JSON. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(
-    new NotFoundError(
-      `no route ${req.method} ${req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path}`,
-    ),
-  );
+  // The message is logged: a credential pasted into the path is not.
+  const path = redactUrl(req.path);
+  next(new NotFoundError(`no route ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}...` : path}`));
 };
 
 /** Turns a zod-like issue list into ValidationError details: [{path, code, message}]. */
