@@ -74,6 +74,12 @@ export class UnsupportedMediaTypeError extends StrongroomError {
   readonly httpStatus = 415;
 }
 
+/** The route exists but not for this method (OPTIONS: the API serves no CORS); `details.allow` lists the methods. */
+export class MethodNotAllowedError extends StrongroomError {
+  readonly code = 'MethodNotAllowed';
+  readonly httpStatus = 405;
+}
+
 // ------------------------------------------------------------------ who asks
 
 /** The caller is not authenticated (no, bad or disabled credentials). */

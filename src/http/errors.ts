@@ -12,6 +12,7 @@ import {
   BadRequestError,
   InternalError,
   MalformedJsonError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   RecordConflictError,
@@ -113,6 +114,10 @@ export function errorHandler(): ErrorRequestHandler {
     if (typed) {
       status = typed.httpStatus;
       body = { error: errorPayload(typed, state.requestId) };
+      if (typed instanceof MethodNotAllowedError) {
+        const allow = (typed.details as { allow?: unknown } | undefined)?.allow;
+        if (Array.isArray(allow)) res.setHeader('Allow', allow.join(', '));
+      }
       if (typed instanceof UnauthenticatedError) {
         const given = req.headers.authorization !== undefined;
         res.setHeader(
