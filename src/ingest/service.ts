@@ -58,6 +58,16 @@ const DESCRIPTION_META = [
  */
 const FILE_ADOPTION: AdoptOptions = { sameMeta: ['record-id', 'record-type'], readBack: true };
 
+/** A document record sent anywhere but POST /v1/documents. */
+export function documentWithoutFile(): ValidationError {
+  return new ValidationError('a document record is archived with its file: it is not accepted here', {
+    details: [
+      { path: 'recordType', code: 'document_needs_file', message: 'send documents to POST /v1/documents' },
+    ],
+    hint: 'send the description and the file together to POST /v1/documents (multipart, or the file as the body with the description in X-Strongroom-Description)',
+  });
+}
+
 export interface IngestServiceOptions {
   /** The retention classes (which record goes where) and their buckets, computed once at start. */
   classes: readonly RetentionClass[];
@@ -113,6 +123,8 @@ export class ArchiveIngestService implements IngestService {
   async ingestRecord(input: unknown, ctx: WriteContext): Promise<IngestResult> {
     const record = this.validate(input);
     ctx.audit.set({ target: record.recordId });
+    // A description without its file would take the id and leave the file unarchivable (409).
+    if (record.recordType === 'document') throw documentWithoutFile();
     const bytes = canonicalBytes(input);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
 
