@@ -105,6 +105,8 @@ export const ConfigSchema = z
             batchConcurrency: z.number().int().min(1).max(256).optional(),
             maxDocumentBytes: positiveInt.optional(),
             maxDescriptionBytes: positiveInt.optional(),
+            /** A request body idle this long while awaited: 408 (default 30 s). */
+            bodyIdleTimeoutMs: positiveInt.optional(),
           })
           .strict()
           .prefault({}),

@@ -6,6 +6,7 @@ import express from 'express';
 import { ConfigError } from '../errors';
 import { errorHandler, notFoundHandler } from './errors';
 import { HttpMetrics } from './metrics';
+import { bodyIdleTimeout } from './middleware/body-timeout';
 import { refuseOptions } from './middleware/methods';
 import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
 
   app.use(beginRequest(deps, metrics));
+  app.use(bodyIdleTimeout(limits.bodyIdleTimeoutMs));
   app.use(refuseOptions);
   app.use(systemRouter(deps, metrics, openapiDocument));
   const v1 = express.Router();
