@@ -105,6 +105,8 @@ export const ConfigSchema = z
             batchConcurrency: z.number().int().min(1).max(256).optional(),
             maxDocumentBytes: positiveInt.optional(),
             maxDescriptionBytes: positiveInt.optional(),
+            /** A request body idle this long while awaited: 408 (default 30 s). */
+            bodyIdleTimeoutMs: positiveInt.optional(),
           })
           .strict()
           .prefault({}),
@@ -197,6 +199,17 @@ export const ConfigSchema = z
       .prefault({}),
     /** STS, KMS, ActionTrail and the checkpoint signer (src/cloud/config.ts). */
     cloud: CloudConfigSchema.prefault({}),
+    integrity: z
+      .object({
+        /**
+         * The key that seals every object the archive writes (src/records/seal.ts), 64 hex, mode
+         * 0600. Default `<dataDir>/keys/record-mac.key`; made on first start in the local profile
+         * only (docs/decisions/0011-object-seal-key.md).
+         */
+        macKeyFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -263,6 +276,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_BUCKET_PREFIX: { path: ['buckets', 'prefix'], type: 'string' },
   STRONGROOM_EMULATOR_LOG_FLUSH_SECONDS: { path: ['emulator', 'logFlushSeconds'], type: 'number' },
   DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
+  STRONGROOM_MAC_KEY_FILE: { path: ['integrity', 'macKeyFile'], type: 'string' },
   ...CLOUD_ENV_VARS,
 };
 

@@ -74,6 +74,18 @@ export class UnsupportedMediaTypeError extends StrongroomError {
   readonly httpStatus = 415;
 }
 
+/** The request body stopped arriving for longer than the idle timeout (server.limits.bodyIdleTimeoutMs). */
+export class RequestTimeoutError extends StrongroomError {
+  readonly code = 'RequestTimeout';
+  readonly httpStatus = 408;
+}
+
+/** The route exists but not for this method (OPTIONS: the API serves no CORS); `details.allow` lists the methods. */
+export class MethodNotAllowedError extends StrongroomError {
+  readonly code = 'MethodNotAllowed';
+  readonly httpStatus = 405;
+}
+
 // ------------------------------------------------------------------ who asks
 
 /** The caller is not authenticated (no, bad or disabled credentials). */

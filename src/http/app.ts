@@ -6,6 +6,8 @@ import express from 'express';
 import { ConfigError } from '../errors';
 import { errorHandler, notFoundHandler } from './errors';
 import { HttpMetrics } from './metrics';
+import { bodyIdleTimeout } from './middleware/body-timeout';
+import { refuseOptions } from './middleware/methods';
 import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
@@ -44,6 +46,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
 
   app.use(beginRequest(deps, metrics));
+  app.use(bodyIdleTimeout(limits.bodyIdleTimeoutMs));
+  app.use(refuseOptions);
   app.use(systemRouter(deps, metrics, openapiDocument));
   const v1 = express.Router();
   v1.use(recordsRouter(deps, limits, metrics));

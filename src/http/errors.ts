@@ -7,10 +7,12 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AuditOutcome } from '../catalog/types';
+import { redactUrl } from '../log';
 import {
   BadRequestError,
   InternalError,
   MalformedJsonError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   RecordConflictError,
@@ -112,6 +114,10 @@ export function errorHandler(): ErrorRequestHandler {
     if (typed) {
       status = typed.httpStatus;
       body = { error: errorPayload(typed, state.requestId) };
+      if (typed instanceof MethodNotAllowedError) {
+        const allow = (typed.details as { allow?: unknown } | undefined)?.allow;
+        if (Array.isArray(allow)) res.setHeader('Allow', allow.join(', '));
+      }
       if (typed instanceof UnauthenticatedError) {
         const given = req.headers.authorization !== undefined;
         res.setHeader(
@@ -157,11 +163,9 @@ async function auditFailure(
 
 /** Unknown routes: 404 NotFound, as JSON. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(
-    new NotFoundError(
-      `no route ${req.method} ${req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path}`,
-    ),
-  );
+  // The message is logged: a credential pasted into the path is not.
+  const path = redactUrl(req.path);
+  next(new NotFoundError(`no route ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}...` : path}`));
 };
 
 /** Turns a zod-like issue list into ValidationError details: [{path, code, message}]. */

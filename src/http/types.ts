@@ -41,6 +41,12 @@ export interface HttpLimits {
   maxDocumentBytes: number;
   /** Largest document description (JSON), bytes. */
   maxDescriptionBytes: number;
+  /**
+   * A request body that delivers nothing for this long, while the archive waits for it, is
+   * answered 408 RequestTimeout (audited) and its connection closed. A body that keeps sending,
+   * however long, is never cut; nor is one the archive is slow to read.
+   */
+  bodyIdleTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -51,6 +57,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   batchConcurrency: 32,
   maxDocumentBytes: 5 * 1024 * 1024 * 1024,
   maxDescriptionBytes: 64 * 1024,
+  bodyIdleTimeoutMs: 30_000,
 };
 
 /** A request that finished with no audit event: a bug (see AppDeps.onUnaudited). */

@@ -12,6 +12,7 @@ import {
   type ArchiveRecord,
   type RecordMetadata,
 } from '../records';
+import type { ObjectSeal } from '../records/seal';
 import { adoptionMismatch } from '../storage/adoption';
 import { digestBuffer, digestStream } from '../storage/checksums';
 import type { ObjectInfo, ObjectStore } from '../storage/types';
@@ -24,8 +25,10 @@ import { catalogRow, type StoredObject } from './catalog-row';
  *
  * - `reconcile` (after a crash): objects written but not catalogued are read back, their SHA-256
  *   checked against the metadata written with them (src/storage/adoption.ts, the rule the write
- *   path adopts by) and the record re-validated, then committed with an audit event naming the
- *   reconcile; anything that does not check out is reported, never committed.
+ *   path adopts by, which takes only objects the archive sealed itself, src/records/seal.ts) and
+ *   the record re-validated, then committed with an audit event naming the reconcile; an object
+ *   without a valid seal is reported as `foreign`, anything else that does not check out as a
+ *   `problem`; neither is ever committed.
  * - `reindex` does the same into an empty or partial catalog without audit events (the catalog is
  *   an index: rebuilding it records no access).
  *
@@ -42,7 +45,12 @@ export type RecoveryOutcome =
   /** Was missing from the catalog; verified by SHA-256 and committed now. */
   | 'committed'
   /** Cannot be committed; see `reason`. Needs a person to look. */
-  | 'problem';
+  | 'problem'
+  /**
+   * Not written by this archive (no valid seal, or an ingest time its Last-Modified belies):
+   * never committed; see `reason`. Someone wrote into a records bucket with the OSS keys.
+   */
+  | 'foreign';
 
 export interface RecoveryItem {
   bucket: string;
@@ -58,7 +66,10 @@ export interface RecoveryReport {
   scanned: number;
   catalogued: number;
   committed: number;
+  /** Objects not committed: problems and foreign objects alike. */
   problems: RecoveryItem[];
+  /** How many of the problems are foreign objects. */
+  foreign: number;
   /** Every item (only the committed and problem ones when `verbose` is off). */
   items: RecoveryItem[];
 }
@@ -68,6 +79,8 @@ export interface RecoveryDeps {
   catalog: Pick<Catalog, 'getRecord' | 'commitRecord' | 'indexFromStore' | 'appendAudit'>;
   /** The records buckets and their days (bucketPlan of the configuration). */
   plan: Pick<BucketPlan, 'records'>;
+  /** The archive's seal: only objects it sealed are committed. */
+  seal: ObjectSeal;
   clock?: Clock;
 }
 
@@ -88,6 +101,7 @@ export async function recoverFromStore(
     catalogued: 0,
     committed: 0,
     problems: [],
+    foreign: 0,
     items: [],
   };
   for (const planned of deps.plan.records) {
@@ -126,7 +140,8 @@ export async function recoverFromStore(
 function tally(report: RecoveryReport, item: RecoveryItem, options: RecoveryOptions): void {
   if (item.outcome === 'catalogued') report.catalogued++;
   if (item.outcome === 'committed') report.committed++;
-  if (item.outcome === 'problem') report.problems.push(item);
+  if (item.outcome === 'problem' || item.outcome === 'foreign') report.problems.push(item);
+  if (item.outcome === 'foreign') report.foreign++;
   if (options.verbose || item.outcome !== 'catalogued') report.items.push(item);
   options.onItem?.(item, report.scanned);
 }
@@ -155,6 +170,17 @@ async function recoverOne(
     reason,
   });
   const { info, body } = await store.getBuffer(bucket, key);
+  // Whether this archive wrote the object at all: its seal, and its claimed ingest time against
+  // its Last-Modified. A foreign object is reported as such, whatever its metadata claims.
+  const own = (found: ObjectInfo) => deps.seal.sealProblem(found);
+  const foreign = own(info);
+  if (foreign !== undefined)
+    return {
+      ...base,
+      recordId: info.meta['record-id'] ?? idFromKey,
+      outcome: 'foreign',
+      reason: `not written by this archive: ${foreign}`,
+    };
   let meta: RecordMetadata;
   try {
     meta = parseRecordMetadata(info.meta);
@@ -163,7 +189,7 @@ async function recoverOne(
   }
   const digests = digestBuffer(body);
   // The object's metadata must vouch for its bytes, by the rule the write path adopts by.
-  const mismatch = adoptionMismatch(info, digests, { adopt: { sameMeta: [] }, meta: {} });
+  const mismatch = adoptionMismatch(info, digests, { adopt: { sameMeta: [], own }, meta: {} });
   if (mismatch !== undefined)
     return problem(
       `the object does not match its metadata (SHA-256 ${digests.sha256}): ${mismatch}`,

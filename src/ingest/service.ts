@@ -24,6 +24,7 @@ import {
   type ArchiveRecord,
 } from '../records';
 import { digestStream } from '../storage/checksums';
+import type { ObjectSeal } from '../records/seal';
 import type { AdoptOptions, ObjectStore, PutOptions, PutResult } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
@@ -39,21 +40,33 @@ export type IngestCatalog = Pick<Catalog, 'getRecord' | 'commitRecord'>;
 /**
  * When the key of a record (or of a document's description) is taken, the object there is
  * adopted only if it is this record: the same bytes (size, CRC-64) and the same SHA-256, id and
- * type in its metadata (src/storage/adoption.ts decides).
+ * type in its metadata, sealed by this archive (src/storage/adoption.ts decides).
  */
-const RECORD_ADOPTION: AdoptOptions = { sameMeta: ['sha256', 'record-id', 'record-type'] };
+const RECORD_META = ['sha256', 'record-id', 'record-type'];
 /** A description also binds its file: the same file key, SHA-256, size and file name. */
-const DESCRIPTION_ADOPTION: AdoptOptions = {
-  sameMeta: [
-    ...RECORD_ADOPTION.sameMeta,
-    CONTENT_META.key,
-    CONTENT_META.sha256,
-    CONTENT_META.size,
-    CONTENT_META.fileName,
-  ],
-};
-/** A document's file carries no SHA-256 in its metadata: it is read back and hashed. */
+const DESCRIPTION_META = [
+  ...RECORD_META,
+  CONTENT_META.key,
+  CONTENT_META.sha256,
+  CONTENT_META.size,
+  CONTENT_META.fileName,
+];
+/**
+ * A document's file carries no SHA-256 in its metadata (it is not known when a stream's metadata
+ * is sent) and no seal: it is read back and hashed, so only the very bytes are adopted, and the
+ * description's seal binds its key, SHA-256 and size.
+ */
 const FILE_ADOPTION: AdoptOptions = { sameMeta: ['record-id', 'record-type'], readBack: true };
+
+/** A document record sent anywhere but POST /v1/documents. */
+export function documentWithoutFile(): ValidationError {
+  return new ValidationError('a document record is archived with its file: it is not accepted here', {
+    details: [
+      { path: 'recordType', code: 'document_needs_file', message: 'send documents to POST /v1/documents' },
+    ],
+    hint: 'send the description and the file together to POST /v1/documents (multipart, or the file as the body with the description in X-Strongroom-Description)',
+  });
+}
 
 export interface IngestServiceOptions {
   /** The retention classes (which record goes where) and their buckets, computed once at start. */
@@ -67,6 +80,8 @@ export interface IngestServiceOptions {
   gate: RetentionGate | null;
   /** Largest document accepted, bytes (the API's maxDocumentBytes). */
   maxDocumentBytes: number;
+  /** Seals every record object written; only sealed objects are adopted (src/records/seal.ts). */
+  seal: ObjectSeal;
 }
 
 /**
@@ -74,7 +89,8 @@ export interface IngestServiceOptions {
  * the object is in OSS with its CRC-64 confirmed and the catalog transaction (record row, ledger
  * leaf, audit event) has committed. Every step before the acknowledgement is safe to repeat: the
  * PUT is create-only, and a repeat that finds its own earlier object under the key (the adapter
- * decides, once: RECORD_ADOPTION) carries on to the commit.
+ * decides, once, by the record adoption rule: only objects this archive sealed) carries on to
+ * the commit.
  */
 export class ArchiveIngestService implements IngestService {
   private readonly store: ObjectStore;
@@ -85,6 +101,9 @@ export class ArchiveIngestService implements IngestService {
   private readonly bucketOf: Map<string, string>;
   private readonly gate: RetentionGate | null;
   private readonly maxDocumentBytes: number;
+  private readonly seal: ObjectSeal;
+  private readonly recordAdoption: AdoptOptions;
+  private readonly descriptionAdoption: AdoptOptions;
 
   constructor(options: IngestServiceOptions) {
     this.store = options.store;
@@ -95,11 +114,17 @@ export class ArchiveIngestService implements IngestService {
     this.bucketOf = new Map(options.plan.records.map((r) => [r.className, r.bucket]));
     this.gate = options.gate;
     this.maxDocumentBytes = options.maxDocumentBytes;
+    this.seal = options.seal;
+    const own = (found: Parameters<ObjectSeal['sealProblem']>[0]) => this.seal.sealProblem(found);
+    this.recordAdoption = { sameMeta: RECORD_META, own };
+    this.descriptionAdoption = { sameMeta: DESCRIPTION_META, own };
   }
 
   async ingestRecord(input: unknown, ctx: WriteContext): Promise<IngestResult> {
     const record = this.validate(input);
     ctx.audit.set({ target: record.recordId });
+    // A description without its file would take the id and leave the file unarchivable (409).
+    if (record.recordType === 'document') throw documentWithoutFile();
     const bytes = canonicalBytes(input);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
 
@@ -111,13 +136,14 @@ export class ArchiveIngestService implements IngestService {
     await this.gate?.check(bucket, klass.days);
 
     const ingestedAt = this.clock.now();
-    const meta = this.metadata(record, sha256, ctx, ingestedAt);
+    const key = objectKey(record);
+    const meta = this.seal.seal(bucket, key, this.metadata(record, sha256, ctx, ingestedAt));
     const put = await this.putRecordObject(
       bucket,
-      objectKey(record),
+      key,
       bytes,
       sha256,
-      { meta, contentType: 'application/json', adopt: RECORD_ADOPTION },
+      { meta, contentType: 'application/json', adopt: this.recordAdoption },
       ctx.putSlots,
     );
     return this.commit(record, klass, put, ingestedAt, ctx, {
@@ -187,18 +213,19 @@ export class ArchiveIngestService implements IngestService {
     // The description, in canonical form, next to the file; its metadata binds it to the file.
     const descBytes = canonicalBytes(upload.description);
     const descSha = createHash('sha256').update(descBytes).digest('hex');
-    const descMeta = {
+    const descKey = objectKey(description);
+    const descMeta = this.seal.seal(bucket, descKey, {
       ...this.metadata(description, descSha, ctx, ingestedAt),
       [CONTENT_META.key]: fileKey,
       [CONTENT_META.sha256]: file.sha256,
       [CONTENT_META.crc64]: file.crc64,
       [CONTENT_META.size]: String(file.size),
       [CONTENT_META.fileName]: encodeFileName(fileName),
-    };
-    const desc = await this.putRecordObject(bucket, objectKey(description), descBytes, descSha, {
+    });
+    const desc = await this.putRecordObject(bucket, descKey, descBytes, descSha, {
       meta: descMeta,
       contentType: 'application/json',
-      adopt: DESCRIPTION_ADOPTION,
+      adopt: this.descriptionAdoption,
     });
     const adopted = [file.adoptedFrom, desc.adoptedFrom].filter((d): d is Date => d !== undefined);
     return this.commit(description, klass, file, ingestedAt, ctx, {

@@ -17,6 +17,7 @@ import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { openCloud, type CloudHandle } from './cloud';
+import { openArchiveSeal } from './seal';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -61,6 +62,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     );
   }
   const plan = bucketPlan(config);
+  // Before anything starts: production without its seal key does not start.
+  const seal = openArchiveSeal(config);
   // The local profile runs as the service RAM user; only provisioning uses the root key.
   const storeHandle = await openStore(config, { logger, clock, own: true, as: 'service' });
   const cleanups: (() => Promise<void> | void)[] = [() => storeHandle.close()];
@@ -112,6 +115,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       clock,
       gate,
       maxDocumentBytes: limits.maxDocumentBytes,
+      seal,
     });
     const records = new RecordReader({ catalog, store, logger });
 

@@ -16,7 +16,9 @@ export interface SentObject {
  * Always: the size and the CRC-64 that OSS computed over the stored bytes equal the local ones.
  * With AdoptOptions: every `sameMeta` key has the value being written, and, when the object's
  * metadata holds a SHA-256 (`sha256`), it is the SHA-256 of the bytes (else the caller reads the
- * object back and passes `storedSha256`).
+ * object back and passes `storedSha256`); and, with `own`, the object is one the archive wrote
+ * (its seal checks, its claimed ingest time agrees with its Last-Modified): anything else is a
+ * foreign object, never adopted.
  *
  * Returns why the object is not the one, or undefined when it is.
  */
@@ -37,6 +39,8 @@ export function adoptionMismatch(
   if (storedSha === undefined) return 'its SHA-256 is not known (no sha256 metadata, not read back)';
   if (sent.sha256 === undefined) return 'the SHA-256 of what is written is not known';
   if (storedSha !== sent.sha256) return `its SHA-256 is ${storedSha}, not ${sent.sha256}`;
+  const foreign = options.adopt.own?.(found);
+  if (foreign !== undefined) return `a foreign object: ${foreign}`;
   return undefined;
 }
 

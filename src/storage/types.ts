@@ -32,6 +32,11 @@ export interface AdoptOptions {
    * compare its SHA-256 with the bytes being written.
    */
   readBack?: boolean;
+  /**
+   * Whether the object found was written by the archive itself (its seal, src/records/seal.ts):
+   * returns why not, or undefined. Storage knows nothing of the seal; the caller hands its check.
+   */
+  own?: (found: ObjectInfo) => string | undefined;
 }
 
 export interface PutOptions {

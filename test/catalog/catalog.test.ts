@@ -4,6 +4,7 @@ import {
   sqliteHarnessFactory,
   type HarnessFactory,
 } from './harness';
+import { appendOnlySuite } from './suite-append-only';
 import { auditSuite } from './suite-audit';
 import { groupSuite } from './suite-group';
 import { migrationsSuite } from './suite-migrations';
@@ -20,6 +21,7 @@ function catalogSuite(fresh: HarnessFactory): void {
   describe('migrations', () => migrationsSuite(fresh));
   describe('records', () => recordsSuite(fresh));
   describe('ledger and audit', () => auditSuite(fresh));
+  describe('append-only, whatever the connection', () => appendOnlySuite(fresh));
   describe('principals', () => principalsSuite(fresh));
   describe('group commit', () => groupSuite(fresh));
 }

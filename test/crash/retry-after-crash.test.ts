@@ -21,7 +21,9 @@ import {
   type ArchiveRecord,
 } from '../../src/records';
 import { trade } from '../../src/records/fixtures';
+import { ObjectSeal } from '../../src/records/seal';
 import { startArchive, type Archive } from '../../src/runtime/archive';
+import { openArchiveSeal } from '../../src/runtime/seal';
 import { tempDir } from '../helpers/common';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,6 +34,7 @@ let dir: string;
 let archive: Archive;
 let config: Config;
 let service: ArchiveIngestService;
+let seal: ObjectSeal;
 const ctx = (): WriteContext => ({
   principal: { id: 'sys_crash_test', name: 'crash-test', role: 'ingest', kind: 'system', via: 'token' },
   audit: new AuditScope(archive.catalog, {
@@ -46,6 +49,7 @@ beforeAll(async () => {
   dir = tempDir('retry');
   config = parseConfig({ dataDir: dir, logLevel: 'silent', server: { port: 0 } });
   archive = await startArchive(config, { logger: silentLogger() });
+  seal = openArchiveSeal(config);
   service = new ArchiveIngestService({
     classes: config.buckets.classes,
     plan: bucketPlan(config),
@@ -54,6 +58,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     gate: null,
     maxDocumentBytes: resolveLimits(config.server.limits).maxDocumentBytes,
+    seal,
   });
 });
 afterAll(async () => {
@@ -61,11 +66,15 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** What an attempt that crashed after its PUT left behind: the object, with the archive's metadata. */
+/**
+ * What an attempt that crashed after its PUT left behind: the object, with the archive's metadata
+ * sealed by the archive's key (`sealWith` another seal, or null for none: a forger's object).
+ */
 async function storeAsEarlierAttempt(
   input: Record<string, unknown>,
   at: Date,
   shaOverride?: string,
+  sealWith: ObjectSeal | null = seal,
 ): Promise<string> {
   const result = validateRecord(input);
   if (!result.ok) throw new Error('invalid fixture');
@@ -81,7 +90,7 @@ async function storeAsEarlierAttempt(
   });
   const key = objectKey(record);
   await archive.storeHandle.store.putBuffer(BUCKET, key, bytes, {
-    meta: plain,
+    meta: sealWith ? sealWith.seal(BUCKET, key, plain) : plain,
     contentType: 'application/json',
   });
   return key;
@@ -132,4 +141,59 @@ test('an object under the key with other bytes (though claiming our SHA-256) is 
     ObjectKeyTakenError,
   );
   expect(await archive.catalog.getRecord('T-RETRY-3')).toBeUndefined();
+});
+
+describe('the retry adopts only objects this archive sealed (issue 8, item 2)', () => {
+  async function refusal(id: string, at: Date, sealWith: ObjectSeal | null): Promise<string> {
+    const input = trade(id);
+    await storeAsEarlierAttempt(input, at, undefined, sealWith);
+    const err: unknown = await service.ingestRecord(structuredClone(input), ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObjectKeyTakenError);
+    expect(await archive.catalog.getRecord(id)).toBeUndefined();
+    // The adapter's refusal (the cause) says why the object there is not this one.
+    return String((err as ObjectKeyTakenError).cause);
+  }
+
+  test('the same bytes with self-consistent metadata but no seal: foreign, not adopted', async () => {
+    expect(await refusal('T-FORGED-1', new Date(), null)).toMatch(/foreign object: it carries no seal/);
+  });
+
+  test('sealed under another key: foreign, not adopted', async () => {
+    expect(await refusal('T-FORGED-2', new Date(), ObjectSeal.random())).toMatch(
+      /foreign object: it is sealed under another key/,
+    );
+  });
+
+  test("sealed by the archive's key but with a back-dated ingest time: its Last-Modified belies it", async () => {
+    const backdated = new Date(Date.now() - 30 * DAY_MS);
+    expect(await refusal('T-FORGED-3', backdated, seal)).toMatch(
+      /claimed ingest time .* does not agree with its Last-Modified/,
+    );
+  });
+
+  test('a seal copied from another object does not fit this key', async () => {
+    const input = trade('T-FORGED-4');
+    const result = validateRecord(input);
+    if (!result.ok) throw new Error('invalid fixture');
+    const bytes = canonicalBytes(input);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const meta = storedMetadata({
+      sha256,
+      recordType: result.record.recordType,
+      recordId: result.record.recordId,
+      principal: 'sys_earlier',
+      ingestedAt: new Date(),
+    });
+    // Sealed for another key of the bucket: right key material, wrong place.
+    const moved = seal.seal(BUCKET, 'trade/2026/11/21/T-OTHER.json', meta);
+    await archive.storeHandle.store.putBuffer(BUCKET, objectKey(result.record), bytes, {
+      meta: moved,
+      contentType: 'application/json',
+    });
+    const err: unknown = await service.ingestRecord(structuredClone(input), ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObjectKeyTakenError);
+    expect(String((err as ObjectKeyTakenError).cause)).toMatch(
+      /seal does not match its bucket, key and metadata/,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { MalformedCsvError, PayloadTooLargeError } from '../../src/errors';
 import { chunksOf } from '../../src/http/batch/chunks';
-import { parseCells, parseHeader, rowToRecord } from '../../src/http/batch/csv';
+import { checkHeader, parseCells, parseHeader, rowToRecord } from '../../src/http/batch/csv';
 import { splitLines, type SplitLine } from '../../src/http/batch/lines';
 import { runOrdered } from '../../src/util/ordered';
 
@@ -67,6 +67,35 @@ describe('splitLines', () => {
         [4, 'B,plain'],
       ],
     );
+  });
+
+  test('CSV mode: a stray quote inside an unquoted cell ends nothing and opens nothing (issue 8, item 3)', async () => {
+    // Before: the quote toggled "inside quotes" and the rest of the body became one record.
+    expect(
+      await collect(['h1,h2\nC"1001,x\nA,', 'b\n"q,""', '1"",2",y\n"z"w,v\nB,c\n'], { quoteAware: true }),
+    ).toEqual([
+      [1, 'h1,h2'],
+      [2, 'C"1001,x'],
+      [3, 'A,b'],
+      [4, '"q,""1"",2",y'],
+      [5, '"z"w,v'],
+      [6, 'B,c'],
+    ]);
+    // Split across chunks at every byte, the same records.
+    const text = 'h\n"a\nb",1\nC"1\n""""\n';
+    expect(await collect(text.split(''), { quoteAware: true })).toEqual([
+      [1, 'h'],
+      [2, '"a\nb",1'],
+      [4, 'C"1'],
+      [5, '""""'],
+    ]);
+  });
+
+  test('CSV mode: a byte-order mark does not stop the first cell from being quoted', async () => {
+    expect(await collect(['\ufeff"a\nb",c\nd\n'], { quoteAware: true })).toEqual([
+      [1, '"a\nb",c'],
+      [3, 'd'],
+    ]);
   });
 });
 
@@ -195,7 +224,7 @@ describe('CSV mapping', () => {
     });
   });
 
-  test('an unknown column stays a string field (validation names it)', () => {
+  test('rowToRecord alone keeps an unknown column as a string field (the route refuses it at the header: checkHeader)', () => {
     const cols = parseHeader(['recordId', 'nickname'], 'trade');
     expect(rowToRecord(cols, ['T-1', 'x'], 'trade')).toEqual({
       recordType: 'trade',
@@ -207,5 +236,56 @@ describe('CSV mapping', () => {
   test('cells are parsed by csv-parse: quotes, commas; a stray quote is a MalformedCsv error', () => {
     expect(parseCells(Buffer.from('a,"b,c","d ""e"""'))).toEqual(['a', 'b,c', 'd "e"']);
     expect(() => parseCells(Buffer.from('a,b"c'))).toThrow(MalformedCsvError);
+  });
+
+  test('a row with a byte that is not UTF-8 is a MalformedCsv error, never U+FFFD (issue 8, item 4)', () => {
+    const bad = Buffer.concat([Buffer.from('T-1,caf'), Buffer.from([0xe9]), Buffer.from(',x')]);
+    expect(() => parseCells(bad)).toThrow(/not valid UTF-8/);
+    expect(parseCells(Buffer.from('T-1,café,x'))).toEqual(['T-1', 'café', 'x']);
+  });
+
+  test('a quantity column gives whole numbers as JSON integers, fractions as decimal strings; money stays a string (issue 14, item 1)', () => {
+    const cols = parseHeader(['quantity', 'limitPrice', 'amendments.0.quantity'], 'order');
+    expect(cols.map((c) => c.kind)).toEqual(['quantity', 'string', 'quantity']);
+    expect(rowToRecord(cols, ['400', '388.20', '0.5'], 'order')).toEqual({
+      recordType: 'order',
+      quantity: 400,
+      limitPrice: '388.20',
+      amendments: [{ quantity: '0.5' }],
+    });
+    // Not a whole number as JSON would write it: left as sent, for validation to judge.
+    expect(rowToRecord(cols, ['0400', '1', '9007199254740993'], 'order')).toMatchObject({
+      quantity: '0400',
+      amendments: [{ quantity: '9007199254740993' }],
+    });
+  });
+
+  test('checkHeader: missing required and unknown columns named with the expected ones (issue 14, item 3)', () => {
+    const check = (cells: string[]) => () => checkHeader(parseHeader(cells, 'trade'), 'trade');
+    let err: MalformedCsvError | undefined;
+    try {
+      check(['recordId', 'tradeId', 'qty', 'instrument.code'])();
+    } catch (e) {
+      err = e as MalformedCsvError;
+    }
+    expect(err).toBeInstanceOf(MalformedCsvError);
+    expect(err?.message).toMatch(
+      /missing required column\(s\): orderId, executedAt, venue, instrument.exchange, side, quantity/,
+    );
+    expect(err?.message).toMatch(/unknown column\(s\): qty/);
+    const details = err?.details as { missing: string[]; unknown: string[]; expected: string[] };
+    expect(details.unknown).toEqual(['qty']);
+    expect(details.missing).toContain('quantity');
+    expect(details.missing).not.toContain('recordId');
+    expect(details.missing).not.toContain('recordType');
+    expect(details.expected).toEqual(expect.arrayContaining(['quantity', 'instrument.code', 'commission']));
+    const full = ['recordId', 'tradeId', 'orderId', 'executedAt', 'venue', 'instrument.exchange'];
+    full.push('instrument.code', 'side', 'quantity', 'price', 'currency', 'capacity', 'accountId');
+    expect(check(full)).not.toThrow();
+    expect(check([...full, 'recordType', 'commission'])).not.toThrow();
+    // Indexed list columns are known by their pattern.
+    const note = ['recordId', 'noteId', 'clientId', 'tradeIds', 'issueDate', 'capacityStatement'];
+    note.push('consideration', 'currency', 'charges.0.amount', 'charges.1.type');
+    expect(() => checkHeader(parseHeader(note, 'contract_note'), 'contract_note')).not.toThrow();
   });
 });

@@ -292,7 +292,7 @@ describe('CSV', () => {
     expect(stored[1]).not.toHaveProperty('charges');
   });
 
-  test('nested objects, booleans and numbers; strings stay strings', async () => {
+  test('nested objects, booleans and numbers (a whole quantity as a JSON integer); strings stay strings', async () => {
     s = await startServer();
     const csv = [
       'recordId,orderId,clientId,accountId,receivedAt,channel,instrument.exchange,instrument.code,side,quantity,orderType,limitPrice,validity,capacity,shortSell,shortSellAssuranceRef,schemaVersion',
@@ -304,7 +304,7 @@ describe('CSV', () => {
     expect(stored).toMatchObject({
       recordType: 'order',
       instrument: { exchange: 'XHKG', code: '0700' },
-      quantity: '1000',
+      quantity: 1000,
       shortSell: true,
       schemaVersion: 1,
       limitPrice: '388.20',

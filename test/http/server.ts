@@ -30,6 +30,7 @@ import { ArchiveIngestService } from '../../src/ingest/service';
 import type { DocumentUpload, IngestResult, IngestService, WriteContext } from '../../src/ingest/types';
 import { createLogger, silentLogger } from '../../src/log';
 import { RecordReader } from '../../src/reads/record-reader';
+import { openArchiveSeal } from '../../src/runtime/seal';
 import { openStore, type StoreHandle } from '../../src/runtime/store';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
 import { onUnaudited } from '../helpers/audit-guard';
@@ -229,6 +230,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     logger,
     gate: null,
     maxDocumentBytes: limits.maxDocumentBytes,
+    seal: openArchiveSeal(config),
   });
   const deps: AppDeps = {
     logger,

@@ -158,9 +158,10 @@ describe.each(databases('integration/batches'))('batches, full stack, catalog on
         counterparty,
       ].join(',');
     };
-    // CSV cells stay strings: quantity "1000"; an empty cell leaves the field out.
-    const good1 = trade(uid('T-CSV-1'), { quantity: '1000' });
-    const good2 = { ...trade(uid('T-CSV-2'), { quantity: '250' }), counterparty: 'Broker, "Ltd"' };
+    // A whole quantity becomes a JSON integer, as the documented JSON form sends it (issue 14,
+    // item 1); other cells stay strings; an empty cell leaves the field out.
+    const good1 = trade(uid('T-CSV-1'), { quantity: 1000 });
+    const good2 = { ...trade(uid('T-CSV-2'), { quantity: 250 }), counterparty: 'Broker, "Ltd"' };
     const input = [
       header,
       row(good1), // 2 good

@@ -10,6 +10,8 @@ import http from 'node:http';
 import pg from 'pg';
 import { createPrincipal, type Role } from '../../src/auth';
 import type { Catalog } from '../../src/catalog';
+import { openObjectSeal } from '../../src/records/seal';
+import { sealKeyFile } from '../../src/runtime/seal';
 import { bucketPlan, loadConfig, type Config, type ConfigInput } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import type { Receipt } from '../../src/ingest/types';
@@ -122,6 +124,8 @@ export async function startTestArchive(options: StartOptions): Promise<TestArchi
   const config = loadConfig({ env: {}, overrides: deepMerge(base, options.overrides ?? {}) });
   let archive: Archive;
   try {
+    // Production never makes its object seal key: the operator installs it (decision 0011).
+    if (config.profile === 'production') openObjectSeal(sealKeyFile(config), { create: true });
     archive = await startArchive(config, { logger: silentLogger(), onUnaudited });
   } catch (err) {
     await pgDb?.drop();

@@ -18,6 +18,8 @@ import {
   validateRecord,
   type DocumentRecord,
 } from '../../src/records';
+import { ObjectSeal } from '../../src/records/seal';
+import { openArchiveSeal } from '../../src/runtime/seal';
 import { example } from '../records/fixtures';
 import {
   canonicalSha,
@@ -64,9 +66,12 @@ function keyOf(record: Record<string, unknown>): string {
 describe.each(databases('integration/reconcile'))('reconcile and reindex, catalog on %s', (db) => {
   let t: TestArchive;
   let principal: string;
+  let seal: ObjectSeal;
 
   beforeAll(async () => {
     t = await startTestArchive({ db });
+    // The key the archive seals its objects with (made on first start in the local profile).
+    seal = openArchiveSeal(t.config);
     principal = (await t.catalog.findPrincipalByName('local-ingest'))?.id ?? '';
     expect(principal).toMatch(/^sys_/);
   });
@@ -93,14 +98,14 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
 
   /** Recovery over the archive's store, into `catalog` (default: the archive's own). */
   function recover(mode: RecoveryMode, catalog: Catalog = t.catalog) {
-    return recoverFromStore({ store: t.store, catalog, plan: bucketPlan(t.config) }, { mode });
+    return recoverFromStore({ store: t.store, catalog, plan: bucketPlan(t.config), seal }, { mode });
   }
 
   /** The PUT of the write path, without its commit: what a crash right after the PUT leaves. */
   async function crashAfterPut(record: Record<string, unknown>): Promise<string> {
     const key = keyOf(record);
     await t.store.putBuffer(t.recordsBucket, key, canonicalBytes(record), {
-      meta: ingestMeta(record, principal),
+      meta: seal.seal(t.recordsBucket, key, ingestMeta(record, principal)),
       contentType: 'application/json',
     });
     return key;
@@ -169,14 +174,15 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
       meta: { 'record-id': description.recordId, 'record-type': 'document' },
       contentType: 'application/pdf',
     });
-    await t.store.putBuffer(t.recordsBucket, objectKey(v.record), canonicalBytes(description), {
-      meta: {
+    const descKey = objectKey(v.record);
+    await t.store.putBuffer(t.recordsBucket, descKey, canonicalBytes(description), {
+      meta: seal.seal(t.recordsBucket, descKey, {
         ...ingestMeta(description, principal),
         [CONTENT_META.key]: fileKey,
         [CONTENT_META.sha256]: put.sha256,
         [CONTENT_META.crc64]: put.crc64,
         [CONTENT_META.size]: String(put.size),
-      },
+      }),
       contentType: 'application/json',
     });
     const report = await recover('reconcile');
@@ -193,8 +199,9 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
   test('an object whose SHA-256 metadata does not match its bytes, and a file without description: problems, not committed', async () => {
     const record = { ...example('trade'), recordId: uid('T-TAMPERED'), tradeId: 'T-TAMPERED' };
     const key = keyOf(record);
+    // Sealed by the archive, but its bytes are not the ones sealed (changed after the write).
     await t.store.putBuffer(t.recordsBucket, key, canonicalBytes(record), {
-      meta: ingestMeta(record, principal, sha256('other bytes')),
+      meta: seal.seal(t.recordsBucket, key, ingestMeta(record, principal, sha256('other bytes'))),
       contentType: 'application/json',
     });
     const orphan = `document/2026/11/21/${uid('D-ORPHAN')}.pdf`;
@@ -301,5 +308,69 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     expect(error.hint).toMatch(/strongroom reconcile/);
     expect(await t.catalog.getRecord(other.recordId)).toBeUndefined();
     expect(await t.catalog.ledgerSize()).toBe(ledger + 1);
+  });
+
+  test('objects written with the OSS keys, not by the archive: reported as foreign by reconcile and reindex, never committed (issue 8, item 2)', async () => {
+    const forged: string[] = [];
+    const put = async (
+      prefix: string,
+      meta: (key: string, m: Record<string, string>) => Record<string, string>,
+      at = new Date(),
+    ) => {
+      const record = { ...example('trade'), recordId: uid(prefix), tradeId: prefix };
+      const key = keyOf(record);
+      const plain = storedMetadata({
+        sha256: canonicalSha(record),
+        recordType: 'trade',
+        recordId: record.recordId,
+        principal,
+        ingestedAt: at,
+      });
+      await t.store.putBuffer(t.recordsBucket, key, canonicalBytes(record), {
+        meta: meta(key, plain),
+        contentType: 'application/json',
+      });
+      forged.push(key);
+      return record.recordId;
+    };
+    // Self-consistent metadata (the ingest principal, the right SHA-256) and a back-dated ingest time.
+    const ids = [
+      await put('T-FORGED-NOSEAL', (_k, m) => m, new Date(Date.UTC(2024, 0, 2))),
+      await put('T-FORGED-KEY', (k, m) => ObjectSeal.random().seal(t.recordsBucket, k, m)),
+      await put('T-FORGED-BAD', (_k, m) => ({ ...m, mac: `v1.${seal.keyId}.${'0'.repeat(64)}` })),
+      // The archive's own key, but an ingest time a year before the object existed.
+      await put(
+        'T-FORGED-TIME',
+        (k, m) => seal.seal(t.recordsBucket, k, m),
+        new Date(Date.now() - 365 * 86_400_000),
+      ),
+    ];
+    const ledger = await t.catalog.ledgerSize();
+    const audit = await t.catalog.auditSize();
+
+    const report = await recover('reconcile');
+    // Listed in key order: looked up by record id.
+    const mine = new Map(report.problems.filter((p) => forged.includes(p.key)).map((p) => [p.recordId, p]));
+    const reasons = [
+      /not written by this archive: it carries no seal/,
+      /sealed under another key/,
+      /seal does not match its bucket, key and metadata/,
+      /claimed ingest time .* does not agree with its Last-Modified/,
+    ];
+    ids.forEach((id, i) =>
+      expect(mine.get(id)).toMatchObject({ outcome: 'foreign', reason: expect.stringMatching(reasons[i]!) }),
+    );
+    expect(report.foreign).toBeGreaterThanOrEqual(4);
+    for (const id of ids) expect(await t.catalog.getRecord(id)).toBeUndefined();
+    expect(await t.catalog.ledgerSize()).toBe(ledger);
+    expect(await t.catalog.auditSize()).toBe(audit);
+
+    await withFreshCatalog(async (fresh) => {
+      const again = await recover('reindex', fresh);
+      expect(again.problems.filter((p) => forged.includes(p.key)).map((p) => p.outcome)).toEqual(
+        ids.map(() => 'foreign'),
+      );
+      for (const id of ids) expect(await fresh.getRecord(id)).toBeUndefined();
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openCatalog } from '../../catalog';
 import { bucketPlan, catalogLocation } from '../../config';
 import { recoverFromStore, type RecoveryMode, type RecoveryReport } from '../../ingest/recovery';
+import { openArchiveSeal } from '../../runtime/seal';
 import { renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 import type { Finish, Outcome } from '../outcome';
@@ -11,12 +12,13 @@ type RecoveryCommandOptions = CommonOptions & { verbose?: boolean };
 /** `strongroom reconcile` and `strongroom reindex`: recovery (src/ingest/recovery.ts) and its report. */
 async function run(mode: RecoveryMode, opts: RecoveryCommandOptions): Promise<RecoveryReport> {
   const config = cliConfig(opts);
+  const seal = openArchiveSeal(config);
   const catalog = await openCatalog(catalogLocation(config));
   try {
     const tty = Boolean(process.stderr.isTTY) && !opts.json;
     const report = await withStore(config, ({ store }) =>
       recoverFromStore(
-        { store, catalog, plan: bucketPlan(config) },
+        { store, catalog, plan: bucketPlan(config), seal },
         {
           mode,
           verbose: Boolean(opts.verbose),
@@ -30,7 +32,7 @@ async function run(mode: RecoveryMode, opts: RecoveryCommandOptions): Promise<Re
     if (opts.json) printJson(report);
     else {
       process.stdout.write(
-        `${mode}: ${report.scanned} objects checked, ${report.catalogued} already catalogued, ${report.committed} committed, ${report.problems.length} problem(s)\n`,
+        `${mode}: ${report.scanned} objects checked, ${report.catalogued} already catalogued, ${report.committed} committed, ${report.problems.length} problem(s) (${report.foreign} foreign object(s))\n`,
       );
       const shown = report.items.filter((i) => i.outcome !== 'catalogued' || opts.verbose);
       if (shown.length > 0) {
@@ -69,7 +71,7 @@ export function register(program: Command, finish: Finish): void {
     program
       .command('reconcile')
       .description(
-        'commit objects that reached OSS but not the catalog (after a crash), verified by SHA-256; report the rest',
+        "commit objects that reached OSS but not the catalog (after a crash), verified by SHA-256 and the archive's seal; report the rest (foreign objects too)",
       ),
   )
     .option('--verbose', 'list every object, not only the ones acted on')

@@ -12,14 +12,20 @@
  * 4. Cells stay strings, exactly as written (not trimmed), except where the record type's schema
  *    says the field is:
  *    - an integer or number (e.g. a document's `size`): an integer cell becomes a JSON number;
+ *    - a quantity (an integer or a decimal string): a whole number (`400`) becomes a JSON integer,
+ *      as the documented JSON form sends it, anything else (`0.5`) stays a decimal string; so a
+ *      trade gives the same bytes, and the same SHA-256, whichever channel it comes by;
  *    - a boolean (`shortSell`, `crossedWithinBbo`...): `true` / `false` become booleans;
  *    - a list of values (a contract note's `tradeIds`, a document's `orderIds`): the cell is split
  *      on `|` (no escape: values containing `|` must be sent as NDJSON), each item converted by
  *      the same rules.
- *    Anything else (quantities, prices, money: decimal strings) stays a string: `1000` is sent as
- *    "1000", which the schemas accept; send NDJSON for JSON numbers.
+ *    Anything else (prices, money: decimal strings) stays a string.
  * 5. A cell that does not convert stays a string, so validation reports it with its path.
- * 6. A row with more or fewer cells than the header is refused (per line).
+ * 6. A row with more or fewer cells than the header is refused (per line), and so is a row that
+ *    is not valid UTF-8 or not well-formed CSV: each bad row fails alone, the others are stored.
+ * 7. The header is checked against the record type before any row: a column the type does not
+ *    have, or a required field without a column, is a 400 naming the missing, unknown and
+ *    expected columns.
  */
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -28,7 +34,7 @@ import { recordSchemas, type RecordType } from '../../records';
 
 export const LIST_SEPARATOR = '|';
 
-type Kind = 'string' | 'number' | 'boolean' | 'list';
+type Kind = 'string' | 'number' | 'quantity' | 'boolean' | 'list';
 type ItemKind = Exclude<Kind, 'list'>;
 
 export interface CsvColumn {
@@ -40,6 +46,8 @@ export interface CsvColumn {
 
 type JsonSchema = {
   type?: unknown;
+  format?: unknown;
+  required?: string[];
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   anyOf?: JsonSchema[];
@@ -68,9 +76,20 @@ function step(node: JsonSchema, seg: string | number): JsonSchema[] {
   return child ? [child] : [];
 }
 
+/** A quantity: named so (src/records/schemas/primitives.ts), or an integer-or-string union. */
+function isQuantity(n: JsonSchema): boolean {
+  if (n.format === 'quantity') return true;
+  const types = new Set((n.anyOf ?? n.oneOf ?? []).map((a) => a.type));
+  return types.size === 2 && types.has('integer') && types.has('string');
+}
+
 function kindOf(nodes: JsonSchema[]): Kind {
   const kinds = new Set<Kind>();
   for (const n of nodes) {
+    if (isQuantity(n)) {
+      kinds.add('quantity');
+      continue;
+    }
     if (n.anyOf || n.oneOf) return 'string';
     if (n.type === 'integer' || n.type === 'number') kinds.add('number');
     else if (n.type === 'boolean') kinds.add('boolean');
@@ -95,8 +114,18 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INDEX = /^(0|[1-9][0-9]{0,3})$/;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses one CSV record's bytes into its cells (csv-parse, RFC 4180 quoting). */
 export function parseCells(bytes: Buffer): string[] {
+  // csv-parse would put U+FFFD in place of a bad byte: the archive stores only what was sent.
+  try {
+    utf8.decode(bytes);
+  } catch {
+    throw new MalformedCsvError('the row is not valid UTF-8: nothing of it was stored', {
+      hint: 'save the CSV as UTF-8',
+    });
+  }
   let rows: string[][];
   try {
     rows = parse(bytes, { relax_column_count: true, skip_empty_lines: false, bom: true }) as string[][];
@@ -155,7 +184,82 @@ export function parseHeader(cells: string[], type: RecordType): CsvColumn[] {
   return columns;
 }
 
+/** The leaf fields of a schema as column paths (`instrument.code`, `charges.<n>.amount`), required or not. */
+function leaves(node: JsonSchema, prefix: string, required: boolean, out: Map<string, boolean>): void {
+  const alternatives = [...(node.anyOf ?? []), ...(node.oneOf ?? [])];
+  if (alternatives.length > 0 && !isQuantity(node)) {
+    // Required only when every alternative requires it.
+    const each = alternatives.map((a) => {
+      const m = new Map<string, boolean>();
+      leaves(a, prefix, required, m);
+      return m;
+    });
+    for (const m of each)
+      for (const [k, v] of m) out.set(k, (out.get(k) ?? true) && v && each.every((o) => o.get(k) === true));
+    return;
+  }
+  for (const a of node.allOf ?? []) leaves(a, prefix, required, out);
+  const join = (name: string) => (prefix === '' ? name : `${prefix}.${name}`);
+  if (node.properties) {
+    const needed = new Set(node.required ?? []);
+    for (const [name, child] of Object.entries(node.properties))
+      leaves(child, join(name), required && needed.has(name), out);
+    return;
+  }
+  if (node.type === 'array' && node.items?.properties) {
+    leaves(node.items, join('<n>'), false, out);
+    return;
+  }
+  if (prefix !== '' && !(node.allOf && !node.type)) out.set(prefix, (out.get(prefix) ?? false) || required);
+}
+
+const leafCache = new Map<RecordType, Map<string, boolean>>();
+
+/** Every column a CSV of `type` may have, and whether it is required. */
+export function expectedColumns(type: RecordType): Map<string, boolean> {
+  let m = leafCache.get(type);
+  if (!m) {
+    m = new Map();
+    leaves(jsonSchemaOf(type), '', true, m);
+    leafCache.set(type, m);
+  }
+  return m;
+}
+
+/** Rule 7: every column is a field of the type, every required field has a column. */
+export function checkHeader(columns: CsvColumn[], type: RecordType): void {
+  const expected = expectedColumns(type);
+  const known = (col: CsvColumn) =>
+    expected.has(col.path.map((seg) => (typeof seg === 'number' ? '<n>' : seg)).join('.'));
+  const unknown = columns.filter((c) => !known(c)).map((c) => c.header);
+  const given = new Set(columns.map((c) => c.header));
+  const missing = [...expected]
+    .filter(([name, required]) => required && name !== 'recordType' && !given.has(name))
+    .map(([name]) => name);
+  if (unknown.length === 0 && missing.length === 0) return;
+  const columnsOf = [...expected.keys()];
+  const parts = [
+    missing.length > 0 ? `missing required column(s): ${missing.join(', ')}` : '',
+    unknown.length > 0 ? `unknown column(s): ${unknown.map((u) => u.slice(0, 100)).join(', ')}` : '',
+  ].filter((p) => p !== '');
+  throw new MalformedCsvError(
+    `the CSV header does not fit record type "${type}": ${parts.join('; ')}. The columns of a ${type} are: ${columnsOf.join(', ')}`,
+    {
+      details: {
+        recordType: type,
+        missing,
+        unknown,
+        expected: columnsOf,
+        required: [...expected].filter(([n, r]) => r && n !== 'recordType').map(([n]) => n),
+      },
+      hint: 'name each column after a field of the record type (nested fields with dots: instrument.code, charges.0.amount)',
+    },
+  );
+}
+
 function convert(cell: string, kind: ItemKind): unknown {
+  if (kind === 'quantity' && /^[1-9][0-9]*$/.test(cell) && Number.isSafeInteger(Number(cell)))
+    return Number(cell);
   if (kind === 'number' && /^-?(0|[1-9][0-9]*)$/.test(cell) && Number.isSafeInteger(Number(cell)))
     return Number(cell);
   if (kind === 'boolean' && (cell === 'true' || cell === 'false')) return cell === 'true';

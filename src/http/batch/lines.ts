@@ -4,7 +4,9 @@
  * - Lines end with LF; a CR before it is dropped. Blank lines (only spaces/tabs) are skipped but
  *   still counted, so `line` is always the physical line number (1-based) a sender can look up.
  * - In CSV mode a line break inside a double-quoted field does not end the record (RFC 4180); the
- *   record is reported at the line where it starts.
+ *   record is reported at the line where it starts. A field is quoted only when its first byte is
+ *   a double quote; inside it `""` is a quote. A quote anywhere else (`C"1001`) is just a byte of
+ *   its row, which then fails alone when it is parsed: it never swallows the rows after it.
  * - A line longer than `maxLineBytes` is not kept: it is reported as overlong (its bytes are
  *   skipped up to the next line end) and the lines after it are read normally.
  * - More than `maxTotalBytes` in all: PayloadTooLargeError is thrown from the iterator.
@@ -29,6 +31,8 @@ export interface SplitOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const BOM = [0xef, 0xbb, 0xbf];
 
 function isBlank(bytes: Buffer): boolean {
   for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== CR) return false;
@@ -44,7 +48,12 @@ export async function* splitLines(
   let length = 0;
   let startLine = 1;
   let physical = 1;
+  // CSV quoting (RFC 4180), kept across chunks: in a quoted field; a quote seen in one (its end,
+  // or the first half of ""); at the start of a field; bytes of a leading BOM still to pass.
   let inQuotes = false;
+  let quotePending = false;
+  let fieldStart = true;
+  let bomLeft = BOM.length;
   let total = 0;
 
   const take = (piece: Buffer) => {
@@ -82,15 +91,33 @@ export async function* splitLines(
       if (quoteAware) {
         end = -1;
         for (let i = from; i < chunk.length; i++) {
-          const b = chunk[i];
-          if (b === QUOTE) inQuotes = !inQuotes;
-          else if (b === LF) {
-            if (!inQuotes) {
-              end = i;
-              break;
+          const b = chunk[i] as number;
+          if (bomLeft > 0) {
+            if (b === BOM[BOM.length - bomLeft]) {
+              bomLeft--;
+              continue;
             }
-            physical++;
+            bomLeft = 0;
           }
+          if (inQuotes) {
+            if (quotePending) {
+              quotePending = false;
+              if (b === QUOTE) continue; // "" inside a quoted field
+              inQuotes = false; // the quote closed the field: this byte is outside it
+            } else {
+              if (b === QUOTE) quotePending = true;
+              else if (b === LF) physical++;
+              continue;
+            }
+          }
+          if (b === LF) {
+            fieldStart = true;
+            bomLeft = 0;
+            end = i;
+            break;
+          }
+          if (b === QUOTE && fieldStart) inQuotes = true;
+          fieldStart = b === COMMA;
         }
       } else {
         end = chunk.indexOf(LF, from);

@@ -10,6 +10,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../../errors';
+import { jsonTextIssues } from '../../records/json-text';
 import { chunksOf } from '../batch/chunks';
 import { isJson, isUtf8, parseMediaType } from '../content-type';
 
@@ -55,11 +56,30 @@ export function parseJsonBytes(bytes: Buffer, what: string): unknown {
     throw new MalformedJsonError(`${what} is not valid UTF-8`);
   }
   if (text.trim() === '') throw new MalformedJsonError(`${what} is empty: expected a JSON object`);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw new MalformedJsonError(`${what} is not well-formed JSON: ${(err as Error).message.slice(0, 200)}`);
   }
+  // What JSON.parse would decide silently (a number it rounds, a duplicate key it drops) is refused.
+  const issues = jsonTextIssues(text);
+  if (issues.length > 0) {
+    const numbers = issues.some((i) => i.code === 'imprecise_number');
+    throw new MalformedJsonError(
+      `${what} cannot be stored as sent: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path || '(record)'}: ${i.message}`)
+        .join('; ')}`,
+      {
+        details: issues,
+        hint: numbers
+          ? 'send a number that a double cannot hold exactly (or beyond 2^53-1) as a decimal string, e.g. "1000.00000000000000001"'
+          : 'send each key once per object',
+      },
+    );
+  }
+  return value;
 }
 
 /** The parsed JSON body of a request (see the module comment for the errors). */

@@ -74,7 +74,9 @@ export function beginRequest(deps: BeginRequestDeps, metrics: HttpMetrics): Requ
           const route = routeLabel(req, state);
           return {
             target:
-              route === 'unmatched' ? `${req.method} ${req.path.slice(0, 256)}` : `${req.method} ${route}`,
+              route === 'unmatched'
+                ? `${req.method} ${redactUrl(req.path).slice(0, 256)}`
+                : `${req.method} ${route}`,
             details: { method: req.method, route },
           };
         },

@@ -26,7 +26,7 @@ import {
 } from '../../errors';
 import type { IngestResult } from '../../ingest/types';
 import { RECORD_TYPES, recordIdOf, type RecordType } from '../../records';
-import { parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
+import { checkHeader, parseCells, parseHeader, rowToRecord, type CsvColumn } from '../batch/csv';
 import { chunksOf, StreamClosedError } from '../batch/chunks';
 import { splitLines, type SplitLine } from '../batch/lines';
 import { writeWithBackpressure } from '../batch/pipeline';
@@ -37,6 +37,7 @@ import type { HttpMetrics } from '../metrics';
 import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
 import { route, SENT } from '../route';
 import type { AppDeps, HttpLimits } from '../types';
+import { documentWithoutFile } from '../../ingest/service';
 import { Semaphore } from '../../util/semaphore';
 import type { Logger } from '../../log';
 
@@ -84,6 +85,7 @@ function parseBatchQuery(query: unknown, format: Format): RecordType | undefined
       { path: ['type'], code: 'required', message: `one of ${RECORD_TYPES.join(', ')}` },
     ]);
   }
+  if (type === 'document') throw documentWithoutFile();
   if (format === 'ndjson' && type !== undefined) {
     throw validationError('?type applies to CSV batches only (NDJSON lines carry their recordType)', [
       { path: ['type'], code: 'not_allowed', message: 'only for text/csv' },
@@ -128,6 +130,7 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
         if ('overlong' in first.value)
           throw new MalformedCsvError(`the CSV header row is longer than ${limits.maxBatchLineBytes} bytes`);
         columns = parseHeader(parseCells(first.value.bytes), type as RecordType);
+        checkHeader(columns, type as RecordType);
       }
 
       // From here on the answer is streamed; the request's event is recorded when the batch ends.

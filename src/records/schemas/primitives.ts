@@ -97,11 +97,15 @@ function isPositiveQuantity(v: unknown): boolean {
 }
 
 /** A quantity: a positive JSON integer (up to 2^53-1) or a positive decimal string such as "0.5". */
-export const quantity = z.custom<number | string>(isPositiveQuantity, {
-  message: 'a positive integer or a positive decimal string such as "1000" (fractions only as strings)',
-  params: { code: 'invalid_quantity' },
-  abort: false,
-});
+export const quantity = z
+  .custom<number | string>(isPositiveQuantity, {
+    message: 'a positive integer or a positive decimal string such as "1000" (fractions only as strings)',
+    params: { code: 'invalid_quantity' },
+    abort: false,
+  })
+  // Named in the JSON Schema, so that non-JSON channels (CSV) give a whole quantity as a JSON
+  // integer, as the documented JSON form has it (src/http/batch/csv.ts).
+  .meta({ format: 'quantity' });
 
 // --- dates and times -------------------------------------------------------------------------
 
