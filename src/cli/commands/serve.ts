@@ -18,10 +18,8 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   const config = cliConfig(opts, {
     server: { ...(port !== undefined ? { port } : {}), ...(opts.host ? { host: opts.host } : {}) },
   });
-  const logger = createLogger({
-    level: config.logLevel,
-    pretty: config.profile === 'local' && Boolean(process.stderr.isTTY),
-  });
+  const terminal = config.profile === 'local' && Boolean(process.stderr.isTTY);
+  const logger = createLogger({ level: config.logLevel, pretty: terminal, color: terminal });
   const archive = await startArchive(config, { logger, announce: true });
   const out = process.stdout;
   out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
