@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
 import { detailLines } from './api-error';
@@ -42,6 +44,7 @@ Exit codes:
 export function buildProgram(finish: Finish = () => undefined): Command {
   const program = new Command('strongroom')
     .description('A WORM archive for regulatory records on Alibaba Cloud OSS')
+    .version(`strongroom ${version()} (Node ${process.versions.node})`, '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', EXIT_HELP);
@@ -56,6 +59,14 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerUsers(program);
   registerVerifyBag(program, finish);
   return program;
+}
+
+/** The package's version (package.json, two levels above src/cli and dist/cli). */
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /** Runs the program on `argv` and resolves with its exit code (EXIT_CODES). */
