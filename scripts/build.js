@@ -9,7 +9,23 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+let tsc;
+try {
+  tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+} catch {
+  // An install without dev dependencies (npm ci --omit=dev on a host that runs a shipped dist/)
+  // has no TypeScript: keep the build that is there, or say what is missing.
+  if (fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
+    process.stderr.write(
+      'strongroom: TypeScript is not installed (no dev dependencies): keeping dist/ as it is\n',
+    );
+    process.exit(0);
+  }
+  process.stderr.write(
+    'strongroom: cannot build dist/: TypeScript is not installed. Run `npm ci` (with dev dependencies), or ship dist/ built elsewhere.\n',
+  );
+  process.exit(1);
+}
 process.stderr.write('strongroom: tsc -p tsconfig.build.json\n');
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 fs.writeFileSync(path.join(root, 'dist', '.build-stamp'), new Date().toISOString() + '\n');

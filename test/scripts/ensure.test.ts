@@ -77,3 +77,29 @@ describe('the first build', () => {
     }
   });
 });
+
+describe('an install without dev dependencies (npm ci --omit=dev)', () => {
+  it('keeps a shipped dist/ as it is, and without one says what is missing', () => {
+    const dir = tree();
+    try {
+      fs.unlinkSync(path.join(dir, 'node_modules', 'typescript'));
+      const build = (): ReturnType<typeof spawnSync> =>
+        spawnSync(process.execPath, [path.join(dir, 'scripts', 'build.js')], { cwd: dir, encoding: 'utf8' });
+      const missing = build();
+      expect({ status: missing.status, stderr: missing.stderr }).toEqual({
+        status: 1,
+        stderr: expect.stringMatching(/cannot build dist\/: TypeScript is not installed/) as string,
+      });
+      fs.mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'dist', 'cli', 'main.js'), '// shipped\n');
+      const shipped = build();
+      expect({ status: shipped.status, stderr: shipped.stderr }).toEqual({
+        status: 0,
+        stderr: expect.stringMatching(/keeping dist\/ as it is/) as string,
+      });
+      expect(fs.readFileSync(path.join(dir, 'dist', 'cli', 'main.js'), 'utf8')).toBe('// shipped\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
