@@ -35,6 +35,7 @@ interface Node {
   exclusiveMinimum?: number;
   minLength?: number;
   default?: unknown;
+  description?: string;
 }
 
 export const TABLE_START =
@@ -121,7 +122,9 @@ export function configKeys(): ConfigKey[] {
       // Inside an optional section (auth.oidc) the default applies once the section is given.
       else value = at(defaults, path) ?? child.default;
       const env = envOf.get(path.join('.'));
-      out.push({ key, type: typeOf(child), default: shown(value), ...(env ? { env } : {}) });
+      // A default computed at start (no value in the schema) is described by the key's description.
+      const said = value === undefined && child.description ? child.description : shown(value);
+      out.push({ key, type: typeOf(child), default: said, ...(env ? { env } : {}) });
       if (child.type === 'array' && child.items?.type === 'object') walk(child.items, [...path, '[]'], true);
     }
   };
