@@ -2,7 +2,9 @@
 'use strict';
 // Makes `npm start` and `npm test` work on a fresh clone: installs dependencies when
 // node_modules is missing or older than package-lock.json, and rebuilds dist/ when any
-// file under src/ is newer than the last build. Uses only Node's own modules.
+// file under src/ is newer than the last build (dist/.build-stamp, written by scripts/build.js).
+// The install builds through npm's `prepare` script (scripts/build.js), which writes the stamp,
+// so a fresh clone compiles once, not twice. Uses only Node's own modules.
 const { execSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -38,7 +40,4 @@ const sources = Math.max(
   mtime(path.join(root, 'tsconfig.json')),
   mtime(path.join(root, 'tsconfig.build.json')),
 );
-if (mtime(stamp) < sources) {
-  run('npx tsc -p tsconfig.build.json');
-  fs.writeFileSync(stamp, new Date().toISOString() + '\n');
-}
+if (mtime(stamp) < sources) run(`node ${path.join('scripts', 'build.js')}`);

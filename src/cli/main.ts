@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
+import { detailLines } from './api-error';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerEmulator } from './commands/emulator';
 import { register as registerIngest } from './commands/ingest';
@@ -18,6 +21,7 @@ export const EXIT_CODES: Record<Outcome | 'usage', number> = {
   usage: 2,
   'not-compliant': 3,
   'not-verified': 4,
+  interrupted: 130,
 };
 
 export const EXIT_HELP = `
@@ -28,6 +32,7 @@ Exit codes:
   2  usage: unknown command or option, missing argument
   3  not compliant: doctor found a bucket that is not Locked with enough days, or without logging
   4  does not verify: verify found evidence that does not check out (each problem is named)
+  130  interrupted (Ctrl-C): ingest printed what was done so far; re-running it is safe
 `;
 
 /**
@@ -39,6 +44,7 @@ Exit codes:
 export function buildProgram(finish: Finish = () => undefined): Command {
   const program = new Command('strongroom')
     .description('A WORM archive for regulatory records on Alibaba Cloud OSS')
+    .version(`strongroom ${version()} (Node ${process.versions.node})`, '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', EXIT_HELP);
@@ -53,6 +59,14 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerUsers(program);
   registerVerifyBag(program, finish);
   return program;
+}
+
+/** The package's version (package.json, two levels above src/cli and dist/cli). */
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /** Runs the program on `argv` and resolves with its exit code (EXIT_CODES). */
@@ -70,6 +84,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isStrongroomError(err)) {
       process.stderr.write(`strongroom: ${err.code}: ${err.message}\n`);
+      // The details (validation issues, the valid values...), unless the message already says them.
+      for (const line of detailLines(err.details))
+        if (!err.message.includes(line)) process.stderr.write(`strongroom:   ${line}\n`);
       if (err.hint) process.stderr.write(`strongroom: hint: ${err.hint}\n`);
       return EXIT_CODES.failed;
     }

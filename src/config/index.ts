@@ -176,7 +176,18 @@ export const ConfigSchema = z
     emulator: z
       .object({
         host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(0),
+        /**
+         * The embedded emulator's port. Unset: `serve` on a fixed API port uses that port + 1 (8081),
+         * stable so that other tools (ossutil, ali-oss) can be pointed at it; anything else (the
+         * CLI's own short-lived emulator, an API on port 0) takes a free port.
+         */
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .optional()
+          .describe('`serve`: the API port + 1 (`8081`); otherwise a free port'),
         /** How often access-log objects are written (OSS: hourly). */
         logFlushSeconds: z.number().positive().default(3600),
       })
@@ -274,6 +285,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_OSS_SECURITY_TOKEN: { path: ['oss', 'securityToken'], type: 'string' },
   STRONGROOM_OSS_AUTH_VERSION: { path: ['oss', 'authVersion'], type: 'string' },
   STRONGROOM_BUCKET_PREFIX: { path: ['buckets', 'prefix'], type: 'string' },
+  STRONGROOM_EMULATOR_PORT: { path: ['emulator', 'port'], type: 'number' },
   STRONGROOM_EMULATOR_LOG_FLUSH_SECONDS: { path: ['emulator', 'logFlushSeconds'], type: 'number' },
   DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
   STRONGROOM_MAC_KEY_FILE: { path: ['integrity', 'macKeyFile'], type: 'string' },

@@ -11,6 +11,7 @@ import { refuseOptions } from './middleware/methods';
 import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
+import { docsRouter } from './routes/docs';
 import { documentsRouter } from './routes/documents';
 import { recordsRouter } from './routes/records';
 import { systemRouter } from './routes/system';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(bodyIdleTimeout(limits.bodyIdleTimeoutMs));
   app.use(refuseOptions);
   app.use(systemRouter(deps, metrics, openapiDocument));
+  app.use(docsRouter());
   const v1 = express.Router();
   v1.use(recordsRouter(deps, limits, metrics));
   v1.use(batchesRouter(deps, limits, metrics));

@@ -125,12 +125,17 @@ export function errorHandler(): ErrorRequestHandler {
           given ? 'Bearer realm="strongroom", error="invalid_token"' : 'Bearer realm="strongroom"',
         );
       }
-      const level = status >= 500 ? 'error' : 'info';
-      state.logger[level]({ code: typed.code, status, ...(status >= 500 ? { err } : {}) }, typed.message);
+      // Logged once, on the request's line (src/http/middleware/request.ts); the cause of a 5xx too.
+      state.failure = {
+        code: typed.code,
+        message: typed.message,
+        ...(typed.details !== undefined ? { details: typed.details } : {}),
+        ...(status >= 500 ? { err } : {}),
+      };
     } else {
       status = 500;
       body = { error: internalErrorPayload(state.requestId) };
-      state.logger.error({ err }, 'unexpected error');
+      state.failure = { code: 'InternalError', message: 'unexpected error', err };
     }
     try {
       // Denied and failed requests are audited too; a failing trail is logged, the answer still sent.

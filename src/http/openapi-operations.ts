@@ -7,6 +7,7 @@ import type { Action } from '../auth/policy';
 import { RECORD_ID_PATTERN, RECORD_TYPES } from '../records';
 import { LIST_SEPARATOR } from './batch/csv';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
+import { describeField } from './openapi-formats';
 import { SearchQuerySchema } from './schemas';
 
 export type Json = Record<string, unknown>;
@@ -28,12 +29,18 @@ export interface Op {
 }
 
 function searchParameters(): Json[] {
-  const schema = z.toJSONSchema(SearchQuerySchema, { io: 'input', unrepresentable: 'any' }) as {
+  const schema = z.toJSONSchema(SearchQuerySchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: describeField,
+  }) as {
     properties?: Record<string, Json>;
   };
   return Object.entries(schema.properties ?? {}).map(([name, s]) => {
     const { description, ...rest } = s;
-    return { name, in: 'query', required: false, schema: rest, ...(description ? { description } : {}) };
+    const said =
+      typeof description === 'string' ? description : `records whose ${name} is exactly this value`;
+    return { name, in: 'query', required: false, schema: rest, description: said };
   });
 }
 
@@ -41,6 +48,7 @@ const ID_PARAM = {
   name: 'id',
   in: 'path',
   required: true,
+  description: 'the record id',
   schema: { type: 'string', pattern: RECORD_ID_PATTERN.source },
 };
 
@@ -258,6 +266,18 @@ export function operations(): Op[] {
       responses: {
         '200': { description: 'ready', content: json(ref('Readiness')) },
         '503': { description: 'not ready', content: json(ref('Readiness')) },
+      },
+      errors: [],
+    },
+    {
+      method: 'get',
+      path: '/docs',
+      summary: 'This document rendered (Swagger UI from the installed package, no CDN; public)',
+      responses: {
+        '200': {
+          description: 'an HTML page that loads /openapi.json',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
       },
       errors: [],
     },

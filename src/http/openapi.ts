@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { rolesFor } from '../auth/policy';
-import { RECORD_ID_PATTERN, RECORD_TYPES, recordSchemas, type RecordType } from '../records';
+import { RECORD_TYPES, recordSchemas, type RecordType } from '../records';
+import { applyExample, operationExamples } from './openapi-examples';
+import { describeField, NAMED_FIELDS } from './openapi-formats';
 import { json, operations, ref, type Json } from './openapi-operations';
 import {
   BatchLineSchema,
@@ -20,30 +22,6 @@ import {
 
 function recordSchemaName(type: RecordType): string {
   return `${type.replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase())}Record`;
-}
-
-/** Custom (predicate) fields have no JSON Schema of their own: describe them with their refusal message. */
-function describeCustom(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
-  const def = (
-    ctx.zodSchema as { _zod?: { def?: { type?: string; params?: { code?: unknown }; error?: unknown } } }
-  )._zod?.def;
-  if (def?.type !== 'custom') return;
-  if (def.params?.code === 'invalid_record_id') {
-    Object.assign(ctx.jsonSchema, {
-      type: 'string',
-      pattern: RECORD_ID_PATTERN.source,
-      description: 'a record id',
-    });
-    return;
-  }
-  if (typeof def.error === 'function') {
-    const message: unknown = (def.error as (iss: unknown) => unknown)({
-      code: 'custom',
-      input: undefined,
-      path: [],
-    });
-    if (typeof message === 'string') ctx.jsonSchema.description = message;
-  }
 }
 
 /** Component schemas: zod's registry output, with its shared $defs lifted into components. */
@@ -62,11 +40,13 @@ function componentSchemas(): Record<string, Json> {
     [ReadinessSchema, 'Readiness'],
   ];
   for (const [schema, id] of own) registry.add(schema, { id });
+  // The shared fields by name (Money, Timestamp, Quantity...), typed by openapi-formats.ts.
+  for (const [schema, id] of NAMED_FIELDS) registry.add(schema, { id });
   const out = z.toJSONSchema(registry, {
     unrepresentable: 'any',
     io: 'input',
     uri: (id) => `#/components/schemas/${id}`,
-    override: describeCustom,
+    override: describeField,
   }) as { schemas: Record<string, Json> };
 
   const schemas: Record<string, Json> = {};
@@ -79,10 +59,33 @@ function componentSchemas(): Record<string, Json> {
     const { $schema: _s, $id: _i, ...rest } = schema;
     schemas[name] = rest;
   }
-  const text = JSON.stringify(schemas).replace(
+  // Shared definitions zod could not name (z.json(): any JSON value) get a name of what they are.
+  const rename = new Map<string, string>();
+  for (const name of Object.keys(schemas).filter((n) => n.startsWith('Shared_'))) {
+    const shape = JSON.stringify(schemas[name]).replaceAll(`#/components/schemas/${name}"`, '#SELF"');
+    const isJson =
+      /^\{"anyOf":\[\{"type":"string"\},\{"type":"number"\},\{"type":"boolean"\},\{"type":"null"\}/.test(
+        shape,
+      );
+    const same = [...rename.entries()].find(
+      ([other, to]) =>
+        to !== other &&
+        JSON.stringify(schemas[other]).replaceAll(`#/components/schemas/${other}"`, '#SELF"') === shape,
+    );
+    rename.set(name, same ? same[1] : isJson ? 'JsonValue' : name);
+  }
+  for (const [from, to] of rename) {
+    if (from !== to) {
+      if (!schemas[to]) schemas[to] = schemas[from] as Json;
+      delete schemas[from];
+    }
+  }
+  let text = JSON.stringify(schemas).replace(
     /#\/components\/schemas\/__shared#\/\$defs\/([A-Za-z0-9_]+)/g,
     '#/components/schemas/Shared_$1',
   );
+  for (const [from, to] of rename)
+    text = text.replaceAll(`"#/components/schemas/${from}"`, `"#/components/schemas/${to}"`);
   const result = JSON.parse(text) as Record<string, Json>;
   result.Record = {
     description: 'any record: the recordType field says which schema applies',
@@ -130,15 +133,32 @@ function errorResponses(names: string[]): Json {
   );
 }
 
+/** The tag of a route: its first segment under /v1 (`records`, `batches`...), else `system`. */
+function tagOf(path: string): string {
+  return /^\/v1\/([a-z][a-z-]*)/.exec(path)?.[1] ?? 'system';
+}
+
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  records: 'Records: ingest one, look one up, read its stored bytes, search',
+  batches: 'Many records at once: NDJSON or CSV, streamed, one result line per input line',
+  documents: 'Files (agreements, recordings, logs) with their description',
+  system: 'Probes, metrics and this description',
+};
+
 export function buildOpenApi(): Json {
   const paths: Record<string, Record<string, Json>> = {};
+  const tags = new Set<string>();
+  const examples = operationExamples();
   for (const op of operations()) {
+    const tag = tagOf(op.path);
+    tags.add(tag);
     const roles = op.action ? rolesFor(op.action) : [];
     const access = op.action
       ? `Policy action \`${op.action}\`; roles: ${roles.join(', ')}.`
       : 'Public: no authentication.';
-    (paths[op.path] ??= {})[op.method] = {
+    const operation: Json = {
       operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[/._-]+([a-z0-9])/g, (_m, c: string) => c.toUpperCase())}`,
+      tags: [tag],
       summary: op.summary,
       description: [op.description, access].filter(Boolean).join('\n\n'),
       security: op.action ? [{ bearer: [] }] : [],
@@ -147,6 +167,10 @@ export function buildOpenApi(): Json {
       ...(op.requestBody ? { requestBody: op.requestBody } : {}),
       responses: { ...op.responses, ...errorResponses(op.errors) },
     };
+    // Copies: the operations' parameter and body objects are shared between operations.
+    const own = JSON.parse(JSON.stringify(operation)) as Json;
+    applyExample(own, examples[`${op.method} ${op.path}`]);
+    (paths[op.path] ??= {})[op.method] = own;
   }
   const responses = Object.fromEntries(
     Object.entries(ERROR_RESPONSES).map(([name, description]) => [
@@ -169,11 +193,16 @@ export function buildOpenApi(): Json {
     info: {
       title: 'strongroom',
       version: '1.0.0',
+      license: { name: 'UNLICENSED (proprietary)', identifier: 'LicenseRef-Proprietary' },
+      contact: { name: 'the operator of this archive' },
       description:
         'A WORM archive for regulatory records. Every request carries an x-request-id (a sane incoming one is kept) and every ' +
         'access to /v1 and /metrics, allowed or denied, is recorded in the audit trail.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // Relative: the archive that serves this document (local: http://127.0.0.1:8080).
+    servers: [{ url: '/', description: 'the archive serving this document' }],
+    tags: [...tags].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? `the ${name} routes` })),
     paths,
     components: {
       schemas: componentSchemas(),

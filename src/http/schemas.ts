@@ -140,19 +140,36 @@ export const SearchPageSchema = z.object({
   nextCursor: z.string().optional().describe('present when more records follow: pass it as `cursor`'),
 });
 
+/** What was wrong in detail: for ValidationFailed one issue per field; other codes say their own. */
+const ErrorDetails = z
+  .union([
+    z.array(
+      z.looseObject({
+        path: z.string().describe('the field, dotted: `instrument.code`, `charges.0.amount`'),
+        code: z.string().optional(),
+        message: z.string(),
+      }),
+    ),
+    z.array(z.unknown()),
+    z.record(z.string(), z.unknown()),
+  ])
+  .describe(
+    'ValidationFailed: one {path, code, message} per issue; other codes: an object or list of their own',
+  );
+
 export const ErrorBodySchema = z.object({
   error: z.object({
     code: z
       .string()
       .describe('stable, machine-readable: ValidationFailed, Conflict, NotFound, Unauthenticated...'),
     message: z.string(),
-    details: z.unknown().optional(),
+    details: ErrorDetails.optional(),
     hint: z.string().optional(),
     requestId: z.string().optional(),
   }),
 });
 
-const LineError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+const LineError = z.object({ code: z.string(), message: z.string(), details: ErrorDetails.optional() });
 
 export const BatchLineSchema = z
   .union([

@@ -111,4 +111,8 @@ export interface RequestState {
   route?: string;
   /** Releases the hold route() takes on the audit scope while the request is served. */
   releaseRoute?: () => void;
+  /** The error the request ended with, for its one log line (set by src/http/errors.ts). */
+  failure?: { code: string; message: string; details?: unknown; err?: unknown };
+  /** A batch's counts, for its log line (set by the batch route). */
+  batch?: Record<string, number | boolean>;
 }

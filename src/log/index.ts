@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { prettyDestination } from './pretty';
 
 export type { Logger } from 'pino';
 
@@ -100,8 +101,13 @@ export function redactUrl(url: string): string {
 
 export interface LogOptions {
   level?: string;
-  /** Human-readable output (local profile on a terminal); JSON otherwise. */
+  /**
+   * Human-readable output (local profile on a terminal: one line per request, src/log/pretty.ts),
+   * to the destination or stderr; JSON lines with ISO times otherwise.
+   */
   pretty?: boolean;
+  /** ANSI colours for the level in pretty output (a terminal). */
+  color?: boolean;
   /** Where to write; defaults to stdout. Tests pass a stream to inspect what is logged. */
   destination?: NodeJS.WritableStream;
 }
@@ -111,14 +117,13 @@ export function createLogger(options: LogOptions = {}): Logger {
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     base: { service: 'strongroom' },
+    timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (options.destination) return pino(base, options.destination as pino.DestinationStream);
   if (options.pretty) {
-    return pino({
-      ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } },
-    });
+    const out = options.destination ?? process.stderr;
+    return pino(base, prettyDestination(out, { color: options.color ?? false }) as pino.DestinationStream);
   }
+  if (options.destination) return pino(base, options.destination as pino.DestinationStream);
   return pino(base);
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import { ConfigError } from '../errors';
 import { startEmulator } from '../emulator';
 import type { EmulatorHandle } from '../emulator/types';
 import type { Logger } from '../log';
@@ -35,6 +36,19 @@ export interface StoreHandle {
 interface LocalCredentials {
   accessKeyId: string;
   accessKeySecret: string;
+}
+
+/** The region the embedded emulator answers as (ali-oss `region`; `local` in V4 scopes). */
+export const EMULATOR_REGION = 'oss-local';
+
+/**
+ * The embedded emulator's port: `emulator.port` when set; unset, `serve` (`serving`) on a fixed
+ * API port uses that port + 1, stable for other tools; anything else takes a free port (0).
+ */
+export function emulatorPort(config: Pick<Config, 'emulator' | 'server'>, serving: boolean): number {
+  if (config.emulator.port !== undefined) return config.emulator.port;
+  const api = config.server.port;
+  return serving && api !== 0 && api < 65535 ? api + 1 : 0;
 }
 
 export function emulatorDir(config: Config): string {
@@ -139,7 +153,7 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
   }
   const ids = localIdentities(config, localCredentials(config), emulatorDir(config));
   const local = (endpoint: string, key: { accessKeyId: string; accessKeySecret: string }): StorageAdapter =>
-    createObjectStore({ ...config.oss, ...key, endpoint, region: 'oss-local' }, logger);
+    createObjectStore({ ...config.oss, ...key, endpoint, region: EMULATOR_REGION }, logger);
   const own = options.as === 'service' ? ids.service : ids.root;
   const running = options.own ? null : runningEmulator(config);
   if (running) {
@@ -154,17 +168,27 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
       close: async () => {},
     };
   }
-  const emulator = await startEmulator({
-    dataDir: emulatorDir(config),
-    credentials: [ids.root],
-    iam: ids.iam,
-    host: config.emulator.host,
-    port: config.emulator.port,
-    logFlushSeconds: config.emulator.logFlushSeconds,
-    region: 'oss-local',
-    logger: logger.child({ component: 'emulator' }),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const port = emulatorPort(config, options.own === true);
+  let emulator: EmulatorHandle;
+  try {
+    emulator = await startEmulator({
+      dataDir: emulatorDir(config),
+      credentials: [ids.root],
+      iam: ids.iam,
+      host: config.emulator.host,
+      port,
+      logFlushSeconds: config.emulator.logFlushSeconds,
+      region: EMULATOR_REGION,
+      logger: logger.child({ component: 'emulator' }),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ConfigError(`the embedded emulator's port ${config.emulator.host}:${port} is in use`, {
+        hint: 'stop what holds it, or set emulator.port (STRONGROOM_EMULATOR_PORT; 0 takes a free port)',
+      });
+    throw err;
+  }
   const store = local(emulator.url, own);
   const adminStore = options.as === 'service' ? local(emulator.url, ids.root) : store;
   return {

@@ -104,7 +104,7 @@ test('the API guards only actions of the policy table, and the routes cover the 
   for (const a of used) expect(ACTIONS).toContain(a);
   expect([...used].sort()).toEqual(['records.read', 'records.write', 'system.read']);
   const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
-  expect(publicOps.sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'GET /readyz']);
+  expect(publicOps.sort()).toEqual(['GET /docs', 'GET /healthz', 'GET /openapi.json', 'GET /readyz']);
 });
 
 test('every guarded route: 401 without or with a bad token, audited as denied', async () => {
@@ -173,7 +173,7 @@ test('every guarded route and every role: allowed exactly when the policy table 
 });
 
 test('public routes need no token and are not audited', async () => {
-  for (const path of ['/healthz', '/readyz', '/openapi.json']) {
+  for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs']) {
     const res = await fetch(`${s.url}${path}`);
     expect(res.status).toBe(200);
     expect(await s.eventsFor(res.headers.get('x-request-id') as string)).toEqual([]);

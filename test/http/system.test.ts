@@ -145,6 +145,7 @@ describe('GET /openapi.json', () => {
         'GET /healthz',
         'GET /readyz',
         'GET /openapi.json',
+        'GET /docs',
       ].sort(),
     );
     const write = doc.paths['/v1/records']?.post;
@@ -165,7 +166,9 @@ describe('GET /openapi.json', () => {
       properties: Record<string, { description?: string }>;
     };
     expect(trade.required).toEqual(expect.arrayContaining(['recordId', 'tradeId', 'price']));
-    expect(trade.properties.price?.description).toMatch(/decimal string/);
+    // Shared fields are named components with their type and the server's refusal message.
+    expect(trade.properties.price).toEqual({ $ref: '#/components/schemas/Money' });
+    expect((doc.components.schemas.Money as { description?: string }).description).toMatch(/decimal string/);
 
     const text = JSON.stringify(doc);
     for (const m of text.matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)) {

@@ -107,7 +107,7 @@ const ROUTES: Route[] = [
   },
 ];
 
-const PUBLIC = ['/openapi.json', '/healthz', '/readyz'];
+const PUBLIC = ['/openapi.json', '/healthz', '/readyz', '/docs'];
 
 interface Sent {
   what: string;

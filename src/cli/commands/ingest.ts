@@ -1,10 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { BOOTSTRAP_TOKEN_FILE } from '../../auth';
 import { UnauthenticatedError, UnavailableError, ValidationError } from '../../errors';
-import { cliConfig, printJson, withCommonOptions, type CommonOptions } from '../common';
+import { apiError } from '../api-error';
+import { cliConfig, withCommonOptions, type CommonOptions } from '../common';
+import {
+  countLines,
+  duration,
+  ErrorGroups,
+  IngestProgress,
+  renderGroups,
+  type ErrorGroup,
+  type LineError,
+} from '../ingest-report';
 import type { Finish, Outcome } from '../outcome';
 
 export interface IngestOptions extends CommonOptions {
@@ -17,13 +27,43 @@ export interface IngestOptions extends CommonOptions {
 }
 
 export interface IngestSummary {
+  /** Lines of the file the API answers (non-blank lines; CSV: rows after the header). */
+  total: number;
+  /** Lines answered. */
   lines: number;
   created: number;
   existing: number;
   failed: number;
-  /** The first few failures, for the summary. */
-  errors: { line: number; code: string; message: string }[];
+  /** The first few failures, each with the API's details. */
+  errors: LineError[];
+  /** Every failure, grouped by code, field and message, largest first. */
+  groups: ErrorGroup[];
+  /** The archive stopped the batch before its end (the summary line's error). */
+  stopped?: { code: string; message: string; hint?: string };
+  /** Ctrl-C: what was answered until then. */
+  interrupted: boolean;
+  seconds: number;
 }
+
+/** Where the command writes and what it listens to (the process's own; tests pass theirs). */
+export interface IngestIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Emits SIGINT (Ctrl-C). */
+  signals: NodeJS.EventEmitter;
+  now(): number;
+}
+
+const processIo = (): IngestIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signals: process,
+  now: Date.now,
+});
+
+/** How often progress is redrawn on a terminal, and written as a line elsewhere (logs, CI). */
+const TTY_EVERY_MS = 200;
+const LOG_EVERY_MS = 10_000;
 
 /** The token: --token, then $STRONGROOM_TOKEN, then the local first-start ingest token. */
 function resolveToken(opts: IngestOptions, dataDir: string): string {
@@ -42,12 +82,25 @@ function resolveToken(opts: IngestOptions, dataDir: string): string {
   );
 }
 
+interface ResultLine {
+  line?: number;
+  status?: string;
+  error?: { code: string; message: string; details?: unknown; hint?: string };
+  summary?: { complete?: boolean };
+}
+
 /**
- * `strongroom ingest FILE`: a client of POST /v1/batches. Streams the file (never loads it
- * whole), reads the per-line results as they come, shows progress on a terminal and ends with a
- * summary. Exit status 1 when any line failed (ingestOutcome).
+ * `strongroom ingest FILE`: a client of POST /v1/batches. Counts the file's lines, streams it
+ * (never loads it whole), reads the per-line results as they come, shows progress (answered
+ * lines of the total, rate, ETA) and ends with a summary whose failures are grouped with the
+ * API's details. Ctrl-C stops it with a partial summary (re-running is safe: what was archived
+ * answers "already archived"). Outcomes: ingestOutcome.
  */
-export async function ingestCommand(file: string, opts: IngestOptions): Promise<IngestSummary> {
+export async function ingestCommand(
+  file: string,
+  opts: IngestOptions,
+  io: IngestIo = processIo(),
+): Promise<IngestSummary> {
   const config = cliConfig(opts);
   const format = opts.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson');
   if (format !== 'ndjson' && format !== 'csv') throw new ValidationError('--format is ndjson or csv');
@@ -65,111 +118,159 @@ export async function ingestCommand(file: string, opts: IngestOptions): Promise<
   const url = new URL('/v1/batches', base);
   if (opts.type) url.searchParams.set('type', opts.type);
   const token = resolveToken(opts, config.dataDir);
+  const total = await countLines(file, format);
 
-  const tty = Boolean(process.stderr.isTTY) && !opts.json;
-  let sent = 0;
-  const counting = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      sent += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const body = fs.createReadStream(file).pipe(counting);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson',
-        'content-length': String(size),
-      },
-      body: Readable.toWeb(body) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-  } catch (err) {
-    throw new UnavailableError(`cannot reach the archive at ${base}: ${(err as Error).message}`);
-  }
-  if (!response.ok || !response.body) {
-    const text = await response.text();
-    let message = text;
-    try {
-      const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
-      message = `${parsed.error?.code ?? response.status}: ${parsed.error?.message ?? text}`;
-    } catch {
-      // not JSON
-    }
-    if (response.status === 401) throw new UnauthenticatedError(message);
-    throw new ValidationError(`the archive refused the batch (HTTP ${response.status}) ${message}`);
-  }
+  const started = io.now();
+  const summary: IngestSummary = {
+    total,
+    lines: 0,
+    created: 0,
+    existing: 0,
+    failed: 0,
+    errors: [],
+    groups: [],
+    interrupted: false,
+    seconds: 0,
+  };
+  const groups = new ErrorGroups();
+  const progress = new IngestProgress(total, started);
+  const tty = Boolean(io.stderr.isTTY) && !opts.json;
+  const counts = () => ({ answered: summary.lines, failed: summary.failed });
+  const draw = (): void => {
+    if (tty) io.stderr.write(`\r${progress.bar(counts(), io.now())}  `);
+    else if (!opts.json) io.stderr.write(`${progress.line(counts(), io.now())}\n`);
+  };
 
-  const summary: IngestSummary = { lines: 0, created: 0, existing: 0, failed: 0, errors: [] };
+  // Ctrl-C: stop sending and reading, then report. A second Ctrl-C is Node's default (exit at once).
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    summary.interrupted = true;
+    abort.abort();
+  };
+  io.signals.once('SIGINT', onSigint);
+  const timer = setInterval(draw, tty ? TTY_EVERY_MS : LOG_EVERY_MS);
   const out = opts.results ? fs.createWriteStream(opts.results) : null;
-  const started = Date.now();
-  const progress = (): void => {
-    if (!tty) return;
-    const pct = size > 0 ? Math.min(100, Math.floor((sent / size) * 100)) : 100;
-    const width = 30;
-    const bar = '#'.repeat(Math.floor((pct / 100) * width)).padEnd(width, '.');
-    const rate = summary.lines / Math.max(0.001, (Date.now() - started) / 1000);
-    process.stderr.write(
-      `\r[${bar}] ${pct}% sent, ${summary.lines} answered (${summary.failed} failed), ${rate.toFixed(0)} lines/s  `,
-    );
-  };
-  let pending = '';
-  const decoder = new TextDecoder();
-  const handle = (line: string): void => {
-    if (!line.trim()) return;
-    out?.write(line + '\n');
-    const result = JSON.parse(line) as {
-      line?: number;
-      status?: string;
-      error?: { code: string; message: string };
-      summary?: unknown;
-    };
-    if (result.summary !== undefined) return;
-    summary.lines++;
-    if (result.status === 'created') summary.created++;
-    else if (result.status === 'existing') summary.existing++;
-    else {
-      summary.failed++;
-      if (summary.errors.length < 20 && result.error)
-        summary.errors.push({ line: result.line ?? summary.lines, ...result.error });
-    }
-  };
-  const timer = tty ? setInterval(progress, 200) : null;
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        handle(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+          'content-length': String(size),
+        },
+        body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream,
+        duplex: 'half',
+        signal: abort.signal,
+      } as RequestInit);
+    } catch (err) {
+      if (summary.interrupted) return report(summary, groups, opts, io, started);
+      throw new UnavailableError(`cannot reach the archive at ${base}: ${(err as Error).message}`);
     }
-    handle(pending + decoder.decode());
+    if (!response.ok || !response.body) throw apiError('the batch', response.status, await response.text());
+
+    const handle = (text: string): void => {
+      if (!text.trim()) return;
+      out?.write(text + '\n');
+      const result = JSON.parse(text) as ResultLine;
+      if (result.summary !== undefined) {
+        if (result.summary.complete === false && result.error) {
+          const { code, message, hint } = result.error;
+          summary.stopped = { code, message, ...(hint ? { hint } : {}) };
+        }
+        return;
+      }
+      summary.lines++;
+      if (result.status === 'created') summary.created++;
+      else if (result.status === 'existing') summary.existing++;
+      else {
+        summary.failed++;
+        const error: LineError = {
+          line: result.line ?? summary.lines,
+          code: result.error?.code ?? 'Unknown',
+          message: result.error?.message ?? 'the archive answered this line without a status',
+          ...(result.error?.details !== undefined ? { details: result.error.details } : {}),
+          ...(result.error?.hint ? { hint: result.error.hint } : {}),
+        };
+        groups.add(error);
+        if (summary.errors.length < 20) summary.errors.push(error);
+      }
+    };
+    let pending = '';
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        pending += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          handle(pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+        }
+      }
+      handle(pending + decoder.decode());
+    } catch (err) {
+      if (!summary.interrupted)
+        throw new UnavailableError(
+          `the archive's answer broke off after ${summary.lines} of ${total} lines: ${(err as Error).message}`,
+          { hint: 're-run the same file: lines already archived answer "already archived"' },
+        );
+    }
+    return report(summary, groups, opts, io, started);
   } finally {
-    if (timer) clearInterval(timer);
-    progress();
-    if (tty) process.stderr.write('\n');
+    clearInterval(timer);
+    io.signals.off('SIGINT', onSigint);
+    if (tty) io.stderr.write(`\r${progress.bar(counts(), io.now())}\n`);
     await new Promise<void>((resolve) => (out ? out.end(resolve) : resolve()));
   }
-  if (opts.json) printJson(summary);
-  else {
-    const secs = ((Date.now() - started) / 1000).toFixed(1);
-    process.stdout.write(
-      `${summary.lines} lines in ${secs}s: ${summary.created} created, ${summary.existing} already archived, ${summary.failed} failed\n`,
+}
+
+/** The summary: one line of counts, the failures grouped, and what to do next. */
+function report(
+  summary: IngestSummary,
+  groups: ErrorGroups,
+  opts: IngestOptions,
+  io: IngestIo,
+  started: number,
+): IngestSummary {
+  summary.groups = groups.list();
+  summary.seconds = Math.round((io.now() - started) / 100) / 10;
+  if (opts.json) {
+    io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    return summary;
+  }
+  const w = (line: string): void => void io.stdout.write(line + '\n');
+  const counts = `${summary.created} created, ${summary.existing} already archived, ${summary.failed} failed`;
+  if (summary.interrupted) {
+    w(
+      `interrupted after ${duration(summary.seconds)}: ${summary.lines} of ${summary.total} lines answered: ${counts}`,
     );
-    for (const e of summary.errors) process.stdout.write(`  line ${e.line}: ${e.code}: ${e.message}\n`);
-    if (summary.failed > summary.errors.length)
-      process.stdout.write(`  ... and ${summary.failed - summary.errors.length} more (use --results FILE)\n`);
+  } else {
+    w(`${summary.lines} lines in ${summary.seconds.toFixed(1)}s: ${counts}`);
+  }
+  if (summary.failed > 0) {
+    w(`failures by kind (${summary.groups.length}):`);
+    for (const line of renderGroups(summary.groups)) w(line);
+    if (!opts.results) w('  every line with its answer: --results FILE');
+  }
+  if (summary.stopped) {
+    w(`the archive stopped the batch: ${summary.stopped.code}: ${summary.stopped.message}`);
+    if (summary.stopped.hint) w(`  hint: ${summary.stopped.hint}`);
+  }
+  if (summary.interrupted || summary.stopped) {
+    const left = summary.total - summary.lines;
+    w(
+      `${left} line(s) were not answered: some of them may be archived already. Re-running the same ` +
+        'file is safe: records already archived answer "already archived" and are never stored twice.',
+    );
   }
   return summary;
 }
 
-/** A batch with failed lines is exit code 1 (src/cli/main.ts). */
+/** Failed lines or a batch the archive cut short: 1; Ctrl-C: 130 (src/cli/main.ts). */
 export function ingestOutcome(summary: IngestSummary): Outcome {
-  return summary.failed > 0 ? 'failed' : 'ok';
+  if (summary.interrupted) return 'interrupted';
+  return summary.failed > 0 || summary.stopped ? 'failed' : 'ok';
 }
 
 export function register(program: Command, finish: Finish): void {

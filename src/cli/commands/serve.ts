@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../errors';
 import { createLogger } from '../../log';
 import { startArchive, type Archive } from '../../runtime/archive';
+import { writeEmulatorAccess } from '../../runtime/emulator-access';
 import { cliConfig, withCommonOptions, type CommonOptions } from '../common';
 
 export interface ServeOptions extends CommonOptions {
@@ -18,16 +19,23 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   const config = cliConfig(opts, {
     server: { ...(port !== undefined ? { port } : {}), ...(opts.host ? { host: opts.host } : {}) },
   });
-  const logger = createLogger({
-    level: config.logLevel,
-    pretty: config.profile === 'local' && Boolean(process.stderr.isTTY),
-  });
+  const terminal = config.profile === 'local' && Boolean(process.stderr.isTTY);
+  const logger = createLogger({ level: config.logLevel, pretty: terminal, color: terminal });
   const archive = await startArchive(config, { logger, announce: true });
   const out = process.stdout;
   out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
-  out.write(
-    `object storage: ${archive.storeEndpoint}${archive.storeHandle.emulator ? ' (embedded emulator)' : ''}\n`,
-  );
+  if (archive.storeHandle.emulator) {
+    // For other tools (ossutil, ali-oss): key ids here, the secrets in a 0600 file. Never through the logger.
+    const access = writeEmulatorAccess(config, archive.storeEndpoint);
+    out.write(
+      `object storage: ${access.endpoint} (embedded emulator, region ${access.region}, path-style)\n`,
+    );
+    out.write(`  admin identity (the account root key, provisioning): ${access.admin.accessKeyId}\n`);
+    out.write(
+      `  archive service user ${access.service.userName} (least privilege, what the archive signs with): ${access.service.accessKeyId}\n`,
+    );
+    out.write(`  secrets, an ali-oss snippet and an ossutil config: ${access.file} (mode 0600)\n`);
+  } else out.write(`object storage: ${archive.storeEndpoint}\n`);
   if (archive.storeHandle.controlPlaneUrl)
     out.write(`control plane: ${archive.storeHandle.controlPlaneUrl}\n`);
   out.write(`catalog: ${config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/catalog.sqlite`}\n`);

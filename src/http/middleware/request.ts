@@ -20,6 +20,9 @@ import type { AppDeps, RequestState } from '../types';
 /** Incoming request ids we keep: short, printable, no separators that could forge log lines. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
+/** The public probes: logged at debug unless they fail (a load balancer polls them). */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 export function newRequestId(): string {
   return `req_${randomUUID()}`;
 }
@@ -58,9 +61,12 @@ export function beginRequest(deps: BeginRequestDeps, metrics: HttpMetrics): Requ
   return (req, res, next) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
+    // The request line's own logger: state.logger gains the principal once authenticated, and
+    // the line names it itself (a key twice in one JSON line is what this avoids).
+    const requestLogger = deps.logger.child({ requestId });
     const partial: Omit<RequestState, 'audit'> = {
       requestId,
-      logger: deps.logger.child({ requestId }),
+      logger: requestLogger,
       startedAt: performance.now(),
       ...(req.ip !== undefined ? { ip: req.ip } : {}),
     };
@@ -93,15 +99,30 @@ export function beginRequest(deps: BeginRequestDeps, metrics: HttpMetrics): Requ
       const route = routeLabel(req, state);
       const status = aborted && !res.writableFinished ? 499 : res.statusCode;
       metrics.observeRequest(req.method, route, status, seconds);
-      state.logger.info(
+      const failure = state.failure;
+      // The request's one line: its error (code, message, details; the cause of a 5xx) and a
+      // batch's counts are on it, not on lines of their own. Probes that succeed are debug.
+      const level = status >= 500 ? 'error' : PROBES.has(req.path) ? 'debug' : 'info';
+      requestLogger[level](
         {
           method: req.method,
           url: redactUrl(req.originalUrl).slice(0, 2048),
           route,
           status,
           ms: Math.round(seconds * 1000),
-          principal: state.principal?.id,
+          ...(state.principal ? { principal: state.principal.id } : {}),
           ...(aborted && !res.writableFinished ? { aborted: true } : {}),
+          ...(state.batch ? { batch: state.batch } : {}),
+          ...(failure
+            ? {
+                error: {
+                  code: failure.code,
+                  message: failure.message,
+                  ...(failure.details !== undefined ? { details: failure.details } : {}),
+                },
+              }
+            : {}),
+          ...(failure?.err !== undefined ? { err: failure.err } : {}),
         },
         'request',
       );
@@ -127,8 +148,10 @@ function checkAudited(deps: BeginRequestDeps, req: Request, state: RequestState,
   if (state.audit.state !== 'open' || !auditable(req, state)) return;
   const request = { method: req.method, route: routeLabel(req, state), status, requestId: state.requestId };
   if (deps.onUnaudited) return deps.onUnaudited(request);
+  // The logger carries the request id already.
+  const { requestId: _id, ...fields } = request;
   state.logger.error(
-    request,
+    fields,
     'BUG: a request finished without an audit event; appending one after the answer',
   );
   const outcome = status === 401 || status === 403 ? 'denied' : status >= 400 ? 'error' : 'allowed';

@@ -36,6 +36,7 @@ import { classify, errorPayload, internalErrorPayload, validationError } from '.
 import type { HttpMetrics } from '../metrics';
 import { declaredLength, parseJsonBytes, tooLarge } from '../middleware/json-body';
 import { route, SENT } from '../route';
+import { requestState } from '../middleware/request';
 import type { AppDeps, HttpLimits } from '../types';
 import { documentWithoutFile } from '../../ingest/service';
 import { Semaphore } from '../../util/semaphore';
@@ -218,8 +219,8 @@ export function batchesRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
       } catch (err) {
         const typed = classify(err);
         if (err instanceof StreamClosedError || res.destroyed) {
+          // The request's log line says so (aborted) with the counts so far.
           aborted = true;
-          logger.info({ lines: counts.lines }, 'the client went away during a batch');
         } else if (typed) {
           cutShort = typed;
         } else {
@@ -268,6 +269,8 @@ async function finishBatch(
   code: string | undefined,
   summary: unknown,
 ): Promise<void> {
+  // The counts go on the request's log line (src/http/middleware/request.ts).
+  requestState(res).batch = { ...counts, complete };
   const failure = await audit.tryAppend(complete ? 'allowed' : 'error', {
     status: 200,
     ...counts,

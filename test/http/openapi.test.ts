@@ -1,0 +1,248 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { z } from 'zod';
+import { buildOpenApi } from '../../src/http/openapi';
+import { operationExamples } from '../../src/http/openapi-examples';
+import { NAMED_FIELDS } from '../../src/http/openapi-formats';
+import { recordSchemas } from '../../src/records';
+import { exampleTrade } from '../../src/records/fixtures';
+import { auth, startServer, type TestServer } from './server';
+
+/**
+ * The OpenAPI document is as strict as the server: every property typed, the predicate fields'
+ * schemas accept what the server's zod schemas accept (ajv against zod on samples), it lints clean
+ * with Redocly's recommended rules and Spectral's `oas` ruleset (in-process), every operation has
+ * an example, and each example request sent to a real server gets the status the document gives.
+ */
+
+type Json = Record<string, unknown>;
+const doc = buildOpenApi() as Json & {
+  paths: Record<string, Record<string, Json>>;
+  components: { schemas: Record<string, Json> };
+};
+
+function ajv(): Ajv2020 {
+  const a = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(a);
+  a.addSchema({ $id: 'doc', components: doc.components } as Json);
+  return a;
+}
+
+describe('lint', () => {
+  it("Redocly's recommended rules: no problem (the public probes have no 4xx answer to document)", async () => {
+    // ESM-only package: loaded with import() (jest runs with --experimental-vm-modules).
+    const redocly = await import('@redocly/openapi-core');
+    const config = await redocly.createConfig({ extends: ['recommended'] });
+    const problems = await redocly.lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const probes = ['/healthz', '/readyz', '/openapi.json', '/docs'].map(
+      (p) => `#/paths/${p.replace(/\//g, '~1')}/get/responses`,
+    );
+    const left = problems
+      .filter(
+        (p) => !(p.ruleId === 'operation-4xx-response' && probes.includes(p.location[0]?.pointer ?? '')),
+      )
+      .map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? ''}`);
+    expect(left).toEqual([]);
+  });
+
+  it("Spectral's oas ruleset: no result of any severity", async () => {
+    const { Spectral, Document } = await import('@stoplight/spectral-core');
+    const Parsers = await import('@stoplight/spectral-parsers');
+    const { oas } = await import('@stoplight/spectral-rulesets');
+    const spectral = new Spectral();
+    spectral.setRuleset({ extends: [oas as never] });
+    const results = await spectral.run(
+      new Document(JSON.stringify(doc, null, 2), Parsers.Json, 'openapi.json'),
+    );
+    expect(results.map((r) => `${String(r.code)}: ${r.message} at ${r.path.join('.')}`)).toEqual([]);
+  });
+});
+
+describe('as strict as the server', () => {
+  it('every property of every schema has a type (or a reference, a choice, a constant)', () => {
+    const untyped: string[] = [];
+    const walk = (n: unknown, where: string): void => {
+      if (typeof n !== 'object' || n === null) return;
+      const node = n as Json;
+      for (const [k, v] of Object.entries((node.properties ?? {}) as Record<string, Json>)) {
+        const typed = ['type', '$ref', 'anyOf', 'oneOf', 'allOf', 'enum', 'const'].some((key) => key in v);
+        if (!typed) untyped.push(`${where}.${k}`);
+        walk(v, `${where}.${k}`);
+      }
+      if (node.items) walk(node.items, `${where}[]`);
+      for (const key of ['anyOf', 'oneOf', 'allOf'])
+        for (const [i, x] of ((node[key] ?? []) as unknown[]).entries()) walk(x, `${where}.${key}${i}`);
+    };
+    for (const [name, s] of Object.entries(doc.components.schemas)) walk(s, name);
+    expect(untyped).toEqual([]);
+    const trade = doc.components.schemas.TradeRecord as { properties: Record<string, Json> };
+    expect(trade.properties.price).toEqual({ $ref: '#/components/schemas/Money' });
+    expect(doc.components.schemas.Timestamp).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(doc.components.schemas.Quantity).toMatchObject({
+      anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }],
+    });
+  });
+
+  it("the named fields' schemas accept exactly what the server's do, on accepted and refused samples", () => {
+    const samples: unknown[] = [
+      ...[
+        '',
+        ' ',
+        'a',
+        'A',
+        'ab c',
+        ' lead',
+        'trail ',
+        'x'.repeat(128),
+        'x'.repeat(129),
+        'tab\there',
+        'new\nline',
+      ],
+      ...[
+        'HKD',
+        'hkd',
+        'HK',
+        'XHKG',
+        'X_1-2',
+        '0700',
+        'T-20261121-000001',
+        '..',
+        '.',
+        'a/b',
+        'a\\b',
+        'file.pdf',
+      ],
+      ...[
+        '0',
+        '1',
+        '-1',
+        '388.20',
+        '-12.50',
+        '0.0',
+        '0.5',
+        '01',
+        '1.',
+        '.5',
+        '1e3',
+        '1'.repeat(41),
+        1000,
+        0,
+        -5,
+        1.5,
+      ],
+      ...['2026-11-21', '2026-02-30', '2026-13-01', '26-11-21', '2024-02-29', '2025-02-29'],
+      ...[
+        '2026-11-21T09:31:02.123+08:00',
+        '2026-11-21T09:31:02Z',
+        '2026-11-21T09:31+08:00',
+        '2026-11-21T09:31:02',
+      ],
+      ...['2026-11-21T25:31:02Z', '2026-11-21 09:31:02Z', '2026-02-30T09:31:02Z'],
+      ...[
+        'a'.repeat(64),
+        'A'.repeat(64),
+        '0'.repeat(63),
+        'application/pdf',
+        'text/csv; charset=utf-8',
+        'pdf',
+      ],
+      ...['client_agreement', 'Client', '1abc', 'buy', 'sell', 'agency', 'principal', null, true, {}],
+    ];
+    const a = ajv();
+    const disagree: string[] = [];
+    for (const [schema, name, own] of NAMED_FIELDS) {
+      if (!own) continue;
+      const check = a.compile({ $ref: `doc#/components/schemas/${name}` });
+      for (const v of samples) {
+        const server = (schema as z.ZodType).safeParse(v).success;
+        if (check(v) !== server)
+          disagree.push(`${name} ${JSON.stringify(v)}: server ${server ? 'accepts' : 'refuses'}`);
+      }
+    }
+    expect(disagree).toEqual([]);
+  });
+
+  it('the example trade is valid for both the document and the server', () => {
+    const check = ajv().compile({ $ref: 'doc#/components/schemas/Record' });
+    expect(check(exampleTrade())).toBe(true);
+    expect(recordSchemas.trade.safeParse(exampleTrade()).success).toBe(true);
+    expect(check({ ...exampleTrade(), price: 388.2 })).toBe(false);
+    expect(check({ ...exampleTrade(), executedAt: '2026-11-21T09:31:02' })).toBe(false);
+  });
+
+  it('has servers, tags, and an example for every operation', () => {
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) as string }]);
+    const examples = operationExamples();
+    const operations = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${p}`),
+    );
+    expect(operations.filter((o) => examples[o] === undefined)).toEqual([]);
+    for (const ops of Object.values(doc.paths))
+      for (const op of Object.values(ops)) expect((op.tags as string[]).length).toBe(1);
+  });
+});
+
+describe('the examples against the server', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer();
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('each example request, sent to a real server, gets the status the document gives', async () => {
+    const examples = operationExamples();
+    const role = (op: Json): Record<string, string> => {
+      const roles = (op['x-strongroom-roles'] ?? []) as string[];
+      const r = roles[0];
+      return r ? auth(r as Parameters<typeof auth>[0]) : {};
+    };
+    // Writes first, so that the reads find the example trade.
+    const order = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.entries(ops).map(([m, op]) => ({ method: m, path: p, op })))
+      .sort((x, y) => (x.method === y.method ? 0 : x.method === 'post' ? -1 : 1));
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const { method, path, op } of order) {
+      const ex = examples[`${method} ${path}`];
+      if (!ex) continue;
+      const bodies = Object.entries(ex.body ?? {});
+      for (const [media, value] of bodies.length > 0 ? bodies : [['', undefined] as [string, unknown]]) {
+        const params: Record<string, string> = { ...ex.parameters, ...ex.bodyParameters?.[media] };
+        const url = new URL(
+          path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(params[n] ?? '')),
+          s.url,
+        );
+        for (const p of (op.parameters ?? []) as Json[]) {
+          const v = params[String(p.name)];
+          if (p.in === 'query' && v !== undefined) url.searchParams.set(String(p.name), v);
+        }
+        let body: string | FormData | undefined;
+        const headers: Record<string, string> = role(op);
+        if (media === 'multipart/form-data') {
+          const form = new FormData();
+          const v = value as { description: unknown; file: string };
+          form.append('description', JSON.stringify(v.description));
+          form.append('file', new Blob([v.file], { type: 'application/pdf' }), 'agreement.pdf');
+          body = form;
+        } else if (media) {
+          headers['content-type'] = media;
+          body = typeof value === 'string' ? value : JSON.stringify(value);
+        }
+        const res = await fetch(url, { method: method.toUpperCase(), headers, ...(body ? { body } : {}) });
+        const text = await res.text();
+        got.push(
+          `${method} ${path} ${media}: ${res.status}${res.status >= 400 ? ` ${text.slice(0, 300)}` : ''}`,
+        );
+        want.push(`${method} ${path} ${media}: ${ex.status}`);
+        if (method === 'post' && path === '/v1/batches') expect(text).not.toMatch(/"status":"error"/);
+      }
+    }
+    expect(got).toEqual(want);
+  });
+});
