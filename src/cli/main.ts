@@ -61,12 +61,20 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   return program;
 }
 
-/** The package's version (package.json, two levels above src/cli and dist/cli). */
+/**
+ * The package's version (package.json, two levels above src/cli and dist/cli); `unknown` when the
+ * code runs from somewhere else (a build in another directory): never a reason not to start.
+ */
 export function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-    version?: unknown;
-  };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      name?: unknown;
+      version?: unknown;
+    };
+    return pkg.name === 'strongroom' && typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Runs the program on `argv` and resolves with its exit code (EXIT_CODES). */

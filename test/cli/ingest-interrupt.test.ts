@@ -24,10 +24,10 @@ beforeAll(async () => {
 afterAll(async () => {
   quiet.mockRestore();
   await t?.close();
-});
+}, 120_000);
 
 it('Ctrl-C prints a partial summary, exits 130, and a re-run completes the file without duplicates', async () => {
-  const N = 2000;
+  const N = 600;
   const file = path.join(t.dataDir, 'big.ndjson');
   fs.writeFileSync(
     file,
@@ -61,7 +61,7 @@ it('Ctrl-C prints a partial summary, exits 130, and a re-run completes the file 
   const code = await exited;
   expect({ code, stderr }).toEqual({ code: 130, stderr: expect.any(String) as string });
   const m =
-    /interrupted after \S+: (\d+) of 2000 lines answered: (\d+) created, 0 already archived, 0 failed/.exec(
+    /interrupted after \S+: (\d+) of 600 lines answered: (\d+) created, 0 already archived, 0 failed/.exec(
       stdout,
     );
   expect(m).not.toBeNull();
@@ -81,4 +81,4 @@ it('Ctrl-C prints a partial summary, exits 130, and a re-run completes the file 
   const third = await ingestCommand(file, { url: t.url, token: t.ingestToken, json: true });
   expect(third).toMatchObject({ created: 0, existing: N, failed: 0 });
   expect(await t.catalog.ledgerSize()).toBe(N);
-});
+}, 300_000);
