@@ -138,7 +138,11 @@ export async function acknowledgeAlert(
       const base = await takeSeqs(trx, 'audit', 1);
       const built = await auditRows(trx, base, [audit], ctx.clock.now());
       await insertRows(trx, ctx, 'audit_events', built.rows);
-      const updated = await trx.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const updated = await trx
+        .selectFrom('alerts')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       return { alert: toAlert(updated), event: built.events[0] as AuditEvent };
     });
   } catch (err) {

@@ -52,7 +52,11 @@ export async function existingEventIds(db: Db, ids: readonly string[]): Promise<
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
     if (part.length === 0) continue;
-    const rows = await db.selectFrom('audit_events').select('event_id').where('event_id', 'in', part).execute();
+    const rows = await db
+      .selectFrom('audit_events')
+      .select('event_id')
+      .where('event_id', 'in', part)
+      .execute();
     out.push(...rows.map((r) => r.event_id));
   }
   return out;

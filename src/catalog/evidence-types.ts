@@ -115,7 +115,11 @@ export interface EvidenceCatalog {
   raiseAlert(alert: NewAlert & { id: string; raisedAt: Date }): Promise<{ alert: Alert; created: boolean }>;
   getAlert(id: string): Promise<Alert | undefined>;
   /** Alerts, newest first, open ones only unless `all`. */
-  listAlerts(query: { all?: boolean; limit: number; before?: { raisedAt: Date; id: string } }): Promise<Alert[]>;
+  listAlerts(query: {
+    all?: boolean;
+    limit: number;
+    before?: { raisedAt: Date; id: string };
+  }): Promise<Alert[]>;
   openAlertCount(): Promise<number>;
   /** Acknowledges an open alert and appends `audit` in the same transaction. */
   acknowledgeAlert(

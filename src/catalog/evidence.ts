@@ -1,12 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { CatalogConflictError, LedgerConflictError } from '../errors';
 import { isUniqueViolation } from './db-errors';
-import type {
-  AuditSegmentRow,
-  CheckpointRow,
-  RestoredLeaf,
-  StsAttribution,
-} from './evidence-types';
+import type { AuditSegmentRow, CheckpointRow, RestoredLeaf, StsAttribution } from './evidence-types';
 import { insertRows, recordRow, takeSeqs, translate, type WriteContext } from './group';
 import { AUDIT_GENESIS_HASH, auditEventHash, leafHash } from './hashing';
 import { fromDbTime, toDbTime } from './mappers';
@@ -338,7 +333,9 @@ export async function jobRequestedAt(db: Db, name: string): Promise<Date | undef
 function consecutive(seqs: readonly number[], what: string): void {
   seqs.forEach((s, i) => {
     if (i > 0 && s !== (seqs[i - 1] as number) + 1)
-      fail(`${what} to restore are not consecutive`, [{ path: ['seq'], message: `${s} follows ${seqs[i - 1]}` }]);
+      fail(`${what} to restore are not consecutive`, [
+        { path: ['seq'], message: `${s} follows ${seqs[i - 1]}` },
+      ]);
   });
 }
 
@@ -433,10 +430,17 @@ export async function restoreAuditEvents(ctx: WriteContext, events: readonly Aud
       const prev =
         base === 0
           ? AUDIT_GENESIS_HASH
-          : (await trx.selectFrom('audit_events').select('hash').where('seq', '=', base - 1).executeTakeFirst())
-              ?.hash;
+          : (
+              await trx
+                .selectFrom('audit_events')
+                .select('hash')
+                .where('seq', '=', base - 1)
+                .executeTakeFirst()
+            )?.hash;
       if (prev !== first.prevHash)
-        throw new LedgerConflictError(`audit event ${first.seq} does not chain onto the catalog's event ${base - 1}`);
+        throw new LedgerConflictError(
+          `audit event ${first.seq} does not chain onto the catalog's event ${base - 1}`,
+        );
       await insertRows(trx, ctx, 'audit_events', rows);
     });
   } catch (err) {

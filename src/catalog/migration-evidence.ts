@@ -36,7 +36,11 @@ export async function evidenceTables(db: Kysely<unknown>, dialect: CatalogDialec
 
   await sql`alter table audit_events add column source text not null default 'api'
     constraint audit_events_source check (source in (${sources}))`.execute(db);
-  await db.schema.createIndex('audit_events_by_source').on('audit_events').columns(['source', 'seq']).execute();
+  await db.schema
+    .createIndex('audit_events_by_source')
+    .on('audit_events')
+    .columns(['source', 'seq'])
+    .execute();
 
   await db.schema
     .createTable('ledger_checkpoints')

@@ -363,7 +363,8 @@ export interface ActivityCatalog {
 }
 
 export interface Catalog
-  extends RecordCatalog,
+  extends
+    RecordCatalog,
     LedgerCatalog,
     AuditCatalog,
     PrincipalCatalog,
