@@ -4,7 +4,7 @@
  * Built once by the composition root (src/runtime/archive.ts) with createEvidence.
  */
 import type { Registry } from 'prom-client';
-import { CatalogAlertSink, describeAlerts } from '../alerts/sink';
+import { CatalogAlertSink } from '../alerts/sink';
 import type { Catalog } from '../catalog';
 import type { Signer } from '../cloud/signer';
 import { LedgerConflictError } from '../errors';
@@ -16,12 +16,14 @@ import { systemClock } from '../util/clock';
 import { CachedTileStore } from './cached-store';
 import { Checkpointer } from './checkpointer';
 import { EvidenceLedger, type LatestCheckpoint } from './ledger';
+import { evidenceFindings } from './posture';
 import { EvidenceProofs, type LedgerProofs } from './proofs';
 
 export { CatalogAlertSink } from '../alerts/sink';
 export { Checkpointer, type CheckpointOutcome } from './checkpointer';
 export { EvidenceLedger, parseIndex, type LatestCheckpoint, type LedgerEntry } from './ledger';
 export type { LedgerProofs } from './proofs';
+export { evidenceFindings, type EvidenceFinding } from './posture';
 
 /** The checkpointer's job (and leader lock) name. */
 export const CHECKPOINT_JOB = 'checkpoint';
@@ -122,26 +124,18 @@ export function createEvidence(options: CreateEvidenceOptions): Evidence {
       return proofs.waitForCheckpoint(target - 1, { timeoutMs: o.timeoutMs ?? 60_000 });
     },
     async posture() {
-      const checks: PostureCheck[] = [];
-      const open = await alerts.posture();
-      checks.push({ name: 'alerts', ok: open.ok, detail: describeAlerts(open) });
+      const findings = await evidenceFindings(catalog, {
+        checkpointSeconds: options.checkpointSeconds,
+        now: clock.now(),
+      });
+      const checks: PostureCheck[] = findings.map((f) => ({
+        name: f.check,
+        ok: f.severity !== 'fail',
+        detail: f.message,
+      }));
       const refused = checkpointer.refused;
       if (refused !== null)
         checks.push({ name: 'ledger', ok: false, detail: `checkpoints refused: ${refused}` });
-      else {
-        const latest = await catalog.latestCheckpointRow();
-        const size = await catalog.ledgerSize();
-        const age = latest ? (clock.now().getTime() - latest.createdAt.getTime()) / 1000 : null;
-        // Behind by more than three intervals with leaves waiting: nobody is checkpointing.
-        const stale = size > (latest?.treeSize ?? 0) && age !== null && age > 3 * options.checkpointSeconds;
-        checks.push({
-          name: 'ledger',
-          ok: !stale,
-          detail: latest
-            ? `latest checkpoint ${latest.treeSize} of ${size} leaves, ${Math.round(age ?? 0)} s old`
-            : `no checkpoint yet (${size} leaves)`,
-        });
-      }
       return checks;
     },
   };
