@@ -48,7 +48,7 @@ function keyFrom(text: string): VerifierKey {
 }
 
 /** --key, --key-file, else the archive's own key (the local key file, or KMS's public key); never creates one. */
-async function verifierKeyOf(
+export async function verifierKeyOf(
   config: Config,
   opts: KeyOptions,
   handle?: Parameters<typeof openCloud>[1],
