@@ -96,9 +96,11 @@ export class BackgroundJobs {
     for (const name of this.names) {
       if (this.stopped) return;
       try {
+        // Only the leader answers requests; the others would only try the lock (a connection
+        // each time on PostgreSQL). A job nobody leads is taken at its next interval anyway.
+        if (!this.leads(name)) continue;
         const at = (await this.options.catalog.jobRequestedAt(name))?.getTime();
         if (at === undefined || at <= (this.handled.get(name) ?? -1)) continue;
-        // Only the leader answers a request (runNow is false elsewhere): the others leave it.
         if (await this.jobs.runNow(name)) this.handled.set(name, at);
       } catch (err) {
         this.options.logger.warn({ err, job: name }, 'could not read the job requests');
