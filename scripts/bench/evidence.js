@@ -28,6 +28,7 @@ const REQUESTS = positive('requests', 500);
 const JSON_OUT = opt('json', null);
 const DIST = path.join(ROOT, 'dist');
 const log = (s) => process.stderr.write(`${s}\n`);
+const { fetch } = globalThis; // Node 20's global fetch (undici)
 
 const { loadConfig } = require(path.join(DIST, 'config'));
 const { startArchive } = require(path.join(DIST, 'runtime', 'archive'));
@@ -46,11 +47,24 @@ const pct = (xs, p) => {
 
 /** RFC 9162 tree hashing with nothing else: leaf hashes, then every level of interior nodes. */
 function bareTreeHash(leaves) {
-  let level = leaves.map((d) => crypto.createHash('sha256').update(Buffer.from([0])).update(d).digest());
+  let level = leaves.map((d) =>
+    crypto
+      .createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(d)
+      .digest(),
+  );
   while (level.length > 1) {
     const next = [];
     for (let i = 0; i + 1 < level.length; i += 2)
-      next.push(crypto.createHash('sha256').update(Buffer.from([1])).update(level[i]).update(level[i + 1]).digest());
+      next.push(
+        crypto
+          .createHash('sha256')
+          .update(Buffer.from([1]))
+          .update(level[i])
+          .update(level[i + 1])
+          .digest(),
+      );
     if (level.length % 2 === 1) next.push(level[level.length - 1]);
     level = next;
   }
@@ -101,7 +115,10 @@ async function main() {
     log(`checkpointing ${N} leaves (catalog shows ${leaves}+)...`);
     const cpu0 = cpuUs();
     const t0 = process.hrtime.bigint();
-    const cp = await fetch(`${archive.url}/v1/ledger/checkpoint`, { method: 'POST', headers: h(tokens.admin.token) });
+    const cp = await fetch(`${archive.url}/v1/ledger/checkpoint`, {
+      method: 'POST',
+      headers: h(tokens.admin.token),
+    });
     const made1 = await cp.json();
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpuPerLeaf = (cpuUs() - cpu0) / N;
