@@ -120,9 +120,16 @@ export class EvidenceLedger {
       throw new ValidationError(`index must be below treeSize ${size}`, {
         details: { issues: [{ path: ['index'], message: `${index} is not in a tree of ${size} leaves` }] },
       });
-    const entry = await this.entry(index);
-    const proof = await inclusionProof(this.reader(latest.row.treeSize), BigInt(index), BigInt(size));
-    return { index, treeSize: size, leafHash: entry.leafHash, proof: proof.map((h) => h.toString('hex')) };
+    // The leaf hash as the tiles hold it (the tree the proof is of), not the catalog's copy.
+    const reader = this.reader(latest.row.treeSize);
+    const [leaf] = await reader.nodeHashes([{ level: 0, index: BigInt(index) }]);
+    const proof = await inclusionProof(reader, BigInt(index), BigInt(size));
+    return {
+      index,
+      treeSize: size,
+      leafHash: (leaf as Buffer).toString('hex'),
+      proof: proof.map((h) => h.toString('hex')),
+    };
   }
 
   async consistency(from: number, to: number): Promise<{ from: number; to: number; proof: string[] }> {
