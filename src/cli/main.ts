@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
 import { detailLines } from './api-error';
+import { register as registerAlerts } from './commands/alerts';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerEmulator } from './commands/emulator';
 import { register as registerIngest } from './commands/ingest';
@@ -11,6 +12,8 @@ import { register as registerReconcile } from './commands/reconcile';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
 import { register as registerVerifyBag } from './commands/verify-bag';
+import { register as registerVerifyLedger } from './commands/verify-ledger';
+import { ledgerEvidenceChecker } from '../evidence/bag-checker';
 import { register as registerWorm } from './commands/worm';
 import type { Finish, Outcome } from './outcome';
 
@@ -57,7 +60,9 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerWorm(program);
   registerDoctor(program, finish);
   registerUsers(program);
-  registerVerifyBag(program, finish);
+  registerVerifyBag(program, finish, { checker: ledgerEvidenceChecker });
+  registerVerifyLedger(program, finish);
+  registerAlerts(program);
   return program;
 }
 

@@ -125,6 +125,8 @@ export function errorHandler(): ErrorRequestHandler {
           given ? 'Bearer realm="strongroom", error="invalid_token"' : 'Bearer realm="strongroom"',
         );
       }
+      if (typed.retryAfterSeconds !== undefined)
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(typed.retryAfterSeconds))));
       // Logged once, on the request's line (src/http/middleware/request.ts); the cause of a 5xx too.
       state.failure = {
         code: typed.code,

@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import { AuditScope } from '../audit/scope';
-import type { Catalog, CommitResult } from '../catalog';
+import type { Catalog, CommitResult, NewRecord, RestoredLeaf } from '../catalog';
 import type { BucketPlan } from '../config';
 import {
   canonicalBytes,
@@ -74,9 +74,20 @@ export interface RecoveryReport {
   items: RecoveryItem[];
 }
 
+/** A leaf as the ledger's tiles hold it (reindex restores the catalog's ledger in this order). */
+export type TileLeaf = Omit<RestoredLeaf, 'record'>;
+
 export interface RecoveryDeps {
   store: Pick<ObjectStore, 'list' | 'get' | 'getBuffer'>;
-  catalog: Pick<Catalog, 'getRecord' | 'commitRecord' | 'indexFromStore' | 'appendAudit'>;
+  catalog: Pick<Catalog, 'getRecord' | 'commitRecord' | 'indexFromStore' | 'appendAudit'> &
+    Partial<Pick<Catalog, 'restoreLedgerLeaves'>>;
+  /**
+   * reindex: the leaves of the ledger's tiles past the catalog's ledger (src/evidence/restore.ts).
+   * Their records are put back at exactly these seqs (restoreLedgerLeaves), so the catalog's
+   * ledger is the signed log again; records not in the tiles (ingested after the last
+   * checkpoint) are appended after them.
+   */
+  ledgerOrder?: readonly TileLeaf[];
   /** The records buckets and their days (bucketPlan of the configuration). */
   plan: Pick<BucketPlan, 'records'>;
   /** The archive's seal: only objects it sealed are committed. */
@@ -104,6 +115,18 @@ export async function recoverFromStore(
     foreign: 0,
     items: [],
   };
+  const order = options.mode === 'reindex' ? deps.ledgerOrder : undefined;
+  const held = new Map<string, { row: NewRecord; item: RecoveryItem }>();
+  const inLedger = new Set(order?.filter((l) => l.kind === 'record').map((l) => l.id));
+  const later: { row: NewRecord; item: RecoveryItem }[] = [];
+  // In ledger order every row waits: the tiles' leaves go back first, then the others.
+  const hold = order
+    ? (row: NewRecord, item: RecoveryItem): boolean => {
+        if (inLedger.has(row.recordId) && !held.has(row.recordId)) held.set(row.recordId, { row, item });
+        else later.push({ row, item });
+        return true;
+      }
+    : undefined;
   for (const planned of deps.plan.records) {
     const klass = { name: planned.className, days: planned.days };
     const describedFiles = new Set<string>();
@@ -114,8 +137,8 @@ export async function recoverFromStore(
         continue;
       }
       report.scanned++;
-      const item = await recoverOne(deps, planned.bucket, obj.key, klass, options.mode, describedFiles);
-      tally(report, item, options);
+      const item = await recoverOne(deps, planned.bucket, obj.key, klass, options.mode, describedFiles, hold);
+      if (item) tally(report, item, options);
     }
     for (const key of otherFiles) {
       if (describedFiles.has(key)) continue;
@@ -134,7 +157,65 @@ export async function recoverFromStore(
       );
     }
   }
+  if (order) {
+    await restoreOrder(deps, order, held, (item) => tally(report, item, options));
+    for (const { row, item } of later) {
+      const committed = await deps.catalog.indexFromStore(row);
+      tally(
+        report,
+        committed.record.sha256 !== row.sha256
+          ? {
+              ...item,
+              outcome: 'problem',
+              reason: `record ${row.recordId} is catalogued with another SHA-256`,
+            }
+          : {
+              ...item,
+              outcome: committed.created ? 'committed' : 'catalogued',
+              ledgerSeq: committed.ledgerSeq,
+            },
+        options,
+      );
+    }
+  }
   return report;
+}
+
+/** Puts the tiles' leaves back at their seqs, each record leaf with the row read from its bucket. */
+async function restoreOrder(
+  deps: RecoveryDeps,
+  order: readonly TileLeaf[],
+  held: Map<string, { row: NewRecord; item: RecoveryItem }>,
+  tallyItem: (item: RecoveryItem) => void,
+): Promise<void> {
+  const restore = deps.catalog.restoreLedgerLeaves;
+  if (!restore) throw new Error('reindex in ledger order needs a catalog with restoreLedgerLeaves');
+  const leaves: RestoredLeaf[] = [];
+  for (const leaf of order) {
+    const h = leaf.kind === 'record' ? held.get(leaf.id) : undefined;
+    if (leaf.kind === 'record' && !h) {
+      tallyItem({
+        bucket: '(ledger)',
+        key: `leaf ${leaf.seq}`,
+        recordId: leaf.id,
+        outcome: 'problem',
+        reason: `record ${leaf.id} is in the ledger (leaf ${leaf.seq}) but no valid object of it was found`,
+        ledgerSeq: leaf.seq,
+      });
+    } else if (h && h.row.sha256 !== leaf.sha256) {
+      tallyItem({
+        ...h.item,
+        outcome: 'problem',
+        reason: `the object hashes to ${h.row.sha256}, its ledger leaf ${leaf.seq} says ${leaf.sha256}`,
+        ledgerSeq: leaf.seq,
+      });
+      leaves.push({ ...leaf });
+      continue;
+    }
+    leaves.push(h ? { ...leaf, record: h.row } : { ...leaf });
+    if (h) tallyItem({ ...h.item, outcome: 'committed', ledgerSeq: leaf.seq });
+  }
+  for (let i = 0; i < leaves.length; i += 1000) await restore.call(deps.catalog, leaves.slice(i, i + 1000));
 }
 
 function tally(report: RecoveryReport, item: RecoveryItem, options: RecoveryOptions): void {
@@ -153,7 +234,8 @@ async function recoverOne(
   klass: { name: string; days: number },
   mode: RecoveryMode,
   describedFiles: Set<string>,
-): Promise<RecoveryItem> {
+  hold?: (row: NewRecord, item: RecoveryItem) => boolean,
+): Promise<RecoveryItem | undefined> {
   const { store, catalog } = deps;
   const base = { bucket, key };
   const idFromKey = path.basename(key, '.json');
@@ -244,6 +326,8 @@ async function recoverOne(
     protectedFrom: new Date(Math.min(info.lastModified.getTime(), stored.lastModified.getTime())),
     fileName,
   });
+  // Reindex in ledger order: the row waits for its leaf (restoreOrder), reported there.
+  if (hold?.(row, { ...base, recordId: rec.recordId, outcome: 'committed' })) return undefined;
   let committed: CommitResult;
   if (mode === 'reindex') committed = await catalog.indexFromStore(row);
   else {

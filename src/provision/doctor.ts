@@ -10,7 +10,8 @@ export type Severity = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
   bucket: string;
-  check: 'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse' | CloudCheckName;
+  check:
+    'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse' | CloudCheckName | 'alerts' | 'ledger';
   severity: Severity;
   message: string;
 }
@@ -31,7 +32,13 @@ export async function doctor(
   store: BucketAdmin,
   plan: BucketPlan,
   config: Pick<Config, 'buckets'>,
-  options: { clock?: Clock; endpoint: string; cloud?: () => Promise<CloudFinding[]> },
+  options: {
+    clock?: Clock;
+    endpoint: string;
+    cloud?: () => Promise<CloudFinding[]>;
+    /** Open alerts and the checkpoint's age (src/evidence/posture.ts), from the catalog. */
+    evidence?: () => Promise<{ check: 'alerts' | 'ledger'; severity: Severity; message: string }[]>;
+  },
 ): Promise<DoctorReport> {
   const clock = options.clock ?? systemClock;
   const warnMs = config.buckets.lapseWarningHours * 3600_000;
@@ -105,6 +112,8 @@ export async function doctor(
   // The control plane: who the archive runs as, the export role, the signer, ActionTrail.
   if (options.cloud)
     for (const f of await options.cloud()) add('(control plane)', f.check, f.severity, f.message);
+  if (options.evidence)
+    for (const f of await options.evidence()) add('(evidence)', f.check, f.severity, f.message);
   return {
     compliant: findings.every((f) => f.severity !== 'fail'),
     checkedAt: clock.now().toISOString(),

@@ -11,6 +11,7 @@ import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
 import { provision } from '../provision';
+import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
@@ -18,6 +19,8 @@ import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { openCloud, type CloudHandle } from './cloud';
 import { openArchiveSeal } from './seal';
+import { BackgroundJobs } from './jobs';
+import { leaderLockFor } from './leader';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -40,6 +43,10 @@ export interface Archive {
   catalog: Catalog;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
+  /** serve's leader-only background jobs: every job registers here (src/runtime/jobs.ts). */
+  jobs: BackgroundJobs;
+  /** The evidence ledger: checkpointer, proofs, alerts (src/evidence). */
+  evidence: Evidence;
   close(): Promise<void>;
 }
 
@@ -118,6 +125,22 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       seal,
     });
     const records = new RecordReader({ catalog, store, logger });
+    const registry = new Registry();
+    // Leader-only background jobs: registered here, started once the API listens, stopped
+    // (with a last checkpoint) before the catalog closes.
+    const jobs = new BackgroundJobs({ lock: leaderLockFor(location), logger, catalog });
+    const evidence = createEvidence({
+      catalog,
+      objects: store,
+      auditBucket: plan.audit.bucket,
+      signer: cloud.signer,
+      origin: ledgerOrigin(config),
+      checkpointSeconds: config.ledger.checkpointSeconds,
+      jobs,
+      logger,
+      registry,
+      clock,
+    });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -150,6 +173,11 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
         lastPosture = null;
         checks.push({ name: 'oss', ok: false, detail: 'object storage not reachable' });
       }
+      try {
+        checks.push(...(await evidence.posture()));
+      } catch {
+        checks.push({ name: 'ledger', ok: false, detail: 'the ledger posture could not be read' });
+      }
       return { ready: checks.every((c) => c.ok), checks };
     };
 
@@ -161,7 +189,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       ingest,
       readiness,
       clock,
-      metrics: new Registry(),
+      metrics: registry,
+      evidence,
       limits,
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
@@ -180,6 +209,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
           server.closeIdleConnections();
         }),
     );
+    jobs.start();
+    cleanups.push(() => jobs.stop());
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const line = bootstrap ? describeBootstrap(bootstrap) : undefined;
@@ -192,6 +223,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       cloud,
       catalog,
       bootstrap,
+      jobs,
+      evidence,
       close: cleanup,
     };
   } catch (err) {

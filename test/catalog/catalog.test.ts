@@ -6,6 +6,7 @@ import {
 } from './harness';
 import { appendOnlySuite } from './suite-append-only';
 import { auditSuite } from './suite-audit';
+import { evidenceSuite } from './suite-evidence';
 import { groupSuite } from './suite-group';
 import { migrationsSuite } from './suite-migrations';
 import { principalsSuite } from './suite-principals';
@@ -24,6 +25,7 @@ function catalogSuite(fresh: HarnessFactory): void {
   describe('append-only, whatever the connection', () => appendOnlySuite(fresh));
   describe('principals', () => principalsSuite(fresh));
   describe('group commit', () => groupSuite(fresh));
+  describe('evidence', () => evidenceSuite(fresh));
 }
 
 describe('catalog on SQLite', () => catalogSuite(sqliteHarnessFactory()));

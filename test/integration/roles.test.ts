@@ -98,6 +98,36 @@ const ROUTES: Route[] = [
     ok: 200,
     send: (base, token) => fetch(`${base}/v1/records/${SEED_ID}/content`, { headers: auth(token) }),
   },
+  ...(
+    [
+      ['/v1/ledger/checkpoint', '/v1/ledger/checkpoint'],
+      ['/v1/ledger/checkpoints', '/v1/ledger/checkpoints?limit=5'],
+      ['/v1/ledger/key', '/v1/ledger/key'],
+      ['/v1/ledger/entries/{index}', '/v1/ledger/entries/0'],
+      ['/v1/ledger/proof/inclusion', '/v1/ledger/proof/inclusion?index=0'],
+      ['/v1/ledger/proof/consistency', '/v1/ledger/proof/consistency?from=1&to=1'],
+    ] as const
+  ).map(([path, url]): Route => ({
+    method: 'get',
+    path,
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}${url}`, { headers: auth(token) }),
+  })),
+  {
+    method: 'get',
+    path: '/v1/records/{id}/proof',
+    action: 'records.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/records/${SEED_ID}/proof`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/ledger/checkpoint',
+    action: 'ledger.checkpoint',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/checkpoint`, { method: 'POST', headers: auth(token) }),
+  },
   {
     method: 'get',
     path: '/metrics',
@@ -126,6 +156,12 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
     t = await startTestArchive({ db });
     for (const role of ROLES) principals.set(role, await principalWithToken(t.catalog, role));
     expect((await postJson(`${t.url}/v1/records`, SEED, t.ingestToken)).status).toBe(201);
+    // A checkpoint covering the seed, for the ledger and proof routes.
+    const cp = await fetch(`${t.url}/v1/ledger/checkpoint`, {
+      method: 'POST',
+      headers: bearer(t.adminToken),
+    });
+    expect(cp.status).toBe(200);
   });
   afterAll(async () => {
     await t?.close();
@@ -180,7 +216,13 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
       test('no token, a malformed token, an unknown token, a disabled principal: 401 with WWW-Authenticate', async () => {
         const disabled = await principalWithToken(
           t.catalog,
-          route.action === 'system.read' ? 'auditor' : route.action === 'records.read' ? 'reader' : 'ingest',
+          route.action === 'system.read' || route.action === 'ledger.read'
+            ? 'auditor'
+            : route.action === 'records.read'
+              ? 'reader'
+              : route.action === 'ledger.checkpoint'
+                ? 'admin'
+                : 'ingest',
         );
         await disablePrincipal(t.catalog, disabled.id, { principalId: null });
         const unknown = `${t.ingestToken.slice(0, -4)}${t.ingestToken.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;

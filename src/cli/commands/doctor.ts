@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { bucketPlan } from '../../config';
+import { openCatalog } from '../../catalog';
+import { bucketPlan, catalogLocation } from '../../config';
+import { evidenceFindings } from '../../evidence/posture';
 import { doctor, type DoctorReport } from '../../provision/doctor';
 import { cloudFindings, openCloud } from '../../runtime/cloud';
 import { renderTable } from '../../util/table';
@@ -17,6 +19,29 @@ export async function doctorCommand(opts: CommonOptions): Promise<DoctorReport> 
       return doctor(handle.store, bucketPlan(config), config, {
         endpoint: handle.endpoint,
         cloud: () => cloudFindings(config, cloud),
+        evidence: async () => {
+          let catalog;
+          try {
+            catalog = await openCatalog(catalogLocation(config));
+          } catch (err) {
+            const why = err instanceof Error ? err.message : String(err);
+            return [
+              {
+                check: 'alerts' as const,
+                severity: 'warn' as const,
+                message: `catalog not reachable, alerts not checked: ${why}`,
+              },
+            ];
+          }
+          try {
+            return await evidenceFindings(catalog, {
+              checkpointSeconds: config.ledger.checkpointSeconds,
+              now: new Date(),
+            });
+          } finally {
+            await catalog.close();
+          }
+        },
       });
       // As the archive runs (the service RAM user locally): its view is what must be compliant.
     },

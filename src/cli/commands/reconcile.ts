@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { openCatalog } from '../../catalog';
 import { bucketPlan, catalogLocation } from '../../config';
+import { ConfigError } from '../../errors';
+import { tileLeavesPast } from '../../evidence/restore';
+import { ObjectTileStore } from '../../ledger';
+import { verifierKeyOf } from './verify-ledger';
 import { recoverFromStore, type RecoveryMode, type RecoveryReport } from '../../ingest/recovery';
 import { openArchiveSeal } from '../../runtime/seal';
 import { renderTable } from '../../util/table';
@@ -16,9 +20,22 @@ async function run(mode: RecoveryMode, opts: RecoveryCommandOptions): Promise<Re
   const catalog = await openCatalog(catalogLocation(config));
   try {
     const tty = Boolean(process.stderr.isTTY) && !opts.json;
-    const report = await withStore(config, ({ store }) =>
-      recoverFromStore(
-        { store, catalog, plan: bucketPlan(config), seal },
+    const report = await withStore(config, async (handle) => {
+      const { store } = handle;
+      // reindex: the ledger goes back in the order of the signed log's tiles.
+      let ledgerOrder;
+      if (mode === 'reindex') {
+        try {
+          const key = await verifierKeyOf(config, {}, handle);
+          const tiles = new ObjectTileStore({ store, bucket: bucketPlan(config).audit.bucket });
+          ledgerOrder = (await tileLeavesPast(tiles, key, await catalog.ledgerSize())).leaves;
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          process.stderr.write(`reindex: ledger order not restored: ${err.message}\n`);
+        }
+      }
+      return recoverFromStore(
+        { store, catalog, plan: bucketPlan(config), seal, ...(ledgerOrder ? { ledgerOrder } : {}) },
         {
           mode,
           verbose: Boolean(opts.verbose),
@@ -26,8 +43,8 @@ async function run(mode: RecoveryMode, opts: RecoveryCommandOptions): Promise<Re
             if (tty && scanned % 100 === 0) process.stderr.write(`\r${mode}: ${scanned} objects checked`);
           },
         },
-      ),
-    );
+      );
+    });
     if (tty) process.stderr.write('\n');
     if (opts.json) printJson(report);
     else {
