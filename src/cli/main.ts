@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
+import { register as registerAudit } from './commands/audit';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerEmulator } from './commands/emulator';
 import { register as registerIngest } from './commands/ingest';
@@ -7,6 +8,7 @@ import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
+import { register as registerVerifyAudit } from './commands/verify-audit';
 import { register as registerVerifyBag } from './commands/verify-bag';
 import { register as registerWorm } from './commands/worm';
 import type { Finish, Outcome } from './outcome';
@@ -52,6 +54,8 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerDoctor(program, finish);
   registerUsers(program);
   registerVerifyBag(program, finish);
+  registerVerifyAudit(program, finish);
+  registerAudit(program, finish);
   return program;
 }
 

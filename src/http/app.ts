@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { HttpMetrics } from './metrics';
 import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
+import { auditRouter } from './routes/audit';
 import { batchesRouter } from './routes/batches';
 import { documentsRouter } from './routes/documents';
 import { recordsRouter } from './routes/records';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(recordsRouter(deps, limits, metrics));
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));
+  v1.use(auditRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

@@ -8,6 +8,7 @@ import { RECORD_ID_PATTERN, RECORD_TYPES } from '../records';
 import { LIST_SEPARATOR } from './batch/csv';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
 import { SearchQuerySchema } from './schemas';
+import { auditOperations } from './openapi-audit';
 
 export type Json = Record<string, unknown>;
 
@@ -226,6 +227,7 @@ export function operations(): Op[] {
       },
       errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'],
     },
+    ...auditOperations(),
     {
       method: 'get',
       path: '/metrics',

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { rolesFor } from '../auth/policy';
 import { RECORD_ID_PATTERN, RECORD_TYPES, recordSchemas, type RecordType } from '../records';
+import { AuditPageSchema, SegmentPageSchema } from './audit-schemas';
 import { json, operations, ref, type Json } from './openapi-operations';
 import {
   BatchLineSchema,
@@ -60,6 +61,8 @@ function componentSchemas(): Record<string, Json> {
     [ErrorBodySchema, 'Error'],
     [BatchLineSchema, 'BatchLine'],
     [ReadinessSchema, 'Readiness'],
+    [AuditPageSchema, 'AuditPage'],
+    [SegmentPageSchema, 'SegmentPage'],
   ];
   for (const [schema, id] of own) registry.add(schema, { id });
   const out = z.toJSONSchema(registry, {

@@ -16,7 +16,10 @@ import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
+import type { AuditParts } from '../audit/jobs';
+import { archiveAuditParts } from './audit';
 import { openCloud, type CloudHandle } from './cloud';
+import { LeaderJobs, leaderLockFor } from './leader';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -39,6 +42,8 @@ export interface Archive {
   catalog: Catalog;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
+  /** The audit trail's sealer and importers (run as leader jobs; tests and the CLI call them too). */
+  audit: AuditParts;
   close(): Promise<void>;
 }
 
@@ -153,6 +158,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       logger,
       authenticator,
       auditTrail: catalog,
+      auditLog: catalog,
       records,
       ingest,
       readiness,
@@ -176,6 +182,12 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
           server.closeIdleConnections();
         }),
     );
+    // The audit trail's leader jobs: sealing and importing (src/audit/jobs.ts).
+    const audit = archiveAuditParts({ config, catalog, handle: storeHandle, cloud, logger, clock });
+    const auditJobs = new LeaderJobs(leaderLockFor(location), logger.child({ component: 'audit-jobs' }));
+    for (const job of audit.jobs()) auditJobs.add(job);
+    auditJobs.start();
+    cleanups.push(() => auditJobs.stop());
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const line = bootstrap ? describeBootstrap(bootstrap) : undefined;
@@ -188,6 +200,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       cloud,
       catalog,
       bootstrap,
+      audit,
       close: cleanup,
     };
   } catch (err) {

@@ -102,7 +102,7 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const ops = await operations();
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
-  expect([...used].sort()).toEqual(['records.read', 'records.write', 'system.read']);
+  expect([...used].sort()).toEqual(['audit.read', 'records.read', 'records.write', 'system.read']);
   const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
   expect(publicOps.sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'GET /readyz']);
 });
