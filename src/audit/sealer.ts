@@ -66,6 +66,7 @@ export class AuditSealer {
   private readonly clock: Clock;
   private readonly check: SealedCheck;
   private lastSealAt: number;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: SealerOptions) {
     if (!Number.isSafeInteger(o.sealEvents) || o.sealEvents < 1 || o.sealEvents > 1_000_000)
@@ -93,7 +94,17 @@ export class AuditSealer {
     return this.seal({ partial: true });
   }
 
-  private async seal(opts: { partial: boolean }): Promise<SealResult> {
+  /** One seal at a time in a process (the leader job and a direct call may meet). */
+  private seal(opts: { partial: boolean }): Promise<SealResult> {
+    const run = this.queue.then(() => this.sealOnce(opts));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async sealOnce(opts: { partial: boolean }): Promise<SealResult> {
     const tamper = await this.check.beforeSeal(opts.partial);
     if (tamper) return { sealed: [], tamper };
     const sealed: AuditSegmentRow[] = [];
