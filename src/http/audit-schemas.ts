@@ -14,10 +14,9 @@ const instant = z.string().refine((s) => parseInstant(s) !== undefined, {
     'a date (YYYY-MM-DD, 00:00 UTC) or an RFC 3339 time with its offset, e.g. 2026-11-21T08:00:00+08:00',
 });
 const text = z.string().min(1).max(2048);
-const limit = z
-  .string()
-  .regex(/^[0-9]{1,4}$/, 'an integer from 1 to 1000')
-  .refine((s) => Number(s) >= 1 && Number(s) <= 1000, { message: 'an integer from 1 to 1000' });
+const limit = z.string().refine((s) => /^[0-9]{1,4}$/.test(s) && Number(s) >= 1 && Number(s) <= 1000, {
+  message: 'an integer from 1 to 1000',
+});
 const cursor = z.string().min(1).max(256).describe('nextCursor of the previous page (opaque)');
 const format = z.enum(['json', 'ndjson', 'csv']).describe('json (default), ndjson or csv');
 
