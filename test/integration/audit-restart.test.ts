@@ -165,6 +165,28 @@ describe.each(databases('integration/audit-restart'))('start-up tamper check, ca
     expect(parsed.items.length).toBeGreaterThan(0);
     for (const e of parsed.items) expect(e.outcome).toBe('allowed');
     expect((await cli(['audit', 'query', ...common, '--format', 'xml'])).code).toBe(1);
+    // `audit import` once: the access logs the emulator delivered at its close, and ActionTrail.
+    const imported = await cli(['audit', 'import', ...common, '--json']);
+    expect(imported.code).toBe(0);
+    const run = JSON.parse(imported.out) as {
+      ossAccessLogs: { imported: number; unreadable: number };
+      actionTrail: { imported: number } | null;
+    };
+    expect(run.ossAccessLogs.imported).toBeGreaterThan(0);
+    expect(run.ossAccessLogs.unreadable).toBe(0);
+    expect(run.actionTrail?.imported).toBeGreaterThan(0);
+    const puts = await cli([
+      'audit',
+      'query',
+      ...common,
+      '--format',
+      'json',
+      '--source',
+      'oss-access-log',
+      '--action',
+      'oss.PutObject',
+    ]);
+    expect((JSON.parse(puts.out) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(5);
     expect((await cli(['audit', 'query', ...common, '--from', 'yesterday'])).code).toBe(1);
   });
 });

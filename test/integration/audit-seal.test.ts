@@ -210,3 +210,25 @@ describe.each(databases('integration/audit-seal'))('audit segments, catalog on %
     expect(report.ok).toBe(false);
   });
 });
+
+describe('the seal job in serve', () => {
+  test('full segments are sealed by the leader job without being asked', async () => {
+    const t = await startTestArchive({
+      db: 'sqlite',
+      overrides: { audit: { sealEvents: 3, sealSeconds: 1 } },
+    });
+    try {
+      await ingestSome(t, 4, 'JOB');
+      let segments = 0;
+      for (let i = 0; i < 60 && segments === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        segments = (await t.catalog.auditSegments({ limit: 10 })).length;
+      }
+      expect(segments).toBeGreaterThan(0);
+      const [first] = await t.catalog.auditSegments({ limit: 1 });
+      expect(first).toMatchObject({ fromSeq: 0 });
+    } finally {
+      await t.close();
+    }
+  });
+});
