@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { setTimeout } = require('node:timers');
 const { benchOptions } = require('./options');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -78,7 +79,7 @@ async function batch(s, round) {
   for (let i = 0; i < RECORDS; i++) lines.push(JSON.stringify(trade(`JOBS-${s.name}-${round}-${i}`)));
   const body = `${lines.join('\n')}\n`;
   const t0 = process.hrtime.bigint();
-  const res = await fetch(`${s.url}/v1/batches`, {
+  const res = await globalThis.fetch(`${s.url}/v1/batches`, {
     method: 'POST',
     headers: { authorization: `Bearer ${s.ingest}`, 'content-type': 'application/x-ndjson' },
     body,
