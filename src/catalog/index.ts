@@ -45,3 +45,11 @@ export type {
   Role,
   WriteStats,
 } from './types';
+export type {
+  AuditQuery,
+  AuditSegmentRow,
+  CheckpointRow,
+  EvidenceCatalog,
+  RestoredLeaf,
+  StsAttribution,
+} from './evidence-types';

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { AuditScope, AuditTrail } from '../audit/scope';
 import type { Catalog } from '../catalog';
+import type { Evidence } from '../evidence';
 import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
 import type { Logger } from '../log';
@@ -72,6 +73,8 @@ export interface AppDeps {
   /** The record read service: lookup, search, stored bytes. */
   records: RecordReader;
   ingest: IngestService;
+  /** The evidence ledger (checkpoints, proofs); its routes answer 503 without it. */
+  evidence?: Pick<Evidence, 'ledger' | 'checkpointNow'>;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */
   readiness: () => Promise<ReadinessReport>;
   /** The API's limits, resolved once (resolveLimits). */

@@ -11,6 +11,7 @@ import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
 import { provision } from '../provision';
+import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
@@ -19,7 +20,8 @@ import { systemClock } from '../util/clock';
 import type { AuditParts } from '../audit/jobs';
 import { archiveAuditParts } from './audit';
 import { openCloud, type CloudHandle } from './cloud';
-import { LeaderJobs, leaderLockFor } from './leader';
+import { BackgroundJobs } from './jobs';
+import { leaderLockFor } from './leader';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -42,7 +44,11 @@ export interface Archive {
   catalog: Catalog;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
-  /** The audit trail's sealer and importers (run as leader jobs; tests and the CLI call them too). */
+  /** serve's leader-only background jobs: every job registers here (src/runtime/jobs.ts). */
+  jobs: BackgroundJobs;
+  /** The evidence ledger: checkpointer, proofs, alerts (src/evidence). */
+  evidence: Evidence;
+  /** The audit trail's sealer and importers (leader jobs `audit-seal`, `audit-import`; tests and the CLI call them too). */
   audit: AuditParts;
   close(): Promise<void>;
 }
@@ -119,6 +125,33 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       maxDocumentBytes: limits.maxDocumentBytes,
     });
     const records = new RecordReader({ catalog, store, logger });
+    const registry = new Registry();
+    // Leader-only background jobs: registered here, started once the API listens, stopped
+    // (with a last checkpoint) before the catalog closes.
+    const jobs = new BackgroundJobs({ lock: leaderLockFor(location), logger, catalog });
+    const evidence = createEvidence({
+      catalog,
+      objects: store,
+      auditBucket: plan.audit.bucket,
+      signer: cloud.signer,
+      origin: ledgerOrigin(config),
+      checkpointSeconds: config.ledger.checkpointSeconds,
+      jobs,
+      logger,
+      registry,
+      clock,
+    });
+    // The audit trail's sealer and importers (src/audit/jobs.ts), alerting through the same sink.
+    const audit = archiveAuditParts({
+      config,
+      catalog,
+      handle: storeHandle,
+      cloud,
+      logger,
+      clock,
+      alerts: evidence.alerts,
+    });
+    for (const job of audit.jobs()) jobs.register(job);
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -151,6 +184,11 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
         lastPosture = null;
         checks.push({ name: 'oss', ok: false, detail: 'object storage not reachable' });
       }
+      try {
+        checks.push(...(await evidence.posture()));
+      } catch {
+        checks.push({ name: 'ledger', ok: false, detail: 'the ledger posture could not be read' });
+      }
       return { ready: checks.every((c) => c.ok), checks };
     };
 
@@ -163,7 +201,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       ingest,
       readiness,
       clock,
-      metrics: new Registry(),
+      metrics: registry,
+      evidence,
       limits,
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
@@ -182,12 +221,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
           server.closeIdleConnections();
         }),
     );
-    // The audit trail's leader jobs: sealing and importing (src/audit/jobs.ts).
-    const audit = archiveAuditParts({ config, catalog, handle: storeHandle, cloud, logger, clock });
-    const auditJobs = new LeaderJobs(leaderLockFor(location), logger.child({ component: 'audit-jobs' }));
-    for (const job of audit.jobs()) auditJobs.add(job);
-    auditJobs.start();
-    cleanups.push(() => auditJobs.stop());
+    jobs.start();
+    cleanups.push(() => jobs.stop());
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const line = bootstrap ? describeBootstrap(bootstrap) : undefined;
@@ -200,6 +235,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       cloud,
       catalog,
       bootstrap,
+      jobs,
+      evidence,
       audit,
       close: cleanup,
     };
