@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * What the audit trail's background jobs cost ingest: batch ingest (POST /v1/batches, NDJSON)
- * into a `strongroom serve` whose sealer and importers run often, against one whose jobs are
- * all but off, same machine, same run, rounds interleaved.
+ * What the evidence jobs cost ingest: batch ingest (POST /v1/batches, NDJSON) into a
+ * `strongroom serve` whose checkpointer, audit sealer and importers run often, against one whose
+ * jobs are all but off, same machine, same run, rounds interleaved.
  *
  *   npm run build && node scripts/bench/audit-jobs.js [--records 20000] [--rounds 3] [--json FILE]
  *
- *   on:  audit.sealSeconds 5, audit.importSeconds 5 (the OSS access logs of every PUT imported
- *        and sealed while the batch runs), audit.sealEvents 10000;
- *   off: audit.sealSeconds and audit.importSeconds 10^9, audit.sealEvents 1,000,000 (the seal
- *        job still wakes every 10 s and finds nothing to do; the import job never runs);
+ *   on:  ledger.checkpointSeconds 5, audit.sealSeconds 5, audit.importSeconds 5 (the OSS access
+ *        logs of every PUT imported and sealed while the batch runs), audit.sealEvents 10000;
+ *   off: the same at 10^9 s, audit.sealEvents 1,000,000 (the seal job still wakes every 10 s and
+ *        finds nothing to do; the checkpointer and the import job run only at start and stop);
  *   both: the embedded emulator with emulator.logFlushSeconds 5 (OSS's side of the logs is the
  *        same), SQLite catalog, profile local, a fresh data directory each.
  *
@@ -34,8 +34,11 @@ const log = (s) => process.stderr.write(`${s}\n`);
 const { trade } = require(path.join(ROOT, 'dist', 'records', 'fixtures'));
 
 const CONFIGS = {
-  on: { audit: { sealEvents: 10000, sealSeconds: 5, importSeconds: 5 } },
-  off: { audit: { sealEvents: 1000000, sealSeconds: 1e9, importSeconds: 1e9 } },
+  on: { ledger: { checkpointSeconds: 5 }, audit: { sealEvents: 10000, sealSeconds: 5, importSeconds: 5 } },
+  off: {
+    ledger: { checkpointSeconds: 1e9 },
+    audit: { sealEvents: 1000000, sealSeconds: 1e9, importSeconds: 1e9 },
+  },
 };
 
 async function startServe(name) {
