@@ -89,7 +89,7 @@ async function batch(s, round) {
   });
   const text = await res.text();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const summary = JSON.parse(text.trim().split('\n').pop());
+  const summary = JSON.parse(text.trim().split('\n').pop()).summary;
   if (res.status !== 200 || summary.created !== RECORDS)
     throw new Error(`batch on ${s.name}: status ${res.status}, summary ${JSON.stringify(summary)}`);
   return { seconds, rate: RECORDS / seconds };
