@@ -105,6 +105,83 @@ const ROUTES: Route[] = [
     ok: 200,
     send: (base, token) => fetch(`${base}/metrics`, { headers: auth(token) }),
   },
+  {
+    method: 'get',
+    path: '/v1/audit',
+    action: 'audit.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/audit?limit=5`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/audit/segments',
+    action: 'audit.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/audit/segments`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/records/{id}/audit',
+    action: 'audit.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/records/${SEED_ID}/audit`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger/checkpoint',
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/checkpoint`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger/checkpoints',
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/checkpoints`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger/key',
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/key`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger/entries/{index}',
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/entries/0`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger/proof/inclusion',
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/proof/inclusion?index=0`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger/proof/consistency',
+    action: 'ledger.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/proof/consistency?from=1&to=1`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/records/{id}/proof',
+    action: 'records.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/records/${SEED_ID}/proof`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/ledger/checkpoint',
+    action: 'ledger.checkpoint',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/ledger/checkpoint`, { method: 'POST', headers: auth(token) }),
+  },
 ];
 
 const PUBLIC = ['/openapi.json', '/healthz', '/readyz'];
@@ -126,6 +203,8 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
     t = await startTestArchive({ db });
     for (const role of ROLES) principals.set(role, await principalWithToken(t.catalog, role));
     expect((await postJson(`${t.url}/v1/records`, SEED, t.ingestToken)).status).toBe(201);
+    // The ledger routes answer with a checkpoint covering the seed record.
+    await t.archive.evidence.checkpointNow();
   });
   afterAll(async () => {
     await t?.close();
