@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
 import { detailLines } from './api-error';
 import { register as registerAlerts } from './commands/alerts';
+import { register as registerAudit } from './commands/audit';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerEmulator } from './commands/emulator';
 import { register as registerIngest } from './commands/ingest';
@@ -11,6 +12,7 @@ import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
+import { register as registerVerifyAudit } from './commands/verify-audit';
 import { register as registerVerifyBag } from './commands/verify-bag';
 import { register as registerVerifyLedger } from './commands/verify-ledger';
 import { ledgerEvidenceChecker } from '../evidence/bag-checker';
@@ -63,6 +65,8 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerVerifyBag(program, finish, { checker: ledgerEvidenceChecker });
   registerVerifyLedger(program, finish);
   registerAlerts(program);
+  registerVerifyAudit(program, finish);
+  registerAudit(program, finish);
   return program;
 }
 

@@ -193,6 +193,18 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The audit trail's sealer and importers in `serve` (docs/decisions/0018-audit-trail.md). */
+    audit: z
+      .object({
+        /** Most events in one sealed segment. */
+        sealEvents: z.number().int().min(1).max(1_000_000).default(10_000),
+        /** A shorter segment is sealed once this many seconds passed since the last seal. */
+        sealSeconds: z.number().positive().default(300),
+        /** How often the OSS access logs and ActionTrail are imported into the trail. */
+        importSeconds: z.number().positive().default(300),
+      })
+      .strict()
+      .prefault({}),
     /** PostgreSQL URL; absent: SQLite under dataDir. */
     databaseUrl: z.string().min(1).optional(),
     /**

@@ -10,6 +10,7 @@ import { bodyIdleTimeout } from './middleware/body-timeout';
 import { refuseOptions } from './middleware/methods';
 import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
+import { auditRouter } from './routes/audit';
 import { batchesRouter } from './routes/batches';
 import { docsRouter } from './routes/docs';
 import { documentsRouter } from './routes/documents';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(recordsRouter(deps, limits, metrics));
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));
+  v1.use(auditRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

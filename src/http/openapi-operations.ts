@@ -10,6 +10,7 @@ import { ledgerOperations } from './openapi-ledger';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
 import { describeField } from './openapi-formats';
 import { SearchQuerySchema } from './schemas';
+import { auditOperations } from './openapi-audit';
 
 export type Json = Record<string, unknown>;
 
@@ -236,6 +237,7 @@ export function operations(): Op[] {
       errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'],
     },
     ...ledgerOperations(),
+    ...auditOperations(),
     {
       method: 'get',
       path: '/metrics',

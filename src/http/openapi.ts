@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { rolesFor } from '../auth/policy';
-import { RECORD_TYPES, recordSchemas, type RecordType } from '../records';
+import { RECORD_ID_PATTERN, RECORD_TYPES, recordSchemas, type RecordType } from '../records';
 import { applyExample, operationExamples } from './openapi-examples';
 import { describeField, NAMED_FIELDS } from './openapi-formats';
+import { AuditPageSchema, SegmentPageSchema } from './audit-schemas';
 import { json, operations, ref, type Json } from './openapi-operations';
 import {
   BatchLineSchema,
@@ -38,6 +39,8 @@ function componentSchemas(): Record<string, Json> {
     [ErrorBodySchema, 'Error'],
     [BatchLineSchema, 'BatchLine'],
     [ReadinessSchema, 'Readiness'],
+    [AuditPageSchema, 'AuditPage'],
+    [SegmentPageSchema, 'SegmentPage'],
   ];
   for (const [schema, id] of own) registry.add(schema, { id });
   // The shared fields by name (Money, Timestamp, Quantity...), typed by openapi-formats.ts.

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { AuditScope, AuditTrail } from '../audit/scope';
+import type { Catalog } from '../catalog';
 import type { Evidence } from '../evidence';
 import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
@@ -74,6 +75,8 @@ export interface AppDeps {
   authenticator: Authenticator;
   /** The audit trail every request's event goes to (src/audit/scope.ts). */
   auditTrail: AuditTrail;
+  /** The audit trail, read: queries and sealed segments (src/http/routes/audit.ts). */
+  auditLog: Pick<Catalog, 'queryAudit' | 'auditSegments'>;
   /** The record read service: lookup, search, stored bytes. */
   records: RecordReader;
   ingest: IngestService;

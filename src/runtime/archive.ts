@@ -17,6 +17,8 @@ import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
+import type { AuditParts } from '../audit/jobs';
+import { archiveAuditParts } from './audit';
 import { openCloud, type CloudHandle } from './cloud';
 import { openArchiveSeal } from './seal';
 import { BackgroundJobs } from './jobs';
@@ -47,6 +49,8 @@ export interface Archive {
   jobs: BackgroundJobs;
   /** The evidence ledger: checkpointer, proofs, alerts (src/evidence). */
   evidence: Evidence;
+  /** The audit trail's sealer and importers (leader jobs `audit-seal`, `audit-import`; tests and the CLI call them too). */
+  audit: AuditParts;
   close(): Promise<void>;
 }
 
@@ -141,6 +145,17 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       registry,
       clock,
     });
+    // The audit trail's sealer and importers (src/audit/jobs.ts), alerting through the same sink.
+    const audit = archiveAuditParts({
+      config,
+      catalog,
+      handle: storeHandle,
+      cloud,
+      logger,
+      clock,
+      alerts: evidence.alerts,
+    });
+    for (const job of audit.jobs()) jobs.register(job);
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -185,6 +200,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       logger,
       authenticator,
       auditTrail: catalog,
+      auditLog: catalog,
       records,
       ingest,
       readiness,
@@ -225,6 +241,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       bootstrap,
       jobs,
       evidence,
+      audit,
       close: cleanup,
     };
   } catch (err) {

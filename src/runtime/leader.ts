@@ -143,6 +143,8 @@ export interface LeaderJob {
   run(): Promise<void>;
   /** Run once more at a clean stop, while still the leader (the checkpointer's last checkpoint). */
   runAtStop?: boolean;
+  /** The first attempt this long after start (default: at once). */
+  firstRunAfterMs?: number;
 }
 
 export interface JobState {
@@ -184,7 +186,7 @@ export class LeaderJobs {
 
   /** Starts every job: a first attempt now, then every interval. */
   start(): void {
-    for (const name of this.jobs.keys()) this.schedule(name, 0);
+    for (const [name, entry] of this.jobs) this.schedule(name, entry.job.firstRunAfterMs ?? 0);
   }
 
   states(): JobState[] {

@@ -110,6 +110,7 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
   expect([...used].sort()).toEqual([
+    'audit.read',
     'ledger.checkpoint',
     'ledger.read',
     'records.read',

@@ -262,6 +262,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
           : realCatalog.appendAudit(event),
     },
     records: new RecordReader({ catalog: realCatalog, store, logger }),
+    auditLog: realCatalog,
     ingest: instrumentedIngest(ingest, faults, stats),
     readiness: () => readiness(),
     limits,
