@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
 import * as activity from './activity';
 import * as alpTrades from './alp-trades';
+import * as exportsPart from './exports';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
@@ -203,6 +204,23 @@ class KyselyCatalog implements Catalog {
   recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (from, to) =>
     activity.recordsIngestedPerDay(this.db, this.dialect, from, to);
   auditEventCounts: Catalog['auditEventCounts'] = () => activity.auditEventCounts(this.db);
+
+  createExport: Catalog['createExport'] = (e) => this.synced(exportsPart.createExport(this.ctx, e));
+  getExport: Catalog['getExport'] = (id) => exportsPart.getExport(this.ctx, id);
+  listExports: Catalog['listExports'] = (page) => exportsPart.listExports(this.ctx, page);
+  exportsBuilding: Catalog['exportsBuilding'] = () => exportsPart.exportsBuilding(this.ctx);
+  startExportBuild: Catalog['startExportBuild'] = (id, checkpoint) =>
+    this.synced(exportsPart.startExportBuild(this.ctx, id, checkpoint));
+  completeExport: Catalog['completeExport'] = (id, bag) =>
+    this.synced(exportsPart.completeExport(this.ctx, id, bag));
+  failExport: Catalog['failExport'] = (id, reason) =>
+    this.synced(exportsPart.failExport(this.ctx, id, reason));
+  addExportLink: Catalog['addExportLink'] = (link) => this.synced(exportsPart.addExportLink(this.ctx, link));
+  exportLinks: Catalog['exportLinks'] = (id) => exportsPart.exportLinks(this.ctx, id);
+  auditEventsForTarget: Catalog['auditEventsForTarget'] = async (target, limit) => {
+    await this.committer.settled();
+    return exportsPart.auditEventsForTarget(this.ctx, target, limit);
+  };
 
   writeStats(): WriteStats {
     return this.committer.writeStats();

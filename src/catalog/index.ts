@@ -45,3 +45,13 @@ export type {
   Role,
   WriteStats,
 } from './types';
+export type {
+  ExportBag,
+  ExportCatalog,
+  ExportCriteria,
+  ExportLink,
+  ExportRecipient,
+  ExportRow,
+  ExportStatus,
+  NewExport,
+} from './export-types';

@@ -173,6 +173,16 @@ class RemoteCatalog implements Catalog {
   auditEventCounts: Catalog['auditEventCounts'] = () => this.call('auditEventCounts');
   alpTradesWithoutFacts: Catalog['alpTradesWithoutFacts'] = (...a) =>
     this.call('alpTradesWithoutFacts', ...a);
+  createExport: Catalog['createExport'] = (...a) => this.call('createExport', ...a);
+  getExport: Catalog['getExport'] = (...a) => this.call('getExport', ...a);
+  listExports: Catalog['listExports'] = (...a) => this.call('listExports', ...a);
+  exportsBuilding: Catalog['exportsBuilding'] = () => this.call('exportsBuilding');
+  startExportBuild: Catalog['startExportBuild'] = (...a) => this.call('startExportBuild', ...a);
+  completeExport: Catalog['completeExport'] = (...a) => this.call('completeExport', ...a);
+  failExport: Catalog['failExport'] = (...a) => this.call('failExport', ...a);
+  addExportLink: Catalog['addExportLink'] = (...a) => this.call('addExportLink', ...a);
+  exportLinks: Catalog['exportLinks'] = (...a) => this.call('exportLinks', ...a);
+  auditEventsForTarget: Catalog['auditEventsForTarget'] = (...a) => this.call('auditEventsForTarget', ...a);
 
   /** Waits for the writes asked for (the worker's own close flushes its group committer), then stops the thread. */
   close(): Promise<void> {

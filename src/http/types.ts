@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { AuditScope, AuditTrail } from '../audit/scope';
+import type { ExportService } from '../export/service';
 import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
 import type { Logger } from '../log';
@@ -69,6 +70,8 @@ export interface AppDeps {
   /** The record read service: lookup, search, stored bytes. */
   records: RecordReader;
   ingest: IngestService;
+  /** SFC access requests (src/export/service.ts); absent, the export routes answer 503. */
+  exports?: ExportService;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */
   readiness: () => Promise<ReadinessReport>;
   /** The API's limits, resolved once (resolveLimits). */

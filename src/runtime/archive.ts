@@ -6,6 +6,8 @@ import { openCatalog, type Catalog } from '../catalog';
 import { openCatalogInWorker } from '../catalog/remote';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
+import { CatalogLedgerEvidence } from '../export/evidence';
+import { ExportService } from '../export/service';
 import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '../http';
 import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
@@ -14,9 +16,11 @@ import { provision } from '../provision';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
+import { createObjectStore } from '../storage';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { openCloud, type CloudHandle } from './cloud';
+import { leaderLockFor, LeaderJobs } from './leader';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -37,6 +41,8 @@ export interface Archive {
   /** The control plane's clients, the checkpoint signer and the role ARNs (src/runtime/cloud.ts). */
   cloud: CloudHandle;
   catalog: Catalog;
+  /** SFC access requests: selection, background builds, links (src/export/service.ts). */
+  exports: ExportService;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
   close(): Promise<void>;
@@ -115,6 +121,43 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     });
     const records = new RecordReader({ catalog, store, logger });
 
+    const jobs = new LeaderJobs(leaderLockFor(location), logger.child({ component: 'jobs' }));
+    const exports = new ExportService({
+      catalog,
+      store,
+      evidence: new CatalogLedgerEvidence(catalog, cloud.signer, ledgerOrigin(config)),
+      exportsBucket: plan.exports.bucket,
+      sourceOrganization: config.exports.sourceOrganization,
+      caps: { maxRecords: config.exports.maxRecords, maxBytes: config.exports.maxBytes },
+      concurrency: config.exports.buildConcurrency,
+      links: {
+        sts: cloud.clients?.sts ?? null,
+        roleArn: cloud.exportRoleArn,
+        ...(config.exports.linkSourceIps ? { sourceIps: config.exports.linkSourceIps } : {}),
+        signingStore: (c) =>
+          createObjectStore(
+            {
+              ...config.oss,
+              endpoint: storeHandle.endpoint,
+              region: config.oss.endpoint ? config.oss.region : 'oss-local',
+              accessKeyId: c.accessKeyId,
+              accessKeySecret: c.accessKeySecret,
+              securityToken: c.securityToken,
+            },
+            logger,
+          ),
+      },
+      logger: logger.child({ component: 'exports' }),
+      clock,
+      trigger: () => void jobs.runNow('exports').catch(() => undefined),
+    });
+    // Builds are a leader job: one instance builds, and a restarted one resumes what was building.
+    jobs.add({ name: 'exports', intervalMs: 5_000, run: () => exports.runPending() });
+    jobs.start();
+    // Closed in reverse: the builds are abandoned first (they resume at the next start), then the jobs stop.
+    cleanups.push(() => jobs.stop());
+    cleanups.push(() => exports.close());
+
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = [];
@@ -155,6 +198,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       auditTrail: catalog,
       records,
       ingest,
+      exports,
       readiness,
       clock,
       metrics: new Registry(),
@@ -187,6 +231,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       storeHandle,
       cloud,
       catalog,
+      exports,
       bootstrap,
       close: cleanup,
     };
@@ -194,4 +239,9 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     await cleanup();
     throw err;
   }
+}
+
+/** The origin (and key name) of the ledger's checkpoints: one per deployment's bucket prefix. */
+export function ledgerOrigin(config: Config): string {
+  return `${config.buckets.prefix}.strongroom/ledger`;
 }

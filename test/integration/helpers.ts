@@ -16,6 +16,7 @@ import type { Receipt } from '../../src/ingest/types';
 import { canonicalBytes } from '../../src/records';
 import { startArchive, type Archive } from '../../src/runtime/archive';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
+import type { Clock } from '../../src/util/clock';
 import { onUnaudited } from '../helpers/audit-guard';
 import { bearer, sha256, tempDir } from '../helpers/common';
 
@@ -96,6 +97,8 @@ export interface StartOptions {
   overrides?: ConfigInput;
   /** Use this data directory instead of a fresh one (the caller removes it). */
   dataDir?: string;
+  /** The archive's clock (and its embedded emulator's). */
+  clock?: Clock;
 }
 
 function deepMerge<T>(base: T, over: unknown): T {
@@ -122,7 +125,11 @@ export async function startTestArchive(options: StartOptions): Promise<TestArchi
   const config = loadConfig({ env: {}, overrides: deepMerge(base, options.overrides ?? {}) });
   let archive: Archive;
   try {
-    archive = await startArchive(config, { logger: silentLogger(), onUnaudited });
+    archive = await startArchive(config, {
+      logger: silentLogger(),
+      onUnaudited,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
   } catch (err) {
     await pgDb?.drop();
     if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
