@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isStrongroomError } from '../errors';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerEmulator } from './commands/emulator';
+import { register as registerExport } from './commands/export';
 import { register as registerIngest } from './commands/ingest';
 import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
@@ -52,6 +53,7 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerDoctor(program, finish);
   registerUsers(program);
   registerVerifyBag(program, finish);
+  registerExport(program, finish);
   return program;
 }
 

@@ -12,6 +12,13 @@ import { leafData } from '../../src/catalog/hashing';
 import type { StorageAdapter } from '../../src/storage/types';
 import { parseVerifierKey, verifyTlogProof } from '../../src/ledger';
 import { issueLink } from '../../src/export/links';
+import {
+  exportCreate,
+  exportDownload,
+  exportLink,
+  exportList,
+  exportStatus,
+} from '../../src/cli/commands/export';
 import { createObjectStore } from '../../src/storage';
 import type { StsCredentials } from '../../src/cloud';
 import { numberedTrade } from '../../src/records/fixtures';
@@ -269,5 +276,40 @@ describe.each(databases('exports-api'))('exports through the API (%s)', (db) => 
       for await (const o of asLink.list(row.bag?.bucket ?? '')) void o;
     };
     await expect(listing()).rejects.toMatchObject({ code: 'AccessDenied' });
+  });
+
+  it('the command line: create --wait, list, status, link, download (SHA-256 checked)', async () => {
+    const out: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      const api = { url: t.url, token: compliance.token, data: t.dataDir };
+      const view = await exportCreate({
+        ...api,
+        reference: 'SFC/CLI/7',
+        recipientName: 'Jane Officer',
+        recipientOrg: 'SFC',
+        type: 'trade',
+        from: '2026-10-04',
+        to: '2026-10-05',
+        wait: true,
+      });
+      if (!('id' in view)) throw new Error('not an export');
+      expect(view).toMatchObject({ status: 'ready', counts: { records: 2 } });
+      expect(out.join('')).toContain(`${view.id}: ready`);
+      expect((await exportList(api)).map((v) => v.id)).toContain(view.id);
+      expect((await exportStatus(view.id, api)).bag?.sha256).toBe(view.bag?.sha256);
+      const link = await exportLink(view.id, { ...api, ttlMinutes: '30' });
+      expect(out.join('')).toContain(link.url);
+      const file = path.join(dir, 'cli.zip');
+      const got = await exportDownload(view.id, { ...api, out: file });
+      expect(got).toEqual({ bytes: view.bag?.size, sha256: view.bag?.sha256 });
+      expect(createHash('sha256').update(fs.readFileSync(file)).digest('hex')).toBe(view.bag?.sha256);
+      await expect(exportStatus('ex-20260101-000000000000', api)).rejects.toMatchObject({ code: 'NotFound' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
