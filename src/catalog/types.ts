@@ -352,7 +352,8 @@ export interface ActivityCatalog {
 }
 
 export interface Catalog
-  extends RecordCatalog,
+  extends
+    RecordCatalog,
     LedgerCatalog,
     AuditCatalog,
     PrincipalCatalog,
