@@ -5,7 +5,7 @@ import { ROLES, type Principal, type Role } from './types';
  * Who may do what: one table, used by the HTTP layer to guard routes and by the tests to check it.
  *
  * Roles are separate duties, not ranks: no role includes another.
- * - `ingest`: systems that send records. Writes records; may read ledger proofs for its receipts.
+ * - `ingest`: systems that send records. Writes records.
  * - `reader`: people or systems that look records up.
  * - `compliance`: the MICs answering the SFC: read records and the audit trail, create exports.
  * - `auditor`: internal or external audit: read records, the audit trail, exports, metrics, principals.
@@ -25,8 +25,13 @@ export const POLICY = {
     description: 'GET a record, its content, its corrections; search records',
   },
   'ledger.read': {
-    roles: ['ingest', 'reader', 'compliance', 'auditor'],
-    description: 'GET checkpoints, inclusion and consistency proofs (hashes only, no record content)',
+    roles: ['compliance', 'auditor'],
+    description:
+      'GET /v1/ledger/*: checkpoints, the verifier key, entries, inclusion and consistency proofs (hashes only, no record content)',
+  },
+  'ledger.checkpoint': {
+    roles: ['admin'],
+    description: 'POST /v1/ledger/checkpoint: sign a checkpoint now',
   },
   'audit.read': {
     roles: ['compliance', 'auditor'],

@@ -2,8 +2,12 @@ import { Migrator, sql, type Kysely } from 'kysely';
 import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
 import * as activity from './activity';
+import * as alerts from './alerts';
+import * as auditQuery from './audit-query';
 import * as alpTrades from './alp-trades';
 import * as exportsPart from './exports';
+import * as evidence from './evidence';
+import type { EvidenceCatalog } from './evidence-types';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
@@ -217,10 +221,42 @@ class KyselyCatalog implements Catalog {
     this.synced(exportsPart.failExport(this.ctx, id, reason));
   addExportLink: Catalog['addExportLink'] = (link) => this.synced(exportsPart.addExportLink(this.ctx, link));
   exportLinks: Catalog['exportLinks'] = (id) => exportsPart.exportLinks(this.ctx, id);
-  auditEventsForTarget: Catalog['auditEventsForTarget'] = async (target, limit) => {
-    await this.committer.settled();
-    return exportsPart.auditEventsForTarget(this.ctx, target, limit);
-  };
+  // Evidence (evidence.ts, audit-query.ts, alerts.ts): rare writes, each durable before it returns.
+  addCheckpoint: EvidenceCatalog['addCheckpoint'] = (c) => this.synced(evidence.addCheckpoint(this.ctx, c));
+  latestCheckpointRow: EvidenceCatalog['latestCheckpointRow'] = () => evidence.latestCheckpointRow(this.db);
+  checkpointRows: EvidenceCatalog['checkpointRows'] = (page) => evidence.checkpointRows(this.db, page);
+  ledgerLeafCount: EvidenceCatalog['ledgerLeafCount'] = (below) => evidence.ledgerLeafCount(this.db, below);
+  addAuditSegment: EvidenceCatalog['addAuditSegment'] = (s) =>
+    this.synced(evidence.addAuditSegment(this.ctx, s));
+  latestAuditSegment: EvidenceCatalog['latestAuditSegment'] = () => evidence.latestAuditSegment(this.db);
+  auditSegments: EvidenceCatalog['auditSegments'] = (page) => evidence.auditSegments(this.db, page);
+  auditEventCount: EvidenceCatalog['auditEventCount'] = (below) => evidence.auditEventCount(this.db, below);
+  queryAudit: EvidenceCatalog['queryAudit'] = (q) => auditQuery.queryAudit(this.db, q);
+  existingEventIds: EvidenceCatalog['existingEventIds'] = (ids) => auditQuery.existingEventIds(this.db, ids);
+  auditEventCountsBySource: EvidenceCatalog['auditEventCountsBySource'] = () =>
+    auditQuery.auditEventCountsBySource(this.db);
+  importPosition: EvidenceCatalog['importPosition'] = (name) => evidence.importPosition(this.db, name);
+  setImportPosition: EvidenceCatalog['setImportPosition'] = (name, position) =>
+    this.synced(evidence.setImportPosition(this.ctx, name, position));
+  importedLogObjects: EvidenceCatalog['importedLogObjects'] = (keys) =>
+    evidence.importedLogObjects(this.db, keys);
+  markLogObjectImported: EvidenceCatalog['markLogObjectImported'] = (o) =>
+    this.synced(evidence.markLogObjectImported(this.ctx, o));
+  registerStsAttribution: EvidenceCatalog['registerStsAttribution'] = (a) =>
+    this.synced(evidence.registerStsAttribution(this.ctx, a));
+  stsAttribution: EvidenceCatalog['stsAttribution'] = (id) => evidence.stsAttribution(this.db, id);
+  raiseAlert: EvidenceCatalog['raiseAlert'] = (a) => this.synced(alerts.raiseAlert(this.ctx, a));
+  getAlert: EvidenceCatalog['getAlert'] = (id) => alerts.getAlert(this.db, id);
+  listAlerts: EvidenceCatalog['listAlerts'] = (q) => alerts.listAlerts(this.db, q);
+  openAlertCount: EvidenceCatalog['openAlertCount'] = () => alerts.openAlertCount(this.db);
+  acknowledgeAlert: EvidenceCatalog['acknowledgeAlert'] = (id, ack, audit) =>
+    this.synced(alerts.acknowledgeAlert(this.ctx, id, ack, audit));
+  requestJob: EvidenceCatalog['requestJob'] = (name) => this.synced(evidence.requestJob(this.ctx, name));
+  jobRequestedAt: EvidenceCatalog['jobRequestedAt'] = (name) => evidence.jobRequestedAt(this.db, name);
+  restoreLedgerLeaves: EvidenceCatalog['restoreLedgerLeaves'] = (leaves) =>
+    this.synced(evidence.restoreLedgerLeaves(this.ctx, leaves));
+  restoreAuditEvents: EvidenceCatalog['restoreAuditEvents'] = (events) =>
+    this.synced(evidence.restoreAuditEvents(this.ctx, events));
 
   writeStats(): WriteStats {
     return this.committer.writeStats();

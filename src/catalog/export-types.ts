@@ -1,4 +1,4 @@
-import type { AuditEvent, LedgerLeaf } from './types';
+import type { LedgerLeaf } from './types';
 
 /**
  * What the catalog keeps of SFC access requests (issue 11; migration 0012, migration-exports.ts):
@@ -93,6 +93,4 @@ export interface ExportCatalog {
   failExport(exportId: string, reason: string): Promise<ExportRow>;
   addExportLink(link: ExportLink): Promise<void>;
   exportLinks(exportId: string): Promise<ExportLink[]>;
-  /** Audit events whose target is exactly `target`, by seq, at most `limit`. */
-  auditEventsForTarget(target: string, limit: number): Promise<AuditEvent[]>;
 }

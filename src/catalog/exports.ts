@@ -2,9 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import { CatalogConflictError, NotFoundError } from '../errors';
 import type { ExportBag, ExportLink, ExportRow, NewExport } from './export-types';
 import type { WriteContext } from './group';
-import { fromDbTime, toAuditEvent, toDbTime } from './mappers';
+import { fromDbTime, toDbTime } from './mappers';
 import type { CatalogDatabase, Timestamp } from './schema';
-import type { AuditEvent, LedgerLeaf } from './types';
+import type { LedgerLeaf } from './types';
 import { appendLedgerEntry } from './writes';
 
 /** The export tables as Kysely sees them (migration-exports.ts). */
@@ -243,19 +243,4 @@ export async function exportLinks(ctx: WriteContext, exportId: string): Promise<
     issuedBy: r.issued_by,
     accessKeyId: r.access_key_id,
   }));
-}
-
-export async function auditEventsForTarget(
-  ctx: WriteContext,
-  target: string,
-  limit: number,
-): Promise<AuditEvent[]> {
-  const rows = await ctx.db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('target', '=', target)
-    .orderBy('seq')
-    .limit(Math.min(Math.max(limit, 1), 10_000))
-    .execute();
-  return rows.map(toAuditEvent);
 }

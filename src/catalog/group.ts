@@ -48,7 +48,7 @@ export interface WriteContext {
   insertSql?: Map<string, string>;
 }
 
-type Trx = Transaction<CatalogDatabase>;
+export type Trx = Transaction<CatalogDatabase>;
 
 export type WriteOp =
   | { kind: 'record'; record: NewRecord; audit: NewAuditEvent | null }
@@ -203,10 +203,10 @@ export async function commitGroup(ctx: WriteContext, ops: readonly WriteOp[]): P
   return outcomes.map((o) => o ?? { ok: false, error: new Error('catalog write group lost an outcome') });
 }
 
-type InsertTable = 'ledger_leaves' | 'records' | 'audit_events';
+export type InsertTable = 'ledger_leaves' | 'records' | 'audit_events';
 
 /** Inserts `rows` (all built by the same code, so with the same keys in the same order). */
-async function insertRows<T extends InsertTable>(
+export async function insertRows<T extends InsertTable>(
   trx: Trx,
   ctx: WriteContext,
   table: T,
@@ -248,6 +248,71 @@ async function insertRows<T extends InsertTable>(
       ),
     );
   }
+}
+
+/**
+ * The rows of audit events taking seqs `base`, `base + 1`, ... (taken by the caller with
+ * takeSeqs), chained onto the event at `base - 1`: the one builder of audit rows, used by the
+ * write group and by writes that append their event in their own transaction (alerts.ts).
+ */
+export async function auditRows(
+  trx: Trx,
+  base: number,
+  events: readonly NewAuditEvent[],
+  now: Date,
+): Promise<{ rows: Insertable<AuditEventsTable>[]; events: AuditEvent[] }> {
+  const rows: Insertable<AuditEventsTable>[] = [];
+  const out: AuditEvent[] = [];
+  if (events.length === 0) return { rows, events: out };
+  let prevHash = AUDIT_GENESIS_HASH;
+  if (base > 0) {
+    const prev = await trx
+      .selectFrom('audit_events')
+      .select('hash')
+      .where('seq', '=', base - 1)
+      .executeTakeFirst();
+    if (!prev) {
+      throw new Error(`audit event ${base - 1} is missing: the audit chain is broken, refusing to append`);
+    }
+    prevHash = prev.hash;
+  }
+  events.forEach((e, k) => {
+    const seq = base + k;
+    const fields: AuditHashInput = {
+      seq,
+      eventId: e.eventId ?? `evt_${timeOrderedUuid((e.at ?? now).getTime())}`,
+      at: e.at ?? now,
+      principalId: legibleOrNull(e.principalId),
+      action: legibleText(e.action),
+      target: legibleOrNull(e.target),
+      outcome: e.outcome,
+      ip: legibleOrNull(e.ip),
+      requestId: legibleOrNull(e.requestId),
+      details: e.details == null ? null : canonicalJson(e.details),
+      source: e.source ?? 'api',
+      prevHash,
+    };
+    const hash = auditEventHash(fields);
+    const row = {
+      seq,
+      event_id: fields.eventId,
+      at: toDbTime(fields.at),
+      principal_id: fields.principalId,
+      action: fields.action,
+      target: fields.target,
+      outcome: fields.outcome,
+      ip: fields.ip,
+      request_id: fields.requestId,
+      details: fields.details,
+      source: fields.source ?? 'api',
+      prev_hash: prevHash,
+      hash,
+    };
+    rows.push(row);
+    out.push(toAuditEvent(row));
+    prevHash = hash;
+  });
+  return { rows, events: out };
 }
 
 async function writeGroup(
@@ -332,62 +397,18 @@ async function writeGroup(
     written.set(record.recordId, toRecord(row as RecordsRowOut));
   });
 
-  const auditRows: Insertable<AuditEventsTable>[] = [];
+  const built = await auditRows(
+    trx,
+    auditBase,
+    auditOps.map((o) => o.event),
+    now,
+  );
   const auditByIndex = new Map<number, AuditEvent>();
-  if (auditOps.length > 0) {
-    let prevHash = AUDIT_GENESIS_HASH;
-    if (auditBase > 0) {
-      const prev = await trx
-        .selectFrom('audit_events')
-        .select('hash')
-        .where('seq', '=', auditBase - 1)
-        .executeTakeFirst();
-      if (!prev) {
-        throw new Error(
-          `audit event ${auditBase - 1} is missing: the audit chain is broken, refusing to append`,
-        );
-      }
-      prevHash = prev.hash;
-    }
-    auditOps.forEach(({ index, event: e }, k) => {
-      const seq = auditBase + k;
-      const fields: AuditHashInput = {
-        seq,
-        eventId: e.eventId ?? `evt_${timeOrderedUuid((e.at ?? now).getTime())}`,
-        at: e.at ?? now,
-        principalId: legibleOrNull(e.principalId),
-        action: legibleText(e.action),
-        target: legibleOrNull(e.target),
-        outcome: e.outcome,
-        ip: legibleOrNull(e.ip),
-        requestId: legibleOrNull(e.requestId),
-        details: e.details == null ? null : canonicalJson(e.details),
-        prevHash,
-      };
-      const hash = auditEventHash(fields);
-      const row = {
-        seq,
-        event_id: fields.eventId,
-        at: toDbTime(fields.at),
-        principal_id: fields.principalId,
-        action: fields.action,
-        target: fields.target,
-        outcome: fields.outcome,
-        ip: fields.ip,
-        request_id: fields.requestId,
-        details: fields.details,
-        prev_hash: prevHash,
-        hash,
-      };
-      auditRows.push(row);
-      auditByIndex.set(index, toAuditEvent(row));
-      prevHash = hash;
-    });
-  }
+  auditOps.forEach(({ index }, k) => auditByIndex.set(index, built.events[k] as AuditEvent));
 
   await insertRows(trx, ctx, 'ledger_leaves', leafRows);
   await insertRows(trx, ctx, 'records', recordRows);
-  await insertRows(trx, ctx, 'audit_events', auditRows);
+  await insertRows(trx, ctx, 'audit_events', built.rows);
 
   for (const { index, record } of inserting) {
     const row = written.get(record.recordId)!;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditOutcome, LedgerEntryKind } from './types';
+import type { AuditOutcome, AuditSource, LedgerEntryKind } from './types';
 
 /** prev_hash of the first audit event (seq 0). */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
@@ -49,22 +49,37 @@ export interface AuditHashInput {
   ip: string | null;
   requestId: string | null;
   details: string | null;
+  /** Where the event comes from; absent means `api` (every event written before sources existed). */
+  source?: AuditSource;
   prevHash: string;
 }
 
+/** The canonical forms' first elements: v1 for the archive's own events (`api`), v2 for the others. */
+export const AUDIT_FORMAT_V1 = 'strongroom-audit-v1';
+export const AUDIT_FORMAT_V2 = 'strongroom-audit-v2';
+
 /**
  * Canonical serialisation of an audit event, exactly: the UTF-8 bytes of the JSON array (as
- * `JSON.stringify` writes it: no whitespace, strings escaped per ECMA-262)
+ * `JSON.stringify` writes it: no whitespace, strings escaped per ECMA-262). For the archive's own
+ * events (source `api`, and every event written before sources existed):
  *
  *     ["strongroom-audit-v1", seq, eventId, at, principalId, action, target, outcome, ip,
  *      requestId, details, prevHash]
  *
+ * and for events from another source (`oss-access-log`, `actiontrail`: docs/decisions/0014):
+ *
+ *     ["strongroom-audit-v2", seq, eventId, at, principalId, action, target, outcome, ip,
+ *      requestId, details, source, prevHash]
+ *
  * with `seq` a JSON number, `at` as `Date#toISOString()` (UTC, milliseconds, `Z`), absent values
- * as `null`, and `details` as the stored JSON *text* (a JSON string, not an embedded object).
+ * as `null`, and `details` as the stored JSON *text* (a JSON string, not an embedded object). The
+ * first element names the form, so the hash binds the source either way: an event moved to
+ * another source no longer matches its hash. `prevHash` is the last element in both. By hand, a
+ * sealed segment line is exactly this text, so `printf '%s' "$LINE" | sha256sum` is its hash.
  */
 export function auditEventCanonical(e: AuditHashInput): string {
-  return JSON.stringify([
-    'strongroom-audit-v1',
+  const source = e.source ?? 'api';
+  const fields = [
     e.seq,
     e.eventId,
     e.at.toISOString(),
@@ -75,8 +90,10 @@ export function auditEventCanonical(e: AuditHashInput): string {
     e.ip,
     e.requestId,
     e.details,
-    e.prevHash,
-  ]);
+  ];
+  return source === 'api'
+    ? JSON.stringify([AUDIT_FORMAT_V1, ...fields, e.prevHash])
+    : JSON.stringify([AUDIT_FORMAT_V2, ...fields, source, e.prevHash]);
 }
 
 /** hash = hex SHA-256 of `auditEventCanonical(event)`; the chain links through `prevHash`. */

@@ -55,3 +55,11 @@ export type {
   ExportStatus,
   NewExport,
 } from './export-types';
+export type {
+  AuditQuery,
+  AuditSegmentRow,
+  CheckpointRow,
+  EvidenceCatalog,
+  RestoredLeaf,
+  StsAttribution,
+} from './evidence-types';

@@ -10,6 +10,7 @@ import type {
   ApiTokenInfo,
   AuditEvent,
   AuditOutcome,
+  AuditSource,
   CatalogRecord,
   LedgerEntryKind,
   LedgerLeaf,
@@ -88,6 +89,7 @@ export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
     ip: row.ip,
     requestId: row.request_id,
     details: row.details,
+    source: row.source as AuditSource, // CHECK constraint limits the values
     prevHash: row.prev_hash,
     hash: row.hash,
   };

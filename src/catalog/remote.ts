@@ -182,7 +182,34 @@ class RemoteCatalog implements Catalog {
   failExport: Catalog['failExport'] = (...a) => this.call('failExport', ...a);
   addExportLink: Catalog['addExportLink'] = (...a) => this.call('addExportLink', ...a);
   exportLinks: Catalog['exportLinks'] = (...a) => this.call('exportLinks', ...a);
-  auditEventsForTarget: Catalog['auditEventsForTarget'] = (...a) => this.call('auditEventsForTarget', ...a);
+  addCheckpoint: Catalog['addCheckpoint'] = (...a) => this.call('addCheckpoint', ...a);
+  latestCheckpointRow: Catalog['latestCheckpointRow'] = () => this.call('latestCheckpointRow');
+  checkpointRows: Catalog['checkpointRows'] = (...a) => this.call('checkpointRows', ...a);
+  ledgerLeafCount: Catalog['ledgerLeafCount'] = (...a) => this.call('ledgerLeafCount', ...a);
+  addAuditSegment: Catalog['addAuditSegment'] = (...a) => this.call('addAuditSegment', ...a);
+  latestAuditSegment: Catalog['latestAuditSegment'] = () => this.call('latestAuditSegment');
+  auditSegments: Catalog['auditSegments'] = (...a) => this.call('auditSegments', ...a);
+  auditEventCount: Catalog['auditEventCount'] = (...a) => this.call('auditEventCount', ...a);
+  queryAudit: Catalog['queryAudit'] = (...a) => this.call('queryAudit', ...a);
+  existingEventIds: Catalog['existingEventIds'] = (...a) => this.call('existingEventIds', ...a);
+  auditEventCountsBySource: Catalog['auditEventCountsBySource'] = () => this.call('auditEventCountsBySource');
+  importPosition: Catalog['importPosition'] = (...a) => this.call('importPosition', ...a);
+  setImportPosition: Catalog['setImportPosition'] = (...a) => this.call('setImportPosition', ...a);
+  importedLogObjects: Catalog['importedLogObjects'] = (...a) => this.call('importedLogObjects', ...a);
+  markLogObjectImported: Catalog['markLogObjectImported'] = (...a) =>
+    this.call('markLogObjectImported', ...a);
+  registerStsAttribution: Catalog['registerStsAttribution'] = (...a) =>
+    this.call('registerStsAttribution', ...a);
+  stsAttribution: Catalog['stsAttribution'] = (...a) => this.call('stsAttribution', ...a);
+  raiseAlert: Catalog['raiseAlert'] = (...a) => this.call('raiseAlert', ...a);
+  getAlert: Catalog['getAlert'] = (...a) => this.call('getAlert', ...a);
+  listAlerts: Catalog['listAlerts'] = (...a) => this.call('listAlerts', ...a);
+  openAlertCount: Catalog['openAlertCount'] = () => this.call('openAlertCount');
+  acknowledgeAlert: Catalog['acknowledgeAlert'] = (...a) => this.call('acknowledgeAlert', ...a);
+  requestJob: Catalog['requestJob'] = (...a) => this.call('requestJob', ...a);
+  jobRequestedAt: Catalog['jobRequestedAt'] = (...a) => this.call('jobRequestedAt', ...a);
+  restoreLedgerLeaves: Catalog['restoreLedgerLeaves'] = (...a) => this.call('restoreLedgerLeaves', ...a);
+  restoreAuditEvents: Catalog['restoreAuditEvents'] = (...a) => this.call('restoreAuditEvents', ...a);
 
   /** Waits for the writes asked for (the worker's own close flushes its group committer), then stops the thread. */
   close(): Promise<void> {

@@ -56,8 +56,71 @@ export interface AuditEventsTable {
   ip: string | null;
   request_id: string | null;
   details: string | null;
+  /** `api`, `oss-access-log`, `actiontrail` (CHECK); defaults to `api` (migration 0006). */
+  source: string;
   prev_hash: string;
   hash: string;
+}
+
+/** A signed checkpoint stored in the audit bucket (migration-evidence.ts). */
+export interface LedgerCheckpointsTable {
+  tree_size: number;
+  root_hash: string;
+  object_key: string;
+  created_at: Timestamp;
+}
+
+export interface AuditSegmentsTable {
+  id: string;
+  from_seq: number;
+  to_seq: number;
+  object_key: string;
+  sha256: string;
+  last_hash: string;
+  ledger_seq: number;
+  created_at: Timestamp;
+}
+
+export interface ImportPositionsTable {
+  name: string;
+  position: string;
+  updated_at: Timestamp;
+}
+
+export interface ImportedLogObjectsTable {
+  object_key: string;
+  source_bucket: string;
+  lines: number;
+  imported_at: Timestamp;
+}
+
+export interface StsAttributionsTable {
+  access_key_id: string;
+  purpose: string;
+  export_id: string | null;
+  recipient: string | null;
+  role_arn: string | null;
+  expires_at: Timestamp | null;
+  registered_at: Timestamp;
+}
+
+export interface AlertsTable {
+  id: string;
+  source: string;
+  kind: string;
+  summary: string;
+  /** JSON text. */
+  details: string;
+  dedupe_key: string | null;
+  raised_at: Timestamp;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  acknowledgement: string | null;
+}
+
+export interface JobRequestsTable {
+  name: string;
+  requested_at: Timestamp;
 }
 
 /** Serialising counters: `ledger` and `audit`, each the next seq to hand out. */
@@ -128,6 +191,13 @@ export interface CatalogDatabase {
   counters: CountersTable;
   principals: PrincipalsTable;
   api_tokens: ApiTokensTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
+  audit_segments: AuditSegmentsTable;
+  import_positions: ImportPositionsTable;
+  imported_log_objects: ImportedLogObjectsTable;
+  sts_attributions: StsAttributionsTable;
+  alerts: AlertsTable;
+  job_requests: JobRequestsTable;
 }
 
 export type CounterName = 'ledger' | 'audit';

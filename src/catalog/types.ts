@@ -1,5 +1,6 @@
 import type { AlpTradeSource } from '../records/alp-trade-facts';
 import type { ExportCatalog } from './export-types';
+import type { EvidenceCatalog } from './evidence-types';
 
 /**
  * The catalog's public types: what callers put in and get back. Timestamps are `Date`s, business
@@ -120,6 +121,14 @@ export interface LedgerLeaf {
 
 export type AuditOutcome = 'allowed' | 'denied' | 'error';
 
+/**
+ * Where an audit event comes from: `api`, the archive's own requests (its API, its CLI, its
+ * recovery); `oss-access-log`, a line of an OSS access log (access that may have bypassed the
+ * archive); `actiontrail`, a control-plane event (docs/decisions/0014-audit-sources.md).
+ */
+export type AuditSource = 'api' | 'oss-access-log' | 'actiontrail';
+export const AUDIT_SOURCES: readonly AuditSource[] = ['api', 'oss-access-log', 'actiontrail'];
+
 /** An audit event as a caller describes it; the catalog assigns seq and hashes. */
 export interface NewAuditEvent {
   /** Default: a new `evt_<uuid>`. */
@@ -137,6 +146,8 @@ export interface NewAuditEvent {
   requestId?: string | null;
   /** Extra facts (JSON-serialisable). Stored as canonical JSON text (sorted keys). */
   details?: Record<string, unknown> | null;
+  /** Default `api`. */
+  source?: AuditSource;
 }
 
 export interface AuditEvent {
@@ -152,6 +163,7 @@ export interface AuditEvent {
   requestId: string | null;
   /** The exact JSON text stored and hashed (parse it to read the facts), or null. */
   details: string | null;
+  source: AuditSource;
   /** Hash of the previous event; 64 zeros for seq 0. */
   prevHash: string;
   /** See `auditEventHash`. */
@@ -359,6 +371,7 @@ export interface Catalog
     PrincipalCatalog,
     AlpTradeCatalog,
     ActivityCatalog,
+    EvidenceCatalog,
     ExportCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;

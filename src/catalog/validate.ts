@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import type { NewAuditEvent, NewRecord, RecordQuery } from './types';
+import { AUDIT_SOURCES, type NewAuditEvent, type NewRecord, type RecordQuery } from './types';
 
 /**
  * Checks at the catalog's edge. Callers validate their inputs properly (zod, in the records and
@@ -68,6 +68,8 @@ export function validateAuditEvent(e: NewAuditEvent): void {
   if (e.at !== undefined && !validDate(e.at)) issues.push({ path: ['at'], message: 'must be a valid date' });
   if (e.eventId !== undefined && e.eventId.length === 0)
     issues.push({ path: ['eventId'], message: 'must not be empty' });
+  if (e.source !== undefined && !AUDIT_SOURCES.includes(e.source))
+    issues.push({ path: ['source'], message: `must be one of ${AUDIT_SOURCES.join(', ')}` });
   if (issues.length > 0) fail('invalid audit event', issues);
 }
 

@@ -211,6 +211,19 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The evidence ledger's checkpointer (src/evidence, src/ledger). */
+    ledger: z
+      .object({
+        /** How often the leader integrates new leaves and signs a checkpoint (when the tree grew). */
+        checkpointSeconds: z.number().positive().default(60),
+        /** The log's origin, also its key name: default `strongroom/<buckets.prefix>`. */
+        origin: z
+          .string()
+          .regex(/^[!-*,-~]{1,200}$/, 'printable ASCII, no space and no +')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     /** STS, KMS, ActionTrail and the checkpoint signer (src/cloud/config.ts). */
     cloud: CloudConfigSchema.prefault({}),
   })

@@ -12,6 +12,8 @@ export interface ErrorOptions {
   details?: unknown;
   /** What the client can do about it, in one sentence. */
   hint?: string;
+  /** When to ask again, seconds: sent as Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 export abstract class StrongroomError extends Error {
@@ -21,12 +23,15 @@ export abstract class StrongroomError extends Error {
   readonly details?: unknown;
   /** What the client can do about it; shown as `hint` in the error body. */
   readonly hint?: string;
+  /** When to ask again, seconds (the HTTP answer's Retry-After). */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     if (options?.details !== undefined) this.details = options.details;
     if (options?.hint !== undefined) this.hint = options.hint;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -179,6 +184,19 @@ export class BucketNotEmptyError extends ConflictError {
 /** OSS answered 409 with a code the adapter does not know. */
 export class StorageConflictError extends ConflictError {
   readonly code = 'StorageConflict';
+}
+
+/**
+ * The record is in the ledger but not yet in a signed checkpoint: ask again after Retry-After
+ * (the checkpointer signs every `ledger.checkpointSeconds`).
+ */
+export class NotYetCheckpointedError extends ConflictError {
+  readonly code = 'NotYetCheckpointed';
+}
+
+/** The alert was acknowledged already (an acknowledgement is made once, by one principal). */
+export class AlertAcknowledgedError extends ConflictError {
+  readonly code = 'AlertAcknowledged';
 }
 
 /** The bootstrap could not finish; the message says how to recover. */

@@ -1,15 +1,5 @@
-import type { Signer } from '../cloud/signer';
-import type { LedgerCatalog } from '../catalog';
-import { leafData } from '../catalog/hashing';
-import {
-  integrate,
-  makeTlogProof,
-  MemoryTileStore,
-  parseCheckpoint,
-  signCheckpoint,
-  signerVerifierKey,
-  TileReader,
-} from '../ledger';
+import type { LedgerProofs } from '../evidence';
+import { checkpointKey, parseCheckpoint } from '../ledger';
 
 /**
  * What an export needs of the evidence ledger: a signed checkpoint covering every record in the
@@ -17,11 +7,11 @@ import {
  * who publishes checkpoints.
  */
 export interface ExportEvidence {
-  /** A signed checkpoint whose tree holds leaf `leafIndex` (waits for or makes one), and the verifier key. */
+  /** A signed checkpoint whose tree holds leaf `leafIndex` (waits for or asks for one), and the verifier key. */
   checkpointCovering(leafIndex: number): Promise<{ checkpoint: string; key: string }>;
   /**
    * The tlog-proofs of leaves against `checkpoint` (a note `checkpointCovering` returned, maybe in
-   * an earlier run). The function is called once per record, in bag order.
+   * an earlier run of the build). The function is called once per record, in bag order.
    */
   prover(checkpoint: string): Promise<(leafIndex: number) => Promise<string>>;
   /** The verifier key (`<name>+<hex id>+<base64>`) of the checkpoints. */
@@ -29,60 +19,41 @@ export interface ExportEvidence {
 }
 
 /**
- * ExportEvidence computed from the catalog's ledger leaves with src/ledger: the tree of the
- * leaves (tiles in memory, ~130 bytes a leaf), a checkpoint of it signed by the archive's
- * checkpoint signer, and inclusion proofs from those tiles. Real proofs, verifiable with the
- * signer's verifier key; it does not publish the checkpoint in the audit bucket (the ledger's
- * checkpointer does that).
+ * ExportEvidence over the ledger's proofs (src/evidence/proofs.ts): the checkpoint is one the
+ * checkpointer published in the audit bucket (asked for when none covers the records yet), the
+ * proofs come from the ledger's tiles.
  */
-export class CatalogLedgerEvidence implements ExportEvidence {
-  constructor(
-    private readonly catalog: Pick<LedgerCatalog, 'ledgerLeaves' | 'ledgerSize'>,
-    private readonly signer: Signer,
-    private readonly origin: string,
-  ) {}
-
-  private async tiles(size: number): Promise<{ store: MemoryTileStore; root: Buffer }> {
-    const store = new MemoryTileStore();
-    let done = 0;
-    let root: Buffer | null = null;
-    while (done < size) {
-      const leaves = await this.catalog.ledgerLeaves({ fromSeq: done, limit: Math.min(10_000, size - done) });
-      if (leaves.length === 0) throw new RangeError(`the ledger has fewer than ${size} leaves`);
-      const r = await integrate({
-        store,
-        fromSize: BigInt(done),
-        leaves: leaves.map((l) => leafData({ kind: l.kind, id: l.recordId, sha256: l.sha256 })),
-      });
-      done += leaves.length;
-      root = r.root;
-    }
-    if (root === null) throw new RangeError('an empty ledger has no checkpoint to cover a record');
-    return { store, root };
-  }
+export class LedgerExportEvidence implements ExportEvidence {
+  constructor(private readonly proofs: LedgerProofs) {}
 
   async checkpointCovering(leafIndex: number): Promise<{ checkpoint: string; key: string }> {
-    const size = await this.catalog.ledgerSize();
-    if (leafIndex >= size) throw new RangeError(`leaf ${leafIndex} is not in the ledger (size ${size})`);
-    const { root } = await this.tiles(size);
-    const checkpoint = await signCheckpoint(
-      { origin: this.origin, size: BigInt(size), root, extensions: [] },
-      this.signer,
-    );
-    return { checkpoint, key: (await signerVerifierKey(this.origin, this.signer)).text };
+    const cp = await this.proofs.waitForCheckpoint(leafIndex);
+    return { checkpoint: cp.note, key: await this.proofs.verifierKey() };
   }
 
-  async verifierKey(): Promise<string> {
-    return (await signerVerifierKey(this.origin, this.signer)).text;
+  verifierKey(): Promise<string> {
+    return this.proofs.verifierKey();
   }
 
-  async prover(checkpoint: string): Promise<(leafIndex: number) => Promise<string>> {
-    const at = checkpoint.indexOf('\n\n');
-    const parsed = parseCheckpoint(at < 0 ? checkpoint : checkpoint.slice(0, at + 1));
-    if (!parsed.ok) throw new RangeError(parsed.message);
-    const size = parsed.checkpoint.size;
-    const { store } = await this.tiles(Number(size));
-    const reader = new TileReader(store, size);
-    return (leafIndex) => makeTlogProof({ source: reader, index: BigInt(leafIndex), checkpoint });
+  prover(note: string): Promise<(leafIndex: number) => Promise<string>> {
+    const at = note.indexOf('\n\n');
+    const parsed = parseCheckpoint(at < 0 ? note : note.slice(0, at + 1));
+    if (!parsed.ok) return Promise.reject(new RangeError(parsed.message));
+    const { size, root } = parsed.checkpoint;
+    // The checkpoint the build fixed (a published one: proofs are made from its tree size's tiles).
+    const cp = {
+      row: {
+        treeSize: Number(size),
+        rootHash: root.toString('hex'),
+        key: checkpointKey(size),
+        createdAt: new Date(0),
+      },
+      note,
+    };
+    return Promise.resolve(async (leafIndex: number) => {
+      const proof = (await this.proofs.tlogProofs([leafIndex], cp)).get(leafIndex);
+      if (proof === undefined) throw new RangeError(`no proof of ledger entry ${leafIndex}`);
+      return proof;
+    });
   }
 }

@@ -80,8 +80,7 @@ export function downloadOf(
   } catch {
     // details are canonical JSON; anything else is not an access-log event
   }
-  const source = (e as { source?: unknown }).source ?? d.source;
-  if (source !== undefined && source !== 'oss-access-log') return null;
+  if (e.source !== 'oss-access-log') return null;
   const operation = d.operation ?? d.op ?? d.method;
   if (typeof operation === 'string' && !/get/i.test(operation)) return null;
   const keyId = d.accessKeyId ?? d.requesterAccessKeyId;
@@ -150,10 +149,11 @@ export class ExportService {
     const links = await this.o.catalog.exportLinks(row.exportId);
     const downloads: ExportDownload[] = [];
     if (row.bag) {
-      const events = await this.o.catalog.auditEventsForTarget(
-        `oss://${row.bag.bucket}/${row.bag.key}`,
-        10_000,
-      );
+      const events = await this.o.catalog.queryAudit({
+        target: `oss://${row.bag.bucket}/${row.bag.key}`,
+        source: 'oss-access-log',
+        limit: 10_000,
+      });
       for (const e of events) {
         const d = downloadOf(e, links, row.recipient.name);
         if (d) downloads.push(d);
@@ -190,6 +190,15 @@ export class ExportService {
   async link(exportId: string, ttlMinutes: number, issuedBy: string): Promise<IssuedLink> {
     const row = await this.find(exportId);
     const link = await issueLink({ ...this.o.links, clock: this.o.clock }, row, ttlMinutes);
+    // The access key id (never the secret) attributes the imported access-log lines to the recipient.
+    await this.o.catalog.registerStsAttribution({
+      accessKeyId: link.accessKeyId,
+      purpose: 'export',
+      exportId,
+      recipient: row.recipient.name,
+      roleArn: link.roleArn,
+      expiresAt: link.expiresAt,
+    });
     await this.o.catalog.addExportLink({
       exportId,
       issuedAt: this.o.clock.now(),

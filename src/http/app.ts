@@ -11,6 +11,7 @@ import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
 import { documentsRouter } from './routes/documents';
 import { exportsRouter } from './routes/exports';
+import { ledgerRouter } from './routes/ledger';
 import { recordsRouter } from './routes/records';
 import { systemRouter } from './routes/system';
 import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(beginRequest(deps, metrics));
   app.use(systemRouter(deps, metrics, openapiDocument));
   const v1 = express.Router();
+  v1.use(ledgerRouter(deps));
   v1.use(recordsRouter(deps, limits, metrics));
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));

@@ -119,6 +119,8 @@ export function errorHandler(): ErrorRequestHandler {
           given ? 'Bearer realm="strongroom", error="invalid_token"' : 'Bearer realm="strongroom"',
         );
       }
+      if (typed.retryAfterSeconds !== undefined)
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(typed.retryAfterSeconds))));
       const level = status >= 500 ? 'error' : 'info';
       state.logger[level]({ code: typed.code, status, ...(status >= 500 ? { err } : {}) }, typed.message);
     } else {

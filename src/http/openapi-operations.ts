@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Action } from '../auth/policy';
 import { RECORD_ID_PATTERN, RECORD_TYPES } from '../records';
 import { LIST_SEPARATOR } from './batch/csv';
+import { ledgerOperations } from './openapi-ledger';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
 import { SearchQuerySchema } from './schemas';
 
@@ -226,6 +227,7 @@ export function operations(): Op[] {
       },
       errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'],
     },
+    ...ledgerOperations(),
     {
       method: 'get',
       path: '/metrics',

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { AuditScope, AuditTrail } from '../audit/scope';
 import type { ExportService } from '../export/service';
+import type { Evidence } from '../evidence';
 import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
 import type { Logger } from '../log';
@@ -72,6 +73,8 @@ export interface AppDeps {
   ingest: IngestService;
   /** SFC access requests (src/export/service.ts); absent, the export routes answer 503. */
   exports?: ExportService;
+  /** The evidence ledger (checkpoints, proofs); its routes answer 503 without it. */
+  evidence?: Pick<Evidence, 'ledger' | 'checkpointNow'>;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */
   readiness: () => Promise<ReadinessReport>;
   /** The API's limits, resolved once (resolveLimits). */

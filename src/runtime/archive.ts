@@ -6,13 +6,15 @@ import { openCatalog, type Catalog } from '../catalog';
 import { openCatalogInWorker } from '../catalog/remote';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
-import { CatalogLedgerEvidence } from '../export/evidence';
+import { LedgerExportEvidence } from '../export/evidence';
 import { ExportService } from '../export/service';
+
 import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '../http';
 import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
 import { provision } from '../provision';
+import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
@@ -20,8 +22,12 @@ import { createObjectStore } from '../storage';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { openCloud, type CloudHandle } from './cloud';
-import { leaderLockFor, LeaderJobs } from './leader';
+import { BackgroundJobs } from './jobs';
+import { leaderLockFor } from './leader';
 import { announceEmulator, openStore, type StoreHandle } from './store';
+
+/** The export builder's job (and leader lock) name. */
+const EXPORT_JOB = 'exports';
 
 /**
  * The composition root: the one place where the parts are built and wired, and where the
@@ -45,6 +51,10 @@ export interface Archive {
   exports: ExportService;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
+  /** serve's leader-only background jobs: every job registers here (src/runtime/jobs.ts). */
+  jobs: BackgroundJobs;
+  /** The evidence ledger: checkpointer, proofs, alerts (src/evidence). */
+  evidence: Evidence;
   close(): Promise<void>;
 }
 
@@ -120,12 +130,28 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       maxDocumentBytes: limits.maxDocumentBytes,
     });
     const records = new RecordReader({ catalog, store, logger });
+    const registry = new Registry();
+    // Leader-only background jobs: registered here, started once the API listens, stopped
+    // (with a last checkpoint) before the catalog closes.
+    const jobs = new BackgroundJobs({ lock: leaderLockFor(location), logger, catalog });
+    const evidence = createEvidence({
+      catalog,
+      objects: store,
+      auditBucket: plan.audit.bucket,
+      signer: cloud.signer,
+      origin: ledgerOrigin(config),
+      checkpointSeconds: config.ledger.checkpointSeconds,
+      jobs,
+      logger,
+      registry,
+      clock,
+    });
 
-    const jobs = new LeaderJobs(leaderLockFor(location), logger.child({ component: 'jobs' }));
     const exports = new ExportService({
       catalog,
       store,
-      evidence: new CatalogLedgerEvidence(catalog, cloud.signer, ledgerOrigin(config)),
+      evidence: new LedgerExportEvidence(evidence.proofs),
+      alerts: evidence.alerts,
       exportsBucket: plan.exports.bucket,
       sourceOrganization: config.exports.sourceOrganization,
       caps: { maxRecords: config.exports.maxRecords, maxBytes: config.exports.maxBytes },
@@ -149,14 +175,10 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       },
       logger: logger.child({ component: 'exports' }),
       clock,
-      trigger: () => void jobs.runNow('exports').catch(() => undefined),
+      trigger: () => void jobs.request(EXPORT_JOB).catch(() => undefined),
     });
     // Builds are a leader job: one instance builds, and a restarted one resumes what was building.
-    jobs.add({ name: 'exports', intervalMs: 5_000, run: () => exports.runPending() });
-    jobs.start();
-    // Closed in reverse: the builds are abandoned first (they resume at the next start), then the jobs stop.
-    cleanups.push(() => jobs.stop());
-    cleanups.push(() => exports.close());
+    jobs.register({ name: EXPORT_JOB, intervalMs: 5_000, run: () => exports.runPending() });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -189,6 +211,11 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
         lastPosture = null;
         checks.push({ name: 'oss', ok: false, detail: 'object storage not reachable' });
       }
+      try {
+        checks.push(...(await evidence.posture()));
+      } catch {
+        checks.push({ name: 'ledger', ok: false, detail: 'the ledger posture could not be read' });
+      }
       return { ready: checks.every((c) => c.ok), checks };
     };
 
@@ -201,7 +228,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       exports,
       readiness,
       clock,
-      metrics: new Registry(),
+      metrics: registry,
+      evidence,
       limits,
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
@@ -220,6 +248,11 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
           server.closeIdleConnections();
         }),
     );
+    jobs.start();
+    cleanups.push(() => jobs.stop());
+    // Closed first (cleanups run in reverse): builds in flight are abandoned, still `building`,
+    // and resume at the next start; then the jobs stop.
+    cleanups.push(() => exports.close());
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const line = bootstrap ? describeBootstrap(bootstrap) : undefined;
@@ -233,15 +266,12 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       catalog,
       exports,
       bootstrap,
+      jobs,
+      evidence,
       close: cleanup,
     };
   } catch (err) {
     await cleanup();
     throw err;
   }
-}
-
-/** The origin (and key name) of the ledger's checkpoints: one per deployment's bucket prefix. */
-export function ledgerOrigin(config: Config): string {
-  return `${config.buckets.prefix}.strongroom/ledger`;
 }

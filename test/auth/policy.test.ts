@@ -18,7 +18,8 @@ import { ForbiddenError } from '../../src/errors';
 const EXPECTED: Record<Action, string> = {
   'records.write': 'Y . . . .',
   'records.read': '. Y Y Y .',
-  'ledger.read': 'Y Y Y Y .',
+  'ledger.read': '. . Y Y .',
+  'ledger.checkpoint': '. . . . Y',
   'audit.read': '. . Y Y .',
   'exports.create': '. . Y . .',
   'exports.read': '. . Y Y .',

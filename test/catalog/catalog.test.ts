@@ -5,6 +5,7 @@ import {
   type HarnessFactory,
 } from './harness';
 import { auditSuite } from './suite-audit';
+import { evidenceSuite } from './suite-evidence';
 import { groupSuite } from './suite-group';
 import { migrationsSuite } from './suite-migrations';
 import { principalsSuite } from './suite-principals';
@@ -22,6 +23,7 @@ function catalogSuite(fresh: HarnessFactory): void {
   describe('ledger and audit', () => auditSuite(fresh));
   describe('principals', () => principalsSuite(fresh));
   describe('group commit', () => groupSuite(fresh));
+  describe('evidence', () => evidenceSuite(fresh));
 }
 
 describe('catalog on SQLite', () => catalogSuite(sqliteHarnessFactory()));

@@ -216,6 +216,15 @@ describe.each(databases('exports-api'))('exports through the API (%s)', (db) => 
     expect(linkEvent?.details).toContain('Jane Officer');
     for (const e of events) expect(e.details ?? '').not.toContain(sig);
 
+    // The STS key id (never the secret) is registered for attributing the access-log lines.
+    const credential = decodeURIComponent(/x-oss-credential=([^&]+)/i.exec(link.url)?.[1] ?? '');
+    const keyId = credential.split('/')[0] ?? '';
+    expect(await t.catalog.stsAttribution(keyId)).toMatchObject({
+      purpose: 'export',
+      exportId: id,
+      recipient: 'Jane Officer',
+    });
+
     // After expiry (the archive's and the emulator's clock moved past it): refused.
     clock.advance(61 * 60_000);
     try {

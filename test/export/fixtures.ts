@@ -138,6 +138,7 @@ export function auditEvents(records: FixtureRecord[]): AuditEvent[] {
     ip: '127.0.0.1',
     requestId: `req-${i}`,
     details: i === 0 ? '{"note":"=1+1"}' : null,
+    source: 'api',
     prevHash: 'a'.repeat(64),
     hash: createHash('sha256').update(String(i)).digest('hex'),
   }));

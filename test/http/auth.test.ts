@@ -16,6 +16,8 @@ beforeAll(async () => {
     body: JSON.stringify(TRADE),
   });
   expect(res.status).toBe(201);
+  // The ledger routes answer with a checkpoint covering the record.
+  await s.evidence.checkpointNow();
 });
 afterAll(async () => {
   await s.close();
@@ -48,9 +50,14 @@ async function operations(): Promise<Operation[]> {
 
 /** A request that the route accepts when the role may use it. */
 function requestFor(op: Operation, headers: Record<string, string>): [string, RequestInit] {
-  const path = op.path.replace('{id}', TRADE.recordId);
+  const query: Record<string, string> = {
+    '/v1/ledger/proof/inclusion': '?index=0',
+    '/v1/ledger/proof/consistency': '?from=1&to=1',
+  };
+  const path = op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
   const id = `AUTH-${++n}`;
   if (op.method === 'GET') return [path, { headers }];
+  if (op.path === '/v1/ledger/checkpoint') return [path, { method: 'POST', headers }];
   switch (op.path) {
     case '/v1/records':
       return [
@@ -102,7 +109,13 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const ops = await operations();
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
-  expect([...used].sort()).toEqual(['records.read', 'records.write', 'system.read']);
+  expect([...used].sort()).toEqual([
+    'ledger.checkpoint',
+    'ledger.read',
+    'records.read',
+    'records.write',
+    'system.read',
+  ]);
   const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
   expect(publicOps.sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'GET /readyz']);
 });

@@ -35,6 +35,10 @@ import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
 import { onUnaudited } from '../helpers/audit-guard';
 import { tempDir } from '../helpers/common';
 import { recordIdOf } from '../../src/records';
+import { createSigner } from '../../src/cloud';
+import { createEvidence, ledgerOrigin, type Evidence } from '../../src/evidence';
+import { BackgroundJobs } from '../../src/runtime/jobs';
+import { SqliteLeaderLock } from '../../src/runtime/leader';
 import { exampleTrade } from '../../src/records/fixtures';
 
 export { postJson, ndjson } from '../helpers/common';
@@ -75,6 +79,8 @@ export interface TestServer {
   /** The audit events of one request, in trail order. */
   eventsFor(requestId: string): Promise<AuditEvent[]>;
   auditEvents(): Promise<AuditEvent[]>;
+  /** The evidence ledger (checkpointer run on demand: `evidence.checkpointNow()`). */
+  evidence: Evidence;
   /** The stored JSON of a catalogued record (parsed). */
   storedJson(recordId: string): Promise<unknown>;
   close(): Promise<void>;
@@ -190,6 +196,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   try {
     // Records buckets only: the write path's (the compliance gate is off, as in the local profile).
     for (const r of plan.records) await storeHandle.store.createBucket(r.bucket);
+    await storeHandle.store.createBucket(plan.audit.bucket);
     catalog = await openCatalog({ sqlitePath: `${dir}/catalog.sqlite` });
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -230,7 +237,20 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     gate: null,
     maxDocumentBytes: limits.maxDocumentBytes,
   });
+  // The checkpointer's job is not started: tests checkpoint when they want (checkpointNow).
+  const jobs = new BackgroundJobs({ lock: new SqliteLeaderLock(dir), logger, catalog: realCatalog });
+  const evidence = createEvidence({
+    catalog: realCatalog,
+    objects: store,
+    auditBucket: plan.audit.bucket,
+    signer: createSigner({ signer: 'local' }, dir, null),
+    origin: ledgerOrigin(config),
+    checkpointSeconds: 3600,
+    jobs,
+    logger,
+  });
   const deps: AppDeps = {
+    evidence,
     logger,
     authenticator: new TokenAuthenticator({ catalog: realCatalog }),
     auditTrail: {
@@ -255,6 +275,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const s: TestServer = {
     url: `http://127.0.0.1:${port}`,
     catalog: realCatalog,
+    evidence,
     store: adapter,
     bucket,
     principals,
@@ -277,6 +298,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       });
+      await jobs.stop();
       await realCatalog.close();
       fs.rmSync(dir, { recursive: true, force: true });
       if (current === s) current = undefined;
