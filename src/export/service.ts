@@ -88,8 +88,8 @@ export function downloadOf(
   return {
     at: e.at.toISOString(),
     ip: e.ip ?? (typeof d.ip === 'string' ? d.ip : null),
-    bytes: num(d.bytesSent ?? d.bytes ?? d.sentBytes),
-    status: num(d.httpStatus ?? d.status),
+    bytes: num(d.sentBytes ?? d.bytes),
+    status: num(d.status),
     recipient: linked ? recipient : null,
   };
 }
