@@ -118,14 +118,21 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       bag.stream.destroy(new Error('the export builder stopped'));
     };
     deps.signal?.addEventListener('abort', onAbort, { once: true });
-    const [put, result] = await Promise.all([
-      store.putStream(deps.exportsBucket, key, bag.stream, {
-        contentType: 'application/zip',
-        meta: { 'export-id': id },
-        adopt: { sameMeta: ['export-id'] },
-      }),
-      bag.done,
-    ]);
+    let put: Awaited<ReturnType<typeof store.putStream>>;
+    let result: Awaited<typeof bag.done>;
+    try {
+      [put, result] = await Promise.all([
+        store.putStream(deps.exportsBucket, key, bag.stream, {
+          contentType: 'application/zip',
+          meta: { 'export-id': id },
+          adopt: { sameMeta: ['export-id'] },
+        }),
+        bag.done,
+      ]);
+    } finally {
+      // The service's signal outlives this build: keep no reference to the bag from it.
+      deps.signal?.removeEventListener('abort', onAbort);
+    }
     if (put.sha256 !== result.sha256 || put.size !== result.size)
       throw new RecordIntegrityError(`export ${id}: the stored bag differs from the bag built`);
     const { row: done, leaf } = await catalog.completeExport(id, {
