@@ -5,6 +5,7 @@ import * as activity from './activity';
 import * as alerts from './alerts';
 import * as auditQuery from './audit-query';
 import * as alpTrades from './alp-trades';
+import * as exportsPart from './exports';
 import * as evidence from './evidence';
 import type { EvidenceCatalog } from './evidence-types';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
@@ -208,6 +209,18 @@ class KyselyCatalog implements Catalog {
     activity.recordsIngestedPerDay(this.db, this.dialect, from, to);
   auditEventCounts: Catalog['auditEventCounts'] = () => activity.auditEventCounts(this.db);
 
+  createExport: Catalog['createExport'] = (e) => this.synced(exportsPart.createExport(this.ctx, e));
+  getExport: Catalog['getExport'] = (id) => exportsPart.getExport(this.ctx, id);
+  listExports: Catalog['listExports'] = (page) => exportsPart.listExports(this.ctx, page);
+  exportsBuilding: Catalog['exportsBuilding'] = () => exportsPart.exportsBuilding(this.ctx);
+  startExportBuild: Catalog['startExportBuild'] = (id, checkpoint) =>
+    this.synced(exportsPart.startExportBuild(this.ctx, id, checkpoint));
+  completeExport: Catalog['completeExport'] = (id, bag) =>
+    this.synced(exportsPart.completeExport(this.ctx, id, bag));
+  failExport: Catalog['failExport'] = (id, reason) =>
+    this.synced(exportsPart.failExport(this.ctx, id, reason));
+  addExportLink: Catalog['addExportLink'] = (link) => this.synced(exportsPart.addExportLink(this.ctx, link));
+  exportLinks: Catalog['exportLinks'] = (id) => exportsPart.exportLinks(this.ctx, id);
   // Evidence (evidence.ts, audit-query.ts, alerts.ts): rare writes, each durable before it returns.
   addCheckpoint: EvidenceCatalog['addCheckpoint'] = (c) => this.synced(evidence.addCheckpoint(this.ctx, c));
   latestCheckpointRow: EvidenceCatalog['latestCheckpointRow'] = () => evidence.latestCheckpointRow(this.db);

@@ -46,6 +46,16 @@ export type {
   WriteStats,
 } from './types';
 export type {
+  ExportBag,
+  ExportCatalog,
+  ExportCriteria,
+  ExportLink,
+  ExportRecipient,
+  ExportRow,
+  ExportStatus,
+  NewExport,
+} from './export-types';
+export type {
   AuditQuery,
   AuditSegmentRow,
   CheckpointRow,

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
 import { alpTradeFacts } from './migration-alp-trades';
 import { appendOnly } from './migration-append-only';
+import { exportTables } from './migration-exports';
 import { evidenceTables } from './migration-evidence';
 import { ledgerKinds } from './migration-ledger-kinds';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
@@ -24,6 +25,7 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
     '2026-12-01-0006-evidence': {
       up: (db: Kysely<unknown>) => evidenceTables(db, dialect, typesFor(dialect)),
     },
+    '2026-12-01-0012-exports': { up: (db: Kysely<unknown>) => exportTables(db, dialect, typesFor(dialect)) },
   };
 }
 

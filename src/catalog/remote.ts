@@ -173,7 +173,15 @@ class RemoteCatalog implements Catalog {
   auditEventCounts: Catalog['auditEventCounts'] = () => this.call('auditEventCounts');
   alpTradesWithoutFacts: Catalog['alpTradesWithoutFacts'] = (...a) =>
     this.call('alpTradesWithoutFacts', ...a);
-
+  createExport: Catalog['createExport'] = (...a) => this.call('createExport', ...a);
+  getExport: Catalog['getExport'] = (...a) => this.call('getExport', ...a);
+  listExports: Catalog['listExports'] = (...a) => this.call('listExports', ...a);
+  exportsBuilding: Catalog['exportsBuilding'] = () => this.call('exportsBuilding');
+  startExportBuild: Catalog['startExportBuild'] = (...a) => this.call('startExportBuild', ...a);
+  completeExport: Catalog['completeExport'] = (...a) => this.call('completeExport', ...a);
+  failExport: Catalog['failExport'] = (...a) => this.call('failExport', ...a);
+  addExportLink: Catalog['addExportLink'] = (...a) => this.call('addExportLink', ...a);
+  exportLinks: Catalog['exportLinks'] = (...a) => this.call('exportLinks', ...a);
   addCheckpoint: Catalog['addCheckpoint'] = (...a) => this.call('addCheckpoint', ...a);
   latestCheckpointRow: Catalog['latestCheckpointRow'] = () => this.call('latestCheckpointRow');
   checkpointRows: Catalog['checkpointRows'] = (...a) => this.call('checkpointRows', ...a);

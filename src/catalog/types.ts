@@ -1,4 +1,5 @@
 import type { AlpTradeSource } from '../records/alp-trade-facts';
+import type { ExportCatalog } from './export-types';
 import type { EvidenceCatalog } from './evidence-types';
 
 /**
@@ -370,7 +371,8 @@ export interface Catalog
     PrincipalCatalog,
     AlpTradeCatalog,
     ActivityCatalog,
-    EvidenceCatalog {
+    EvidenceCatalog,
+    ExportCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
   /**

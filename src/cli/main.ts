@@ -7,6 +7,7 @@ import { register as registerAlerts } from './commands/alerts';
 import { register as registerAudit } from './commands/audit';
 import { register as registerDoctor } from './commands/doctor';
 import { register as registerEmulator } from './commands/emulator';
+import { register as registerExport } from './commands/export';
 import { register as registerIngest } from './commands/ingest';
 import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
@@ -67,6 +68,7 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerAlerts(program);
   registerVerifyAudit(program, finish);
   registerAudit(program, finish);
+  registerExport(program, finish);
   return program;
 }
 

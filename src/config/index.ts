@@ -205,6 +205,22 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** SFC access requests (issue 11, src/export). */
+    exports: z
+      .object({
+        /** Most records one export may hold (413 past it). */
+        maxRecords: positiveInt.default(200_000),
+        /** Most bytes of records one export may hold (413 past it). */
+        maxBytes: positiveInt.default(100 * 1024 * 1024 * 1024),
+        /** Exports built at once by serve. */
+        buildConcurrency: z.number().int().min(1).max(8).default(2),
+        /** Links work only from these addresses or CIDR blocks (the SFC's), when set. */
+        linkSourceIps: z.array(z.string().min(1)).min(1).optional(),
+        /** bag-info.txt Source-Organization: the licensed corporation producing the records. */
+        sourceOrganization: z.string().min(1).default('strongroom archive'),
+      })
+      .strict()
+      .prefault({}),
     /** PostgreSQL URL; absent: SQLite under dataDir. */
     databaseUrl: z.string().min(1).optional(),
     /**

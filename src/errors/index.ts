@@ -140,6 +140,11 @@ export class RecordConflictError extends ConflictError {
   }
 }
 
+/** A link or a download of an export that is still building or has failed (issue 11). */
+export class ExportNotReadyError extends ConflictError {
+  readonly code = 'ExportNotReady';
+}
+
 export const RECONCILE_HINT = 'run `strongroom reconcile` and review its report';
 
 /**

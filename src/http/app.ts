@@ -14,6 +14,7 @@ import { auditRouter } from './routes/audit';
 import { batchesRouter } from './routes/batches';
 import { docsRouter } from './routes/docs';
 import { documentsRouter } from './routes/documents';
+import { exportsRouter } from './routes/exports';
 import { ledgerRouter } from './routes/ledger';
 import { recordsRouter } from './routes/records';
 import { systemRouter } from './routes/system';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));
   v1.use(auditRouter(deps));
+  v1.use(exportsRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

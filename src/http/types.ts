@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { AuditScope, AuditTrail } from '../audit/scope';
 import type { Catalog } from '../catalog';
+import type { ExportService } from '../export/service';
 import type { Evidence } from '../evidence';
 import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
@@ -80,6 +81,8 @@ export interface AppDeps {
   /** The record read service: lookup, search, stored bytes. */
   records: RecordReader;
   ingest: IngestService;
+  /** SFC access requests (src/export/service.ts); absent, the export routes answer 503. */
+  exports?: ExportService;
   /** The evidence ledger (checkpoints, proofs); its routes answer 503 without it. */
   evidence?: Pick<Evidence, 'ledger' | 'checkpointNow'>;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */

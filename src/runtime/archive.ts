@@ -6,6 +6,9 @@ import { openCatalog, type Catalog } from '../catalog';
 import { openCatalogInWorker } from '../catalog/remote';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
+import { LedgerExportEvidence } from '../export/evidence';
+import { ExportService } from '../export/service';
+
 import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '../http';
 import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
@@ -15,6 +18,7 @@ import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import { uncoveredRecordTypes } from '../records';
+import { createObjectStore } from '../storage';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import type { AuditParts } from '../audit/jobs';
@@ -24,6 +28,9 @@ import { openArchiveSeal } from './seal';
 import { BackgroundJobs } from './jobs';
 import { leaderLockFor } from './leader';
 import { announceEmulator, openStore, type StoreHandle } from './store';
+
+/** The export builder's job (and leader lock) name. */
+const EXPORT_JOB = 'exports';
 
 /**
  * The composition root: the one place where the parts are built and wired, and where the
@@ -43,6 +50,8 @@ export interface Archive {
   /** The control plane's clients, the checkpoint signer and the role ARNs (src/runtime/cloud.ts). */
   cloud: CloudHandle;
   catalog: Catalog;
+  /** SFC access requests: selection, background builds, links (src/export/service.ts). */
+  exports: ExportService;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
   /** serve's leader-only background jobs: every job registers here (src/runtime/jobs.ts). */
@@ -157,6 +166,39 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     });
     for (const job of audit.jobs()) jobs.register(job);
 
+    const exports = new ExportService({
+      catalog,
+      store,
+      evidence: new LedgerExportEvidence(evidence.proofs),
+      alerts: evidence.alerts,
+      exportsBucket: plan.exports.bucket,
+      sourceOrganization: config.exports.sourceOrganization,
+      caps: { maxRecords: config.exports.maxRecords, maxBytes: config.exports.maxBytes },
+      concurrency: config.exports.buildConcurrency,
+      links: {
+        sts: cloud.clients?.sts ?? null,
+        roleArn: cloud.exportRoleArn,
+        ...(config.exports.linkSourceIps ? { sourceIps: config.exports.linkSourceIps } : {}),
+        signingStore: (c) =>
+          createObjectStore(
+            {
+              ...config.oss,
+              endpoint: storeHandle.endpoint,
+              region: config.oss.endpoint ? config.oss.region : 'oss-local',
+              accessKeyId: c.accessKeyId,
+              accessKeySecret: c.accessKeySecret,
+              securityToken: c.securityToken,
+            },
+            logger,
+          ),
+      },
+      logger: logger.child({ component: 'exports' }),
+      clock,
+      trigger: () => void jobs.request(EXPORT_JOB).catch(() => undefined),
+    });
+    // Builds are a leader job: one instance builds, and a restarted one resumes what was building.
+    jobs.register({ name: EXPORT_JOB, intervalMs: 5_000, run: () => exports.runPending() });
+
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = [];
@@ -203,6 +245,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       auditLog: catalog,
       records,
       ingest,
+      exports,
       readiness,
       clock,
       metrics: registry,
@@ -227,6 +270,9 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     );
     jobs.start();
     cleanups.push(() => jobs.stop());
+    // Closed first (cleanups run in reverse): builds in flight are abandoned, still `building`,
+    // and resume at the next start; then the jobs stop.
+    cleanups.push(() => exports.close());
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const line = bootstrap ? describeBootstrap(bootstrap) : undefined;
@@ -238,6 +284,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       storeHandle,
       cloud,
       catalog,
+      exports,
       bootstrap,
       jobs,
       evidence,

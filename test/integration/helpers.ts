@@ -18,6 +18,7 @@ import type { Receipt } from '../../src/ingest/types';
 import { canonicalBytes } from '../../src/records';
 import { startArchive, type Archive } from '../../src/runtime/archive';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
+import type { Clock } from '../../src/util/clock';
 import { onUnaudited } from '../helpers/audit-guard';
 import { bearer, sha256, tempDir } from '../helpers/common';
 
@@ -98,6 +99,8 @@ export interface StartOptions {
   overrides?: ConfigInput;
   /** Use this data directory instead of a fresh one (the caller removes it). */
   dataDir?: string;
+  /** The archive's clock (and its embedded emulator's). */
+  clock?: Clock;
 }
 
 function deepMerge<T>(base: T, over: unknown): T {
@@ -126,7 +129,11 @@ export async function startTestArchive(options: StartOptions): Promise<TestArchi
   try {
     // Production never makes its object seal key: the operator installs it (decision 0011).
     if (config.profile === 'production') openObjectSeal(sealKeyFile(config), { create: true });
-    archive = await startArchive(config, { logger: silentLogger(), onUnaudited });
+    archive = await startArchive(config, {
+      logger: silentLogger(),
+      onUnaudited,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
   } catch (err) {
     await pgDb?.drop();
     if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+'use strict';
+/* global fetch, setTimeout */
+// Time until an export of N records is ready (POST /v1/exports to status ready: selection,
+// checkpoint, proofs, the bag streamed create-only to the exports bucket, ledger leaf), against a
+// baseline that GETs the same objects with ali-oss (the archive's adapter), one at a time as the
+// builder does, writes them into a ZIP with the same writer (dist/export/zip-writer) and uploads
+// that ZIP to the exports bucket the same way (putStream). Both in one run, on one archive
+// (startArchive with its embedded emulator, SQLite), after ingesting N trades. Usage (after
+// `npm run build`): node scripts/bench/export-ready.js [--records 10000] [--dist DIR]
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { PassThrough } = require('node:stream');
+const { benchOptions } = require('./options');
+
+const { opt, positive } = benchOptions(process.argv.slice(2));
+const DIST = path.resolve(opt('dist', path.join(__dirname, '..', '..', 'dist')));
+const N = positive('records', 10000);
+const req = (p) => require(path.join(DIST, p));
+
+async function main() {
+  const { loadConfig, bucketPlan } = req('config');
+  const { startArchive } = req('runtime/archive');
+  const { silentLogger } = req('log');
+  const { createPrincipal } = req('auth');
+  const { numberedTrade } = req('records/fixtures');
+  const { ZipWriter } = req('export/zip-writer');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-bench-export-'));
+  const config = loadConfig({ env: {}, overrides: { dataDir, logLevel: 'silent', server: { port: 0 } } });
+  const archive = await startArchive(config, { logger: silentLogger() });
+  try {
+    const ingest = JSON.parse(fs.readFileSync(path.join(dataDir, 'bootstrap-tokens.json'), 'utf8')).ingest
+      .token;
+    const body =
+      Array.from({ length: N }, (_, i) => JSON.stringify(numberedTrade('BENCH', i))).join('\n') + '\n';
+    const res = await fetch(`${archive.url}/v1/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    await res.text();
+    const officer = await createPrincipal(archive.catalog, {
+      name: 'bench-officer',
+      role: 'compliance',
+      kind: 'system',
+      actor: { principalId: null, details: { via: 'bench' } },
+    });
+    const auth = { authorization: `Bearer ${officer.token}`, 'content-type': 'application/json' };
+    const request = {
+      reference: 'BENCH/1',
+      recipient: { name: 'Bench Officer', organisation: 'SFC' },
+      purpose: 'benchmark',
+      criteria: { type: 'trade' },
+    };
+
+    // Baseline first (a warm emulator for the export after it would favour the export; this
+    // order favours the baseline).
+    const plan = bucketPlan(config);
+    const store = archive.storeHandle.store;
+    const records = [];
+    let cursor;
+    do {
+      const page = await archive.catalog.searchRecords({
+        recordType: 'trade',
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      records.push(...page.records);
+      cursor = page.nextCursor;
+    } while (cursor);
+    if (records.length !== N) throw new Error(`ingested ${records.length} of ${N}`);
+    const t0 = process.hrtime.bigint();
+    const zip = new ZipWriter({ time: new Date('2026-12-01T00:00:00Z'), compressionLevel: 6 });
+    const upload = store.putStream(
+      plan.exports.bucket,
+      'bench/baseline.zip',
+      zip.output.pipe(new PassThrough()),
+      {
+        contentType: 'application/zip',
+      },
+    );
+    for (const r of records) {
+      const { body: stream } = await store.get(r.bucket, r.objectKey);
+      await zip.add(`bench/data/records/${r.objectKey}`, stream, { compress: false });
+    }
+    zip.finish();
+    await upload;
+    const baselineMs = Number(process.hrtime.bigint() - t0) / 1e6;
+
+    const t1 = process.hrtime.bigint();
+    const created = await (
+      await fetch(`${archive.url}/v1/exports`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify(request),
+      })
+    ).json();
+    const id = created.export.id;
+    let status = 'building';
+    while (status === 'building') {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await (await fetch(`${archive.url}/v1/exports/${id}`, { headers: auth })).json()).export
+        .status;
+    }
+    const exportMs = Number(process.hrtime.bigint() - t1) / 1e6;
+    if (status !== 'ready') throw new Error(`export ${id} ${status}`);
+    const rows = [
+      ['baseline (GET + ZIP + upload)', baselineMs],
+      ['export (POST to ready)', exportMs],
+    ];
+    process.stdout.write(`records: ${N}\n`);
+    for (const [name, ms] of rows) process.stdout.write(`${name.padEnd(32)} ${(ms / 1000).toFixed(2)} s\n`);
+    process.stdout.write(`ratio export / baseline: ${(exportMs / baselineMs).toFixed(2)} (target <= 1.3)\n`);
+  } finally {
+    await archive.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,186 @@
+import type { Readable } from 'node:stream';
+import type { AlertSink } from '../alerts/types';
+import type { AuditEvent, Catalog, ExportRow } from '../catalog';
+import { RecordIntegrityError, StrongroomError } from '../errors';
+import type { Logger } from '../log';
+import type { ObjectStore } from '../storage/types';
+import { buildBag } from './bag-writer';
+import type { ExportEvidence } from './evidence';
+import { selectRecords } from './selection';
+import type { BagRecord } from './types';
+
+export type BuilderCatalog = Pick<
+  Catalog,
+  | 'getRecord'
+  | 'searchRecords'
+  | 'auditEvents'
+  | 'startExportBuild'
+  | 'completeExport'
+  | 'failExport'
+  | 'appendAudit'
+  | 'getExport'
+>;
+
+export interface BuildDeps {
+  catalog: BuilderCatalog;
+  store: Pick<ObjectStore, 'get' | 'putStream'>;
+  evidence: ExportEvidence;
+  exportsBucket: string;
+  sourceOrganization: string;
+  logger: Logger;
+  alerts?: AlertSink;
+  tmpDir?: string;
+  /** Aborted when the service stops: the build is abandoned, not failed (it resumes at the next start). */
+  signal?: AbortSignal;
+}
+
+/** The key of an export's ZIP in the exports bucket. */
+export const bagKey = (exportId: string): string => `exports/${exportId}.zip`;
+
+/** The audit events about the bag's records (target = a record id), below the export's audit size. */
+async function* auditOf(
+  catalog: BuilderCatalog,
+  ids: ReadonlySet<string>,
+  belowSeq: number,
+): AsyncGenerator<AuditEvent> {
+  let from = 0;
+  while (from < belowSeq) {
+    const page = await catalog.auditEvents({ fromSeq: from, limit: Math.min(10_000, belowSeq - from) });
+    if (page.length === 0) return;
+    for (const e of page) if (e.target !== null && ids.has(e.target)) yield e;
+    from = (page[page.length - 1] as AuditEvent).seq + 1;
+  }
+}
+
+/**
+ * Builds one export: the bag streamed from the records (each checked as it passes) straight into
+ * a create-only upload to the exports bucket (multipart above the threshold), then its ledger leaf
+ * and the row marked ready in one catalog call. The bag is deterministic (its date is the
+ * request's, its checkpoint the one fixed by the first build), so a build restarted after a crash
+ * makes the same bytes and adopts an upload that had completed. A failed stream is never
+ * completed as an upload: a half-written bag is never stored, let alone marked ready.
+ */
+export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<ExportRow> {
+  const { catalog, logger } = deps;
+  const id = row0.exportId;
+  try {
+    const checkpoint =
+      row0.checkpoint ?? (await deps.evidence.checkpointCovering(row0.ledgerSize - 1)).checkpoint;
+    const row = await catalog.startExportBuild(id, checkpoint);
+    const note = row.checkpoint ?? checkpoint;
+    const prove = await deps.evidence.prover(note);
+    const verifierKey = await deps.evidence.verifierKey();
+    const ids = new Set<string>();
+    if (row.includeAudit)
+      for await (const r of selectRecords(catalog, row.criteria, row0.ledgerSize)) ids.add(r.recordId);
+    const store = deps.store;
+    async function* records(): AsyncGenerator<BagRecord> {
+      for await (const r of selectRecords(catalog, row.criteria, row0.ledgerSize)) {
+        yield {
+          recordId: r.recordId,
+          recordType: r.recordType,
+          objectKey: r.objectKey,
+          businessDate: r.businessDate,
+          clientId: r.clientId,
+          accountId: r.accountId,
+          instrument: r.instrument,
+          size: r.size,
+          sha256: r.sha256,
+          crc64: r.crc64,
+          contentType: r.contentType,
+          open: async (): Promise<Readable> => (await store.get(r.bucket, r.objectKey)).body,
+          proof: await prove(r.ledgerSeq),
+          ...(r.documentType !== null
+            ? { fields: { documentType: r.documentType, fileName: r.fileName, amends: r.amends } }
+            : {}),
+        };
+      }
+    }
+    const bag = buildBag({
+      request: {
+        exportId: id,
+        reference: row.reference,
+        recipient: row.recipient,
+        purpose: row.purpose,
+        criteria: { ...row.criteria },
+        requestedBy: row.requestedBy,
+      },
+      sourceOrganization: deps.sourceOrganization,
+      baggedAt: row.createdAt,
+      records: records(),
+      auditEvents: row.includeAudit ? auditOf(catalog, ids, row0.auditSize) : [],
+      checkpoint: note,
+      verifierKey,
+      ...(deps.tmpDir !== undefined ? { tmpDir: deps.tmpDir } : {}),
+    });
+    const key = bagKey(id);
+    const onAbort = (): void => {
+      bag.stream.destroy(new Error('the export builder stopped'));
+    };
+    deps.signal?.addEventListener('abort', onAbort, { once: true });
+    let put: Awaited<ReturnType<typeof store.putStream>>;
+    let result: Awaited<typeof bag.done>;
+    try {
+      [put, result] = await Promise.all([
+        store.putStream(deps.exportsBucket, key, bag.stream, {
+          contentType: 'application/zip',
+          meta: { 'export-id': id },
+          adopt: { sameMeta: ['export-id'] },
+        }),
+        bag.done,
+      ]);
+    } finally {
+      // The service's signal outlives this build: keep no reference to the bag from it.
+      deps.signal?.removeEventListener('abort', onAbort);
+    }
+    if (put.sha256 !== result.sha256 || put.size !== result.size)
+      throw new RecordIntegrityError(`export ${id}: the stored bag differs from the bag built`);
+    const { row: done, leaf } = await catalog.completeExport(id, {
+      bucket: deps.exportsBucket,
+      key,
+      sha256: result.sha256,
+      size: result.size,
+    });
+    await catalog.appendAudit({
+      principalId: row.requestedBy,
+      action: 'export.build',
+      target: id,
+      outcome: 'allowed',
+      details: {
+        status: 'ready',
+        records: result.records,
+        bytes: result.size,
+        sha256: result.sha256,
+        ledgerIndex: leaf.seq,
+        ...(put.adoptedFrom ? { adopted: true } : {}),
+      },
+    });
+    logger.info({ exportId: id, records: result.records, size: result.size }, 'export ready');
+    return done;
+  } catch (err) {
+    if (deps.signal?.aborted) throw err;
+    const reason =
+      err instanceof StrongroomError ? err.message : 'the bag could not be built (see the server log)';
+    logger.error({ err, exportId: id }, 'export failed');
+    if (err instanceof RecordIntegrityError && deps.alerts) {
+      await deps.alerts
+        .raise({
+          source: 'export',
+          kind: 'record_integrity',
+          summary: `export ${id}: a record failed its integrity check`,
+          details: { exportId: id, reason },
+          dedupeKey: `export:${id}`,
+        })
+        .catch((e: unknown) => logger.error({ err: e, exportId: id }, 'the alert could not be raised'));
+    }
+    const failed = await catalog.failExport(id, reason);
+    await catalog.appendAudit({
+      principalId: row0.requestedBy,
+      action: 'export.build',
+      target: id,
+      outcome: 'error',
+      details: { status: 'failed', reason },
+    });
+    return failed;
+  }
+}

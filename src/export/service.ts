@@ -1,0 +1,282 @@
+import { randomBytes } from 'node:crypto';
+import type { AlertSink } from '../alerts/types';
+import type { AuditEvent, Catalog, ExportLink, ExportRow } from '../catalog';
+import { NotFoundError } from '../errors';
+import type { Logger } from '../log';
+import type { ObjectStore } from '../storage/types';
+import type { Clock } from '../util/clock';
+import { Semaphore } from '../util/semaphore';
+import { buildExport } from './builder';
+import type { ExportEvidence } from './evidence';
+import { issueLink, type IssuedLink, type LinkDeps } from './links';
+import { measureSelection, type ExportCaps, type ExportRequest } from './selection';
+
+export interface ExportServiceOptions {
+  catalog: Catalog;
+  store: Pick<ObjectStore, 'get' | 'putStream'>;
+  evidence: ExportEvidence;
+  exportsBucket: string;
+  sourceOrganization: string;
+  caps: ExportCaps;
+  /** Exports built at once. */
+  concurrency: number;
+  links: Omit<LinkDeps, 'clock'>;
+  logger: Logger;
+  clock: Clock;
+  alerts?: AlertSink;
+  tmpDir?: string;
+  /**
+   * How a new export gets built: serve asks its leader job to run now (so only the leader builds).
+   * Default: this service runs `runPending` itself.
+   */
+  trigger?: () => void;
+}
+
+/** A download of a bag seen in the imported OSS access logs. */
+export interface ExportDownload {
+  at: string;
+  ip: string | null;
+  bytes: number | null;
+  status: number | null;
+  /** The recipient of the link whose STS key made the request, when known. */
+  recipient: string | null;
+}
+
+/** What GET /v1/exports/:id answers (never a URL or a secret). */
+export interface ExportView {
+  id: string;
+  status: ExportRow['status'];
+  reason?: string;
+  reference: string;
+  recipient: ExportRow['recipient'];
+  purpose: string;
+  criteria: ExportRow['criteria'];
+  includeAudit: boolean;
+  requestedBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+  counts: { records: number; bytes: number };
+  bag: ExportRow['bag'];
+  links: { issuedAt: string; expiresAt: string; issuedBy: string }[];
+  downloads: ExportDownload[];
+}
+
+function num(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return null;
+}
+
+/** A download from an imported access-log event (src/audit's importer, source `oss-access-log`). */
+export function downloadOf(
+  e: AuditEvent,
+  links: readonly ExportLink[],
+  recipient: string,
+): ExportDownload | null {
+  let d: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = e.details === null ? null : JSON.parse(e.details);
+    if (parsed !== null && typeof parsed === 'object') d = parsed as Record<string, unknown>;
+  } catch {
+    // details are canonical JSON; anything else is not an access-log event
+  }
+  if (e.source !== 'oss-access-log') return null;
+  const operation = d.operation ?? d.op ?? d.method;
+  if (typeof operation === 'string' && !/get/i.test(operation)) return null;
+  const keyId = d.accessKeyId ?? d.requesterAccessKeyId;
+  const linked = typeof keyId === 'string' && links.some((l) => l.accessKeyId === keyId);
+  return {
+    at: e.at.toISOString(),
+    ip: e.ip ?? (typeof d.ip === 'string' ? d.ip : null),
+    bytes: num(d.sentBytes ?? d.bytes),
+    status: num(d.status),
+    recipient: linked ? recipient : null,
+  };
+}
+
+/**
+ * SFC access requests: selection (dry run, caps), persisted background builds with bounded
+ * concurrency (resumed after a restart: every export still `building` is built again), views, and
+ * download links.
+ */
+export class ExportService {
+  private readonly semaphore: Semaphore;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly o: ExportServiceOptions) {
+    this.semaphore = new Semaphore(o.concurrency);
+  }
+
+  /** The records and bytes the criteria select (400 when none, 413 past the caps). */
+  async measure(req: ExportRequest): Promise<{ records: number; bytes: number; ledgerSize: number }> {
+    const ledgerSize = await this.o.catalog.ledgerSize();
+    const m = await measureSelection(this.o.catalog, req.criteria, ledgerSize, this.o.caps);
+    return { ...m, ledgerSize };
+  }
+
+  async create(req: ExportRequest, requestedBy: string): Promise<ExportRow> {
+    const { records, bytes, ledgerSize } = await this.measure(req);
+    const now = this.o.clock.now();
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+    const row = await this.o.catalog.createExport({
+      exportId: `ex-${day}-${randomBytes(6).toString('hex')}`,
+      reference: req.reference,
+      recipient: req.recipient,
+      purpose: req.purpose,
+      criteria: req.criteria,
+      includeAudit: req.includeAudit,
+      requestedBy,
+      createdAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
+      recordCount: records,
+      recordBytes: bytes,
+      ledgerSize,
+      auditSize: await this.o.catalog.auditSize(),
+    });
+    this.kick();
+    return row;
+  }
+
+  async find(exportId: string): Promise<ExportRow> {
+    const row = await this.o.catalog.getExport(exportId);
+    if (!row) throw new NotFoundError(`no export ${exportId}`);
+    return row;
+  }
+
+  async view(row: ExportRow): Promise<ExportView> {
+    const links = await this.o.catalog.exportLinks(row.exportId);
+    const downloads: ExportDownload[] = [];
+    if (row.bag) {
+      const events = await this.o.catalog.queryAudit({
+        target: `oss://${row.bag.bucket}/${row.bag.key}`,
+        source: 'oss-access-log',
+        limit: 10_000,
+      });
+      for (const e of events) {
+        const d = downloadOf(e, links, row.recipient.name);
+        if (d) downloads.push(d);
+      }
+    }
+    return {
+      id: row.exportId,
+      status: row.status,
+      ...(row.failure !== null ? { reason: row.failure } : {}),
+      reference: row.reference,
+      recipient: row.recipient,
+      purpose: row.purpose,
+      criteria: row.criteria,
+      includeAudit: row.includeAudit,
+      requestedBy: row.requestedBy,
+      createdAt: row.createdAt.toISOString(),
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+      counts: { records: row.recordCount, bytes: row.recordBytes },
+      bag: row.bag,
+      links: links.map((l) => ({
+        issuedAt: l.issuedAt.toISOString(),
+        expiresAt: l.expiresAt.toISOString(),
+        issuedBy: l.issuedBy,
+      })),
+      downloads,
+    };
+  }
+
+  list(page: { limit: number; before?: string }): Promise<ExportRow[]> {
+    return this.o.catalog.listExports(page);
+  }
+
+  /** A signed link; its facts (not the URL) are kept for the export's view and for attribution. */
+  async link(exportId: string, ttlMinutes: number, issuedBy: string): Promise<IssuedLink> {
+    const row = await this.find(exportId);
+    const link = await issueLink({ ...this.o.links, clock: this.o.clock }, row, ttlMinutes);
+    // The access key id (never the secret) attributes the imported access-log lines to the recipient.
+    await this.o.catalog.registerStsAttribution({
+      accessKeyId: link.accessKeyId,
+      purpose: 'export',
+      exportId,
+      recipient: row.recipient.name,
+      roleArn: link.roleArn,
+      expiresAt: link.expiresAt,
+    });
+    await this.o.catalog.addExportLink({
+      exportId,
+      issuedAt: this.o.clock.now(),
+      expiresAt: link.expiresAt,
+      issuedBy,
+      accessKeyId: link.accessKeyId,
+    });
+    return link;
+  }
+
+  /** Starts building whatever is pending, in the background (errors are logged). */
+  kick(): void {
+    if (this.abort.signal.aborted) return;
+    // A run in flight takes the new export at once (its wait is woken), not after a build ends.
+    this.wake?.();
+    if (this.o.trigger) {
+      this.o.trigger();
+      return;
+    }
+    this.runPending().catch((err: unknown) =>
+      this.o.logger.error({ err }, 'the export builder could not look for pending exports'),
+    );
+  }
+
+  /**
+   * Builds every export still `building` (at most `concurrency` at once) and returns when none is
+   * left; exports asked for meanwhile are built by the same run. The leader job calls it.
+   */
+  runPending(): Promise<void> {
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.abort.signal.aborted) break;
+      const pending = (await this.o.catalog.exportsBuilding()).filter((r) => !this.inFlight.has(r.exportId));
+      for (const row of pending) {
+        const run = (async () => {
+          const release = await this.semaphore.acquire();
+          try {
+            if (this.abort.signal.aborted) return;
+            await buildExport(
+              {
+                catalog: this.o.catalog,
+                store: this.o.store,
+                evidence: this.o.evidence,
+                exportsBucket: this.o.exportsBucket,
+                sourceOrganization: this.o.sourceOrganization,
+                logger: this.o.logger,
+                signal: this.abort.signal,
+                ...(this.o.alerts ? { alerts: this.o.alerts } : {}),
+                ...(this.o.tmpDir !== undefined ? { tmpDir: this.o.tmpDir } : {}),
+              },
+              row,
+            );
+          } catch (err) {
+            if (!this.abort.signal.aborted)
+              this.o.logger.error({ err, exportId: row.exportId }, 'export build stopped');
+          } finally {
+            release();
+          }
+        })().finally(() => this.inFlight.delete(row.exportId));
+        this.inFlight.set(row.exportId, run);
+      }
+      if (this.inFlight.size === 0) return;
+      const woken = new Promise<void>((resolve) => (this.wake = resolve));
+      await Promise.race([...this.inFlight.values(), woken]);
+      this.wake = null;
+    }
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  /** Stops: builds in flight are abandoned (still `building`, resumed at the next start). */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight.values(), ...(this.running ? [this.running] : [])]);
+  }
+}
