@@ -45,3 +45,7 @@ export type {
   Role,
   WriteStats,
 } from './types';
+export type * from './types-lifecycle';
+export { descriptionKeyOf } from './fixity';
+export { MAX_HOLD_RECORD_IDS } from './holds';
+export { MAX_DISPOSITION_ITEMS } from './dispositions';

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
 import { alpTradeFacts } from './migration-alp-trades';
 import { ledgerKinds } from './migration-ledger-kinds';
+import { lifecycleTables } from './migration-lifecycle';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 
 /**
@@ -18,6 +19,9 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
       up: (db: Kysely<unknown>) => alpTradeFacts(db, dialect, typesFor(dialect)),
     },
     '2026-12-01-0004-ledger-kinds': { up: (db: Kysely<unknown>) => ledgerKinds(db, dialect) },
+    '2026-12-01-0010-lifecycle': {
+      up: (db: Kysely<unknown>) => lifecycleTables(db, dialect, typesFor(dialect)),
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AlpTradeSource } from '../records/alp-trade-facts';
+import type { LifecycleCatalog } from './types-lifecycle';
 
 /**
  * The catalog's public types: what callers put in and get back. Timestamps are `Date`s, business
@@ -351,7 +352,14 @@ export interface ActivityCatalog {
 }
 
 export interface Catalog
-  extends RecordCatalog, LedgerCatalog, AuditCatalog, PrincipalCatalog, AlpTradeCatalog, ActivityCatalog {
+  extends
+    RecordCatalog,
+    LedgerCatalog,
+    AuditCatalog,
+    PrincipalCatalog,
+    AlpTradeCatalog,
+    ActivityCatalog,
+    LifecycleCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
   /**
