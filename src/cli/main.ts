@@ -8,6 +8,7 @@ import { register as registerReconcile } from './commands/reconcile';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
 import { register as registerVerifyBag } from './commands/verify-bag';
+import { register as registerVerifyFixity } from './commands/verify-fixity';
 import { register as registerWorm } from './commands/worm';
 import type { Finish, Outcome } from './outcome';
 
@@ -52,6 +53,7 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerDoctor(program, finish);
   registerUsers(program);
   registerVerifyBag(program, finish);
+  registerVerifyFixity(program, finish);
   return program;
 }
 
