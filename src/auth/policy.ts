@@ -48,6 +48,19 @@ export const POLICY = {
     roles: ['admin'],
     description: 'create and disable principals, issue and revoke their tokens',
   },
+  'holds.manage': {
+    roles: ['compliance'],
+    description:
+      'POST /v1/holds and /v1/holds/:id/release: place legal holds, release them (another principal than the one who placed it)',
+  },
+  'holds.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET legal holds and the records they cover',
+  },
+  'verifications.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET fixity sweeps and their sealed reports',
+  },
   'system.read': {
     roles: ['admin', 'auditor'],
     description: 'GET /metrics and the compliance posture report',

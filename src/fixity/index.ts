@@ -6,3 +6,4 @@ export { FixitySweeper, sampled, type FixityDeps, type SweepOutcome } from './sw
 export { renderReportHtml, reportKeys } from './report';
 export { fixityPosture, fixityMetrics } from './posture';
 export type * from './types';
+export { fixityJobs } from './schedule';

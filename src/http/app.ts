@@ -10,6 +10,7 @@ import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
 import { documentsRouter } from './routes/documents';
+import { lifecycleRouter } from './routes/lifecycle';
 import { recordsRouter } from './routes/records';
 import { systemRouter } from './routes/system';
 import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(recordsRouter(deps, limits, metrics));
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));
+  if (deps.lifecycle) v1.use(lifecycleRouter(deps, deps.lifecycle));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

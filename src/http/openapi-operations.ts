@@ -7,6 +7,7 @@ import type { Action } from '../auth/policy';
 import { RECORD_ID_PATTERN, RECORD_TYPES } from '../records';
 import { LIST_SEPARATOR } from './batch/csv';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
+import { lifecycleOperations } from './openapi-lifecycle';
 import { SearchQuerySchema } from './schemas';
 
 export type Json = Record<string, unknown>;
@@ -268,5 +269,6 @@ export function operations(): Op[] {
       responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
       errors: [],
     },
+    ...lifecycleOperations(),
   ];
 }

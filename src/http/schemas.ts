@@ -7,6 +7,7 @@ import type { CatalogRecord } from '../catalog/types';
 import { RECORD_ID_PATTERN, RECORD_TYPES, checkRecordId } from '../records';
 import { isIsoDate } from '../records/schemas';
 import { validationError } from './errors';
+import { HoldSchema } from './lifecycle-schemas';
 
 const isoDate = z
   .string()
@@ -133,6 +134,10 @@ export const RecordViewSchema = z.object({
   correctedBy: z
     .array(z.string())
     .describe('record ids of the corrections that amend this record, in ledger order'),
+  holds: z
+    .array(HoldSchema)
+    .optional()
+    .describe('legal holds whose criteria cover the record, active or released'),
 });
 
 export const SearchPageSchema = z.object({

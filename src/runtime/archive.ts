@@ -13,6 +13,10 @@ import type { Logger } from '../log';
 import { provision } from '../provision';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
+import type { AlertSink } from '../alerts/types';
+import { FixitySweeper, fixityJobs, fixityMetrics } from '../fixity';
+import { HoldService, VerificationReader } from '../lifecycle';
+import { LeaderJobs, leaderLockFor } from './leader';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
@@ -37,6 +41,10 @@ export interface Archive {
   /** The control plane's clients, the checkpoint signer and the role ARNs (src/runtime/cloud.ts). */
   cloud: CloudHandle;
   catalog: Catalog;
+  /** Fixity sweeps (src/fixity): what `verify fixity` and the scheduled sweeps run. */
+  fixity: FixitySweeper;
+  /** Legal holds (src/lifecycle); `holds.posture()` is the posture report's holds fact. */
+  holds: HoldService;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
   close(): Promise<void>;
@@ -49,6 +57,10 @@ export interface StartArchiveOptions {
   announce?: boolean;
   /** A request that finished unaudited (a bug): the test suites fail on it (AppDeps.onUnaudited). */
   onUnaudited?: AppDeps['onUnaudited'];
+  /** Run the leader-only background jobs (fixity sweeps): serve does; tests that do not ask, not. */
+  backgroundJobs?: boolean;
+  /** Where fixity problems raise alerts (src/alerts); absent: they are logged at error. */
+  alerts?: AlertSink;
 }
 
 export async function startArchive(config: Config, options: StartArchiveOptions): Promise<Archive> {
@@ -114,6 +126,35 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       maxDocumentBytes: limits.maxDocumentBytes,
     });
     const records = new RecordReader({ catalog, store, logger });
+    const holds = new HoldService({ catalog, clock });
+    const verifications = new VerificationReader({ catalog, auditBucket: plan.audit.bucket });
+    const fixity = new FixitySweeper({
+      catalog,
+      store,
+      recordBuckets: plan.records.map((r) => r.bucket),
+      auditBucket: plan.audit.bucket,
+      logger,
+      clock,
+      ...(options.alerts ? { alerts: options.alerts } : {}),
+    });
+    if (options.backgroundJobs) {
+      // One leader sweeps (src/runtime/leader.ts); a clean stop ends a sweep in flight at its next page.
+      const stopSweeps = new AbortController();
+      const jobs = new LeaderJobs(leaderLockFor(location), logger);
+      for (const job of fixityJobs({
+        sweeper: fixity,
+        catalog,
+        config: config.fixity,
+        signal: stopSweeps.signal,
+        clock,
+      }))
+        jobs.add(job);
+      jobs.start();
+      cleanups.push(() => jobs.stop());
+      cleanups.push(() => stopSweeps.abort());
+    }
+    const metrics = new Registry();
+    fixityMetrics(metrics, catalog, clock);
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -157,8 +198,9 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       ingest,
       readiness,
       clock,
-      metrics: new Registry(),
+      metrics,
       limits,
+      lifecycle: { holds, verifications },
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
     const server = http.createServer(app);
@@ -187,6 +229,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       storeHandle,
       cloud,
       catalog,
+      fixity,
+      holds,
       bootstrap,
       close: cleanup,
     };

@@ -8,8 +8,41 @@ import { auth, startServer, TRADE, trade, type TestServer } from './server';
 
 let s: TestServer;
 let n = 0;
+/** Holds placed by another compliance principal, one per release request; one hold to read; one sweep to read. */
+const releasable: string[] = [];
+const HOLD_ID = 'hold_auth_read';
+const SWEEP_ID = 'fx_auth_read';
 beforeAll(async () => {
   s = await startServer();
+  const other = await s.catalog.addPrincipal({ name: 'auth-compliance-2', role: 'compliance', kind: 'user' });
+  const event = (target: string) => ({
+    principalId: other.id,
+    action: 'holds.manage',
+    target,
+    outcome: 'allowed' as const,
+  });
+  for (let i = 0; i <= 20; i++) {
+    const id = i === 0 ? HOLD_ID : `hold_auth_${i}`;
+    await s.catalog.placeHold(
+      {
+        id,
+        name: 'auth',
+        matter: 'auth',
+        reason: 'auth',
+        criteria: { clientId: 'C-AUTH' },
+        placedBy: other.id,
+      },
+      event(id),
+    );
+    if (i > 0) releasable.push(id);
+  }
+  await s.catalog.startFixitySweep({
+    id: SWEEP_ID,
+    kind: 'head',
+    bucket: null,
+    samplePpm: 1_000_000,
+    initiated: '"cli"',
+  });
   const res = await fetch(`${s.url}/v1/records`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth('ingest') },
@@ -48,7 +81,11 @@ async function operations(): Promise<Operation[]> {
 
 /** A request that the route accepts when the role may use it. */
 function requestFor(op: Operation, headers: Record<string, string>): [string, RequestInit] {
-  const path = op.path.replace('{id}', TRADE.recordId);
+  const path = op.path.startsWith('/v1/holds/')
+    ? op.path.replace('{id}', op.method === 'POST' ? (releasable.shift() ?? 'none-left') : HOLD_ID)
+    : op.path.startsWith('/v1/verifications/')
+      ? op.path.replace('{id}', SWEEP_ID)
+      : op.path.replace('{id}', TRADE.recordId);
   const id = `AUTH-${++n}`;
   if (op.method === 'GET') return [path, { headers }];
   switch (op.path) {
@@ -93,6 +130,24 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
         },
       ];
     }
+    case '/v1/holds':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: id, matter: 'M-1', reason: 'inquiry', criteria: { clientId: id } }),
+        },
+      ];
+    case '/v1/holds/{id}/release':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'matter closed' }),
+        },
+      ];
     default:
       throw new Error(`no request for ${op.method} ${op.path}: add one`);
   }
@@ -102,7 +157,14 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const ops = await operations();
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
-  expect([...used].sort()).toEqual(['records.read', 'records.write', 'system.read']);
+  expect([...used].sort()).toEqual([
+    'holds.manage',
+    'holds.read',
+    'records.read',
+    'records.write',
+    'system.read',
+    'verifications.read',
+  ]);
   const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
   expect(publicOps.sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'GET /readyz']);
 });

@@ -36,6 +36,7 @@ import { onUnaudited } from '../helpers/audit-guard';
 import { tempDir } from '../helpers/common';
 import { recordIdOf } from '../../src/records';
 import { exampleTrade } from '../../src/records/fixtures';
+import { HoldService, VerificationReader } from '../../src/lifecycle';
 
 export { postJson, ndjson } from '../helpers/common';
 export { trade } from '../../src/records/fixtures';
@@ -240,6 +241,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
           : realCatalog.appendAudit(event),
     },
     records: new RecordReader({ catalog: realCatalog, store, logger }),
+    lifecycle: {
+      holds: new HoldService({ catalog: realCatalog }),
+      verifications: new VerificationReader({ catalog: realCatalog, auditBucket: plan.audit.bucket }),
+    },
     ingest: instrumentedIngest(ingest, faults, stats),
     readiness: () => readiness(),
     limits,

@@ -145,6 +145,12 @@ describe('GET /openapi.json', () => {
         'GET /healthz',
         'GET /readyz',
         'GET /openapi.json',
+        'POST /v1/holds',
+        'GET /v1/holds',
+        'GET /v1/holds/{id}',
+        'POST /v1/holds/{id}/release',
+        'GET /v1/verifications',
+        'GET /v1/verifications/{id}',
       ].sort(),
     );
     const write = doc.paths['/v1/records']?.post;

@@ -22,7 +22,7 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
     level: config.logLevel,
     pretty: config.profile === 'local' && Boolean(process.stderr.isTTY),
   });
-  const archive = await startArchive(config, { logger, announce: true });
+  const archive = await startArchive(config, { logger, announce: true, backgroundJobs: true });
   const out = process.stdout;
   out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
   out.write(

@@ -1,0 +1,94 @@
+/** The lifecycle routes' operations (holds, verifications) for the OpenAPI document (openapi-operations.ts). */
+import { z } from 'zod';
+import { HoldSchema, PlaceHoldSchema, ReleaseHoldSchema, VerificationSchema } from './lifecycle-schemas';
+import type { Json, Op } from './openapi-operations';
+
+const schemaOf = (s: z.ZodType): Json => {
+  const { $schema: _s, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Json;
+  return rest;
+};
+const body = (s: z.ZodType): Json => ({
+  required: true,
+  content: { 'application/json': { schema: schemaOf(s) } },
+});
+const answer = (description: string, schema: Json): Json => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const READ_ERRORS = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'];
+
+export function lifecycleOperations(): Op[] {
+  const hold = schemaOf(HoldSchema);
+  const verification = schemaOf(VerificationSchema);
+  return [
+    {
+      method: 'post',
+      path: '/v1/holds',
+      action: 'holds.manage',
+      summary: 'Place a legal hold: the records its criteria cover (now and later) cannot be disposed of',
+      requestBody: body(PlaceHoldSchema),
+      responses: { '201': answer('the hold', { type: 'object', properties: { hold } }) },
+      errors: [
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'UnsupportedMediaType',
+        'InternalError',
+        'Unavailable',
+      ],
+    },
+    {
+      method: 'get',
+      path: '/v1/holds',
+      action: 'holds.read',
+      summary: 'Every legal hold, newest first',
+      responses: {
+        '200': answer('the holds', { type: 'object', properties: { items: { type: 'array', items: hold } } }),
+      },
+      errors: ['Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/v1/holds/{id}',
+      action: 'holds.read',
+      summary: 'A legal hold and the records it covers (1000 per page; ?cursor=nextCursor)',
+      parameters: [ID, { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } }],
+      responses: { '200': answer('the hold and its records', { type: 'object', properties: { hold } }) },
+      errors: READ_ERRORS,
+    },
+    {
+      method: 'post',
+      path: '/v1/holds/{id}/release',
+      action: 'holds.manage',
+      summary:
+        'Release a legal hold (by another compliance principal than the one who placed it: 403 FourEyesRequired otherwise)',
+      parameters: [ID],
+      requestBody: body(ReleaseHoldSchema),
+      responses: { '200': answer('the released hold', { type: 'object', properties: { hold } }) },
+      errors: [...READ_ERRORS, 'Conflict'],
+    },
+    {
+      method: 'get',
+      path: '/v1/verifications',
+      action: 'verifications.read',
+      summary: 'Fixity sweeps, newest first, with their sealed reports',
+      responses: {
+        '200': answer('the sweeps', {
+          type: 'object',
+          properties: { items: { type: 'array', items: verification } },
+        }),
+      },
+      errors: ['Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/v1/verifications/{id}',
+      action: 'verifications.read',
+      summary: 'A fixity sweep and every problem it found (bucket, key, record id, expected, found)',
+      parameters: [ID],
+      responses: { '200': answer('the sweep', { type: 'object', properties: { verification } }) },
+      errors: READ_ERRORS,
+    },
+  ];
+}
