@@ -57,6 +57,11 @@ export const POLICY = {
     roles: ['compliance', 'auditor'],
     description: 'GET legal holds and the records they cover',
   },
+  'retention.manage': {
+    roles: ['compliance'],
+    description:
+      'POST /v1/retention-events: a client relationship ended (retain-until moves later, never earlier)',
+  },
   'verifications.read': {
     roles: ['compliance', 'auditor'],
     description: 'GET fixity sweeps and their sealed reports',

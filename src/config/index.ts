@@ -213,6 +213,14 @@ export const ConfigSchema = z
       .prefault({}),
     /** STS, KMS, ActionTrail and the checkpoint signer (src/cloud/config.ts). */
     cloud: CloudConfigSchema.prefault({}),
+    /** Event-based retention (src/lifecycle/retention.ts). */
+    retention: z
+      .object({
+        /** Classes whose retention runs from a retention event (relationship_ended) rather than ingest. */
+        eventClasses: z.array(z.string().min(1)).default(['aml-5y']),
+      })
+      .strict()
+      .prefault({}),
     /** Fixity sweeps that `serve` runs on one leader (src/fixity/schedule.ts). */
     fixity: FixityConfigSchema.prefault({}),
   })

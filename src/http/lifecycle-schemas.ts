@@ -34,6 +34,14 @@ export const PlaceHoldSchema = z.strictObject({
   criteria: HoldCriteriaSchema,
 });
 
+export const RetentionEventSchema = z.strictObject({
+  clientId: filter,
+  event: z.literal('relationship_ended'),
+  at: z
+    .union([z.iso.datetime({ offset: true }), isoDate])
+    .describe('when the relationship ended: ISO 8601 with offset, or a date (midnight UTC)'),
+});
+
 export const ReleaseHoldSchema = z.strictObject({ reason: text(2000) });
 
 export const HoldSchema = z.object({

@@ -1,6 +1,12 @@
 /** The lifecycle routes' operations (holds, verifications) for the OpenAPI document (openapi-operations.ts). */
 import { z } from 'zod';
-import { HoldSchema, PlaceHoldSchema, ReleaseHoldSchema, VerificationSchema } from './lifecycle-schemas';
+import {
+  HoldSchema,
+  PlaceHoldSchema,
+  ReleaseHoldSchema,
+  RetentionEventSchema,
+  VerificationSchema,
+} from './lifecycle-schemas';
 import type { Json, Op } from './openapi-operations';
 
 const schemaOf = (s: z.ZodType): Json => {
@@ -67,6 +73,24 @@ export function lifecycleOperations(): Op[] {
       requestBody: body(ReleaseHoldSchema),
       responses: { '200': answer('the released hold', { type: 'object', properties: { hold } }) },
       errors: [...READ_ERRORS, 'Conflict'],
+    },
+    {
+      method: 'post',
+      path: '/v1/retention-events',
+      action: 'retention.manage',
+      summary:
+        "A client's relationship ended: its records in event-based classes are kept the class's days from then (retain-until only moves later)",
+      requestBody: body(RetentionEventSchema),
+      responses: { '201': answer('the event and the records it changed', { type: 'object' }) },
+      errors: [
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'UnsupportedMediaType',
+        'Conflict',
+        'InternalError',
+        'Unavailable',
+      ],
     },
     {
       method: 'get',

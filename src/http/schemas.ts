@@ -138,6 +138,10 @@ export const RecordViewSchema = z.object({
     .array(HoldSchema)
     .optional()
     .describe('legal holds whose criteria cover the record, active or released'),
+  retention: z
+    .object({ retainUntil: z.string(), changes: z.array(z.record(z.string(), z.string())) })
+    .optional()
+    .describe('the retain-until as retention events moved it (only ever later), and each change'),
 });
 
 export const SearchPageSchema = z.object({

@@ -15,7 +15,7 @@ import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import type { AlertSink } from '../alerts/types';
 import { FixitySweeper, fixityJobs, fixityMetrics } from '../fixity';
-import { HoldService, VerificationReader } from '../lifecycle';
+import { HoldService, RetentionService, VerificationReader } from '../lifecycle';
 import { LeaderJobs, leaderLockFor } from './leader';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
@@ -128,6 +128,12 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     const records = new RecordReader({ catalog, store, logger });
     const holds = new HoldService({ catalog, clock });
     const verifications = new VerificationReader({ catalog, auditBucket: plan.audit.bucket });
+    const retention = new RetentionService({
+      catalog,
+      classes: config.buckets.classes,
+      eventClasses: config.retention.eventClasses,
+      clock,
+    });
     const fixity = new FixitySweeper({
       catalog,
       store,
@@ -200,7 +206,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       clock,
       metrics,
       limits,
-      lifecycle: { holds, verifications },
+      lifecycle: { holds, verifications, retention },
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
     const server = http.createServer(app);

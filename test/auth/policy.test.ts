@@ -28,6 +28,7 @@ const EXPECTED: Record<Action, string> = {
   'holds.manage': '. . Y . .',
   'holds.read': '. . Y Y .',
   'verifications.read': '. . Y Y .',
+  'retention.manage': '. . Y . .',
 };
 
 function expectedAllowed(action: Action, role: Role): boolean {

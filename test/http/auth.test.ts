@@ -139,6 +139,15 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
           body: JSON.stringify({ name: id, matter: 'M-1', reason: 'inquiry', criteria: { clientId: id } }),
         },
       ];
+    case '/v1/retention-events':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ clientId: id, event: 'relationship_ended', at: '2026-11-30T00:00:00Z' }),
+        },
+      ];
     case '/v1/holds/{id}/release':
       return [
         path,
@@ -162,6 +171,7 @@ test('the API guards only actions of the policy table, and the routes cover the 
     'holds.read',
     'records.read',
     'records.write',
+    'retention.manage',
     'system.read',
     'verifications.read',
   ]);

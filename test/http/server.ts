@@ -36,7 +36,7 @@ import { onUnaudited } from '../helpers/audit-guard';
 import { tempDir } from '../helpers/common';
 import { recordIdOf } from '../../src/records';
 import { exampleTrade } from '../../src/records/fixtures';
-import { HoldService, VerificationReader } from '../../src/lifecycle';
+import { HoldService, RetentionService, VerificationReader } from '../../src/lifecycle';
 
 export { postJson, ndjson } from '../helpers/common';
 export { trade } from '../../src/records/fixtures';
@@ -244,6 +244,11 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     lifecycle: {
       holds: new HoldService({ catalog: realCatalog }),
       verifications: new VerificationReader({ catalog: realCatalog, auditBucket: plan.audit.bucket }),
+      retention: new RetentionService({
+        catalog: realCatalog,
+        classes: config.buckets.classes,
+        eventClasses: config.retention.eventClasses,
+      }),
     },
     ingest: instrumentedIngest(ingest, faults, stats),
     readiness: () => readiness(),

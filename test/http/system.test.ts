@@ -150,6 +150,7 @@ describe('GET /openapi.json', () => {
         'GET /v1/holds/{id}',
         'POST /v1/holds/{id}/release',
         'GET /v1/verifications',
+        'POST /v1/retention-events',
         'GET /v1/verifications/{id}',
       ].sort(),
     );

@@ -6,7 +6,15 @@
 import { Router } from 'express';
 import type { LifecycleDeps } from '../../lifecycle';
 import { catalogEntry } from '../schemas';
-import { holdView, parseBody, parseIdParam, PlaceHoldSchema, ReleaseHoldSchema } from '../lifecycle-schemas';
+import { NotFoundError } from '../../errors';
+import {
+  holdView,
+  parseBody,
+  parseIdParam,
+  PlaceHoldSchema,
+  ReleaseHoldSchema,
+  RetentionEventSchema,
+} from '../lifecycle-schemas';
 import { readJsonBody } from '../middleware/json-body';
 import { json, route } from '../route';
 import type { AppDeps } from '../types';
@@ -62,6 +70,32 @@ export function lifecycleRouter(deps: AppDeps, life: LifecycleDeps): Router {
       const { reason } = parseBody(ReleaseHoldSchema, await readJsonBody(req, MAX_LIFECYCLE_BODY), 'release');
       const hold = await life.holds.release(id, reason, { principal, audit });
       return json({ hold: holdView(hold) });
+    }),
+  );
+
+  router.post(
+    '/retention-events',
+    ...route(deps, 'retention.manage', async ({ req, audit, principal }) => {
+      audit.note({ operation: 'retention.event' });
+      if (!life.retention) throw new NotFoundError('retention events are not kept by this archive');
+      const input = parseBody(
+        RetentionEventSchema,
+        await readJsonBody(req, MAX_LIFECYCLE_BODY),
+        'retention event',
+      );
+      const result = await life.retention.record({ ...input, at: new Date(input.at) }, { principal, audit });
+      return json(
+        {
+          event: {
+            ...result.event,
+            at: result.event.at.toISOString(),
+            recordedAt: result.event.recordedAt.toISOString(),
+          },
+          changed: result.changed,
+          unchanged: result.unchanged,
+        },
+        { status: 201 },
+      );
     }),
   );
 

@@ -100,12 +100,29 @@ export function recordsRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
       const holds = deps.lifecycle
         ? (await deps.lifecycle.holds.onRecord(view.record.recordId)).map(holdView)
         : undefined;
+      // Its retain-until as retention events moved it (only ever later), with each change.
+      const retention = deps.lifecycle?.retention
+        ? await deps.lifecycle.retention.ofRecord(view.record.recordId, view.record.retainUntil)
+        : undefined;
       return json(
         {
           record: catalogEntry(view.record),
           receipt: view.receipt,
           correctedBy: view.correctedBy,
           ...(holds !== undefined ? { holds } : {}),
+          ...(retention !== undefined
+            ? {
+                retention: {
+                  retainUntil: retention.retainUntil,
+                  changes: retention.changes.map((c) => ({
+                    retentionEventId: c.retentionEventId,
+                    previous: c.previous.toISOString(),
+                    retainUntil: c.retainUntil.toISOString(),
+                    changedAt: c.changedAt.toISOString(),
+                  })),
+                },
+              }
+            : {}),
         },
         { headers: { 'Cache-Control': 'no-store' } },
       );
