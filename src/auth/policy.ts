@@ -62,6 +62,15 @@ export const POLICY = {
     description:
       'POST /v1/retention-events: a client relationship ended (retain-until moves later, never earlier)',
   },
+  'dispositions.manage': {
+    roles: ['compliance'],
+    description:
+      'POST /v1/dispositions and /v1/dispositions/:id/approve: propose a disposition, approve one (another principal than the proposer)',
+  },
+  'dispositions.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET the records eligible for disposition and the dispositions made',
+  },
   'verifications.read': {
     roles: ['compliance', 'auditor'],
     description: 'GET fixity sweeps and their sealed reports',

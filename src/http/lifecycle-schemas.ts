@@ -42,6 +42,24 @@ export const RetentionEventSchema = z.strictObject({
     .describe('when the relationship ended: ISO 8601 with offset, or a date (midnight UTC)'),
 });
 
+export const ProposeDispositionSchema = z
+  .strictObject({
+    reason: text(2000),
+    recordIds: z.array(z.string().regex(RECORD_ID_PATTERN, 'a record id')).min(1).max(10_000).optional(),
+    asOf: isoDate.optional().describe('propose every record eligible as of this date (default: now)'),
+  })
+  .refine((d) => !(d.recordIds !== undefined && d.asOf !== undefined), {
+    message: 'give recordIds or asOf, not both',
+  });
+
+export const ApproveDispositionSchema = z.strictObject({ note: text(2000) });
+
+export const DispositionQuerySchema = z.strictObject({
+  asOf: isoDate.optional().describe('eligible as of this date (default: now)'),
+  format: z.enum(['json', 'csv']).optional(),
+  cursor: z.string().regex(RECORD_ID_PATTERN).optional(),
+});
+
 export const ReleaseHoldSchema = z.strictObject({ reason: text(2000) });
 
 export const HoldSchema = z.object({

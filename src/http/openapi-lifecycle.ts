@@ -1,8 +1,10 @@
 /** The lifecycle routes' operations (holds, verifications) for the OpenAPI document (openapi-operations.ts). */
 import { z } from 'zod';
 import {
+  ApproveDispositionSchema,
   HoldSchema,
   PlaceHoldSchema,
+  ProposeDispositionSchema,
   ReleaseHoldSchema,
   RetentionEventSchema,
   VerificationSchema,
@@ -91,6 +93,65 @@ export function lifecycleOperations(): Op[] {
         'InternalError',
         'Unavailable',
       ],
+    },
+    {
+      method: 'get',
+      path: '/v1/disposition',
+      action: 'dispositions.read',
+      summary:
+        'Records eligible for disposition as of a date: retain-until passed, the bucket protection passed, no active hold (JSON, or ?format=csv)',
+      parameters: [
+        { name: 'asOf', in: 'query', required: false, schema: { type: 'string', format: 'date' } },
+        { name: 'format', in: 'query', required: false, schema: { enum: ['json', 'csv'] } },
+        { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+      ],
+      responses: { '200': answer('the eligible records', { type: 'object' }) },
+      errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'post',
+      path: '/v1/dispositions',
+      action: 'dispositions.manage',
+      summary: 'Propose a disposition: the records named, or every record eligible as of a date',
+      requestBody: body(ProposeDispositionSchema),
+      responses: { '201': answer('the proposal', { type: 'object' }) },
+      errors: [
+        'BadRequest',
+        'Unauthorized',
+        'Forbidden',
+        'UnsupportedMediaType',
+        'Conflict',
+        'InternalError',
+        'Unavailable',
+      ],
+    },
+    {
+      method: 'get',
+      path: '/v1/dispositions',
+      action: 'dispositions.read',
+      summary: 'Every disposition, newest first',
+      responses: { '200': answer('the dispositions', { type: 'object' }) },
+      errors: ['Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/v1/dispositions/{id}',
+      action: 'dispositions.read',
+      summary: 'A disposition: its items and the result of each',
+      parameters: [ID],
+      responses: { '200': answer('the disposition', { type: 'object' }) },
+      errors: READ_ERRORS,
+    },
+    {
+      method: 'post',
+      path: '/v1/dispositions/{id}/approve',
+      action: 'dispositions.manage',
+      summary:
+        'Approve a disposition (another compliance principal than the proposer) and delete its objects through the disposition role; each leaves a tombstone',
+      parameters: [ID],
+      requestBody: body(ApproveDispositionSchema),
+      responses: { '200': answer('the disposition and each result', { type: 'object' }) },
+      errors: [...READ_ERRORS, 'Conflict'],
     },
     {
       method: 'get',

@@ -15,7 +15,8 @@ import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
 import type { AlertSink } from '../alerts/types';
 import { FixitySweeper, fixityJobs, fixityMetrics } from '../fixity';
-import { HoldService, RetentionService, VerificationReader } from '../lifecycle';
+import { DispositionService, HoldService, RetentionService, VerificationReader } from '../lifecycle';
+import { dispositionDeleter } from './disposition';
 import { LeaderJobs, leaderLockFor } from './leader';
 import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
@@ -134,6 +135,15 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       eventClasses: config.retention.eventClasses,
       clock,
     });
+    const dispositions = new DispositionService({
+      catalog,
+      store,
+      admin: storeHandle.adminStore,
+      eventClasses: config.retention.eventClasses,
+      deleter: dispositionDeleter(config, storeHandle, cloud, logger),
+      logger,
+      clock,
+    });
     const fixity = new FixitySweeper({
       catalog,
       store,
@@ -206,7 +216,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       clock,
       metrics,
       limits,
-      lifecycle: { holds, verifications, retention },
+      lifecycle: { holds, verifications, retention, dispositions },
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
     const server = http.createServer(app);

@@ -29,6 +29,8 @@ const EXPECTED: Record<Action, string> = {
   'holds.read': '. . Y Y .',
   'verifications.read': '. . Y Y .',
   'retention.manage': '. . Y . .',
+  'dispositions.manage': '. . Y . .',
+  'dispositions.read': '. . Y Y .',
 };
 
 function expectedAllowed(action: Action, role: Role): boolean {

@@ -4,6 +4,7 @@
  */
 import { ACTIONS, POLICY, rolesFor, type Action } from '../../src/auth/policy';
 import { ROLES, type Role } from '../../src/auth/types';
+import { makeRecord } from '../catalog/fixtures';
 import { auth, startServer, TRADE, trade, type TestServer } from './server';
 
 let s: TestServer;
@@ -12,6 +13,9 @@ let n = 0;
 const releasable: string[] = [];
 const HOLD_ID = 'hold_auth_read';
 const SWEEP_ID = 'fx_auth_read';
+/** Dispositions proposed by another compliance principal, one per approval request; one to read. */
+const approvable: string[] = [];
+const DISPOSITION_ID = 'dsp_auth_read';
 beforeAll(async () => {
   s = await startServer();
   const other = await s.catalog.addPrincipal({ name: 'auth-compliance-2', role: 'compliance', kind: 'user' });
@@ -35,6 +39,36 @@ beforeAll(async () => {
       event(id),
     );
     if (i > 0) releasable.push(id);
+  }
+  // Records past their retain-until (catalogued only: nothing in OSS protects them).
+  for (const recordId of ['DSP-AUTH-1', 'DSP-AUTH-2'])
+    await s.catalog.commitRecord(
+      makeRecord({ recordId, bucket: s.bucket, retainUntil: new Date('2020-01-01T00:00:00Z') }),
+      event(recordId),
+    );
+  const dsp = await s.catalog.getRecord('DSP-AUTH-2');
+  for (let i = 0; i <= 20; i++) {
+    const id = i === 0 ? DISPOSITION_ID : `dsp_auth_${i}`;
+    await s.catalog.proposeDisposition(
+      {
+        id,
+        proposedBy: other.id,
+        reason: 'auth',
+        asOf: new Date(),
+        selection: 'list',
+        items: [
+          {
+            recordId: 'DSP-AUTH-2',
+            bucket: s.bucket,
+            objectKey: dsp!.objectKey,
+            descriptionKey: null,
+            sha256: dsp!.sha256,
+          },
+        ],
+      },
+      event(id),
+    );
+    if (i > 0) approvable.push(id);
   }
   await s.catalog.startFixitySweep({
     id: SWEEP_ID,
@@ -83,9 +117,11 @@ async function operations(): Promise<Operation[]> {
 function requestFor(op: Operation, headers: Record<string, string>): [string, RequestInit] {
   const path = op.path.startsWith('/v1/holds/')
     ? op.path.replace('{id}', op.method === 'POST' ? (releasable.shift() ?? 'none-left') : HOLD_ID)
-    : op.path.startsWith('/v1/verifications/')
-      ? op.path.replace('{id}', SWEEP_ID)
-      : op.path.replace('{id}', TRADE.recordId);
+    : op.path.startsWith('/v1/dispositions/')
+      ? op.path.replace('{id}', op.method === 'POST' ? (approvable.shift() ?? 'none-left') : DISPOSITION_ID)
+      : op.path.startsWith('/v1/verifications/')
+        ? op.path.replace('{id}', SWEEP_ID)
+        : op.path.replace('{id}', TRADE.recordId);
   const id = `AUTH-${++n}`;
   if (op.method === 'GET') return [path, { headers }];
   switch (op.path) {
@@ -148,6 +184,24 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
           body: JSON.stringify({ clientId: id, event: 'relationship_ended', at: '2026-11-30T00:00:00Z' }),
         },
       ];
+    case '/v1/dispositions':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'past retention', recordIds: ['DSP-AUTH-1'] }),
+        },
+      ];
+    case '/v1/dispositions/{id}/approve':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ note: 'checked' }),
+        },
+      ];
     case '/v1/holds/{id}/release':
       return [
         path,
@@ -167,6 +221,8 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
   expect([...used].sort()).toEqual([
+    'dispositions.manage',
+    'dispositions.read',
     'holds.manage',
     'holds.read',
     'records.read',
@@ -232,6 +288,14 @@ test('every guarded route and every role: allowed exactly when the policy table 
           lines: 1,
           created: 1,
         });
+      } else if (op.path === '/v1/dispositions/{id}/approve') {
+        // The approval, then one event per item deleted (or skipped: disposed by an earlier approval).
+        expect(events[0]).toMatchObject({
+          action: op.action,
+          outcome: 'allowed',
+          principalId: s.principals[role].id,
+        });
+        expect(events.slice(1).map((e) => e.action)).toEqual(['disposition.delete']);
       } else {
         expect({ label, events: events.length }).toEqual({ label, events: 1 });
         expect(events[0]).toMatchObject({

@@ -36,7 +36,7 @@ import { onUnaudited } from '../helpers/audit-guard';
 import { tempDir } from '../helpers/common';
 import { recordIdOf } from '../../src/records';
 import { exampleTrade } from '../../src/records/fixtures';
-import { HoldService, RetentionService, VerificationReader } from '../../src/lifecycle';
+import { DispositionService, HoldService, RetentionService, VerificationReader } from '../../src/lifecycle';
 
 export { postJson, ndjson } from '../helpers/common';
 export { trade } from '../../src/records/fixtures';
@@ -244,6 +244,16 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     lifecycle: {
       holds: new HoldService({ catalog: realCatalog }),
       verifications: new VerificationReader({ catalog: realCatalog, auditBucket: plan.audit.bucket }),
+      // Deletes with the emulator's root key: the route tests check who may ask, not the STS
+      // disposition role (test/integration/disposition.test.ts drives that for real).
+      dispositions: new DispositionService({
+        catalog: realCatalog,
+        store: storeHandle.store,
+        admin: storeHandle.store,
+        eventClasses: config.retention.eventClasses,
+        deleter: (_id, bucket) => Promise.resolve({ delete: (key) => storeHandle.store.delete(bucket, key) }),
+        logger,
+      }),
       retention: new RetentionService({
         catalog: realCatalog,
         classes: config.buckets.classes,

@@ -151,6 +151,11 @@ describe('GET /openapi.json', () => {
         'POST /v1/holds/{id}/release',
         'GET /v1/verifications',
         'POST /v1/retention-events',
+        'GET /v1/disposition',
+        'POST /v1/dispositions',
+        'GET /v1/dispositions',
+        'GET /v1/dispositions/{id}',
+        'POST /v1/dispositions/{id}/approve',
         'GET /v1/verifications/{id}',
       ].sort(),
     );

@@ -4,23 +4,31 @@
  * (src/lifecycle) record their writes' audit events in their transactions; route() the reads'.
  */
 import { Router } from 'express';
-import type { LifecycleDeps } from '../../lifecycle';
+import type { Disposition, DispositionResult } from '../../catalog';
+import type { DispositionService, LifecycleDeps } from '../../lifecycle';
+import { csvCell } from '../../util/csv';
+import { systemClock } from '../../util/clock';
 import { catalogEntry } from '../schemas';
 import { NotFoundError } from '../../errors';
 import {
+  ApproveDispositionSchema,
+  DispositionQuerySchema,
   holdView,
   parseBody,
   parseIdParam,
   PlaceHoldSchema,
+  ProposeDispositionSchema,
   ReleaseHoldSchema,
   RetentionEventSchema,
 } from '../lifecycle-schemas';
 import { readJsonBody } from '../middleware/json-body';
-import { json, route } from '../route';
+import { json, route, text } from '../route';
 import type { AppDeps } from '../types';
 
 /** Largest body of a hold or a release (a hold may name 10,000 record ids). */
 const MAX_LIFECYCLE_BODY = 2 * 1024 * 1024;
+/** Eligible records per page of GET /v1/disposition. */
+const ELIGIBLE_PAGE = 1000;
 
 export function lifecycleRouter(deps: AppDeps, life: LifecycleDeps): Router {
   const router = Router();
@@ -114,6 +122,125 @@ export function lifecycleRouter(deps: AppDeps, life: LifecycleDeps): Router {
       const id = parseIdParam(req.params.id, 'verification');
       audit.set({ target: id });
       return json(await life.verifications.get(id));
+    }),
+  );
+
+  if (life.dispositions) router.use(dispositionRouter(deps, life.dispositions));
+  return router;
+}
+
+function dispositionView(d: Disposition): Record<string, unknown> {
+  return {
+    ...d,
+    proposedAt: d.proposedAt.toISOString(),
+    asOf: d.asOf.toISOString(),
+    approval: d.approval ? { ...d.approval, approvedAt: d.approval.approvedAt.toISOString() } : null,
+  };
+}
+
+const resultView = (r: DispositionResult) => ({ ...r, at: r.at.toISOString() });
+
+const CSV_COLUMNS = [
+  'recordId',
+  'bucket',
+  'key',
+  'sha256',
+  'retentionClass',
+  'retainUntil',
+  'protectedUntil',
+] as const;
+
+/** Disposition: the eligible list (JSON or CSV), proposals, approvals (issue 12). */
+export function dispositionRouter(deps: AppDeps, service: DispositionService): Router {
+  const router = Router();
+  const clock = deps.clock ?? systemClock;
+
+  router.get(
+    '/disposition',
+    ...route(deps, 'dispositions.read', async ({ req, audit }) => {
+      audit.note({ operation: 'disposition.eligible' });
+      const q = parseBody(DispositionQuerySchema, req.query ?? {}, 'query');
+      const asOf = q.asOf !== undefined ? new Date(`${q.asOf}T00:00:00Z`) : clock.now();
+      const items = await service.eligible(asOf, {
+        ...(q.cursor !== undefined ? { afterRecordId: q.cursor } : {}),
+        limit: ELIGIBLE_PAGE,
+      });
+      audit.note({ asOf: asOf.toISOString(), results: items.length });
+      const nextCursor = items.length === ELIGIBLE_PAGE ? items[items.length - 1]!.recordId : undefined;
+      if (q.format === 'csv') {
+        const lines = [
+          CSV_COLUMNS.join(','),
+          ...items.map((i) => CSV_COLUMNS.map((c) => csvCell(i[c] ?? '')).join(',')),
+        ];
+        return text(`${lines.join('\r\n')}\r\n`, {
+          headers: {
+            'Content-Type': 'text/csv; charset=utf-8',
+            ...(nextCursor !== undefined ? { 'X-Next-Cursor': nextCursor } : {}),
+          },
+        });
+      }
+      return json({ asOf: asOf.toISOString(), items, ...(nextCursor !== undefined ? { nextCursor } : {}) });
+    }),
+  );
+
+  router.post(
+    '/dispositions',
+    ...route(deps, 'dispositions.manage', async ({ req, audit, principal }) => {
+      audit.note({ operation: 'disposition.propose' });
+      const input = parseBody(
+        ProposeDispositionSchema,
+        await readJsonBody(req, MAX_LIFECYCLE_BODY),
+        'disposition',
+      );
+      const d = await service.propose(
+        {
+          reason: input.reason,
+          ...(input.recordIds !== undefined ? { recordIds: input.recordIds } : {}),
+          ...(input.asOf !== undefined ? { asOf: new Date(`${input.asOf}T00:00:00Z`) } : {}),
+        },
+        { principal, audit },
+      );
+      return json(
+        { disposition: dispositionView(d) },
+        { status: 201, headers: { Location: `/v1/dispositions/${d.id}` } },
+      );
+    }),
+  );
+
+  router.get(
+    '/dispositions',
+    ...route(deps, 'dispositions.read', async ({ audit }) => {
+      audit.note({ operation: 'dispositions.list' });
+      return json({ items: (await service.list()).map(dispositionView) });
+    }),
+  );
+
+  router.get(
+    '/dispositions/:id',
+    ...route(deps, 'dispositions.read', async ({ req, audit }) => {
+      audit.note({ operation: 'disposition.get' });
+      const id = parseIdParam(req.params.id, 'disposition');
+      audit.set({ target: id });
+      const found = await service.get(id);
+      return json({
+        disposition: dispositionView(found.disposition),
+        items: found.items,
+        results: found.results.map(resultView),
+      });
+    }),
+  );
+
+  router.post(
+    '/dispositions/:id/approve',
+    ...route(deps, 'dispositions.manage', async ({ req, audit, principal }) => {
+      const id = parseIdParam(req.params.id, 'disposition');
+      const { note } = parseBody(
+        ApproveDispositionSchema,
+        await readJsonBody(req, MAX_LIFECYCLE_BODY),
+        'approval',
+      );
+      const done = await service.approve(id, note, { principal, audit });
+      return json({ disposition: dispositionView(done.disposition), results: done.results.map(resultView) });
     }),
   );
 
