@@ -1,7 +1,7 @@
 import { fixityJobs } from '../../src/fixity';
 import { trade } from '../../src/records/fixtures';
 import { ManualClock } from '../../src/util/clock';
-import { postJson, startTestArchive, type TestArchive } from '../integration/helpers';
+import { getWith, postJson, startTestArchive, type TestArchive } from '../integration/helpers';
 
 /** The sweeps serve schedules: due by the days since the last finished sweep of the kind, resumed first. */
 describe('scheduled fixity sweeps', () => {
@@ -37,6 +37,10 @@ describe('scheduled fixity sweeps', () => {
     await jobs[0]!.run();
     expect(await finished()).toHaveLength(2);
     expect(JSON.parse((await t.catalog.fixitySweeps({ limit: 1 }))[0]!.sweep.initiated)).toBe('schedule');
+    // The last sweep's age and problems, per kind, on /metrics.
+    const metrics = await (await getWith(`${t.url}/metrics`, t.adminToken)).text();
+    expect(metrics).toMatch(/strongroom_fixity_last_sweep_problems\{kind="head"\} 0/);
+    expect(metrics).toMatch(/strongroom_fixity_last_sweep_age_seconds\{kind="head"\} \d/);
   });
 
   test('a clean stop ends a scheduled sweep at its next page; the next run resumes it', async () => {
