@@ -12,6 +12,9 @@ const DAY_MS = 86_400_000;
  * instance sweeps. Every `checkSeconds` the leader resumes an unfinished sweep of the kind, or
  * starts one when the last finished one is `headDays` / `deepDays` old; rate-limited so ingest
  * keeps its speed. `signal` stops a sweep in flight at a clean stop (its progress is kept).
+ * LeaderJobs makes a first attempt at start; a sweep is looked for from the second one on
+ * (`checkSeconds` after start), so a start (or a restart after a crash, while recovery runs)
+ * is not also a sweep.
  */
 export function fixityJobs(deps: {
   sweeper: FixitySweeper;
@@ -19,22 +22,28 @@ export function fixityJobs(deps: {
   config: z.infer<typeof FixityConfigSchema>;
   signal: AbortSignal;
   clock?: Clock;
+  /** Look for a due sweep at the first attempt too (default: from the second one). */
+  skipFirst?: boolean;
 }): LeaderJob[] {
   const clock = deps.clock ?? systemClock;
-  const job = (kind: FixityKind, days: number): LeaderJob => ({
-    name: `fixity-${kind}`,
-    intervalMs: deps.config.checkSeconds * 1000,
-    run: async () => {
-      if (!(await due(kind, days))) return;
-      await deps.sweeper.run({
-        kind,
-        initiated: 'schedule',
-        rate: deps.config.rate,
-        concurrency: deps.config.concurrency,
-        signal: deps.signal,
-      });
-    },
-  });
+  const job = (kind: FixityKind, days: number): LeaderJob => {
+    let attempts = 0;
+    return {
+      name: `fixity-${kind}`,
+      intervalMs: deps.config.checkSeconds * 1000,
+      run: async () => {
+        if (attempts++ === 0 && deps.skipFirst !== false) return;
+        if (!(await due(kind, days))) return;
+        await deps.sweeper.run({
+          kind,
+          initiated: 'schedule',
+          rate: deps.config.rate,
+          concurrency: deps.config.concurrency,
+          signal: deps.signal,
+        });
+      },
+    };
+  };
   const due = async (kind: FixityKind, days: number): Promise<boolean> => {
     if (await deps.catalog.unfinishedFixitySweep(kind)) return true;
     const last = (await deps.catalog.fixitySweeps({ kind, limit: 20 })).find((s) => s.result !== null);

@@ -28,6 +28,9 @@ describe('scheduled fixity sweeps', () => {
     expect(jobs.map((j) => [j.name, j.intervalMs])).toEqual([['fixity-head', 60_000]]);
     const finished = async () =>
       (await t.catalog.fixitySweeps({ kind: 'head', limit: 50 })).filter((s) => s.result);
+    // The attempt at start looks for nothing: a start is not also a sweep.
+    await jobs[0]!.run();
+    expect(await t.catalog.fixitySweeps({ limit: 5 })).toEqual([]);
     await jobs[0]!.run();
     expect(await finished()).toHaveLength(1);
     clock.advance(6 * 86_400_000);
@@ -54,6 +57,7 @@ describe('scheduled fixity sweeps', () => {
       config,
       signal: stop.signal,
       clock,
+      skipFirst: false,
     });
     await deep!.run();
     const unfinished = await t.catalog.unfinishedFixitySweep('deep');
@@ -64,6 +68,7 @@ describe('scheduled fixity sweeps', () => {
       config,
       signal: new AbortController().signal,
       clock,
+      skipFirst: false,
     });
     await again[1]!.run();
     expect((await t.catalog.fixitySweep(unfinished!.id))?.result).not.toBeNull();
