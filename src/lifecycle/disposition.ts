@@ -218,10 +218,10 @@ export class DispositionService {
   ): Promise<DispositionResult> {
     const event = (outcome: NewAuditEvent['outcome'], details: Record<string, unknown>): NewAuditEvent => ({
       ...base,
-      action: 'disposition.delete',
       target: item.recordId,
       outcome,
       details: {
+        operation: 'disposition.delete',
         disposition: dispositionId,
         bucket: item.bucket,
         key: item.objectKey,

@@ -74,9 +74,9 @@ export class RetentionService {
     // One event per change, of the same access (principal, address, request id) as the request's.
     const perChange = (e: NewAuditEvent, c: (typeof changes)[number]): NewAuditEvent => ({
       ...e,
-      action: 'retention.change',
       target: c.recordId,
       details: {
+        operation: 'retention.change',
         retentionEvent: id,
         clientId: input.clientId,
         previous: c.previous.toISOString(),

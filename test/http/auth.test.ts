@@ -295,7 +295,9 @@ test('every guarded route and every role: allowed exactly when the policy table 
           outcome: 'allowed',
           principalId: s.principals[role].id,
         });
-        expect(events.slice(1).map((e) => e.action)).toEqual(['disposition.delete']);
+        expect(events.slice(1).map((e) => [e.action, JSON.parse(e.details ?? '{}').operation])).toEqual([
+          [op.action, 'disposition.delete'],
+        ]);
       } else {
         expect({ label, events: events.length }).toEqual({ label, events: 1 });
         expect(events[0]).toMatchObject({

@@ -60,9 +60,9 @@ test("an AML record's retain-until follows the relationship's end, and never mov
   // The 7-year trade is not in an event-based class: untouched.
   expect(body).toMatchObject({ changed: [{ recordId: 'AML-1', retainUntil: expected }], unchanged: 0 });
   const events = await s.eventsFor(res.headers.get('x-request-id')!);
-  expect(events.map((e) => [e.action, e.target])).toEqual([
-    ['retention.manage', 'C-AML'],
-    ['retention.change', 'AML-1'],
+  expect(events.map((e) => [e.action, e.target, detailsOf(e)['operation']])).toEqual([
+    ['retention.manage', 'C-AML', 'retention.event'],
+    ['retention.manage', 'AML-1', 'retention.change'],
   ]);
   expect(detailsOf(events[1])).toMatchObject({ previous: before.record.retainUntil, retainUntil: expected });
   const after = await view('AML-1');
