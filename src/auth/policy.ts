@@ -53,6 +53,33 @@ export const POLICY = {
     roles: ['admin'],
     description: 'create and disable principals, issue and revoke their tokens',
   },
+  'holds.manage': {
+    roles: ['compliance'],
+    description:
+      'POST /v1/holds and /v1/holds/:id/release: place legal holds, release them (another principal than the one who placed it)',
+  },
+  'holds.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET legal holds and the records they cover',
+  },
+  'retention.manage': {
+    roles: ['compliance'],
+    description:
+      'POST /v1/retention-events: a client relationship ended (retain-until moves later, never earlier)',
+  },
+  'dispositions.manage': {
+    roles: ['compliance'],
+    description:
+      'POST /v1/dispositions and /v1/dispositions/:id/approve: propose a disposition, approve one (another principal than the proposer)',
+  },
+  'dispositions.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET the records eligible for disposition and the dispositions made',
+  },
+  'verifications.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET fixity sweeps and their sealed reports',
+  },
   'system.read': {
     roles: ['admin', 'auditor'],
     description: 'GET /metrics and the compliance posture report',

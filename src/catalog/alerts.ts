@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Alert, AlertSource, NewAlert } from '../alerts/types';
 import { AlertAcknowledgedError, NotFoundError } from '../errors';
 import { isUniqueViolation } from './db-errors';
-import { auditRows, insertRows, takeSeqs, translate, type WriteContext } from './group';
+import { buildAuditRows } from './audit-rows';
+import { insertRows, takeSeqs, translate, type WriteContext } from './group';
 import { canonicalJson } from './hashing';
 import { fromDbTime, toDbTime } from './mappers';
 import type { AlertsTable, CatalogDatabase } from './schema';
@@ -136,7 +137,7 @@ export async function acknowledgeAlert(
         .where('id', '=', id)
         .execute();
       const base = await takeSeqs(trx, 'audit', 1);
-      const built = await auditRows(trx, base, [audit], ctx.clock.now());
+      const built = await buildAuditRows(trx, base, [audit], ctx.clock.now());
       await insertRows(trx, ctx, 'audit_events', built.rows);
       const updated = await trx
         .selectFrom('alerts')

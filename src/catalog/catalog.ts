@@ -13,6 +13,7 @@ import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
 import * as reads from './reads';
 import type { CatalogDatabase } from './schema';
+import type { LifecycleCatalog } from './types-lifecycle';
 import type {
   AlpTradeCatalog,
   ApiTokenInfo,
@@ -32,6 +33,7 @@ import type {
   WriteStats,
 } from './types';
 import { GroupCommitter } from './group-commit';
+import { lifecycleCatalog } from './lifecycle';
 import * as writes from './writes';
 
 export interface OpenCatalogOptions {
@@ -81,10 +83,16 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
     await closeDurability();
     throw err;
   }
-  return new KyselyCatalog(db, dialect, options.clock ?? systemClock, durable, closeDurability);
+  const clock = options.clock ?? systemClock;
+  const catalog = new KyselyCatalog(db, dialect, clock, durable, closeDurability);
+  return Object.assign(
+    catalog,
+    lifecycleCatalog(db, clock, (write) => catalog.synced(write)),
+  );
 }
 
-class KyselyCatalog implements Catalog {
+/** The catalog but its lifecycle half (lifecycle.ts), which openCatalog adds. */
+class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   private closed = false;
   private readonly committer: GroupCommitter;
 
@@ -102,7 +110,7 @@ class KyselyCatalog implements Catalog {
   }
 
   /** Every write outside the group committer: acknowledged only once durable. */
-  private async synced<T>(write: Promise<T>): Promise<T> {
+  async synced<T>(write: Promise<T>): Promise<T> {
     const result = await write;
     await this.durable();
     return result;

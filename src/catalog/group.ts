@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { CatalogConflictError } from '../errors';
 import type { Clock } from '../util/clock';
 import { isUniqueViolation } from './db-errors';
-import { AUDIT_GENESIS_HASH, auditEventHash, canonicalJson, leafHash, type AuditHashInput } from './hashing';
-import { toAuditEvent, toDbTime, toRecord } from './mappers';
-import type {
-  AuditEventsTable,
-  CatalogDatabase,
-  CounterName,
-  LedgerLeavesTable,
-  RecordsTable,
-} from './schema';
+import { buildAuditRows } from './audit-rows';
+import { leafHash } from './hashing';
+import { toDbTime, toRecord } from './mappers';
+import type { CatalogDatabase, CounterName, LedgerLeavesTable, RecordsTable } from './schema';
 import type { AuditEvent, CatalogRecord, CommitResult, NewAuditEvent, NewRecord } from './types';
 import { validateAuditEvent, validateRecord } from './validate';
 
@@ -108,30 +102,7 @@ export function recordRow(r: NewRecord, ledgerSeq: number): Insertable<RecordsTa
   };
 }
 
-/**
- * Control characters written as `\uXXXX`, so that hostile input (a NUL in a record id, say) is
- * recorded legibly and the same on both databases: PostgreSQL text cannot hold NUL at all.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
-
-export function legibleText(value: string): string {
-  return value.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-const legibleOrNull = (value: string | null | undefined): string | null =>
-  value == null ? null : legibleText(value);
-
-/**
- * A UUIDv7 (RFC 9562: 48-bit milliseconds, then random bits) for event ids. Ids that grow with
- * time land at the right edge of the unique index, so each group dirties a few index pages
- * instead of one random page per event (SQLite writes whole pages to its WAL on every commit).
- */
-export function timeOrderedUuid(nowMs: number): string {
-  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx
-  const t = Math.max(0, Math.floor(nowMs)).toString(16).padStart(12, '0').slice(-12);
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`;
-}
+export { legibleText, timeOrderedUuid } from './legible';
 
 /** A unique violation left after the checks (e.g. a reused event id) is a conflict. */
 export function translate(err: unknown): unknown {
@@ -250,70 +221,6 @@ export async function insertRows<T extends InsertTable>(
   }
 }
 
-/**
- * The rows of audit events taking seqs `base`, `base + 1`, ... (taken by the caller with
- * takeSeqs), chained onto the event at `base - 1`: the one builder of audit rows, used by the
- * write group and by writes that append their event in their own transaction (alerts.ts).
- */
-export async function auditRows(
-  trx: Trx,
-  base: number,
-  events: readonly NewAuditEvent[],
-  now: Date,
-): Promise<{ rows: Insertable<AuditEventsTable>[]; events: AuditEvent[] }> {
-  const rows: Insertable<AuditEventsTable>[] = [];
-  const out: AuditEvent[] = [];
-  if (events.length === 0) return { rows, events: out };
-  let prevHash = AUDIT_GENESIS_HASH;
-  if (base > 0) {
-    const prev = await trx
-      .selectFrom('audit_events')
-      .select('hash')
-      .where('seq', '=', base - 1)
-      .executeTakeFirst();
-    if (!prev) {
-      throw new Error(`audit event ${base - 1} is missing: the audit chain is broken, refusing to append`);
-    }
-    prevHash = prev.hash;
-  }
-  events.forEach((e, k) => {
-    const seq = base + k;
-    const fields: AuditHashInput = {
-      seq,
-      eventId: e.eventId ?? `evt_${timeOrderedUuid((e.at ?? now).getTime())}`,
-      at: e.at ?? now,
-      principalId: legibleOrNull(e.principalId),
-      action: legibleText(e.action),
-      target: legibleOrNull(e.target),
-      outcome: e.outcome,
-      ip: legibleOrNull(e.ip),
-      requestId: legibleOrNull(e.requestId),
-      details: e.details == null ? null : canonicalJson(e.details),
-      source: e.source ?? 'api',
-      prevHash,
-    };
-    const hash = auditEventHash(fields);
-    const row = {
-      seq,
-      event_id: fields.eventId,
-      at: toDbTime(fields.at),
-      principal_id: fields.principalId,
-      action: fields.action,
-      target: fields.target,
-      outcome: fields.outcome,
-      ip: fields.ip,
-      request_id: fields.requestId,
-      details: fields.details,
-      source: fields.source ?? 'api',
-      prev_hash: prevHash,
-      hash,
-    };
-    rows.push(row);
-    out.push(toAuditEvent(row));
-    prevHash = hash;
-  });
-  return { rows, events: out };
-}
 
 async function writeGroup(
   trx: Trx,
@@ -397,7 +304,7 @@ async function writeGroup(
     written.set(record.recordId, toRecord(row as RecordsRowOut));
   });
 
-  const built = await auditRows(
+  const built = await buildAuditRows(
     trx,
     auditBase,
     auditOps.map((o) => o.event),

@@ -63,3 +63,7 @@ export type {
   RestoredLeaf,
   StsAttribution,
 } from './evidence-types';
+export type * from './types-lifecycle';
+export { descriptionKeyOf } from './fixity';
+export { MAX_HOLD_RECORD_IDS } from './holds';
+export { MAX_DISPOSITION_ITEMS } from './dispositions';

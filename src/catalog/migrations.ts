@@ -4,6 +4,7 @@ import { appendOnly } from './migration-append-only';
 import { exportTables } from './migration-exports';
 import { evidenceTables } from './migration-evidence';
 import { ledgerKinds } from './migration-ledger-kinds';
+import { lifecycleTables } from './migration-lifecycle';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 
 /**
@@ -26,6 +27,9 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
       up: (db: Kysely<unknown>) => evidenceTables(db, dialect, typesFor(dialect)),
     },
     '2026-12-01-0012-exports': { up: (db: Kysely<unknown>) => exportTables(db, dialect, typesFor(dialect)) },
+    '2026-12-01-0010-lifecycle': {
+      up: (db: Kysely<unknown>) => lifecycleTables(db, dialect, typesFor(dialect)),
+    },
   };
 }
 

@@ -14,6 +14,8 @@ import { openSqliteReader } from './dialect';
 import * as principals from './principals';
 import * as reads from './reads';
 import type { Catalog, CatalogDialect, WriteStats } from './types';
+import { forwardedLifecycle } from './lifecycle';
+import type { LifecycleCatalog } from './types-lifecycle';
 
 /**
  * The SQLite catalog in a worker thread. better-sqlite3 is synchronous: on the serving thread,
@@ -30,7 +32,7 @@ export async function openCatalogInWorker(options: { sqlitePath: string; clock?:
     await remote.close();
     throw err;
   }
-  return remote;
+  return Object.assign(remote, remote.lifecycle);
 }
 
 /** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
@@ -49,7 +51,8 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-class RemoteCatalog implements Catalog {
+/** The catalog but its lifecycle half, which openCatalogInWorker adds (`lifecycle`: every method forwarded). */
+class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   readonly dialect: CatalogDialect = 'sqlite';
   readonly ready: Promise<void>;
   private readonly worker: Worker;
@@ -132,6 +135,8 @@ class RemoteCatalog implements Catalog {
   writeStats(): WriteStats {
     return { ...this.stats };
   }
+
+  readonly lifecycle: LifecycleCatalog = forwardedLifecycle((method, args) => this.call(method, ...args));
 
   // Point reads on this thread, through the read-only connection (see openSqliteReader): a few
   // microseconds each, and no wait behind the worker's commits. Bulk reads go to the worker.

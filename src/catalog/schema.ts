@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { LifecycleDatabase } from './schema-lifecycle';
 
 /**
  * The catalog's tables as Kysely sees them (snake_case, as in the database). Timestamps are
@@ -182,7 +183,7 @@ export interface AlpTradeFactsTable {
   corrections: number;
 }
 
-export interface CatalogDatabase {
+export interface CatalogDatabase extends LifecycleDatabase {
   alp_trade_sources: AlpTradeSourcesTable;
   alp_trade_facts: AlpTradeFactsTable;
   records: RecordsTable;

@@ -1,6 +1,7 @@
 import type { AlpTradeSource } from '../records/alp-trade-facts';
 import type { ExportCatalog } from './export-types';
 import type { EvidenceCatalog } from './evidence-types';
+import type { LifecycleCatalog } from './types-lifecycle';
 
 /**
  * The catalog's public types: what callers put in and get back. Timestamps are `Date`s, business
@@ -372,7 +373,8 @@ export interface Catalog
     AlpTradeCatalog,
     ActivityCatalog,
     EvidenceCatalog,
-    ExportCatalog {
+    ExportCatalog,
+    LifecycleCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
   /**

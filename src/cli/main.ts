@@ -17,6 +17,7 @@ import { register as registerVerifyAudit } from './commands/verify-audit';
 import { register as registerVerifyBag } from './commands/verify-bag';
 import { register as registerVerifyLedger } from './commands/verify-ledger';
 import { ledgerEvidenceChecker } from '../evidence/bag-checker';
+import { register as registerVerifyFixity } from './commands/verify-fixity';
 import { register as registerWorm } from './commands/worm';
 import type { Finish, Outcome } from './outcome';
 
@@ -69,6 +70,7 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerVerifyAudit(program, finish);
   registerAudit(program, finish);
   registerExport(program, finish);
+  registerVerifyFixity(program, finish);
   return program;
 }
 

@@ -82,6 +82,22 @@ function isHttpLoopback(endpoint: string): boolean {
   );
 }
 
+/** `fixity`: how often serve sweeps (days since the last finished sweep of the kind), and how gently. */
+export const FixityConfigSchema = z
+  .object({
+    /** Days between HEAD sweeps (size, CRC-64, SHA-256 metadata); 0 turns them off. */
+    headDays: z.number().min(0).default(7),
+    /** Days between deep sweeps (every byte read and hashed); 0 turns them off. */
+    deepDays: z.number().min(0).default(90),
+    /** Most objects per second a scheduled sweep HEADs or GETs, so ingest keeps its speed. */
+    rate: z.number().positive().default(50),
+    /** Objects in flight at once in a scheduled sweep. */
+    concurrency: z.number().int().min(1).max(256).default(4),
+    /** How often the leader looks whether a sweep is due, in seconds. */
+    checkSeconds: z.number().int().min(1).default(3600),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     /** `local`: embedded emulator, SQLite, buckets provisioned and locked on first start. */
@@ -262,6 +278,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Event-based retention (src/lifecycle/retention.ts). */
+    retention: z
+      .object({
+        /** Classes whose retention runs from a retention event (relationship_ended) rather than ingest. */
+        eventClasses: z.array(z.string().min(1)).default(['aml-5y']),
+      })
+      .strict()
+      .prefault({}),
+    /** Fixity sweeps that `serve` runs on one leader (src/fixity/schedule.ts). */
+    fixity: FixityConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

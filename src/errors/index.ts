@@ -267,6 +267,50 @@ export class StorageProtocolError extends StrongroomError {
   readonly httpStatus = 502;
 }
 
+// ------------------------------------------------------------------ holds, retention, disposition, fixity
+
+export const FOUR_EYES_HINT = 'ask another compliance principal to do it';
+
+/** Four eyes: a hold is released, a disposition approved, by another principal than the one who placed or proposed it. */
+export class FourEyesError extends StrongroomError {
+  readonly code = 'FourEyesRequired';
+  readonly httpStatus = 403;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { hint: FOUR_EYES_HINT, ...options });
+  }
+}
+
+/** The hold was released already (a hold is released once; place a new one to hold again). */
+export class HoldReleasedError extends ConflictError {
+  readonly code = 'HoldReleased';
+}
+
+/** The disposition is not in a state that allows this (approved already, or finished). */
+export class DispositionStateError extends ConflictError {
+  readonly code = 'DispositionState';
+}
+
+/** Records proposed for disposition that are not eligible (held, retained, disposed, protected); `details` names each. */
+export class NotEligibleError extends ConflictError {
+  readonly code = 'NotEligible';
+}
+
+/** A retention change lost a race with another one for the same record; retry (it is computed again). */
+export class RetentionRaceError extends ConflictError {
+  readonly code = 'RetentionRace';
+}
+
+/** A fixity sweep of that kind is running already (in serve or another command). */
+export class SweepRunningError extends ConflictError {
+  readonly code = 'SweepRunning';
+}
+
+/** The record was disposed of lawfully after its retention: its catalog entry and tombstone remain, its bytes do not. */
+export class RecordDisposedError extends StrongroomError {
+  readonly code = 'RecordDisposed';
+  readonly httpStatus = 410;
+}
+
 // ------------------------------------------------------------------ the rest
 
 /**

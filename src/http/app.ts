@@ -16,6 +16,7 @@ import { docsRouter } from './routes/docs';
 import { documentsRouter } from './routes/documents';
 import { exportsRouter } from './routes/exports';
 import { ledgerRouter } from './routes/ledger';
+import { lifecycleRouter } from './routes/lifecycle';
 import { recordsRouter } from './routes/records';
 import { systemRouter } from './routes/system';
 import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(documentsRouter(deps, limits, metrics));
   v1.use(auditRouter(deps));
   v1.use(exportsRouter(deps));
+  if (deps.lifecycle) v1.use(lifecycleRouter(deps, deps.lifecycle));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

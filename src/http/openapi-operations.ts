@@ -9,6 +9,7 @@ import { LIST_SEPARATOR } from './batch/csv';
 import { ledgerOperations } from './openapi-ledger';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
 import { describeField } from './openapi-formats';
+import { lifecycleOperations } from './openapi-lifecycle';
 import { SearchQuerySchema } from './schemas';
 import { auditOperations } from './openapi-audit';
 
@@ -292,5 +293,6 @@ export function operations(): Op[] {
       responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
       errors: [],
     },
+    ...lifecycleOperations(),
   ];
 }

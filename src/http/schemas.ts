@@ -7,6 +7,7 @@ import type { CatalogRecord } from '../catalog/types';
 import { RECORD_ID_PATTERN, RECORD_TYPES, checkRecordId } from '../records';
 import { isIsoDate } from '../records/schemas';
 import { validationError } from './errors';
+import { HoldSchema } from './lifecycle-schemas';
 
 const isoDate = z
   .string()
@@ -133,6 +134,14 @@ export const RecordViewSchema = z.object({
   correctedBy: z
     .array(z.string())
     .describe('record ids of the corrections that amend this record, in ledger order'),
+  holds: z
+    .array(HoldSchema)
+    .optional()
+    .describe('legal holds whose criteria cover the record, active or released'),
+  retention: z
+    .object({ retainUntil: z.string(), changes: z.array(z.record(z.string(), z.string())) })
+    .optional()
+    .describe('the retain-until as retention events moved it (only ever later), and each change'),
 });
 
 export const SearchPageSchema = z.object({

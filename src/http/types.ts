@@ -5,6 +5,7 @@ import type { ExportService } from '../export/service';
 import type { Evidence } from '../evidence';
 import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
+import type { LifecycleDeps } from '../lifecycle';
 import type { Logger } from '../log';
 import type { RecordReader } from '../reads/record-reader';
 import type { Clock } from '../util/clock';
@@ -73,6 +74,8 @@ export interface UnauditedRequest {
 
 export interface AppDeps {
   logger: Logger;
+  /** Legal holds and fixity reports (src/lifecycle); their routes are mounted when given. */
+  lifecycle?: LifecycleDeps;
   authenticator: Authenticator;
   /** The audit trail every request's event goes to (src/audit/scope.ts). */
   auditTrail: AuditTrail;

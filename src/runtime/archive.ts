@@ -17,6 +17,10 @@ import { provision } from '../provision';
 import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
+import type { AlertSink } from '../alerts/types';
+import { FixitySweeper, fixityJobs, fixityMetrics } from '../fixity';
+import { DispositionService, HoldService, RetentionService, VerificationReader } from '../lifecycle';
+import { dispositionDeleter } from './disposition';
 import { uncoveredRecordTypes } from '../records';
 import { createObjectStore } from '../storage';
 import type { Clock } from '../util/clock';
@@ -52,6 +56,10 @@ export interface Archive {
   catalog: Catalog;
   /** SFC access requests: selection, background builds, links (src/export/service.ts). */
   exports: ExportService;
+  /** Fixity sweeps (src/fixity): what `verify fixity` and the scheduled sweeps run. */
+  fixity: FixitySweeper;
+  /** Legal holds (src/lifecycle); `holds.posture()` is the posture report's holds fact. */
+  holds: HoldService;
   /** The local profile's first-start principals (null outside the local profile). */
   bootstrap: BootstrapResult | null;
   /** serve's leader-only background jobs: every job registers here (src/runtime/jobs.ts). */
@@ -70,6 +78,10 @@ export interface StartArchiveOptions {
   announce?: boolean;
   /** A request that finished unaudited (a bug): the test suites fail on it (AppDeps.onUnaudited). */
   onUnaudited?: AppDeps['onUnaudited'];
+  /** Run the leader-only background jobs (fixity sweeps): serve does; tests that do not ask, not. */
+  backgroundJobs?: boolean;
+  /** Where fixity problems raise alerts (src/alerts); absent: they are logged at error. */
+  alerts?: AlertSink;
 }
 
 export async function startArchive(config: Config, options: StartArchiveOptions): Promise<Archive> {
@@ -198,6 +210,46 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     });
     // Builds are a leader job: one instance builds, and a restarted one resumes what was building.
     jobs.register({ name: EXPORT_JOB, intervalMs: 5_000, run: () => exports.runPending() });
+    const holds = new HoldService({ catalog, clock });
+    const verifications = new VerificationReader({ catalog, auditBucket: plan.audit.bucket });
+    const retention = new RetentionService({
+      catalog,
+      classes: config.buckets.classes,
+      eventClasses: config.retention.eventClasses,
+      clock,
+    });
+    const dispositions = new DispositionService({
+      catalog,
+      store,
+      admin: storeHandle.adminStore,
+      eventClasses: config.retention.eventClasses,
+      deleter: dispositionDeleter(config, storeHandle, cloud, logger),
+      logger,
+      clock,
+    });
+    const fixity = new FixitySweeper({
+      catalog,
+      store,
+      recordBuckets: plan.records.map((r) => r.bucket),
+      auditBucket: plan.audit.bucket,
+      logger,
+      clock,
+      alerts: options.alerts ?? evidence.alerts,
+    });
+    // A clean stop ends a sweep in flight at its next page (aborted before the jobs stop).
+    const stopSweeps = new AbortController();
+    if (options.backgroundJobs) {
+      // One leader sweeps (the background jobs above); a clean stop ends a sweep in flight at its next page.
+      for (const job of fixityJobs({
+        sweeper: fixity,
+        catalog,
+        config: config.fixity,
+        signal: stopSweeps.signal,
+        clock,
+      }))
+        jobs.register(job);
+    }
+    fixityMetrics(registry, catalog, clock);
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -251,6 +303,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       metrics: registry,
       evidence,
       limits,
+      lifecycle: { holds, verifications, retention, dispositions },
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
     const server = http.createServer(app);
@@ -270,6 +323,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     );
     jobs.start();
     cleanups.push(() => jobs.stop());
+    cleanups.push(() => stopSweeps.abort());
     // Closed first (cleanups run in reverse): builds in flight are abandoned, still `building`,
     // and resume at the next start; then the jobs stop.
     cleanups.push(() => exports.close());
@@ -285,6 +339,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       cloud,
       catalog,
       exports,
+      fixity,
+      holds,
       bootstrap,
       jobs,
       evidence,

@@ -26,6 +26,12 @@ const EXPECTED: Record<Action, string> = {
   'principals.read': '. . . Y Y',
   'principals.manage': '. . . . Y',
   'system.read': '. . . Y Y',
+  'holds.manage': '. . Y . .',
+  'holds.read': '. . Y Y .',
+  'verifications.read': '. . Y Y .',
+  'retention.manage': '. . Y . .',
+  'dispositions.manage': '. . Y . .',
+  'dispositions.read': '. . Y Y .',
 };
 
 function expectedAllowed(action: Action, role: Role): boolean {

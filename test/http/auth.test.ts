@@ -4,12 +4,79 @@
  */
 import { ACTIONS, POLICY, rolesFor, type Action } from '../../src/auth/policy';
 import { ROLES, type Role } from '../../src/auth/types';
+import { makeRecord } from '../catalog/fixtures';
 import { auth, startServer, TRADE, trade, type TestServer } from './server';
 
 let s: TestServer;
 let n = 0;
+/** Holds placed by another compliance principal, one per release request; one hold to read; one sweep to read. */
+const releasable: string[] = [];
+const HOLD_ID = 'hold_auth_read';
+const SWEEP_ID = 'fx_auth_read';
+/** Dispositions proposed by another compliance principal, one per approval request; one to read. */
+const approvable: string[] = [];
+const DISPOSITION_ID = 'dsp_auth_read';
 beforeAll(async () => {
   s = await startServer();
+  const other = await s.catalog.addPrincipal({ name: 'auth-compliance-2', role: 'compliance', kind: 'user' });
+  const event = (target: string) => ({
+    principalId: other.id,
+    action: 'holds.manage',
+    target,
+    outcome: 'allowed' as const,
+  });
+  for (let i = 0; i <= 20; i++) {
+    const id = i === 0 ? HOLD_ID : `hold_auth_${i}`;
+    await s.catalog.placeHold(
+      {
+        id,
+        name: 'auth',
+        matter: 'auth',
+        reason: 'auth',
+        criteria: { clientId: 'C-AUTH' },
+        placedBy: other.id,
+      },
+      event(id),
+    );
+    if (i > 0) releasable.push(id);
+  }
+  // Records past their retain-until (catalogued only: nothing in OSS protects them).
+  for (const recordId of ['DSP-AUTH-1', 'DSP-AUTH-2'])
+    await s.catalog.commitRecord(
+      makeRecord({ recordId, bucket: s.bucket, retainUntil: new Date('2020-01-01T00:00:00Z') }),
+      event(recordId),
+    );
+  const dsp = await s.catalog.getRecord('DSP-AUTH-2');
+  for (let i = 0; i <= 20; i++) {
+    const id = i === 0 ? DISPOSITION_ID : `dsp_auth_${i}`;
+    await s.catalog.proposeDisposition(
+      {
+        id,
+        proposedBy: other.id,
+        reason: 'auth',
+        asOf: new Date(),
+        selection: 'list',
+        items: [
+          {
+            recordId: 'DSP-AUTH-2',
+            bucket: s.bucket,
+            objectKey: dsp!.objectKey,
+            descriptionKey: null,
+            sha256: dsp!.sha256,
+          },
+        ],
+      },
+      event(id),
+    );
+    if (i > 0) approvable.push(id);
+  }
+  await s.catalog.startFixitySweep({
+    id: SWEEP_ID,
+    kind: 'head',
+    bucket: null,
+    samplePpm: 1_000_000,
+    initiated: '"cli"',
+  });
   const res = await fetch(`${s.url}/v1/records`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth('ingest') },
@@ -54,7 +121,13 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
     '/v1/ledger/proof/inclusion': '?index=0',
     '/v1/ledger/proof/consistency': '?from=1&to=1',
   };
-  const path = op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
+  const path = op.path.startsWith('/v1/holds/')
+    ? op.path.replace('{id}', op.method === 'POST' ? (releasable.shift() ?? 'none-left') : HOLD_ID)
+    : op.path.startsWith('/v1/dispositions/')
+      ? op.path.replace('{id}', op.method === 'POST' ? (approvable.shift() ?? 'none-left') : DISPOSITION_ID)
+      : op.path.startsWith('/v1/verifications/')
+        ? op.path.replace('{id}', SWEEP_ID)
+        : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
   const id = `AUTH-${++n}`;
   if (op.method === 'GET') return [path, { headers }];
   if (op.path === '/v1/ledger/checkpoint') return [path, { method: 'POST', headers }];
@@ -100,6 +173,51 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
         },
       ];
     }
+    case '/v1/holds':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: id, matter: 'M-1', reason: 'inquiry', criteria: { clientId: id } }),
+        },
+      ];
+    case '/v1/retention-events':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ clientId: id, event: 'relationship_ended', at: '2026-11-30T00:00:00Z' }),
+        },
+      ];
+    case '/v1/dispositions':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'past retention', recordIds: ['DSP-AUTH-1'] }),
+        },
+      ];
+    case '/v1/dispositions/{id}/approve':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ note: 'checked' }),
+        },
+      ];
+    case '/v1/holds/{id}/release':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'matter closed' }),
+        },
+      ];
     default:
       throw new Error(`no request for ${op.method} ${op.path}: add one`);
   }
@@ -111,11 +229,17 @@ test('the API guards only actions of the policy table, and the routes cover the 
   for (const a of used) expect(ACTIONS).toContain(a);
   expect([...used].sort()).toEqual([
     'audit.read',
+    'dispositions.manage',
+    'dispositions.read',
+    'holds.manage',
+    'holds.read',
     'ledger.checkpoint',
     'ledger.read',
     'records.read',
     'records.write',
+    'retention.manage',
     'system.read',
+    'verifications.read',
   ]);
   const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
   expect(publicOps.sort()).toEqual(['GET /docs', 'GET /healthz', 'GET /openapi.json', 'GET /readyz']);
@@ -174,6 +298,16 @@ test('every guarded route and every role: allowed exactly when the policy table 
           lines: 1,
           created: 1,
         });
+      } else if (op.path === '/v1/dispositions/{id}/approve') {
+        // The approval, then one event per item deleted (or skipped: disposed by an earlier approval).
+        expect(events[0]).toMatchObject({
+          action: op.action,
+          outcome: 'allowed',
+          principalId: s.principals[role].id,
+        });
+        expect(events.slice(1).map((e) => [e.action, JSON.parse(e.details ?? '{}').operation])).toEqual([
+          [op.action, 'disposition.delete'],
+        ]);
       } else {
         expect({ label, events: events.length }).toEqual({ label, events: 1 });
         expect(events[0]).toMatchObject({

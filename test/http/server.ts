@@ -41,6 +41,7 @@ import { createEvidence, ledgerOrigin, type Evidence } from '../../src/evidence'
 import { BackgroundJobs } from '../../src/runtime/jobs';
 import { SqliteLeaderLock } from '../../src/runtime/leader';
 import { exampleTrade } from '../../src/records/fixtures';
+import { DispositionService, HoldService, RetentionService, VerificationReader } from '../../src/lifecycle';
 
 export { postJson, ndjson } from '../helpers/common';
 export { trade } from '../../src/records/fixtures';
@@ -263,6 +264,25 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
     records: new RecordReader({ catalog: realCatalog, store, logger }),
     auditLog: realCatalog,
+    lifecycle: {
+      holds: new HoldService({ catalog: realCatalog }),
+      verifications: new VerificationReader({ catalog: realCatalog, auditBucket: plan.audit.bucket }),
+      // Deletes with the emulator's root key: the route tests check who may ask, not the STS
+      // disposition role (test/integration/disposition.test.ts drives that for real).
+      dispositions: new DispositionService({
+        catalog: realCatalog,
+        store: storeHandle.store,
+        admin: storeHandle.store,
+        eventClasses: config.retention.eventClasses,
+        deleter: (_id, bucket) => Promise.resolve({ delete: (key) => storeHandle.store.delete(bucket, key) }),
+        logger,
+      }),
+      retention: new RetentionService({
+        catalog: realCatalog,
+        classes: config.buckets.classes,
+        eventClasses: config.retention.eventClasses,
+      }),
+    },
     ingest: instrumentedIngest(ingest, faults, stats),
     readiness: () => readiness(),
     limits,

@@ -157,6 +157,18 @@ describe('GET /openapi.json', () => {
         'GET /readyz',
         'GET /openapi.json',
         'GET /docs',
+        'POST /v1/holds',
+        'GET /v1/holds',
+        'GET /v1/holds/{id}',
+        'POST /v1/holds/{id}/release',
+        'GET /v1/verifications',
+        'POST /v1/retention-events',
+        'GET /v1/disposition',
+        'POST /v1/dispositions',
+        'GET /v1/dispositions',
+        'GET /v1/dispositions/{id}',
+        'POST /v1/dispositions/{id}/approve',
+        'GET /v1/verifications/{id}',
       ].sort(),
     );
     const write = doc.paths['/v1/records']?.post;

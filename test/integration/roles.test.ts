@@ -5,6 +5,7 @@
  * leaves an audit event naming the principal, the action, the outcome and the request id.
  */
 import { ACTIONS, POLICY, ROLES, can, disablePrincipal, type Action, type Role } from '../../src/auth';
+import { makeRecord } from '../catalog/fixtures';
 import { example } from '../records/fixtures';
 import {
   bearer,
@@ -214,7 +215,118 @@ const ROUTES: Route[] = [
   },
 ];
 
+/** Lifecycle objects made in beforeAll by another compliance principal (four eyes). */
+const life = {
+  holdId: '',
+  releasable: [] as string[],
+  dispositionId: '',
+  approvable: [] as string[],
+  sweepId: '',
+};
+const jsonPost = (url: string, body: unknown, token: string | undefined) => postJson(url, body, token);
+
+ROUTES.push(
+  {
+    method: 'post',
+    path: '/v1/holds',
+    action: 'holds.manage',
+    ok: 201,
+    send: (base, token) =>
+      jsonPost(
+        `${base}/v1/holds`,
+        { name: 'n', matter: 'm', reason: 'r', criteria: { clientId: uid('C') } },
+        token,
+      ),
+  },
+  {
+    method: 'get',
+    path: '/v1/holds',
+    action: 'holds.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/holds`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/holds/{id}',
+    action: 'holds.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/holds/${life.holdId}`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/holds/{id}/release',
+    action: 'holds.manage',
+    ok: 200,
+    send: (base, token) =>
+      jsonPost(`${base}/v1/holds/${life.releasable.shift() ?? 'none'}/release`, { reason: 'closed' }, token),
+  },
+  {
+    method: 'post',
+    path: '/v1/retention-events',
+    action: 'retention.manage',
+    ok: 201,
+    send: (base, token) =>
+      jsonPost(
+        `${base}/v1/retention-events`,
+        { clientId: uid('C'), event: 'relationship_ended', at: '2027-01-01' },
+        token,
+      ),
+  },
+  {
+    method: 'get',
+    path: '/v1/disposition',
+    action: 'dispositions.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/disposition`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/dispositions',
+    action: 'dispositions.manage',
+    ok: 201,
+    send: (base, token) =>
+      jsonPost(`${base}/v1/dispositions`, { reason: 'past', recordIds: ['ROLE-PAST-1'] }, token),
+  },
+  {
+    method: 'get',
+    path: '/v1/dispositions',
+    action: 'dispositions.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/dispositions`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/dispositions/{id}',
+    action: 'dispositions.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/dispositions/${life.dispositionId}`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/dispositions/{id}/approve',
+    action: 'dispositions.manage',
+    ok: 200,
+    send: (base, token) =>
+      jsonPost(`${base}/v1/dispositions/${life.approvable.shift() ?? 'none'}/approve`, { note: 'ok' }, token),
+  },
+  {
+    method: 'get',
+    path: '/v1/verifications',
+    action: 'verifications.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/verifications`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/verifications/{id}',
+    action: 'verifications.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/verifications/${life.sweepId}`, { headers: auth(token) }),
+  },
+);
+
 const PUBLIC = ['/openapi.json', '/healthz', '/readyz', '/docs'];
+
 
 interface Sent {
   what: string;
@@ -239,6 +351,69 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
       headers: bearer(t.adminToken),
     });
     expect(cp.status).toBe(200);
+    // Holds, dispositions and a sweep of another compliance principal, for the lifecycle routes.
+    const other = await principalWithToken(t.catalog, 'compliance');
+    const ev = (target: string) => ({
+      principalId: other.id,
+      action: 'setup',
+      target,
+      outcome: 'allowed' as const,
+    });
+    for (const recordId of ['ROLE-PAST-1', 'ROLE-PAST-2'])
+      await t.catalog.commitRecord(
+        makeRecord({ recordId, bucket: t.recordsBucket, retainUntil: new Date('2020-01-01T00:00:00Z') }),
+        ev(recordId),
+      );
+    const past = (await t.catalog.getRecord('ROLE-PAST-2'))!;
+    for (let i = 0; i < 12; i++) {
+      const holdId = uid('hold');
+      await t.catalog.placeHold(
+        {
+          id: holdId,
+          name: 'n',
+          matter: 'm',
+          reason: 'r',
+          criteria: { clientId: uid('C') },
+          placedBy: other.id,
+        },
+        ev(holdId),
+      );
+      const dispositionId = uid('dsp');
+      await t.catalog.proposeDisposition(
+        {
+          id: dispositionId,
+          proposedBy: other.id,
+          reason: 'r',
+          asOf: new Date(),
+          selection: 'list',
+          items: [
+            {
+              recordId: 'ROLE-PAST-2',
+              bucket: past.bucket,
+              objectKey: past.objectKey,
+              descriptionKey: null,
+              sha256: past.sha256,
+            },
+          ],
+        },
+        ev(dispositionId),
+      );
+      if (i === 0) {
+        life.holdId = holdId;
+        life.dispositionId = dispositionId;
+      } else {
+        life.releasable.push(holdId);
+        life.approvable.push(dispositionId);
+      }
+    }
+    life.sweepId = uid('fx');
+    await t.catalog.startFixitySweep({
+      id: life.sweepId,
+      kind: 'head',
+      bucket: null,
+      samplePpm: 1_000_000,
+      initiated: '"cli"',
+    });
   });
   afterAll(async () => {
     await t?.close();

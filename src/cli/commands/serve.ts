@@ -21,7 +21,7 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   });
   const terminal = config.profile === 'local' && Boolean(process.stderr.isTTY);
   const logger = createLogger({ level: config.logLevel, pretty: terminal, color: terminal });
-  const archive = await startArchive(config, { logger, announce: true });
+  const archive = await startArchive(config, { logger, announce: true, backgroundJobs: true });
   const out = process.stdout;
   out.write(`strongroom listening on ${archive.url} (profile ${config.profile}, data ${config.dataDir})\n`);
   if (archive.storeHandle.emulator) {

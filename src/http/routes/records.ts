@@ -10,6 +10,7 @@ import type { ContentIntegrity } from '../../reads/record-reader';
 import type { HttpMetrics } from '../metrics';
 import { readJsonBody } from '../middleware/json-body';
 import { auditBeforeAnswer, json, route, SENT } from '../route';
+import { holdView } from '../lifecycle-schemas';
 import { catalogEntry, parseRecordIdParam, parseSearchQuery } from '../schemas';
 import type { AppDeps, HttpLimits } from '../types';
 
@@ -95,8 +96,34 @@ export function recordsRouter(deps: AppDeps, limits: HttpLimits, metrics: HttpMe
     ...route(deps, 'records.read', async ({ req, audit }) => {
       audit.note({ operation: 'record.get' });
       const view = await deps.records.describe(parseRecordIdParam(req.params.id));
+      // Legal holds whose criteria cover the record (active or released), when the archive keeps them.
+      const holds = deps.lifecycle
+        ? (await deps.lifecycle.holds.onRecord(view.record.recordId)).map(holdView)
+        : undefined;
+      // Its retain-until as retention events moved it (only ever later), with each change.
+      const retention = deps.lifecycle?.retention
+        ? await deps.lifecycle.retention.ofRecord(view.record.recordId, view.record.retainUntil)
+        : undefined;
       return json(
-        { record: catalogEntry(view.record), receipt: view.receipt, correctedBy: view.correctedBy },
+        {
+          record: catalogEntry(view.record),
+          receipt: view.receipt,
+          correctedBy: view.correctedBy,
+          ...(holds !== undefined ? { holds } : {}),
+          ...(retention !== undefined
+            ? {
+                retention: {
+                  retainUntil: retention.retainUntil,
+                  changes: retention.changes.map((c) => ({
+                    retentionEventId: c.retentionEventId,
+                    previous: c.previous.toISOString(),
+                    retainUntil: c.retainUntil.toISOString(),
+                    changedAt: c.changedAt.toISOString(),
+                  })),
+                },
+              }
+            : {}),
+        },
         { headers: { 'Cache-Control': 'no-store' } },
       );
     }),
