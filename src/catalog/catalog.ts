@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
 import * as activity from './activity';
 import * as alpTrades from './alp-trades';
+import * as documents from './documents';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
@@ -91,7 +92,7 @@ class KyselyCatalog implements Catalog {
     private readonly closeDurability: () => Promise<void>,
   ) {
     this.committer = new GroupCommitter(
-      { db, clock, insertMode: dialect === 'sqlite' ? 'row' : 'multi', insertSql: new Map() },
+      { db, clock, dialect, insertMode: dialect === 'sqlite' ? 'row' : 'multi', insertSql: new Map() },
       durable,
     );
   }
@@ -203,6 +204,13 @@ class KyselyCatalog implements Catalog {
   recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (from, to) =>
     activity.recordsIngestedPerDay(this.db, this.dialect, from, to);
   auditEventCounts: Catalog['auditEventCounts'] = () => activity.auditEventCounts(this.db);
+  async documentsOfType(
+    ...a: Parameters<Catalog['documentsOfType']>
+  ): ReturnType<Catalog['documentsOfType']> {
+    const found = await documents.documentsOfType(this.db, ...a);
+    if (found.length > 0) await this.committer.settled();
+    return found;
+  }
 
   writeStats(): WriteStats {
     return this.committer.writeStats();

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
 import { alpTradeFacts } from './migration-alp-trades';
+import { documentsByType } from './migration-documents';
 import { ledgerKinds } from './migration-ledger-kinds';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
 
@@ -18,6 +19,7 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
       up: (db: Kysely<unknown>) => alpTradeFacts(db, dialect, typesFor(dialect)),
     },
     '2026-12-01-0004-ledger-kinds': { up: (db: Kysely<unknown>) => ledgerKinds(db, dialect) },
+    '2026-12-01-0008-documents-by-type': { up: (db: Kysely<unknown>) => documentsByType(db) },
   };
 }
 

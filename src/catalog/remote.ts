@@ -171,6 +171,7 @@ class RemoteCatalog implements Catalog {
   recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (...a) =>
     this.call('recordsIngestedPerDay', ...a);
   auditEventCounts: Catalog['auditEventCounts'] = () => this.call('auditEventCounts');
+  documentsOfType: Catalog['documentsOfType'] = (...a) => this.call('documentsOfType', ...a);
   alpTradesWithoutFacts: Catalog['alpTradesWithoutFacts'] = (...a) =>
     this.call('alpTradesWithoutFacts', ...a);
 

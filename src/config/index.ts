@@ -168,6 +168,32 @@ export const ConfigSchema = z
         logsDays: days.optional(),
         /** Warn when an InProgress policy has less than this many hours before it lapses. */
         lapseWarningHours: z.number().min(0).max(24).default(6),
+        /**
+         * Default server-side encryption `provision` sets on every bucket: `KMS` with a KMS key
+         * (production: the key the Terraform creates) or `AES256` (OSS-managed keys).
+         */
+        encryption: z
+          .object({
+            algorithm: z.enum(['AES256', 'KMS']).default('AES256'),
+            kmsKeyId: z.string().min(1).max(256).optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** The ALP and posture reports (src/reports). */
+    reports: z
+      .object({
+        /** The licensed corporation, as the SFC knows it: named on every report. */
+        operator: z.string().min(1).max(200).optional(),
+        /** `serve` archives the EDSP posture report once a Hong Kong month. */
+        postureMonthly: z.boolean().default(false),
+        /**
+         * Days without business besides weekends and general holidays (`YYYY-MM-DD`), e.g. a day
+         * closed by a typhoon signal No. 8: they move the ALP reports' due dates.
+         */
+        extraClosures: z.array(z.iso.date()).default([]),
       })
       .strict()
       .prefault({}),
@@ -233,6 +259,21 @@ export const ConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message });
       }
     }
+    const enc = cfg.buckets.encryption;
+    if (enc.algorithm === 'KMS' && enc.kmsKeyId === undefined && cfg.profile === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buckets', 'encryption', 'kmsKeyId'],
+        message: 'KMS encryption in production names its key (the Terraform output sse_kms_key_id)',
+      });
+    }
+    if (enc.algorithm !== 'KMS' && enc.kmsKeyId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buckets', 'encryption', 'kmsKeyId'],
+        message: 'a KMS key is given only with algorithm KMS',
+      });
+    }
     if (cfg.oss.endpoint && (!cfg.oss.accessKeyId || !cfg.oss.accessKeySecret)) {
       ctx.addIssue({
         code: 'custom',
@@ -262,6 +303,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_OSS_AUTH_VERSION: { path: ['oss', 'authVersion'], type: 'string' },
   STRONGROOM_BUCKET_PREFIX: { path: ['buckets', 'prefix'], type: 'string' },
   STRONGROOM_EMULATOR_LOG_FLUSH_SECONDS: { path: ['emulator', 'logFlushSeconds'], type: 'number' },
+  STRONGROOM_REPORTS_OPERATOR: { path: ['reports', 'operator'], type: 'string' },
   DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
   ...CLOUD_ENV_VARS,
 };
