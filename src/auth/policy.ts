@@ -48,6 +48,10 @@ export const POLICY = {
     roles: ['admin'],
     description: 'create and disable principals, issue and revoke their tokens',
   },
+  'reports.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET the ALP monthly top-10 report and the EDSP posture report',
+  },
   'system.read': {
     roles: ['admin', 'auditor'],
     description: 'GET /metrics and the compliance posture report',

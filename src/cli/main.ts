@@ -5,6 +5,7 @@ import { register as registerEmulator } from './commands/emulator';
 import { register as registerIngest } from './commands/ingest';
 import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
+import { register as registerReports } from './commands/reports';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
 import { register as registerVerifyBag } from './commands/verify-bag';
@@ -52,6 +53,7 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerDoctor(program, finish);
   registerUsers(program);
   registerVerifyBag(program, finish);
+  registerReports(program, finish);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { buildOpenApi } from './openapi';
 import { batchesRouter } from './routes/batches';
 import { documentsRouter } from './routes/documents';
 import { recordsRouter } from './routes/records';
+import { reportsRouter } from './routes/reports';
 import { systemRouter } from './routes/system';
 import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
 
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(recordsRouter(deps, limits, metrics));
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));
+  v1.use(reportsRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

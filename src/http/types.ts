@@ -4,6 +4,7 @@ import type { Authenticator, Principal } from '../auth/types';
 import type { IngestService } from '../ingest/types';
 import type { Logger } from '../log';
 import type { RecordReader } from '../reads/record-reader';
+import type { ReportService, Rendered } from '../reports/service';
 import type { Clock } from '../util/clock';
 
 export interface ReadinessCheck {
@@ -69,6 +70,10 @@ export interface AppDeps {
   /** The record read service: lookup, search, stored bytes. */
   records: RecordReader;
   ingest: IngestService;
+  /** The ALP top-10 reports (GET /v1/reports/alp-top10). */
+  reports: ReportService;
+  /** The EDSP posture report, gathered now and rendered (GET /v1/posture). */
+  posture: (format: 'json' | 'html') => Promise<Rendered>;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */
   readiness: () => Promise<ReadinessReport>;
   /** The API's limits, resolved once (resolveLimits). */

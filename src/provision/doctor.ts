@@ -10,7 +10,16 @@ export type Severity = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
   bucket: string;
-  check: 'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse' | CloudCheckName;
+  check:
+    | 'bucket'
+    | 'retention'
+    | 'retention-days'
+    | 'logging'
+    | 'lapse'
+    | CloudCheckName
+    /** The catalog's ALP trade facts and the archived ALP reports (src/reports/doctor.ts). */
+    | 'alp-facts'
+    | 'alp-report';
   severity: Severity;
   message: string;
 }

@@ -17,6 +17,7 @@ import { uncoveredRecordTypes } from '../records';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { openCloud, type CloudHandle } from './cloud';
+import { postureRenderer, reportService } from './posture';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /**
@@ -114,6 +115,15 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       maxDocumentBytes: limits.maxDocumentBytes,
     });
     const records = new RecordReader({ catalog, store, logger });
+    const reports = reportService(config, catalog, clock);
+    const posture = postureRenderer({
+      config,
+      store,
+      catalog,
+      reports,
+      endpoint: storeHandle.endpoint,
+      clock,
+    });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -155,6 +165,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       auditTrail: catalog,
       records,
       ingest,
+      reports,
+      posture,
       readiness,
       clock,
       metrics: new Registry(),

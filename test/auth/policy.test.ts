@@ -24,6 +24,7 @@ const EXPECTED: Record<Action, string> = {
   'exports.read': '. . Y Y .',
   'principals.read': '. . . Y Y',
   'principals.manage': '. . . . Y',
+  'reports.read': '. . Y Y .',
   'system.read': '. . . Y Y',
 };
 

@@ -50,6 +50,7 @@ async function operations(): Promise<Operation[]> {
 function requestFor(op: Operation, headers: Record<string, string>): [string, RequestInit] {
   const path = op.path.replace('{id}', TRADE.recordId);
   const id = `AUTH-${++n}`;
+  if (op.path === '/v1/reports/alp-top10') return [`${path}?month=2026-11`, { headers }];
   if (op.method === 'GET') return [path, { headers }];
   switch (op.path) {
     case '/v1/records':
@@ -102,7 +103,7 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const ops = await operations();
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
-  expect([...used].sort()).toEqual(['records.read', 'records.write', 'system.read']);
+  expect([...used].sort()).toEqual(['records.read', 'records.write', 'reports.read', 'system.read']);
   const publicOps = ops.filter((o) => !o.action).map((o) => `${o.method} ${o.path}`);
   expect(publicOps.sort()).toEqual(['GET /healthz', 'GET /openapi.json', 'GET /readyz']);
 });

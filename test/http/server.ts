@@ -30,6 +30,7 @@ import { ArchiveIngestService } from '../../src/ingest/service';
 import type { DocumentUpload, IngestResult, IngestService, WriteContext } from '../../src/ingest/types';
 import { createLogger, silentLogger } from '../../src/log';
 import { RecordReader } from '../../src/reads/record-reader';
+import { postureRenderer, reportService } from '../../src/runtime/posture';
 import { openStore, type StoreHandle } from '../../src/runtime/store';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
 import { onUnaudited } from '../helpers/audit-guard';
@@ -230,6 +231,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     gate: null,
     maxDocumentBytes: limits.maxDocumentBytes,
   });
+  const reports = reportService(config, realCatalog);
   const deps: AppDeps = {
     logger,
     authenticator: new TokenAuthenticator({ catalog: realCatalog }),
@@ -241,6 +243,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
     records: new RecordReader({ catalog: realCatalog, store, logger }),
     ingest: instrumentedIngest(ingest, faults, stats),
+    reports,
+    posture: postureRenderer({
+      config,
+      store: storeHandle.store,
+      catalog: realCatalog,
+      reports,
+      endpoint: storeHandle.endpoint,
+    }),
     readiness: () => readiness(),
     limits,
     onUnaudited,

@@ -26,7 +26,7 @@ export interface IngestSummary {
 }
 
 /** The token: --token, then $STRONGROOM_TOKEN, then the local first-start ingest token. */
-function resolveToken(opts: IngestOptions, dataDir: string): string {
+export function resolveToken(opts: Pick<IngestOptions, 'token'>, dataDir: string): string {
   if (opts.token) return opts.token;
   if (process.env.STRONGROOM_TOKEN) return process.env.STRONGROOM_TOKEN;
   try {
