@@ -22,7 +22,7 @@ output "cloud_region" {
 }
 
 output "sse_kms_key_id" {
-  description = "buckets.encryption.kmsKeyId (with buckets.encryption.algorithm KMS)"
+  description = "The buckets' SSE-KMS key (this module sets the encryption; the archive's configuration does not take it)"
   value       = alicloud_kms_key.data.id
 }
 

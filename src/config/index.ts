@@ -152,17 +152,6 @@ export const ConfigSchema = z
         logsDays: days.optional(),
         /** Warn when an InProgress policy has less than this many hours before it lapses. */
         lapseWarningHours: z.number().min(0).max(24).default(6),
-        /**
-         * Default server-side encryption `provision` sets on every bucket: `KMS` with a KMS key
-         * (production: the key the Terraform creates) or `AES256` (OSS-managed keys).
-         */
-        encryption: z
-          .object({
-            algorithm: z.enum(['AES256', 'KMS']).default('AES256'),
-            kmsKeyId: z.string().min(1).max(256).optional(),
-          })
-          .strict()
-          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -171,8 +160,6 @@ export const ConfigSchema = z
       .object({
         /** The licensed corporation, as the SFC knows it: named on every report. */
         operator: z.string().min(1).max(200).optional(),
-        /** `serve` archives the EDSP posture report once a Hong Kong month. */
-        postureMonthly: z.boolean().default(false),
         /**
          * Days without business besides weekends and general holidays (`YYYY-MM-DD`), e.g. a day
          * closed by a typhoon signal No. 8: they move the ALP reports' due dates.
@@ -242,21 +229,6 @@ export const ConfigSchema = z
           : 'production uses HTTPS only';
         ctx.addIssue({ code: 'custom', path: ['oss', 'endpoint'], message });
       }
-    }
-    const enc = cfg.buckets.encryption;
-    if (enc.algorithm === 'KMS' && enc.kmsKeyId === undefined && cfg.profile === 'production') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['buckets', 'encryption', 'kmsKeyId'],
-        message: 'KMS encryption in production names its key (the Terraform output sse_kms_key_id)',
-      });
-    }
-    if (enc.algorithm !== 'KMS' && enc.kmsKeyId !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['buckets', 'encryption', 'kmsKeyId'],
-        message: 'a KMS key is given only with algorithm KMS',
-      });
     }
     if (cfg.oss.endpoint && (!cfg.oss.accessKeyId || !cfg.oss.accessKeySecret)) {
       ctx.addIssue({

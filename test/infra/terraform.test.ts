@@ -231,7 +231,6 @@ test('the outputs fill the production configuration: each names its key, and a c
     oss_region: 'oss-cn-hongkong',
     oss_endpoint: 'https://oss-cn-hongkong.aliyuncs.com',
     cloud_region: 'cn-hongkong',
-    sse_kms_key_id: 'key-hzz6512d3e8kxxxxxxx',
     checkpoint_key_id: 'key-hzz6512d3e8kyyyyyyy',
     export_reader_role_arn: 'acs:ram::1234567890123456:role/acme-hk-strongroom-export-reader',
     disposition_role_arn: 'acs:ram::1234567890123456:role/acme-hk-strongroom-disposition',
@@ -241,13 +240,12 @@ test('the outputs fill the production configuration: each names its key, and a c
     oss_region: 'oss.region',
     oss_endpoint: 'oss.endpoint',
     cloud_region: 'cloud.region',
-    sse_kms_key_id: 'buckets.encryption.kmsKeyId',
     checkpoint_key_id: 'cloud.kmsKeyId',
     export_reader_role_arn: 'cloud.exportRoleArn',
     disposition_role_arn: 'cloud.dispositionRoleArn',
   };
   const config: Record<string, Record<string, unknown>> = {
-    buckets: { encryption: { algorithm: 'KMS' } },
+    buckets: {},
     cloud: { signer: 'kms' },
     oss: {},
   };
@@ -267,7 +265,8 @@ test('the outputs fill the production configuration: each names its key, and a c
     databaseUrl: 'postgres://strongroom@db.internal/strongroom',
     oss: { ...config.oss, accessKeyId: 'LTAIexample', accessKeySecret: 'example-secret' },
   });
-  expect(parsed.buckets.encryption).toEqual({ algorithm: 'KMS', kmsKeyId: sample.sse_kms_key_id });
+  expect(parsed.buckets.prefix).toBe(sample.bucket_prefix);
+  expect(parsed.oss).toMatchObject({ region: sample.oss_region, endpoint: sample.oss_endpoint });
   expect(parsed.cloud).toMatchObject({ signer: 'kms', kmsKeyId: sample.checkpoint_key_id });
   expect(described.retention_days).toContain('buckets.classes');
   expect(mod.output.retention_days?.[0]?.value).toBe('${local.classes}');
