@@ -13,7 +13,9 @@ import { bucketPlan } from '../../src/config';
 import { catalogRow } from '../../src/ingest/catalog-row';
 import { recoverFromStore, type RecoveryMode } from '../../src/ingest/recovery';
 import { RECORD_SCHEMA_VERSION } from '../../src/records';
-import { alpTop10Report, type AlpTop10Report } from '../../src/reports';
+import { HongKongCalendar, alpTop10Report, type AlpTop10Report } from '../../src/reports';
+import { reportFindings } from '../../src/reports/doctor';
+import { ReportService } from '../../src/reports/service';
 import { ManualClock } from '../../src/util/clock';
 import { alpTrade } from '../reports/alp-fixtures';
 import { ALP, MONTH, expected, generateMonth } from '../reports/alp-month';
@@ -129,6 +131,13 @@ describe.each(databases('integration/alp-facts'))(
         }
         const missing = await fresh.alpTradesWithoutFacts(10_000);
         expect(missing.length).toBe(month.records.filter((r) => r.recordType === 'alp_trade').length);
+        // doctor shows them, and says what to run.
+        const calendar = new HongKongCalendar();
+        const [gap] = await reportFindings(fresh, new ReportService({ catalog: fresh, calendar }));
+        expect(gap).toMatchObject({ check: 'alp-facts', severity: 'warn' });
+        expect(gap?.message).toMatch(
+          /ALP trade\(s\) catalogued without their facts .*run `strongroom reconcile`/,
+        );
         const repaired = await recover('reconcile', fresh);
         expect(repaired.problems).toEqual([]);
         expect(repaired.committed).toBe(0);
