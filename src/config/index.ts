@@ -37,16 +37,37 @@ export const RetentionClassSchema = z
 export type RetentionClass = z.infer<typeof RetentionClassSchema>;
 
 /**
- * The retention classes' one source: infra/retention-classes.json, which the Terraform's record
- * buckets read too (infra/terraform). Resolved from src/config (ts-jest) and dist/config alike.
+ * Defaults from ../shared/docs/REGULATORY.md; the operator must confirm them with counsel. The
+ * Terraform's record buckets read the same list from infra/retention-classes.json; the test of
+ * infra/terraform fails when the two differ (a file read at start would not be found by every
+ * build of the CLI).
  */
-export const RETENTION_CLASSES_FILE = path.resolve(__dirname, '..', '..', 'infra', 'retention-classes.json');
-
-/** Defaults from ../shared/docs/REGULATORY.md; the operator must confirm them with counsel. */
-export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] = (() => {
-  const doc = JSON.parse(fs.readFileSync(RETENTION_CLASSES_FILE, 'utf8')) as { classes?: unknown };
-  return z.array(RetentionClassSchema).min(1).parse(doc.classes) as z.input<typeof RetentionClassSchema>[];
-})();
+export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] = [
+  {
+    name: '7y',
+    days: 2557,
+    description: 'Keeping of Records Rules (Cap. 571O) and key compliance records: 7 years',
+    recordTypes: ['order', 'trade', 'contract_note', 'alp_order', 'alp_trade', 'correction', 'document'],
+  },
+  {
+    name: 'aml-5y',
+    days: 1827,
+    description: 'AML CDD and transaction records (Cap. 615): a floor of 5 years',
+    documentTypes: ['cdd', 'aml'],
+  },
+  {
+    name: 'voice-6m',
+    days: 184,
+    description: 'Telephone order recordings: at least 6 months',
+    documentTypes: ['voice_recording'],
+  },
+  {
+    name: 'etlog-2y',
+    days: 731,
+    description: 'Electronic trading audit logs: at least 2 years',
+    documentTypes: ['trading_log'],
+  },
+];
 
 const positiveInt = z.number().int().positive();
 

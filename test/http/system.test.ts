@@ -141,6 +141,8 @@ describe('GET /openapi.json', () => {
         'GET /v1/records',
         'GET /v1/records/{id}',
         'GET /v1/records/{id}/content',
+        'GET /v1/reports/alp-top10',
+        'GET /v1/posture',
         'GET /metrics',
         'GET /healthz',
         'GET /readyz',

@@ -14,6 +14,7 @@ import { HongKongCalendar, alpReportDueWindow, parseMonth, type AlpTop10Report }
 import { ReportService } from '../../src/reports/service';
 import { ManualClock } from '../../src/util/clock';
 import { ALP, MONTH, expected, generateMonth } from '../reports/alp-month';
+import { launchChromium, screenshot, show } from '../reports/browser';
 import {
   bearer,
   databases,
@@ -198,7 +199,17 @@ describe.each(databases('integration/reports'))('the ALP report served and archi
     expect(content.status).toBe(200);
     const page = await content.text();
     expect(page).toContain('this page is the archived copy');
-    expect(page).toContain('<svg');
+    // As a person opens it: the table's ten rows and a bar per user, nothing fetched.
+    const chromium = await launchChromium();
+    try {
+      const { page: shown, requests } = await show(chromium.browser, page);
+      expect(requests).toEqual([]);
+      expect(await shown.locator('svg.chart rect.bar').count()).toBe(10);
+      expect(await shown.getByText('this page is the archived copy').count()).toBe(1);
+      await screenshot(shown, `alp-top10-archived-${db}.png`);
+    } finally {
+      await chromium.close();
+    }
 
     const after = (await (
       await getWith(reportUrl(`month=${MONTH}&alpId=${ALP}`), compliance)

@@ -100,6 +100,20 @@ const ROUTES: Route[] = [
   },
   {
     method: 'get',
+    path: '/v1/reports/alp-top10',
+    action: 'reports.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/reports/alp-top10?month=2026-11`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/posture',
+    action: 'reports.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/posture`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
     path: '/metrics',
     action: 'system.read',
     ok: 200,
@@ -180,7 +194,11 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
       test('no token, a malformed token, an unknown token, a disabled principal: 401 with WWW-Authenticate', async () => {
         const disabled = await principalWithToken(
           t.catalog,
-          route.action === 'system.read' ? 'auditor' : route.action === 'records.read' ? 'reader' : 'ingest',
+          route.action === 'system.read' || route.action === 'reports.read'
+            ? 'auditor'
+            : route.action === 'records.read'
+              ? 'reader'
+              : 'ingest',
         );
         await disablePrincipal(t.catalog, disabled.id, { principalId: null });
         const unknown = `${t.ingestToken.slice(0, -4)}${t.ingestToken.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
