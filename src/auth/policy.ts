@@ -80,6 +80,10 @@ export const POLICY = {
     roles: ['compliance', 'auditor'],
     description: 'GET fixity sweeps and their sealed reports',
   },
+  'reports.read': {
+    roles: ['compliance', 'auditor'],
+    description: 'GET the ALP monthly top-10 report and the EDSP posture report',
+  },
   'system.read': {
     roles: ['admin', 'auditor'],
     description: 'GET /metrics and the compliance posture report',

@@ -78,7 +78,8 @@ function factRow(fact: AlpTradeFact): Insertable<AlpTradeFactsTable> {
   };
 }
 
-function checkSource(s: AlpTradeSource, i: number): void {
+/** Throws ValidationError unless the source is sound (ids, kind). */
+export function checkAlpTradeSource(s: AlpTradeSource, i = 0): void {
   const bad = (path: string, message: string): never => {
     throw new ValidationError(`invalid ALP trade source: ${message}`, {
       details: [{ path: ['sources', i, path], message }],
@@ -92,43 +93,57 @@ function checkSource(s: AlpTradeSource, i: number): void {
 }
 
 /**
- * Adds sources and recomputes the facts of the trades they touch, in one transaction. On
- * PostgreSQL, writers serialise on an advisory lock (two instances ingesting a trade and its
- * correction at once must not each fold without the other's source); SQLite's writers are
- * serialised already (BEGIN IMMEDIATE).
+ * Adds sources and recomputes the facts of the trades they touch, in one transaction of its own
+ * (for sources of records already catalogued: the repair after recovery, tests). The write path
+ * and reindex do not call this: their sources come with the record's row and are written in the
+ * record's own transaction (`writeAlpTradeSources`, from the group commit in group.ts).
  */
 export async function addAlpTradeSources(
   db: Db,
   dialect: CatalogDialect,
   sources: readonly AlpTradeSource[],
 ): Promise<{ added: number; tradesUpdated: number }> {
-  sources.forEach(checkSource);
+  sources.forEach(checkAlpTradeSource);
   if (sources.length === 0) return { added: 0, tradesUpdated: 0 };
-  return db.transaction().execute(async (trx) => {
-    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${PG_LOCK_KEY})`.execute(trx);
-    let added = 0;
-    for (const part of chunks(sources, ROWS_PER_INSERT)) {
-      const result = await trx
-        .insertInto('alp_trade_sources')
-        .values(
-          part.map((s) => ({
-            source_record_id: s.sourceRecordId,
-            trade_record_id: s.tradeRecordId,
-            kind: s.kind,
-            payload: JSON.stringify(s),
-          })),
-        )
-        .onConflict((oc) => oc.column('source_record_id').doNothing())
-        .executeTakeFirst();
-      added += Number(result.numInsertedOrUpdatedRows ?? 0n);
-    }
-    const tradeIds = [...new Set(sources.map((s) => s.tradeRecordId))];
-    let tradesUpdated = 0;
-    for (const ids of chunks(tradeIds, IDS_PER_LOOKUP)) {
-      tradesUpdated += await refold(trx, ids);
-    }
-    return { added, tradesUpdated };
-  });
+  return db.transaction().execute((trx) => writeAlpTradeSources(trx, dialect, sources));
+}
+
+/**
+ * Inside a transaction: stores the sources (a source already there is skipped) and refolds every
+ * trade they touch. On PostgreSQL, writers serialise on an advisory lock (two instances
+ * ingesting a trade and its correction at once must not each fold without the other's source);
+ * SQLite's writers are serialised already (BEGIN IMMEDIATE). Sources must have been checked
+ * (`checkAlpTradeSource`).
+ */
+export async function writeAlpTradeSources(
+  trx: Trx,
+  dialect: CatalogDialect,
+  sources: readonly AlpTradeSource[],
+): Promise<{ added: number; tradesUpdated: number }> {
+  if (sources.length === 0) return { added: 0, tradesUpdated: 0 };
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${PG_LOCK_KEY})`.execute(trx);
+  let added = 0;
+  for (const part of chunks(sources, ROWS_PER_INSERT)) {
+    const result = await trx
+      .insertInto('alp_trade_sources')
+      .values(
+        part.map((s) => ({
+          source_record_id: s.sourceRecordId,
+          trade_record_id: s.tradeRecordId,
+          kind: s.kind,
+          payload: JSON.stringify(s),
+        })),
+      )
+      .onConflict((oc) => oc.column('source_record_id').doNothing())
+      .executeTakeFirst();
+    added += Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+  const tradeIds = [...new Set(sources.map((s) => s.tradeRecordId))];
+  let tradesUpdated = 0;
+  for (const ids of chunks(tradeIds, IDS_PER_LOOKUP)) {
+    tradesUpdated += await refold(trx, ids);
+  }
+  return { added, tradesUpdated };
 }
 
 async function refold(trx: Trx, tradeIds: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import * as alpTrades from './alp-trades';
 import * as exportsPart from './exports';
 import * as evidence from './evidence';
 import type { EvidenceCatalog } from './evidence-types';
+import * as documents from './documents';
 import { openPostgres, openSqlite, type Durability, type OpenedDatabase } from './dialect';
 import { CatalogMigrationProvider } from './migrations';
 import * as principals from './principals';
@@ -104,7 +105,7 @@ class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
     private readonly closeDurability: () => Promise<void>,
   ) {
     this.committer = new GroupCommitter(
-      { db, clock, insertMode: dialect === 'sqlite' ? 'row' : 'multi', insertSql: new Map() },
+      { db, clock, dialect, insertMode: dialect === 'sqlite' ? 'row' : 'multi', insertSql: new Map() },
       durable,
     );
   }
@@ -216,6 +217,13 @@ class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (from, to) =>
     activity.recordsIngestedPerDay(this.db, this.dialect, from, to);
   auditEventCounts: Catalog['auditEventCounts'] = () => activity.auditEventCounts(this.db);
+  async documentsOfType(
+    ...a: Parameters<Catalog['documentsOfType']>
+  ): ReturnType<Catalog['documentsOfType']> {
+    const found = await documents.documentsOfType(this.db, ...a);
+    if (found.length > 0) await this.committer.settled();
+    return found;
+  }
 
   createExport: Catalog['createExport'] = (e) => this.synced(exportsPart.createExport(this.ctx, e));
   getExport: Catalog['getExport'] = (id) => exportsPart.getExport(this.ctx, id);

@@ -1,6 +1,8 @@
 import { CompiledQuery, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { CatalogConflictError } from '../errors';
+import type { AlpTradeSource } from '../records/alp-trade-facts';
 import type { Clock } from '../util/clock';
+import { checkAlpTradeSource, writeAlpTradeSources } from './alp-trades';
 import { isUniqueViolation } from './db-errors';
 import { buildAuditRows } from './audit-rows';
 import { leafHash } from './hashing';
@@ -22,6 +24,10 @@ import { validateAuditEvent, validateRecord } from './validate';
  * increment back, so seqs stay dense. On SQLite every write transaction begins IMMEDIATE
  * (dialect.ts), which serialises writers outright. Lock order is always ledger, then audit.
  *
+ * A record's ALP trade source (`NewRecord.alpTradeSource`) is written in the same transaction,
+ * after the rows, and the facts of the trades it touches are refolded there (alp-trades.ts): a
+ * crash can leave no catalogued trade without its facts (docs/decisions/0013-reports-integration.md).
+ *
  * What one operation finds is that operation's answer alone: a record already catalogued comes
  * back `created: false` (the caller compares sha256), an object key indexed under another id is
  * a CatalogConflictError for that record only. Only an error of the database itself (a unique violation
@@ -32,6 +38,8 @@ import { validateAuditEvent, validateRecord } from './validate';
 export interface WriteContext {
   db: Kysely<CatalogDatabase>;
   clock: Clock;
+  /** PostgreSQL writers of ALP trade facts take an advisory lock (alp-trades.ts); default sqlite. */
+  dialect?: CatalogDialect;
   /**
    * How a group's rows are inserted. `row`: one prepared INSERT per row (SQLite, in process: a
    * multi-row VALUES list cost it about 3 times as much per row). `multi` (default): multi-row
@@ -155,6 +163,7 @@ export async function commitGroup(ctx: WriteContext, ops: readonly WriteOp[]): P
     try {
       if (op.kind === 'record') {
         validateRecord(op.record);
+        if (op.record.alpTradeSource) checkAlpTradeSource(op.record.alpTradeSource);
         if (op.audit) validateAuditEvent(op.audit);
       } else {
         validateAuditEvent(op.event);
@@ -316,6 +325,10 @@ async function writeGroup(
   await insertRows(trx, ctx, 'ledger_leaves', leafRows);
   await insertRows(trx, ctx, 'records', recordRows);
   await insertRows(trx, ctx, 'audit_events', built.rows);
+  const alpSources = inserting.flatMap(({ record }) =>
+    record.alpTradeSource ? [record.alpTradeSource] : ([] as AlpTradeSource[]),
+  );
+  if (alpSources.length > 0) await writeAlpTradeSources(trx, ctx.dialect ?? 'sqlite', alpSources);
 
   for (const { index, record } of inserting) {
     const row = written.get(record.recordId)!;

@@ -30,6 +30,7 @@ export type {
   CatalogDialect,
   CatalogRecord,
   CommitResult,
+  DocumentCatalog,
   LedgerCatalog,
   LedgerEntryKind,
   LedgerLeaf,

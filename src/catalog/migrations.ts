@@ -3,6 +3,7 @@ import { alpTradeFacts } from './migration-alp-trades';
 import { appendOnly } from './migration-append-only';
 import { exportTables } from './migration-exports';
 import { evidenceTables } from './migration-evidence';
+import { documentsByType } from './migration-documents';
 import { ledgerKinds } from './migration-ledger-kinds';
 import { lifecycleTables } from './migration-lifecycle';
 import { PRINCIPAL_KINDS, ROLES, type CatalogDialect } from './types';
@@ -26,10 +27,11 @@ export function catalogMigrations(dialect: CatalogDialect): Record<string, Migra
     '2026-12-01-0006-evidence': {
       up: (db: Kysely<unknown>) => evidenceTables(db, dialect, typesFor(dialect)),
     },
-    '2026-12-01-0012-exports': { up: (db: Kysely<unknown>) => exportTables(db, dialect, typesFor(dialect)) },
+    '2026-12-01-0008-documents-by-type': { up: (db: Kysely<unknown>) => documentsByType(db) },
     '2026-12-01-0010-lifecycle': {
       up: (db: Kysely<unknown>) => lifecycleTables(db, dialect, typesFor(dialect)),
     },
+    '2026-12-01-0012-exports': { up: (db: Kysely<unknown>) => exportTables(db, dialect, typesFor(dialect)) },
   };
 }
 

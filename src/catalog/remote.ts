@@ -176,6 +176,7 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   recordsIngestedPerDay: Catalog['recordsIngestedPerDay'] = (...a) =>
     this.call('recordsIngestedPerDay', ...a);
   auditEventCounts: Catalog['auditEventCounts'] = () => this.call('auditEventCounts');
+  documentsOfType: Catalog['documentsOfType'] = (...a) => this.call('documentsOfType', ...a);
   alpTradesWithoutFacts: Catalog['alpTradesWithoutFacts'] = (...a) =>
     this.call('alpTradesWithoutFacts', ...a);
   createExport: Catalog['createExport'] = (...a) => this.call('createExport', ...a);

@@ -46,6 +46,12 @@ export interface NewRecord {
   documentType?: string | null;
   /** For documents: the original file name. */
   fileName?: string | null;
+  /**
+   * What the record says about an ALP trade (`alpTradeFacts(record)`: an `alp_trade`, or a
+   * correction of one), written with the row in the same transaction and folded into the
+   * trade's facts. Absent or null: the record says nothing about ALP trades.
+   */
+  alpTradeSource?: AlpTradeSource | null;
 }
 
 /** A record row as the catalog holds it. */
@@ -364,6 +370,18 @@ export interface ActivityCatalog {
   auditEventCounts(): Promise<{ action: string; count: number }[]>;
 }
 
+/** Documents by type (documents.ts): the archived reports, the EDSP's undertaking or notice. */
+export interface DocumentCatalog {
+  /**
+   * Documents of `documentType` whose business date is in [fromDate, toDate] (each optional), by
+   * business date then record id; at most `limit` (default 1000, at most 10000).
+   */
+  documentsOfType(
+    documentType: string,
+    range?: { fromDate?: string; toDate?: string; limit?: number },
+  ): Promise<CatalogRecord[]>;
+}
+
 export interface Catalog
   extends
     RecordCatalog,
@@ -374,7 +392,8 @@ export interface Catalog
     ActivityCatalog,
     EvidenceCatalog,
     ExportCatalog,
-    LifecycleCatalog {
+    LifecycleCatalog,
+    DocumentCatalog {
   readonly dialect: CatalogDialect;
   writeStats(): WriteStats;
   /**

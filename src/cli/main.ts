@@ -11,6 +11,7 @@ import { register as registerExport } from './commands/export';
 import { register as registerIngest } from './commands/ingest';
 import { register as registerProvision } from './commands/provision';
 import { register as registerReconcile } from './commands/reconcile';
+import { register as registerReports } from './commands/reports';
 import { register as registerServe } from './commands/serve';
 import { register as registerUsers } from './commands/users';
 import { register as registerVerifyAudit } from './commands/verify-audit';
@@ -71,6 +72,7 @@ export function buildProgram(finish: Finish = () => undefined): Command {
   registerAudit(program, finish);
   registerExport(program, finish);
   registerVerifyFixity(program, finish);
+  registerReports(program, finish);
   return program;
 }
 

@@ -36,7 +36,12 @@ export const RetentionClassSchema = z
 
 export type RetentionClass = z.infer<typeof RetentionClassSchema>;
 
-/** Defaults from ../shared/docs/REGULATORY.md; the operator must confirm them with counsel. */
+/**
+ * Defaults from ../shared/docs/REGULATORY.md; the operator must confirm them with counsel. The
+ * Terraform's record buckets read the same list from infra/retention-classes.json; the test of
+ * infra/terraform fails when the two differ (a file read at start would not be found by every
+ * build of the CLI).
+ */
 export const DEFAULT_RETENTION_CLASSES: z.input<typeof RetentionClassSchema>[] = [
   {
     name: '7y',
@@ -186,6 +191,19 @@ export const ConfigSchema = z
         logsDays: days.optional(),
         /** Warn when an InProgress policy has less than this many hours before it lapses. */
         lapseWarningHours: z.number().min(0).max(24).default(6),
+      })
+      .strict()
+      .prefault({}),
+    /** The ALP and posture reports (src/reports). */
+    reports: z
+      .object({
+        /** The licensed corporation, as the SFC knows it: named on every report. */
+        operator: z.string().min(1).max(200).optional(),
+        /**
+         * Days without business besides weekends and general holidays (`YYYY-MM-DD`), e.g. a day
+         * closed by a typhoon signal No. 8: they move the ALP reports' due dates.
+         */
+        extraClosures: z.array(z.iso.date()).default([]),
       })
       .strict()
       .prefault({}),
@@ -354,6 +372,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_BUCKET_PREFIX: { path: ['buckets', 'prefix'], type: 'string' },
   STRONGROOM_EMULATOR_PORT: { path: ['emulator', 'port'], type: 'number' },
   STRONGROOM_EMULATOR_LOG_FLUSH_SECONDS: { path: ['emulator', 'logFlushSeconds'], type: 'number' },
+  STRONGROOM_REPORTS_OPERATOR: { path: ['reports', 'operator'], type: 'string' },
   DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
   STRONGROOM_MAC_KEY_FILE: { path: ['integrity', 'macKeyFile'], type: 'string' },
   ...CLOUD_ENV_VARS,

@@ -18,6 +18,7 @@ import { exportsRouter } from './routes/exports';
 import { ledgerRouter } from './routes/ledger';
 import { lifecycleRouter } from './routes/lifecycle';
 import { recordsRouter } from './routes/records';
+import { reportsRouter } from './routes/reports';
 import { systemRouter } from './routes/system';
 import { DEFAULT_LIMITS, type AppDeps, type HttpLimits } from './types';
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(auditRouter(deps));
   v1.use(exportsRouter(deps));
   if (deps.lifecycle) v1.use(lifecycleRouter(deps, deps.lifecycle));
+  v1.use(reportsRouter(deps));
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler());

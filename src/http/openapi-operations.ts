@@ -8,9 +8,9 @@ import { RECORD_ID_PATTERN, RECORD_TYPES } from '../records';
 import { LIST_SEPARATOR } from './batch/csv';
 import { ledgerOperations } from './openapi-ledger';
 import { DOCUMENT_HEADER, FILE_NAME_HEADER } from './routes/documents';
+import { AlpReportQuerySchema, PostureQuerySchema, SearchQuerySchema } from './schemas';
 import { describeField } from './openapi-formats';
 import { lifecycleOperations } from './openapi-lifecycle';
-import { SearchQuerySchema } from './schemas';
 import { auditOperations } from './openapi-audit';
 
 export type Json = Record<string, unknown>;
@@ -44,6 +44,23 @@ function searchParameters(): Json[] {
     const said =
       typeof description === 'string' ? description : `records whose ${name} is exactly this value`;
     return { name, in: 'query', required: false, schema: rest, description: said };
+  });
+}
+
+function reportParameters(schema: z.ZodType): Json[] {
+  const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, Json>;
+    required?: string[];
+  };
+  return Object.entries(js.properties ?? {}).map(([name, s]) => {
+    const { description, ...rest } = s;
+    return {
+      name,
+      in: 'query',
+      required: (js.required ?? []).includes(name),
+      schema: rest,
+      ...(description ? { description } : {}),
+    };
   });
 }
 
@@ -239,6 +256,46 @@ export function operations(): Op[] {
     },
     ...ledgerOperations(),
     ...auditOperations(),
+    {
+      method: 'get',
+      path: '/v1/reports/alp-top10',
+      action: 'reports.read',
+      summary: 'The ALP monthly top-10 report (Code of Conduct Schedule 8 para 27(d))',
+      description:
+        'Per ALP: the 10 largest users by HKD turnover in the Hong Kong calendar month, with corrections applied, exact decimals, the due date (10 Hong Kong business days after the month) and the ledger index of the archived copy. Without alpId: every ALP that traded (HTML needs one ALP).',
+      parameters: reportParameters(AlpReportQuerySchema),
+      responses: {
+        '200': {
+          description:
+            'the report (JSON: one report with alpId, else {month, reports}), CSV or one HTML page',
+          content: {
+            'application/json': { schema: { type: 'object' } },
+            'text/csv': { schema: { type: 'string' } },
+            'text/html': { schema: { type: 'string' } },
+          },
+        },
+      },
+      errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/v1/posture',
+      action: 'reports.read',
+      summary: 'The EDSP posture report (SFC circular, paragraph 7)',
+      description:
+        'Each line ok, warning or failing with its evidence; what a part of the archive cannot show yet is "not available", never invented.',
+      parameters: reportParameters(PostureQuerySchema),
+      responses: {
+        '200': {
+          description: 'the report as JSON or one HTML page',
+          content: {
+            'application/json': { schema: { type: 'object' } },
+            'text/html': { schema: { type: 'string' } },
+          },
+        },
+      },
+      errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
+    },
     {
       method: 'get',
       path: '/metrics',

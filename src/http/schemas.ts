@@ -210,3 +210,53 @@ function iso(d: Date): string {
 export function catalogEntry(r: CatalogRecord): z.infer<typeof CatalogEntrySchema> {
   return { ...r, retainUntil: iso(r.retainUntil), ingestedAt: iso(r.ingestedAt) };
 }
+
+/** GET /v1/reports/alp-top10: the month, optionally the ALP and the format. */
+export const AlpReportQuerySchema = z.strictObject({
+  month: z
+    .string()
+    .regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'a month written YYYY-MM, such as 2026-11')
+    .describe('the Hong Kong calendar month, YYYY-MM'),
+  alpId: z.string().min(1).max(128).optional().describe('one ALP (default: every ALP that traded)'),
+  format: z.enum(['json', 'csv', 'html']).optional().describe('json (default), csv or html (one ALP)'),
+});
+
+export type AlpReportQuery = z.infer<typeof AlpReportQuerySchema>;
+
+/** Validates the ALP report's query; ValidationError listing every issue. */
+export function parseAlpReportQuery(query: unknown): AlpReportQuery {
+  const result = AlpReportQuerySchema.safeParse(query ?? {});
+  if (result.success) return result.data;
+  throw validationError(
+    'invalid report parameters',
+    result.error.issues.flatMap((i): { path: readonly PropertyKey[]; code: string; message: string }[] =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({
+            path: [k],
+            code: 'unknown_parameter',
+            message: `unknown parameter "${k.slice(0, 64)}"`,
+          }))
+        : [
+            {
+              path: i.path,
+              code: i.code,
+              message: i.code === 'invalid_type' ? 'required, once, as a string' : i.message,
+            },
+          ],
+    ),
+  );
+}
+
+/** GET /v1/posture: the format only. */
+export const PostureQuerySchema = z.strictObject({
+  format: z.enum(['json', 'html']).optional().describe('json (default) or html'),
+});
+
+export function parsePostureQuery(query: unknown): z.infer<typeof PostureQuerySchema> {
+  const result = PostureQuerySchema.safeParse(query ?? {});
+  if (result.success) return result.data;
+  throw validationError(
+    'invalid posture parameters',
+    result.error.issues.map((i) => ({ path: i.path, code: i.code, message: i.message })),
+  );
+}

@@ -8,6 +8,7 @@ import type { IngestService } from '../ingest/types';
 import type { LifecycleDeps } from '../lifecycle';
 import type { Logger } from '../log';
 import type { RecordReader } from '../reads/record-reader';
+import type { ReportService, Rendered } from '../reports/service';
 import type { Clock } from '../util/clock';
 
 export interface ReadinessCheck {
@@ -88,6 +89,10 @@ export interface AppDeps {
   exports?: ExportService;
   /** The evidence ledger (checkpoints, proofs); its routes answer 503 without it. */
   evidence?: Pick<Evidence, 'ledger' | 'checkpointNow'>;
+  /** The ALP top-10 reports (GET /v1/reports/alp-top10). */
+  reports: ReportService;
+  /** The EDSP posture report, gathered now and rendered (GET /v1/posture). */
+  posture: (format: 'json' | 'html') => Promise<Rendered>;
   /** Readiness of the dependencies (catalog, store, retention locks); GET /readyz shows it. */
   readiness: () => Promise<ReadinessReport>;
   /** The API's limits, resolved once (resolveLimits). */

@@ -1,6 +1,7 @@
 import type { NewRecord } from '../catalog/types';
 import type { RetentionClass } from '../config';
 import { businessFields, type ArchiveRecord } from '../records';
+import { alpTradeFacts } from '../records/alp-trade-facts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,6 +39,9 @@ export interface RowFacts {
  * and by recovery (src/ingest/recovery.ts), so that reindexing a record gives back the row its
  * ingest made.
  *
+ * The row carries the record's ALP trade source (`alpTradeFacts`), which the catalog writes in
+ * the row's own transaction: ingest and reindex give the same facts, and so the same reports.
+ *
  * retainUntil is a lower bound of what OSS protects: the class's days from `ingestedAt` (before
  * the PUT), or from `protectedFrom` when that is earlier.
  */
@@ -69,5 +73,7 @@ export function catalogRow(f: RowFacts): NewRecord {
     amends: record.recordType === 'correction' ? record.amends : null,
     documentType: record.recordType === 'document' ? record.documentType : null,
     fileName: record.recordType === 'document' ? (f.fileName ?? record.fileName) : null,
+    // Committed with the row (one transaction), so no trade can be catalogued without its facts.
+    alpTradeSource: alpTradeFacts(record),
   };
 }

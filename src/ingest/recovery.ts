@@ -1,6 +1,7 @@
 import path from 'node:path/posix';
 import { AuditScope } from '../audit/scope';
 import type { Catalog, CommitResult, NewRecord, RestoredLeaf } from '../catalog';
+import { alpTradeFacts, type AlpTradeSource } from '../records/alp-trade-facts';
 import type { BucketPlan } from '../config';
 import {
   canonicalBytes,
@@ -34,7 +35,10 @@ import { catalogRow, type StoredObject } from './catalog-row';
  *
  * Records are `<type>/<yyyy>/<mm>/<dd>/<id>.json`. A document is two objects: its file, and its
  * description at `<id>.json` whose metadata names the file's key, SHA-256, CRC-64, size and name.
- * Rows are built by catalogRow, as the write path builds them.
+ * Rows are built by catalogRow, as the write path builds them, with their ALP trade source: a
+ * reindexed catalog gives the same ALP reports. Last, in both modes, trades catalogued without
+ * their facts (by a version of the archive that did not write them with the row) are read back
+ * and their facts, and their corrections', added (`alpFactsRepaired`).
  */
 
 export type RecoveryMode = 'reconcile' | 'reindex';
@@ -70,6 +74,8 @@ export interface RecoveryReport {
   problems: RecoveryItem[];
   /** How many of the problems are foreign objects. */
   foreign: number;
+  /** Catalogued ALP trades (and their corrections) whose missing trade facts were added. */
+  alpFactsRepaired: number;
   /** Every item (only the committed and problem ones when `verbose` is off). */
   items: RecoveryItem[];
 }
@@ -79,7 +85,16 @@ export type TileLeaf = Omit<RestoredLeaf, 'record'>;
 
 export interface RecoveryDeps {
   store: Pick<ObjectStore, 'list' | 'get' | 'getBuffer'>;
-  catalog: Pick<Catalog, 'getRecord' | 'commitRecord' | 'indexFromStore' | 'appendAudit'> &
+  catalog: Pick<
+    Catalog,
+    | 'getRecord'
+    | 'commitRecord'
+    | 'indexFromStore'
+    | 'appendAudit'
+    | 'alpTradesWithoutFacts'
+    | 'addAlpTradeSources'
+    | 'corrections'
+  > &
     Partial<Pick<Catalog, 'restoreLedgerLeaves'>>;
   /**
    * reindex: the leaves of the ledger's tiles past the catalog's ledger (src/evidence/restore.ts).
@@ -113,6 +128,7 @@ export async function recoverFromStore(
     committed: 0,
     problems: [],
     foreign: 0,
+    alpFactsRepaired: 0,
     items: [],
   };
   const order = options.mode === 'reindex' ? deps.ledgerOrder : undefined;
@@ -178,6 +194,7 @@ export async function recoverFromStore(
       );
     }
   }
+  await repairAlpFacts(deps, report);
   return report;
 }
 
@@ -216,6 +233,85 @@ async function restoreOrder(
     if (h) tallyItem({ ...h.item, outcome: 'committed', ledgerSeq: leaf.seq });
   }
   for (let i = 0; i < leaves.length; i += 1000) await restore.call(deps.catalog, leaves.slice(i, i + 1000));
+}
+
+/** Trades per round of the repair. */
+const REPAIR_BATCH = 500;
+
+/**
+ * Catalogued `alp_trade` records without trade facts (catalogued before the facts were written
+ * with the row): each is read back from OSS with its corrections, checked against its row's
+ * SHA-256, and its sources added. A record that cannot be read or does not check out is a problem.
+ */
+async function repairAlpFacts(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  const { catalog, store } = deps;
+  const failed = new Set<string>();
+  for (;;) {
+    const ids = (await catalog.alpTradesWithoutFacts(Math.min(10_000, REPAIR_BATCH + failed.size))).filter(
+      (id) => !failed.has(id),
+    );
+    if (ids.length === 0) return;
+    const sources: AlpTradeSource[] = [];
+    for (const id of ids) {
+      const rows = [await catalog.getRecord(id), ...(await catalog.corrections(id))];
+      const found: AlpTradeSource[] = [];
+      let problem: { row: { bucket: string; objectKey: string; recordId: string }; reason: string } | null =
+        null;
+      for (const row of rows) {
+        if (!row) continue;
+        const read = await readCatalogued(store, row);
+        if (typeof read === 'string') {
+          problem = { row, reason: read };
+          break;
+        }
+        const source = alpTradeFacts(read);
+        if (source) found.push(source);
+      }
+      if (!problem && !found.some((f) => f.kind === 'trade' && f.tradeRecordId === id)) {
+        problem = {
+          row: rows[0] ?? { bucket: '', objectKey: '', recordId: id },
+          reason: 'the stored object is not an ALP trade',
+        };
+      }
+      if (problem) {
+        failed.add(id);
+        report.problems.push({
+          bucket: problem.row.bucket,
+          key: problem.row.objectKey,
+          recordId: problem.row.recordId,
+          outcome: 'problem',
+          reason: `its ALP trade facts cannot be rebuilt: ${problem.reason}`,
+        });
+        continue;
+      }
+      sources.push(...found);
+      report.alpFactsRepaired++;
+    }
+    if (sources.length > 0) await catalog.addAlpTradeSources(sources);
+  }
+}
+
+/** A catalogued record read back from OSS, checked against its row; or why not. */
+async function readCatalogued(
+  store: Pick<ObjectStore, 'getBuffer'>,
+  row: { bucket: string; objectKey: string; sha256: string },
+): Promise<ArchiveRecord | string> {
+  let body: Buffer;
+  try {
+    body = (await store.getBuffer(row.bucket, row.objectKey)).body;
+  } catch (err) {
+    return `${row.bucket}/${row.objectKey} cannot be read: ${(err as Error).message}`;
+  }
+  const digest = digestBuffer(body).sha256;
+  if (digest !== row.sha256) return `the object hashes to ${digest}, the catalog says ${row.sha256}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return 'not JSON';
+  }
+  const result = validateRecord(parsed);
+  return result.ok ? result.record : `not a valid record: ${result.issues.map((i) => i.message).join('; ')}`;
 }
 
 function tally(report: RecoveryReport, item: RecoveryItem, options: RecoveryOptions): void {

@@ -11,7 +11,17 @@ export type Severity = 'ok' | 'warn' | 'fail';
 export interface Finding {
   bucket: string;
   check:
-    'bucket' | 'retention' | 'retention-days' | 'logging' | 'lapse' | CloudCheckName | 'alerts' | 'ledger';
+    | 'bucket'
+    | 'retention'
+    | 'retention-days'
+    | 'logging'
+    | 'lapse'
+    | CloudCheckName
+    /** The catalog's ALP trade facts and the archived ALP reports (src/reports/doctor.ts). */
+    | 'alp-facts'
+    | 'alp-report'
+    | 'alerts'
+    | 'ledger';
   severity: Severity;
   message: string;
 }

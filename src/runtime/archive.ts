@@ -31,6 +31,7 @@ import { openCloud, type CloudHandle } from './cloud';
 import { openArchiveSeal } from './seal';
 import { BackgroundJobs } from './jobs';
 import { leaderLockFor } from './leader';
+import { postureRenderer, reportService } from './posture';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /** The export builder's job (and leader lock) name. */
@@ -250,6 +251,15 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
         jobs.register(job);
     }
     fixityMetrics(registry, catalog, clock);
+    const reports = reportService(config, catalog, clock);
+    const posture = postureRenderer({
+      config,
+      store,
+      catalog,
+      reports,
+      endpoint: storeHandle.endpoint,
+      clock,
+    });
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -298,6 +308,8 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       records,
       ingest,
       exports,
+      reports,
+      posture,
       readiness,
       clock,
       metrics: registry,

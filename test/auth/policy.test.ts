@@ -25,6 +25,7 @@ const EXPECTED: Record<Action, string> = {
   'exports.read': '. . Y Y .',
   'principals.read': '. . . Y Y',
   'principals.manage': '. . . . Y',
+  'reports.read': '. . Y Y .',
   'system.read': '. . . Y Y',
   'holds.manage': '. . Y . .',
   'holds.read': '. . Y Y .',

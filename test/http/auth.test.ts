@@ -129,6 +129,7 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
         ? op.path.replace('{id}', SWEEP_ID)
         : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
   const id = `AUTH-${++n}`;
+  if (op.path === '/v1/reports/alp-top10') return [`${path}?month=2026-11`, { headers }];
   if (op.method === 'GET') return [path, { headers }];
   if (op.path === '/v1/ledger/checkpoint') return [path, { method: 'POST', headers }];
   switch (op.path) {
@@ -237,6 +238,7 @@ test('the API guards only actions of the policy table, and the routes cover the 
     'ledger.read',
     'records.read',
     'records.write',
+    'reports.read',
     'retention.manage',
     'system.read',
     'verifications.read',

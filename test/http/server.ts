@@ -31,6 +31,7 @@ import type { DocumentUpload, IngestResult, IngestService, WriteContext } from '
 import { createLogger, silentLogger } from '../../src/log';
 import { RecordReader } from '../../src/reads/record-reader';
 import { openArchiveSeal } from '../../src/runtime/seal';
+import { postureRenderer, reportService } from '../../src/runtime/posture';
 import { openStore, type StoreHandle } from '../../src/runtime/store';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
 import { onUnaudited } from '../helpers/audit-guard';
@@ -252,6 +253,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     jobs,
     logger,
   });
+  const reports = reportService(config, realCatalog);
   const deps: AppDeps = {
     evidence,
     logger,
@@ -284,6 +286,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       }),
     },
     ingest: instrumentedIngest(ingest, faults, stats),
+    reports,
+    posture: postureRenderer({
+      config,
+      store: storeHandle.store,
+      catalog: realCatalog,
+      reports,
+      endpoint: storeHandle.endpoint,
+    }),
     readiness: () => readiness(),
     limits,
     onUnaudited,

@@ -152,6 +152,8 @@ describe('GET /openapi.json', () => {
         'GET /v1/ledger/entries/{index}',
         'GET /v1/ledger/proof/inclusion',
         'GET /v1/ledger/proof/consistency',
+        'GET /v1/reports/alp-top10',
+        'GET /v1/posture',
         'GET /metrics',
         'GET /healthz',
         'GET /readyz',

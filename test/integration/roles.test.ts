@@ -131,6 +131,20 @@ const ROUTES: Route[] = [
   },
   {
     method: 'get',
+    path: '/v1/reports/alp-top10',
+    action: 'reports.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/reports/alp-top10?month=2026-11`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/posture',
+    action: 'reports.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/posture`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
     path: '/metrics',
     action: 'system.read',
     ok: 200,
@@ -468,7 +482,7 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
       test('no token, a malformed token, an unknown token, a disabled principal: 401 with WWW-Authenticate', async () => {
         const disabled = await principalWithToken(
           t.catalog,
-          route.action === 'system.read' || route.action === 'ledger.read'
+          route.action === 'system.read' || route.action === 'ledger.read' || route.action === 'reports.read'
             ? 'auditor'
             : route.action === 'records.read'
               ? 'reader'

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { openCatalog } from '../../catalog';
 import { bucketPlan, catalogLocation } from '../../config';
 import { evidenceFindings } from '../../evidence/posture';
+import { reportFindings } from '../../reports/doctor';
+import { reportService } from '../../runtime/posture';
 import { doctor, type DoctorReport } from '../../provision/doctor';
 import { cloudFindings, openCloud } from '../../runtime/cloud';
 import { renderTable } from '../../util/table';
@@ -47,6 +49,14 @@ export async function doctorCommand(opts: CommonOptions): Promise<DoctorReport> 
     },
     { as: 'service' },
   );
+  // The catalog's part: ALP trades without facts, ALP reports due and not archived (warnings).
+  const catalog = await openCatalog(catalogLocation(config));
+  try {
+    report.findings.push(...(await reportFindings(catalog, reportService(config, catalog))));
+  } finally {
+    await catalog.close();
+  }
+  report.compliant = report.findings.every((f) => f.severity !== 'fail');
   if (opts.json) printJson(report);
   else {
     process.stdout.write(`strongroom doctor: ${report.endpoint} at ${report.checkedAt}\n\n`);

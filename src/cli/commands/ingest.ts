@@ -66,7 +66,7 @@ const TTY_EVERY_MS = 200;
 const LOG_EVERY_MS = 10_000;
 
 /** The token: --token, then $STRONGROOM_TOKEN, then the local first-start ingest token. */
-function resolveToken(opts: IngestOptions, dataDir: string): string {
+export function resolveToken(opts: Pick<IngestOptions, 'token'>, dataDir: string): string {
   if (opts.token) return opts.token;
   if (process.env.STRONGROOM_TOKEN) return process.env.STRONGROOM_TOKEN;
   try {

@@ -51,6 +51,10 @@ async function run(mode: RecoveryMode, opts: RecoveryCommandOptions): Promise<Re
       process.stdout.write(
         `${mode}: ${report.scanned} objects checked, ${report.catalogued} already catalogued, ${report.committed} committed, ${report.problems.length} problem(s) (${report.foreign} foreign object(s))\n`,
       );
+      if (report.alpFactsRepaired > 0)
+        process.stdout.write(
+          `${mode}: ALP trade facts rebuilt for ${report.alpFactsRepaired} catalogued trade(s)\n`,
+        );
       const shown = report.items.filter((i) => i.outcome !== 'catalogued' || opts.verbose);
       if (shown.length > 0) {
         process.stdout.write(

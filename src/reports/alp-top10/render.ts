@@ -97,12 +97,19 @@ function shareChart(report: AlpTop10Report): Html {
   );
 }
 
-export function alpTop10Html(report: AlpTop10Report): string {
+/**
+ * `archivedCopy`: the page is the one being archived, which cannot name its own leaf (its index
+ * is in its receipt and found again by the report's lookup of archived copies).
+ */
+export function alpTop10Html(report: AlpTop10Report, options: { archivedCopy?: boolean } = {}): string {
   const ccys = currenciesOf(report);
   const t = report.totals;
   const archived =
     report.ledgerIndex === null
-      ? notAvailable('this copy is not archived (no ledger index)')
+      ? options.archivedCopy
+        ? html`this page is the archived copy: a document record of type <code>alp_report</code>, its ledger
+            index in its receipt`
+        : notAvailable('this copy is not archived (no ledger index)')
       : html`ledger index <strong>${report.ledgerIndex}</strong> (the archived copy is a leaf of the evidence
           ledger)`;
   const holidays = report.dueDateHolidays.filter((h) => h.name !== 'weekend');

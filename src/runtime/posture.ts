@@ -1,0 +1,70 @@
+/**
+ * Where the posture report's sources are wired: `serve` (GET /v1/posture) and `strongroom
+ * posture` build them here, from the parts the composition root holds. Every provider of
+ * PostureProviders left out is reported "not available" with its reason (gather.ts).
+ *
+ * To connect a part (checkpoints, sealing, log import, fixity, holds, bucket encryption and
+ * policy): add its provider in `partPostureProviders` below, from what `PostureParts` holds (add
+ * the part to PostureParts and pass it where both callers build the parts). Nothing else changes.
+ */
+import type { Catalog } from '../catalog';
+import { bucketPlan, type Config } from '../config';
+import { HongKongCalendar } from '../reports/calendar';
+import { catalogPostureProviders, postureReport, renderPosture } from '../reports/posture-service';
+import type { PostureProviders, PostureSources } from '../reports/posture/gather';
+import { ReportService, type ReportCatalog, type Rendered } from '../reports/service';
+import type { BucketAdmin } from '../storage/types';
+import type { Clock } from '../util/clock';
+
+export interface PostureParts {
+  config: Config;
+  /** Bucket administration, as the service runs (its view is what must be compliant). */
+  store: Pick<BucketAdmin, 'bucketInfo' | 'getRetention' | 'getLogging'>;
+  catalog: Pick<
+    Catalog,
+    'listPrincipals' | 'recordsIngestedPerDay' | 'auditEventCounts' | 'alpIdsWithTrades' | 'documentsOfType'
+  >;
+  reports: ReportService;
+  /** The OSS endpoint in use. */
+  endpoint: string;
+  clock?: Clock;
+}
+
+/** The providers of the parts that own the facts. None is connected on this branch yet. */
+export function partPostureProviders(parts: PostureParts): PostureProviders {
+  void parts;
+  return {};
+}
+
+/** The posture report's sources, fresh for one report. */
+export function postureSources(parts: PostureParts): PostureSources {
+  const { config } = parts;
+  return {
+    store: parts.store,
+    plan: bucketPlan(config),
+    catalog: parts.catalog,
+    ...(parts.clock ? { clock: parts.clock } : {}),
+    ...(config.reports.operator ? { operator: config.reports.operator } : {}),
+    edsp: { provider: 'Alibaba Cloud OSS', region: config.oss.region, endpoint: parts.endpoint },
+    calendar: parts.reports.calendar,
+    providers: {
+      ...catalogPostureProviders(parts.catalog, parts.reports),
+      ...partPostureProviders(parts),
+    },
+  };
+}
+
+/** The posture report gathered now and rendered: GET /v1/posture's answer. */
+export function postureRenderer(parts: PostureParts): (format: 'json' | 'html') => Promise<Rendered> {
+  return async (format) => renderPosture(await postureReport({ sources: postureSources(parts) }), format);
+}
+
+/** The reports of the configuration (operator, extra closures) over a catalog. */
+export function reportService(config: Config, catalog: ReportCatalog, clock?: Clock): ReportService {
+  return new ReportService({
+    catalog,
+    calendar: new HongKongCalendar({ extraClosures: config.reports.extraClosures }),
+    ...(config.reports.operator ? { operator: config.reports.operator } : {}),
+    ...(clock ? { clock } : {}),
+  });
+}
