@@ -22,7 +22,9 @@ import {
   storedMetadata,
   validateRecord,
   type ArchiveRecord,
+  type DocumentRecord,
 } from '../records';
+import { contentType as contentTypeSchema, fileName as fileNameSchema } from '../records/schemas/document';
 import { digestStream } from '../storage/checksums';
 import type { ObjectSeal } from '../records/seal';
 import type { AdoptOptions, ObjectStore, PutOptions, PutResult } from '../storage/types';
@@ -57,6 +59,63 @@ const DESCRIPTION_META = [
  * description's seal binds its key, SHA-256 and size.
  */
 const FILE_ADOPTION: AdoptOptions = { sameMeta: ['record-id', 'record-type'], readBack: true };
+
+/** The essence of a media type (`type/subtype`, lower-case): parameters and case do not count. */
+function mediaEssence(value: string): string {
+  return (value.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * Issue 8, item 6 and issue 14, item 2: the file name and content type an upload gives (the
+ * X-Strongroom-File-Name header or the multipart part's filename; the body's or the part's
+ * Content-Type) obey the description's rules, and agree with the description, which is what is
+ * stored and served: a mismatch is refused naming both values.
+ */
+function uploadMismatch(upload: DocumentUpload, description: DocumentRecord): ValidationError | undefined {
+  const issues: { path: string; code: string; message: string; upload?: string; description?: string }[] = [];
+  if (upload.fileName !== undefined) {
+    const checked = fileNameSchema.safeParse(upload.fileName);
+    if (!checked.success)
+      issues.push({
+        path: 'upload.fileName',
+        code: 'invalid_file_name',
+        message: checked.error.issues[0]?.message ?? 'invalid',
+      });
+    else if (upload.fileName !== description.fileName)
+      issues.push({
+        path: 'fileName',
+        code: 'mismatch',
+        message: `the upload names the file ${JSON.stringify(upload.fileName)}, the description ${JSON.stringify(description.fileName)}`,
+        upload: upload.fileName,
+        description: description.fileName,
+      });
+  }
+  if (upload.contentType !== undefined) {
+    const checked = contentTypeSchema.safeParse(upload.contentType);
+    if (!checked.success)
+      issues.push({
+        path: 'upload.contentType',
+        code: 'invalid_content_type',
+        message: checked.error.issues[0]?.message ?? 'invalid',
+      });
+    else if (mediaEssence(upload.contentType) !== mediaEssence(description.contentType))
+      issues.push({
+        path: 'contentType',
+        code: 'mismatch',
+        message: `the upload is ${JSON.stringify(upload.contentType)}, the description says ${JSON.stringify(description.contentType)}`,
+        upload: upload.contentType,
+        description: description.contentType,
+      });
+  }
+  if (issues.length === 0) return undefined;
+  return new ValidationError(
+    `the upload does not agree with its description: ${issues.map((i) => i.message).join('; ')}`,
+    {
+      details: issues,
+      hint: "send the file with the description's fileName and contentType (or correct the description): what is stored and served is what the description says",
+    },
+  );
+}
 
 /** A document record sent anywhere but POST /v1/documents. */
 export function documentWithoutFile(): ValidationError {
@@ -179,8 +238,14 @@ export class ArchiveIngestService implements IngestService {
     const bucket = this.bucketFor(klass);
     await this.gate?.check(bucket, klass.days);
 
-    const fileName = upload.fileName ?? description.fileName;
-    const contentType = upload.contentType ?? description.contentType ?? 'application/octet-stream';
+    // What is stored and served is what the stored description says; the upload must agree.
+    const refusal = uploadMismatch(upload, description);
+    if (refusal) {
+      upload.body.resume();
+      throw refusal;
+    }
+    const fileName = description.fileName;
+    const contentType = description.contentType;
     const fileKey = documentKey(description, fileName);
     const ingestedAt = this.clock.now();
     if (upload.size !== undefined && description.size !== undefined && upload.size !== description.size) {

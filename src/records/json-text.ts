@@ -15,6 +15,7 @@
 import type { RecordIssue } from './json';
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const NUMBER_CHAR = new Set([...'-+.0123456789eE'].map((c) => c.charCodeAt(0)));
 
 /** Significant digits and the exponent of a decimal literal: 1.50e3 -> { digits: "15", exp: 2 }. */
 function decimalParts(literal: string): { negative: boolean; digits: string; exp: number } {
@@ -63,10 +64,19 @@ export function jsonTextIssues(text: string): RecordIssue[] {
   };
   const readString = (): string => {
     const start = i;
+    let escaped = false;
     i++; // opening quote
-    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else i++;
+    }
     i++;
-    return JSON.parse(text.slice(start, i)) as string;
+    // Only a string with escapes needs decoding (keys are compared decoded: "\u0061" is "a").
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
   };
   const path: (string | number)[] = [];
   const at = () => path.join('.');
@@ -120,7 +130,7 @@ export function jsonTextIssues(text: string): RecordIssue[] {
       return;
     }
     const start = i;
-    while (i < text.length && /[-+.0-9eE]/.test(text[i] as string)) i++;
+    while (i < text.length && NUMBER_CHAR.has(text.charCodeAt(i))) i++;
     if (i === start) {
       // true, false, null
       i += text.startsWith('false', i) ? 5 : 4;

@@ -59,7 +59,7 @@ describe('raw body with X-Strongroom-Document', () => {
     const res = await fetch(`${s.url}/v1/documents`, {
       method: 'POST',
       headers: {
-        ...rawHeaders(description('DOC-1')),
+        ...rawHeaders(description('DOC-1', { fileName: '合約 note.pdf' })),
         'x-strongroom-file-name': encodeURIComponent('合約 note.pdf'),
       },
       body: PDF,
@@ -186,7 +186,7 @@ describe('multipart/form-data', () => {
 
   test('description then file: 201, with the part file name and type', async () => {
     const body = form([
-      ['description', JSON.stringify(description('MP-1'))],
+      ['description', JSON.stringify(description('MP-1', { fileName: 'scan.pdf' }))],
       ['file', new Blob([PDF], { type: 'application/pdf' }), 'scan.pdf'],
     ]);
     const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
@@ -226,7 +226,10 @@ describe('multipart/form-data', () => {
 
   test('a file past the limit -> 413', async () => {
     const body = form([
-      ['description', JSON.stringify(description('MP-3'))],
+      [
+        'description',
+        JSON.stringify(description('MP-3', { fileName: 'big.bin', contentType: 'application/octet-stream' })),
+      ],
       ['file', new Blob([Buffer.alloc(70 * 1024)]), 'big.bin'],
     ]);
     const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body });
@@ -247,5 +250,91 @@ describe('multipart/form-data', () => {
       body: 'x',
     });
     expect(noBoundary.status).toBe(400);
+  });
+});
+
+describe('the upload agrees with its description (issue 8, item 6; issue 14, item 2)', () => {
+  test.each([
+    ['../../etc/passwd'],
+    ['a\u0000b.pdf'],
+    ['a\r\nb.pdf'],
+    ['evil\u202Efdp.exe'],
+    ['..'],
+    ['x'.repeat(300)],
+  ])('X-Strongroom-File-Name %j is refused with the description rule, nothing stored', async (name) => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: {
+        ...rawHeaders(description('DOC-BADNAME')),
+        'x-strongroom-file-name': encodeURIComponent(name),
+      },
+      body: PDF,
+    });
+    const { error } = (await res.json()) as {
+      error: { code: string; details: { path: string; code: string }[] };
+    };
+    expect([res.status, error.code]).toEqual([400, 'ValidationFailed']);
+    expect(error.details).toEqual([
+      expect.objectContaining({ path: 'upload.fileName', code: 'invalid_file_name' }),
+    ]);
+    expect(await documentKeys()).toEqual([]);
+  });
+
+  test('the same rule for a multipart filename, and for a description fileName with a bidi override', async () => {
+    const f = new FormData();
+    f.append('description', JSON.stringify(description('MP-BAD', { fileName: 'a\u202Efdp.exe' })));
+    f.append('file', new Blob([PDF], { type: 'application/pdf' }), 'a\u202Efdp.exe');
+    const res = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body: f });
+    expect(res.status).toBe(400);
+    expect(await documentKeys()).toEqual([]);
+  });
+
+  test('an invalid Content-Type on a raw upload: 400, nothing stored', async () => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: { ...rawHeaders(description('DOC-BADTYPE')), 'content-type': 'not a type' },
+      body: PDF,
+    });
+    expect(res.status).toBe(400);
+    expect(await documentKeys()).toEqual([]);
+  });
+
+  test('a file name or type other than the description says: 400 naming both values; nothing stored', async () => {
+    const named = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: { ...rawHeaders(description('DOC-OTHERNAME')), 'x-strongroom-file-name': 'other.pdf' },
+      body: PDF,
+    });
+    const namedError = ((await named.json()) as { error: { message: string; details: unknown } }).error;
+    expect(named.status).toBe(400);
+    expect(namedError.message).toMatch(/"other.pdf".*"note.pdf"/);
+    expect(namedError.details).toEqual([
+      expect.objectContaining({
+        path: 'fileName',
+        code: 'mismatch',
+        upload: 'other.pdf',
+        description: 'note.pdf',
+      }),
+    ]);
+    const f = new FormData();
+    f.append('description', JSON.stringify(description('MP-OTHERTYPE')));
+    f.append('file', new Blob([PDF], { type: 'image/png' }), 'note.pdf');
+    const typed = await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth('ingest'), body: f });
+    const typedError = ((await typed.json()) as { error: { message: string } }).error;
+    expect(typed.status).toBe(400);
+    expect(typedError.message).toMatch(/"image\/png".*"application\/pdf"/);
+    expect(await documentKeys()).toEqual([]);
+  });
+
+  test('parameters and case of the media type do not count; what is served is what the description says', async () => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: { ...rawHeaders(description('DOC-CASE')), 'content-type': 'Application/PDF; x=1' },
+      body: PDF,
+    });
+    expect(res.status).toBe(201);
+    const doc = await storedDocument('DOC-CASE');
+    expect(doc.type).toBe('application/pdf');
+    expect(doc.row).toMatchObject({ fileName: 'note.pdf', contentType: 'application/pdf' });
   });
 });

@@ -251,7 +251,11 @@ export function postDocument(
   }
   const form = new FormData();
   form.append('description', typeof description === 'string' ? description : JSON.stringify(description));
-  form.append('file', new Blob([file], { type: contentType }), options.fileName ?? 'file.bin');
+  // A multipart part always names its file: by default the description's name (they must agree).
+  const described =
+    typeof description === 'string' ? undefined : (description as { fileName?: unknown }).fileName;
+  const partName = options.fileName ?? (typeof described === 'string' ? described : 'file.bin');
+  form.append('file', new Blob([file], { type: contentType }), partName);
   return fetch(`${url}/v1/documents`, { method: 'POST', headers: bearer(token), body: form });
 }
 

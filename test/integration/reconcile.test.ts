@@ -252,9 +252,9 @@ describe.each(databases('integration/reconcile'))('reconcile and reindex, catalo
     const sent: { id: string; fileName: string }[] = [];
     for (const form of ['multipart', 'raw'] as const) {
       const file = fileBytes(120 * 1024, form === 'raw' ? 31 : 32);
-      const doc = documentFor(file, `D-NAME-${form}`);
-      // Not the description's `fileName` (CN-20261121-0001.PDF): the name the sender gave the file.
+      // The name the sender gave the file, which its description must name too.
       const fileName = form === 'raw' ? '合約 note 2026.pdf' : 'scan (signed).pdf';
+      const doc = { ...documentFor(file, `D-NAME-${form}`), fileName };
       const res = await postDocument(t.url, t.ingestToken, doc, file, { form, fileName });
       expect([form, res.status]).toEqual([form, 201]);
       sent.push({ id: doc.recordId, fileName });

@@ -29,12 +29,23 @@ export const documentType = formatted(
   (v) => /^[a-z][a-z0-9_]{0,63}$/.test(v),
 );
 
-/** The file's original name, without any directory part. */
+/**
+ * The file's original name, without any directory part: no path separators, no control
+ * characters (C0, DEL, C1), no bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069,
+ * which make `evil\u202Efdp.exe` show as `evilexe.pdf`), not "." or "..". The same rule for the
+ * description's `fileName` and for the name an upload gives (X-Strongroom-File-Name, the
+ * multipart part's filename).
+ */
 export const fileName = formatted(
   'invalid_file_name',
-  'a file name of 1-255 characters without "/", "\\" or control characters, not "." or ".."',
-  // eslint-disable-next-line no-control-regex
-  (v) => v.length >= 1 && v.length <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(v) && v !== '.' && v !== '..',
+  'a file name of 1-255 characters without "/", "\\", control characters or bidirectional overrides, not "." or ".."',
+  (v) =>
+    v.length >= 1 &&
+    v.length <= 255 &&
+    // eslint-disable-next-line no-control-regex
+    !/[/\\\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(v) &&
+    v !== '.' &&
+    v !== '..',
 );
 
 /** A MIME type, optionally with parameters: `application/pdf`, `audio/mpeg`, `text/csv; charset=utf-8`. */
