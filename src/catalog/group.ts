@@ -8,7 +8,14 @@ import { buildAuditRows } from './audit-rows';
 import { leafHash } from './hashing';
 import { toDbTime, toRecord } from './mappers';
 import type { CatalogDatabase, CounterName, LedgerLeavesTable, RecordsTable } from './schema';
-import type { AuditEvent, CatalogRecord, CommitResult, NewAuditEvent, NewRecord } from './types';
+import type {
+  AuditEvent,
+  CatalogDialect,
+  CatalogRecord,
+  CommitResult,
+  NewAuditEvent,
+  NewRecord,
+} from './types';
 import { validateAuditEvent, validateRecord } from './validate';
 
 /**
@@ -229,7 +236,6 @@ export async function insertRows<T extends InsertTable>(
     );
   }
 }
-
 
 async function writeGroup(
   trx: Trx,

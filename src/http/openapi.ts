@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { rolesFor } from '../auth/policy';
-import { RECORD_ID_PATTERN, RECORD_TYPES, recordSchemas, type RecordType } from '../records';
+import { RECORD_TYPES, recordSchemas, type RecordType } from '../records';
 import { applyExample, operationExamples } from './openapi-examples';
 import { describeField, NAMED_FIELDS } from './openapi-formats';
 import { AuditPageSchema, SegmentPageSchema } from './audit-schemas';

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { openArchiveSeal } from '../../src/runtime/seal';
 import { openCatalog, type Catalog, type NewRecord } from '../../src/catalog';
 import { bucketPlan } from '../../src/config';
 import { catalogRow } from '../../src/ingest/catalog-row';
@@ -79,7 +80,10 @@ describe.each(databases('integration/alp-facts'))(
     }
 
     function recover(mode: RecoveryMode, catalog: Catalog) {
-      return recoverFromStore({ store: t.store, catalog, plan: bucketPlan(t.config) }, { mode });
+      return recoverFromStore(
+        { store: t.store, catalog, plan: bucketPlan(t.config), seal: openArchiveSeal(t.config) },
+        { mode },
+      );
     }
 
     test('every trade ingested has its facts, committed with its row; the report is the independent computation', async () => {

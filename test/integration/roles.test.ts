@@ -341,7 +341,6 @@ ROUTES.push(
 
 const PUBLIC = ['/openapi.json', '/healthz', '/readyz', '/docs'];
 
-
 interface Sent {
   what: string;
   requestId: string;
