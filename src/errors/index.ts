@@ -73,6 +73,12 @@ export class PayloadTooLargeError extends StrongroomError {
   readonly httpStatus = 413;
 }
 
+/** The request's headers are larger than the server reads (before any route sees them). */
+export class HeadersTooLargeError extends StrongroomError {
+  readonly code = 'HeadersTooLarge';
+  readonly httpStatus = 431;
+}
+
 /** The request body has a content type the route does not accept. */
 export class UnsupportedMediaTypeError extends StrongroomError {
   readonly code = 'UnsupportedMediaType';

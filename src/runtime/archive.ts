@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createAuthenticator, describeBootstrap, ensureBootstrapAdmin, type BootstrapResult } from '../auth';
@@ -29,6 +28,7 @@ import type { AuditParts } from '../audit/jobs';
 import { archiveAuditParts } from './audit';
 import { openCloud, type CloudHandle } from './cloud';
 import { openArchiveSeal } from './seal';
+import { createHttpServer } from '../http/server';
 import { BackgroundJobs } from './jobs';
 import { leaderLockFor } from './leader';
 import { postureRenderer, reportService } from './posture';
@@ -257,6 +257,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       store,
       catalog,
       reports,
+      holds,
       endpoint: storeHandle.endpoint,
       clock,
     });
@@ -318,7 +319,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       lifecycle: { holds, verifications, retention, dispositions },
       ...(options.onUnaudited ? { onUnaudited: options.onUnaudited } : {}),
     });
-    const server = http.createServer(app);
+    const server = createHttpServer(app, limits);
     // Long uploads and batches: no whole-request timeout; idle sockets still close.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;

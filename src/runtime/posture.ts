@@ -8,6 +8,7 @@
  * the part to PostureParts and pass it where both callers build the parts). Nothing else changes.
  */
 import type { Catalog } from '../catalog';
+import { fixityPosture } from '../fixity/posture';
 import { bucketPlan, type Config } from '../config';
 import { HongKongCalendar } from '../reports/calendar';
 import { catalogPostureProviders, postureReport, renderPosture } from '../reports/posture-service';
@@ -22,18 +23,65 @@ export interface PostureParts {
   store: Pick<BucketAdmin, 'bucketInfo' | 'getRetention' | 'getLogging'>;
   catalog: Pick<
     Catalog,
-    'listPrincipals' | 'recordsIngestedPerDay' | 'auditEventCounts' | 'alpIdsWithTrades' | 'documentsOfType'
+    | 'listPrincipals'
+    | 'recordsIngestedPerDay'
+    | 'auditEventCounts'
+    | 'alpIdsWithTrades'
+    | 'documentsOfType'
+    | 'latestCheckpointRow'
+    | 'checkpointRows'
+    | 'latestAuditSegment'
+    | 'auditSize'
+    | 'queryAudit'
+    | 'auditEventCountsBySource'
+    | 'fixitySweeps'
   >;
+  /** Legal holds (src/lifecycle/holds.ts); absent: "not available". */
+  holds?: { posture(): Promise<{ open: number; oldestSince: string | null }> };
   reports: ReportService;
   /** The OSS endpoint in use. */
   endpoint: string;
   clock?: Clock;
 }
 
-/** The providers of the parts that own the facts. None is connected on this branch yet. */
+/** Checkpoints listed in the history chart at most (one page; older logs show the latest only). */
+const CHECKPOINT_HISTORY = 1000;
+
+/**
+ * The providers of the parts that own the facts, read from the catalog's indexes of what is in the
+ * audit bucket: the ledger's checkpoints, the sealed audit segments, the trail by source, the
+ * fixity sweeps, and the legal holds. Not connected (reported "not available" with the reason):
+ * bucket encryption and policy, the log-import position and unknown-key accesses.
+ */
 export function partPostureProviders(parts: PostureParts): PostureProviders {
-  void parts;
-  return {};
+  const { catalog } = parts;
+  const holds = parts.holds;
+  return {
+    checkpoint: async () => {
+      const last = await catalog.latestCheckpointRow();
+      if (!last) return { last: null, history: [] };
+      const rows = await catalog.checkpointRows({ limit: CHECKPOINT_HISTORY });
+      const history = (rows.length < CHECKPOINT_HISTORY ? rows : [last]).map((r) => ({
+        at: r.createdAt.toISOString(),
+        treeSize: r.treeSize,
+      }));
+      return { last: { treeSize: last.treeSize, at: last.createdAt.toISOString() }, history };
+    },
+    sealing: async () => {
+      const segment = await catalog.latestAuditSegment();
+      const sealedTo = segment ? segment.toSeq + 1 : 0;
+      const unsealedEvents = Math.max(0, (await catalog.auditSize()) - sealedTo);
+      if (unsealedEvents === 0) return { unsealedEvents, oldestUnsealedAt: null };
+      const [first] = await catalog.queryAudit({
+        ...(sealedTo > 0 ? { afterSeq: sealedTo - 1 } : {}),
+        limit: 1,
+      });
+      return { unsealedEvents, oldestUnsealedAt: first ? first.at.toISOString() : null };
+    },
+    auditEventsBySource: () => catalog.auditEventCountsBySource(),
+    fixity: () => fixityPosture(catalog),
+    ...(holds ? { holds: () => holds.posture() } : {}),
+  };
 }
 
 /** The posture report's sources, fresh for one report. */

@@ -152,7 +152,7 @@ export function appendOnlySuite(fresh: HarnessFactory): void {
         : [
             `insert ${forgedSha} on conflict (record_id) do update set sha256 = excluded.sha256`,
             `insert ${forgedFacts} on conflict (record_id) do update set client_id = excluded.client_id`,
-            'truncate records',
+            'truncate records cascade',
           ];
     for (const statement of attempts) {
       await expect(h.exec(statement)).rejects.toThrow(/append-only|never changed|refused|ledger leaf/);

@@ -174,6 +174,32 @@ describe('raw body with X-Strongroom-Document', () => {
   });
 });
 
+describe('the header limit follows the description limit (issue 8, item 11)', () => {
+  test('a description of 24 KB travels in the header (Node alone stops at 16 KiB of headers)', async () => {
+    const related = Array.from({ length: 1000 }, (_, i) => `T-20261121-${String(i).padStart(6, '0')}`);
+    const desc = description('DOC-BIG-HEADER', { relatedRecordIds: related });
+    expect(JSON.stringify(desc).length).toBeGreaterThan(20_000);
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: rawHeaders(desc),
+      body: PDF,
+    });
+    expect(res.status).toBe(201);
+  });
+
+  test('headers past the limit are a 431 in the error shape with a hint, not a bare status line', async () => {
+    const res = await fetch(`${s.url}/v1/documents`, {
+      method: 'POST',
+      headers: { ...auth('ingest'), 'x-padding': 'a'.repeat(200_000) },
+      body: PDF,
+    });
+    expect(res.status).toBe(431);
+    const body = (await res.json()) as { error: { code: string; message: string; hint: string } };
+    expect(body.error.code).toBe('HeadersTooLarge');
+    expect(body.error.hint).toMatch(/multipart/);
+  });
+});
+
 describe('multipart/form-data', () => {
   function form(parts: [string, string | Blob, string?][]): FormData {
     const f = new FormData();

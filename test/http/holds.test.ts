@@ -142,7 +142,8 @@ describe('legal holds', () => {
 describe('verifications', () => {
   test('GET /v1/verifications lists sweeps with their sealed report; /:id names every problem', async () => {
     const auditBucket = s.bucket.replace(/-records-7y$/, '-audit');
-    await s.store.createBucket(auditBucket);
+    // The test server made the audit bucket already (the ledger's tiles go there).
+    if (!(await s.store.bucketInfo(auditBucket))) await s.store.createBucket(auditBucket);
     await s.store.putBuffer(s.bucket, 'trade/2026/11/21/STRAY.json', Buffer.from('{}'));
     const sweeper = new FixitySweeper({
       catalog: s.catalog,

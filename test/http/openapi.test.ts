@@ -2,10 +2,11 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { z } from 'zod';
 import { buildOpenApi } from '../../src/http/openapi';
-import { operationExamples } from '../../src/http/openapi-examples';
+import { EXAMPLE_OBJECTS, operationExamples } from '../../src/http/openapi-examples';
 import { NAMED_FIELDS } from '../../src/http/openapi-formats';
 import { recordSchemas } from '../../src/records';
 import { exampleTrade } from '../../src/records/fixtures';
+import { makeRecord, sha256Of } from '../catalog/fixtures';
 import { auth, startServer, type TestServer } from './server';
 
 /**
@@ -186,10 +187,87 @@ describe('as strict as the server', () => {
   });
 });
 
+/**
+ * The objects the lifecycle examples name (EXAMPLE_OBJECTS), made through the catalog with those
+ * ids: a hold and a disposition of another compliance principal (the examples release and approve
+ * them: four eyes), two trades of 2013 past their retain-until, and a finished fixity sweep.
+ */
+async function exampleObjects(s: TestServer): Promise<void> {
+  const other = await s.catalog.addPrincipal({ name: 'http-compliance-2', role: 'compliance', kind: 'user' });
+  const ev = (target: string) => ({
+    principalId: other.id,
+    action: 'setup',
+    target,
+    outcome: 'allowed' as const,
+  });
+  const [disposed] = EXAMPLE_OBJECTS.pastRecordIds;
+  for (const recordId of EXAMPLE_OBJECTS.pastRecordIds)
+    await s.catalog.commitRecord(
+      makeRecord({
+        recordId,
+        businessDate: '2013-11-21',
+        bucket: s.bucket,
+        retainUntil: new Date('2020-11-21T00:00:00Z'),
+      }),
+      ev(recordId),
+    );
+  await s.catalog.placeHold(
+    {
+      id: EXAMPLE_OBJECTS.holdId,
+      name: 'Complaint CMP-2026-031',
+      matter: 'Complaint of client C-1001 about the execution of T-20261121-000001',
+      reason: 'Keep the trade until the complaint is closed',
+      criteria: { recordIds: [exampleTrade().recordId as string] },
+      placedBy: other.id,
+    },
+    ev(EXAMPLE_OBJECTS.holdId),
+  );
+  const past = await s.catalog.getRecord(disposed);
+  if (!past) throw new Error('the past records were not committed');
+  await s.catalog.proposeDisposition(
+    {
+      id: EXAMPLE_OBJECTS.dispositionId,
+      proposedBy: other.id,
+      reason: 'Annual disposition: 2013 trades past their seven years',
+      asOf: new Date('2026-11-28T00:00:00Z'),
+      selection: 'list',
+      items: [
+        {
+          recordId: disposed,
+          bucket: past.bucket,
+          objectKey: past.objectKey,
+          descriptionKey: null,
+          sha256: past.sha256,
+        },
+      ],
+    },
+    ev(EXAMPLE_OBJECTS.dispositionId),
+  );
+  const sweep = await s.catalog.startFixitySweep({
+    id: EXAMPLE_OBJECTS.verificationId,
+    kind: 'head',
+    bucket: null,
+    samplePpm: 1_000_000,
+    initiated: '"schedule"',
+  });
+  const d = sweep.startedAt.toISOString().slice(0, 10).split('-').join('/');
+  await s.catalog.finishFixitySweep(
+    {
+      sweepId: sweep.id,
+      reportKey: `fixity/${d}/${sweep.id}.json`,
+      reportSha256: sha256Of(`fixity report ${sweep.id}`),
+      summary: JSON.stringify({ records: 2, checked: 2, objects: 2, bytes: 0, listed: 0, problems: 0 }),
+      problems: 0,
+    },
+    ev(sweep.id),
+  );
+}
+
 describe('the examples against the server', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startServer();
+    await exampleObjects(s);
   });
   afterAll(async () => {
     await s.close();

@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -31,6 +30,7 @@ import type { DocumentUpload, IngestResult, IngestService, WriteContext } from '
 import { createLogger, silentLogger } from '../../src/log';
 import { RecordReader } from '../../src/reads/record-reader';
 import { openArchiveSeal } from '../../src/runtime/seal';
+import { createHttpServer } from '../../src/http/server';
 import { postureRenderer, reportService } from '../../src/runtime/posture';
 import { openStore, type StoreHandle } from '../../src/runtime/store';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
@@ -174,7 +174,8 @@ let servers = 0;
 function sharedStore(): Promise<StoreHandle> {
   if (!emulator) {
     const dir = tempDir('http-oss');
-    const config = parseConfig({ dataDir: dir, logLevel: 'silent' });
+    // A free port: test files run in parallel (the fixed API port + 1 is for `serve` only).
+    const config = parseConfig({ dataDir: dir, logLevel: 'silent', emulator: { port: 0 } });
     emulator = { dir, handle: openStore(config, { own: true, logger: silentLogger() }) };
   }
   return emulator.handle;
@@ -299,7 +300,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     onUnaudited,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   };
-  const server = http.createServer(createApp(deps));
+  const server = createHttpServer(createApp(deps), limits);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const adapter = storeHandle.store;

@@ -171,62 +171,6 @@ const ROUTES: Route[] = [
     ok: 200,
     send: (base, token) => fetch(`${base}/v1/records/${SEED_ID}/audit`, { headers: auth(token) }),
   },
-  {
-    method: 'get',
-    path: '/v1/ledger/checkpoint',
-    action: 'ledger.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/checkpoint`, { headers: auth(token) }),
-  },
-  {
-    method: 'get',
-    path: '/v1/ledger/checkpoints',
-    action: 'ledger.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/checkpoints`, { headers: auth(token) }),
-  },
-  {
-    method: 'get',
-    path: '/v1/ledger/key',
-    action: 'ledger.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/key`, { headers: auth(token) }),
-  },
-  {
-    method: 'get',
-    path: '/v1/ledger/entries/{index}',
-    action: 'ledger.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/entries/0`, { headers: auth(token) }),
-  },
-  {
-    method: 'get',
-    path: '/v1/ledger/proof/inclusion',
-    action: 'ledger.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/proof/inclusion?index=0`, { headers: auth(token) }),
-  },
-  {
-    method: 'get',
-    path: '/v1/ledger/proof/consistency',
-    action: 'ledger.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/proof/consistency?from=1&to=1`, { headers: auth(token) }),
-  },
-  {
-    method: 'get',
-    path: '/v1/records/{id}/proof',
-    action: 'records.read',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/records/${SEED_ID}/proof`, { headers: auth(token) }),
-  },
-  {
-    method: 'post',
-    path: '/v1/ledger/checkpoint',
-    action: 'ledger.checkpoint',
-    ok: 200,
-    send: (base, token) => fetch(`${base}/v1/ledger/checkpoint`, { method: 'POST', headers: auth(token) }),
-  },
 ];
 
 /** Lifecycle objects made in beforeAll by another compliance principal (four eyes). */

@@ -15,6 +15,7 @@ import { hongKongDate } from '../../reports/calendar';
 import { postureReport, renderPosture } from '../../reports/posture-service';
 import type { PostureReport } from '../../reports/posture/evaluate';
 import { retentionClassFor, validateRecord } from '../../records';
+import { HoldService } from '../../lifecycle';
 import { postureSources, reportService } from '../../runtime/posture';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 import type { Finish } from '../outcome';
@@ -186,6 +187,7 @@ export async function postureCommand(
             store: handle.store,
             catalog,
             reports,
+            holds: new HoldService({ catalog }),
             endpoint: handle.endpoint,
           }),
         });
