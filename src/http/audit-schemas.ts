@@ -127,6 +127,12 @@ export const AuditPageSchema = z.object({
   nextCursor: z.string().optional(),
 });
 
+/** GET /v1/records/:id/audit: a page of events, with the record and its object they were found by. */
+export const RecordAuditPageSchema = AuditPageSchema.extend({
+  recordId: z.string(),
+  object: z.string().describe("the record's object, oss://<bucket>/<key>: the target of access-log lines"),
+});
+
 export const SegmentPageSchema = z.object({
   items: z.array(
     z.object({

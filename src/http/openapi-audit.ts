@@ -82,7 +82,13 @@ export function auditOperations(): Op[] {
         },
         ...queryParameters(RecordAuditQuerySchema),
       ],
-      responses: { '200': { description: 'one page', headers: NEXT, content: eventsContent } },
+      responses: {
+        '200': {
+          description: 'one page',
+          headers: NEXT,
+          content: { ...eventsContent, 'application/json': { schema: ref('RecordAuditPage') } },
+        },
+      },
       errors: [...ERRORS, 'NotFound'],
     },
   ];

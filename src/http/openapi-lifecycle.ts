@@ -172,7 +172,30 @@ export function lifecycleOperations(): Op[] {
       action: 'verifications.read',
       summary: 'A fixity sweep and every problem it found (bucket, key, record id, expected, found)',
       parameters: [ID],
-      responses: { '200': answer('the sweep', { type: 'object', properties: { verification } }) },
+      responses: {
+        '200': answer('the sweep', {
+          type: 'object',
+          properties: {
+            verification,
+            problems: {
+              type: 'array',
+              description: 'every problem the sweep found',
+              items: {
+                type: 'object',
+                properties: {
+                  kind: { type: 'string' },
+                  bucket: { type: 'string' },
+                  key: { type: 'string' },
+                  recordId: { type: ['string', 'null'] },
+                  expected: { type: 'string' },
+                  found: { type: 'string' },
+                },
+                required: ['kind', 'bucket', 'key', 'recordId', 'expected', 'found'],
+              },
+            },
+          },
+        }),
+      },
       errors: READ_ERRORS,
     },
   ];

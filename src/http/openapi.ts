@@ -8,7 +8,7 @@ import { rolesFor } from '../auth/policy';
 import { RECORD_TYPES, recordSchemas, type RecordType } from '../records';
 import { applyExample, operationExamples } from './openapi-examples';
 import { describeField, NAMED_FIELDS } from './openapi-formats';
-import { AuditPageSchema, SegmentPageSchema } from './audit-schemas';
+import { AuditPageSchema, RecordAuditPageSchema, SegmentPageSchema } from './audit-schemas';
 import { json, operations, ref, type Json } from './openapi-operations';
 import {
   BatchLineSchema,
@@ -40,6 +40,7 @@ function componentSchemas(): Record<string, Json> {
     [BatchLineSchema, 'BatchLine'],
     [ReadinessSchema, 'Readiness'],
     [AuditPageSchema, 'AuditPage'],
+    [RecordAuditPageSchema, 'RecordAuditPage'],
     [SegmentPageSchema, 'SegmentPage'],
   ];
   for (const [schema, id] of own) registry.add(schema, { id });
