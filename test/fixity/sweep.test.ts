@@ -167,7 +167,12 @@ describe.each(databases('fixity'))('fixity sweeps (%s)', (db) => {
     expect(['missing', 'unreadable', 'size_mismatch', 'crc64_mismatch']).toContain(
       byKey.get(keyOf['FXD-2']!)!.kind,
     );
-    expect(deep.report.counts.bytes).toBeGreaterThan(100 * 1024);
+    // Every intact record's bytes were read, and the damaged file's until its check failed (how much
+    // of it is counted depends on where the runtime's stream raises the CRC-64 error: Node 20 at the
+    // end, Node 26 with the last chunks still buffered).
+    let intact = 0;
+    for (const id of ids) intact += (await t.catalog.getRecord(id))!.size;
+    expect(deep.report.counts.bytes).toBeGreaterThan(intact);
     const page = (await t.store.getBuffer(auditBucket, deep.htmlKey)).body.toString('utf8');
     for (const k of [foreign, keyOf['FXD-1']!, keyOf['FXD-2']!]) expect(page).toContain(k);
     // Each problem raised an alert, with a key that keeps a repeat from opening another.
