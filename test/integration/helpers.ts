@@ -74,7 +74,24 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   await adminQuery(`create database ${name}`);
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+  return { url: url.toString(), drop: () => dropDatabase(name) };
+}
+
+/**
+ * Drops a test database, terminating its sessions. A session this role may not terminate (seen
+ * once in CI: a backend of another role on the database for an instant) refuses the drop
+ * (insufficient_privilege, 42501); it is gone a moment later, so the drop is tried again.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminQuery(`drop database if exists ${name} with (force)`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42501' || attempt >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 export interface TestArchive {
