@@ -24,8 +24,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const crypto = require('node:crypto');
-const { URL } = require('node:url');
+const { freshBenchSchema } = require('./pg-schema');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -168,24 +167,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-bench-alp-'));
   let url = '';
-  let schema = '';
   let dropSchema = async () => {};
   if (DATABASE_URL) {
-    const pg = require(path.join(ROOT, 'node_modules', 'pg'));
-    schema = `bench_alp_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const u = new URL(DATABASE_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    url = u.toString();
-    dropSchema = async () => {
-      const a = new pg.Client({ connectionString: DATABASE_URL });
-      await a.connect();
-      await a.query(`drop schema ${schema} cascade`);
-      await a.end();
-    };
+    const fresh = await freshBenchSchema(DATABASE_URL, 'bench_alp', ROOT);
+    url = fresh.url;
+    dropSchema = fresh.drop;
   }
   const file = path.join(dir, 'catalog.sqlite');
   const catalog = await openCatalog(url ? { databaseUrl: url } : { sqlitePath: file });
