@@ -163,6 +163,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
     }
     const root = `${exportId}/`;
     const dir = await SpoolDir.create(input.tmpDir);
+    let result: BagResult;
     try {
       const manifest256 = dir.spool('manifest-sha256.txt');
       const manifest512 = dir.spool('manifest-sha512.txt');
@@ -312,7 +313,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       zip.finish();
       await step(end);
       const { sha256, size } = zip.digest();
-      return {
+      result = {
         exportId,
         sha256,
         size,
@@ -322,9 +323,14 @@ export function buildBag(input: BuildBagInput): BagBuild {
         payloadFiles: payload.files,
         payloadBytes: payload.bytes,
       };
-    } finally {
-      await dir.remove();
+    } catch (err) {
+      // The build's own error is the one reported; a temp directory that cannot be removed
+      // after it must not hide it.
+      await dir.remove().catch(() => undefined);
+      throw err;
     }
+    await dir.remove();
+    return result;
   };
 
   const done = run().catch((err: unknown) => {

@@ -59,8 +59,12 @@ export class Spool {
     return createReadStream(this.path);
   }
 
-  destroy(): void {
+  /** Stops writing and waits until the file is closed (its open may still be pending). */
+  async destroy(): Promise<void> {
+    if (this.out.closed) return;
+    const closed = new Promise<void>((resolve) => this.out.once('close', () => resolve()));
     this.out.destroy();
+    await closed;
   }
 }
 
@@ -81,7 +85,10 @@ export class SpoolDir {
   }
 
   async remove(): Promise<void> {
-    for (const spool of this.spools) spool.destroy();
-    await rm(this.path, { recursive: true, force: true });
+    // Each file is closed first: a spool whose open is still pending would otherwise create its
+    // file after rm listed the directory, and rm would fail with ENOTEMPTY (seen in CI, where
+    // that error then hid the build's own).
+    await Promise.all(this.spools.map((spool) => spool.destroy()));
+    await rm(this.path, { recursive: true, force: true, maxRetries: 3 });
   }
 }
