@@ -58,6 +58,28 @@ const DESCRIPTION_META = [
  * is sent) and no seal: it is read back and hashed, so only the very bytes are adopted, and the
  * description's seal binds its key, SHA-256 and size.
  */
+/**
+ * How long a write whose key is taken waits for a concurrent winner's commit (ms between the
+ * catalog look-ups; about 2.5 s in all): the winner's next steps after its PUT are one more PUT at
+ * most (a document's description) and one group commit.
+ */
+const KEY_TAKEN_WAITS_MS = [50, 100, 200, 400, 800, 1000, 0];
+
+/** The refusal of a record id already archived with other content. */
+function conflictWith(existing: CatalogRecord, sentSha256: string | undefined): RecordConflictError {
+  return new RecordConflictError(
+    `record ${existing.recordId} is already archived with different content; the original is never changed. ` +
+      'Send a correction record (recordType "correction", amends: the original id) instead.',
+    {
+      details: {
+        recordId: existing.recordId,
+        archivedSha256: existing.sha256,
+        ...(sentSha256 !== undefined ? { sentSha256 } : {}),
+      },
+    },
+  );
+}
+
 const FILE_ADOPTION: AdoptOptions = { sameMeta: ['record-id', 'record-type'], readBack: true };
 
 /** The essence of a media type (`type/subtype`, lower-case): parameters and case do not count. */
@@ -197,14 +219,22 @@ export class ArchiveIngestService implements IngestService {
     const ingestedAt = this.clock.now();
     const key = objectKey(record);
     const meta = this.seal.seal(bucket, key, this.metadata(record, sha256, ctx, ingestedAt));
-    const put = await this.putRecordObject(
-      bucket,
-      key,
-      bytes,
-      sha256,
-      { meta, contentType: 'application/json', adopt: this.recordAdoption },
-      ctx.putSlots,
-    );
+    let put: PutResult;
+    try {
+      put = await this.putRecordObject(
+        bucket,
+        key,
+        bytes,
+        sha256,
+        { meta, contentType: 'application/json', adopt: this.recordAdoption },
+        ctx.putSlots,
+      );
+    } catch (err) {
+      if (!(err instanceof ObjectKeyTakenError)) throw err;
+      return this.keyTaken(record.recordId, sha256, ctx, () => {
+        throw err;
+      });
+    }
     return this.commit(record, klass, put, ingestedAt, ctx, {
       contentType: 'application/json',
       protectedFrom: put.adoptedFrom,
@@ -269,10 +299,12 @@ export class ArchiveIngestService implements IngestService {
       });
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
-      throw new ObjectKeyTakenError(
-        `document ${description.recordId}: another file is already stored at ${bucket}/${fileKey} by an earlier upload that was not completed`,
-        { cause: err, details: { bucket, key: fileKey } },
-      );
+      return this.keyTaken(description.recordId, undefined, ctx, () => {
+        throw new ObjectKeyTakenError(
+          `document ${description.recordId}: another file is already stored at ${bucket}/${fileKey} by an earlier upload that was not completed`,
+          { cause: err, details: { bucket, key: fileKey } },
+        );
+      });
     }
 
     // The description, in canonical form, next to the file; its metadata binds it to the file.
@@ -287,11 +319,20 @@ export class ArchiveIngestService implements IngestService {
       [CONTENT_META.size]: String(file.size),
       [CONTENT_META.fileName]: encodeFileName(fileName),
     });
-    const desc = await this.putRecordObject(bucket, descKey, descBytes, descSha, {
-      meta: descMeta,
-      contentType: 'application/json',
-      adopt: this.descriptionAdoption,
-    });
+    let desc: PutResult;
+    try {
+      desc = await this.putRecordObject(bucket, descKey, descBytes, descSha, {
+        meta: descMeta,
+        contentType: 'application/json',
+        adopt: this.descriptionAdoption,
+      });
+    } catch (err) {
+      if (!(err instanceof ObjectKeyTakenError)) throw err;
+      // The file was this one (adopted), the description under the key is not.
+      return this.keyTaken(description.recordId, file.sha256, ctx, () => {
+        throw err;
+      });
+    }
     const adopted = [file.adoptedFrom, desc.adoptedFrom].filter((d): d is Date => d !== undefined);
     return this.commit(description, klass, file, ingestedAt, ctx, {
       contentType,
@@ -366,6 +407,32 @@ export class ArchiveIngestService implements IngestService {
     return put;
   }
 
+  /**
+   * A create-only PUT found its key holding another object. Either a concurrent request with the
+   * same id got there first (its commit follows within moments: the loser then gets the answer any
+   * later request with that id gets, a repeat or `Conflict`, one code for one situation), or an
+   * earlier attempt left an object that never reached the catalog (`keyTaken`'s own error:
+   * `ObjectKeyTaken`, for `strongroom reconcile`). The catalog is asked a few times, briefly.
+   */
+  private async keyTaken(
+    recordId: string,
+    sentSha256: string | undefined,
+    ctx: WriteContext,
+    leftover: () => never,
+  ): Promise<IngestResult> {
+    for (const waitMs of KEY_TAKEN_WAITS_MS) {
+      const existing = await this.catalog.getRecord(recordId);
+      if (existing) {
+        if (sentSha256 !== undefined) return this.answerExisting(existing, sentSha256, ctx);
+        // The file sent was not adopted, so it differs from the one archived under this id.
+        await ctx.audit.append('denied', { reason: 'conflict' });
+        throw conflictWith(existing, undefined);
+      }
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    return leftover();
+  }
+
   /** The same id again: the same bytes are a repeat (200), other bytes a conflict (409). */
   private async answerExisting(
     existing: CatalogRecord,
@@ -374,11 +441,7 @@ export class ArchiveIngestService implements IngestService {
   ): Promise<IngestResult> {
     if (existing.sha256 !== sha256) {
       await ctx.audit.append('denied', { reason: 'conflict', sha256 });
-      throw new RecordConflictError(
-        `record ${existing.recordId} is already archived with different content; the original is never changed. ` +
-          'Send a correction record (recordType "correction", amends: the original id) instead.',
-        { details: { recordId: existing.recordId, archivedSha256: existing.sha256, sentSha256: sha256 } },
-      );
+      throw conflictWith(existing, sha256);
     }
     await ctx.audit.append('allowed', { repeat: true });
     return { status: 'existing', receipt: toReceipt(existing) };

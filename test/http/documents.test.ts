@@ -364,3 +364,36 @@ describe('the upload agrees with its description (issue 8, item 6; issue 14, ite
     expect(doc.row).toMatchObject({ fileName: 'note.pdf', contentType: 'application/pdf' });
   });
 });
+
+describe('two uploads of one document id at the same time', () => {
+  // Both pass the catalog look-up before either commits; the loser's create-only PUT finds the
+  // winner's file. It must get the answer any later upload with that id gets (issue 8, item 11):
+  // 409 Conflict for another file, 200 for the same one; never ObjectKeyTaken, which sends people
+  // to reconcile for a leftover that is not there.
+  const send = (id: string, body: Buffer): Promise<Response> =>
+    fetch(`${s.url}/v1/documents`, { method: 'POST', headers: rawHeaders(description(id)), body });
+
+  test('different files: one 201, one 409 Conflict, and the winner stored as sent', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      const id = `DOC-RACE-${i}`;
+      const a = Buffer.concat([PDF, Buffer.from(`a${i}`)]);
+      const b = Buffer.concat([PDF, Buffer.from(`b${i}`)]);
+      const answers = await Promise.all([send(id, a), send(id, b)]);
+      const bodies = (await Promise.all(answers.map((r) => r.json()))) as { error?: { code: string } }[];
+      const statuses = answers.map((r) => r.status).sort();
+      expect({ id, statuses, codes: bodies.map((b) => b.error?.code ?? null) }).toEqual({
+        id,
+        statuses: [201, 409],
+        codes: expect.arrayContaining([null, 'Conflict']) as unknown,
+      });
+      const winner = answers[0]?.status === 201 ? a : b;
+      expect((await storedDocument(id)).bytes.equals(winner)).toBe(true);
+    }
+  });
+
+  test('the same file: one 201 and one 200, one record', async () => {
+    const answers = await Promise.all([send('DOC-TWIN', PDF), send('DOC-TWIN', PDF)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 201]);
+    expect((await documentKeys()).filter((k) => k.includes('DOC-TWIN'))).toHaveLength(2);
+  });
+});

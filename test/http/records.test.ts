@@ -29,6 +29,26 @@ describe('POST /v1/records', () => {
     expect(await again.json()).toEqual({ status: 'existing', receipt: created.receipt });
   });
 
+  test('two requests with one id and other content at the same time: one 201, one 409 Conflict', async () => {
+    // Both may pass the catalog look-up before either commits: the loser's PUT finds the winner's
+    // object, and waits for its commit to answer as any later request would (issue 8, item 11).
+    for (let i = 0; i < 4; i += 1) {
+      const recordId = `${TRADE.recordId}-R${i}`;
+      const answers = await Promise.all([
+        postJson(`${s.url}/v1/records`, { ...TRADE, recordId, price: '388.40' }, auth('ingest')),
+        postJson(`${s.url}/v1/records`, { ...TRADE, recordId, price: '388.60' }, auth('ingest')),
+      ]);
+      const bodies = (await Promise.all(answers.map((r) => r.json()))) as { error?: { code: string } }[];
+      expect({
+        statuses: answers.map((r) => r.status).sort(),
+        codes: bodies.map((b) => b.error?.code),
+      }).toEqual({
+        statuses: [201, 409],
+        codes: expect.arrayContaining([undefined, 'Conflict']) as unknown,
+      });
+    }
+  });
+
   test('409 Conflict with a hint to send a correction when the id exists with other content', async () => {
     await postJson(`${s.url}/v1/records`, TRADE, auth('ingest'));
     const res = await postJson(`${s.url}/v1/records`, { ...TRADE, price: '388.40' }, auth('ingest'));
