@@ -131,6 +131,11 @@ export const AuditPageSchema = z.object({
 export const RecordAuditPageSchema = AuditPageSchema.extend({
   recordId: z.string(),
   object: z.string().describe("the record's object, oss://<bucket>/<key>: the target of access-log lines"),
+  objects: z
+    .array(z.string())
+    .describe(
+      "every object of the record the trail was searched for: the record's object, and a document's description",
+    ),
 });
 
 export const SegmentPageSchema = z.object({

@@ -10,9 +10,12 @@ import { bucketPlan } from '../../src/config';
 import { localCredentials } from '../../src/runtime/store';
 import { trade } from '../../src/records/fixtures';
 import { makeClient } from '../emulator/helpers';
+import { descriptionKeyOf } from '../../src/catalog';
 import {
   databases,
+  fileBytes,
   getWith,
+  postDocument,
   postJson,
   principalWithToken,
   startTestArchive,
@@ -157,6 +160,50 @@ describe.each(databases('integration/audit-import'))('imported access, catalog o
         }) as unknown,
       }),
     ]);
+  });
+
+  test("a document's file and its description, read directly, both show up in its record audit", async () => {
+    const docId = `IMPORT-DOC-${db}-1`;
+    const description = {
+      recordType: 'document',
+      recordId: docId,
+      documentType: 'contract_note',
+      title: 'Contract note',
+      documentDate: '2026-11-21',
+      clientId: 'C-1001',
+      fileName: 'note.pdf',
+      contentType: 'application/pdf',
+    };
+    const posted = await postDocument(t.url, t.ingestToken, description, fileBytes(3000), { form: 'raw' });
+    expect(posted.status).toBe(201);
+    const row = await t.catalog.getRecord(docId);
+    const descKey = row ? descriptionKeyOf(row) : null;
+    if (!row || descKey === null) throw new Error('not catalogued as a document');
+    const root = localCredentials(t.config);
+    const direct = makeClient(t.archive.storeEndpoint, root.accessKeyId, root.accessKeySecret, {
+      bucket: row.bucket,
+    });
+    expect((await direct.get(row.objectKey)).res.status).toBe(200);
+    expect((await direct.head(descKey)).res.status).toBe(200);
+    await t.archive.storeHandle.emulator?.flushAccessLogs();
+    await t.archive.audit.importOnce();
+
+    const res = await getWith(`${t.url}/v1/records/${docId}/audit`, compliance);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { object: string; objects: string[]; items: EventView[] };
+    const file = `oss://${row.bucket}/${row.objectKey}`;
+    const desc = `oss://${row.bucket}/${descKey}`;
+    expect(body.object).toBe(file);
+    expect(body.objects).toEqual([file, desc]);
+    const directly = body.items.filter(
+      (e) => e.source === 'oss-access-log' && e.principalId === 'archive-provisioning',
+    );
+    expect(directly).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'oss.GetObject', target: file }),
+        expect.objectContaining({ action: 'oss.HeadObject', target: desc }),
+      ]),
+    );
   });
 
   test('a retention policy change made directly shows up from ActionTrail', async () => {

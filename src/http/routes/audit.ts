@@ -7,6 +7,7 @@
  */
 import { Router } from 'express';
 import type { AuditQuery } from '../../catalog/evidence-types';
+import { descriptionKeyOf } from '../../catalog';
 import type { AuditEvent, AuditOutcome, AuditSource } from '../../catalog/types';
 import { ossTarget } from '../../audit/imported-events';
 import {
@@ -115,8 +116,14 @@ export function auditRouter(deps: AppDeps): Router {
       const limit = q.limit === undefined ? DEFAULT_PAGE : Number(q.limit);
       const afterSeq = decodeCursor('audit', q.cursor);
       const record = await deps.records.find(parseRecordIdParam(req.params.id));
-      // The archive's events name the record; access logs and ActionTrail name its object.
-      const targets = [record.recordId, ossTarget(record.bucket, record.objectKey)];
+      // The archive's events name the record; access logs and ActionTrail name its objects (a
+      // document has two: its file, the record's object, and its description next to it).
+      const description = descriptionKeyOf(record);
+      const objects = [
+        ossTarget(record.bucket, record.objectKey),
+        ...(description !== null ? [ossTarget(record.bucket, description)] : []),
+      ];
+      const targets = [record.recordId, ...objects];
       const pages = await Promise.all(
         targets.map((target) =>
           deps.auditLog.queryAudit({
@@ -131,6 +138,7 @@ export function auditRouter(deps: AppDeps): Router {
       return eventsAnswer(merged, limit, q.format ?? 'json', {
         recordId: record.recordId,
         object: ossTarget(record.bucket, record.objectKey),
+        objects,
       });
     }),
   );
