@@ -37,6 +37,14 @@ export const POLICY = {
     roles: ['compliance', 'auditor'],
     description: 'GET audit events and sealed segments',
   },
+  'alerts.read': {
+    roles: ['compliance', 'auditor', 'admin'],
+    description: 'GET /v1/alerts: what makes doctor fail (a catalog that disagrees with the bucket, a damaged object...)',
+  },
+  'alerts.acknowledge': {
+    roles: ['compliance'],
+    description: 'POST /v1/alerts/:id/acknowledge: acknowledge an alert with a reason (audited; never deleted)',
+  },
   'exports.create': {
     roles: ['compliance'],
     description: 'POST an export for an SFC request (selects records, builds the bag, issues signed URLs)',

@@ -10,6 +10,7 @@ import { bodyIdleTimeout } from './middleware/body-timeout';
 import { refuseOptions } from './middleware/methods';
 import { beginRequest } from './middleware/request';
 import { buildOpenApi } from './openapi';
+import { alertsRouter } from './routes/alerts';
 import { auditRouter } from './routes/audit';
 import { batchesRouter } from './routes/batches';
 import { docsRouter } from './routes/docs';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(batchesRouter(deps, limits, metrics));
   v1.use(documentsRouter(deps, limits, metrics));
   v1.use(auditRouter(deps));
+  v1.use(alertsRouter(deps));
   v1.use(exportsRouter(deps));
   if (deps.lifecycle) v1.use(lifecycleRouter(deps, deps.lifecycle));
   v1.use(reportsRouter(deps));

@@ -36,6 +36,8 @@ export const EXAMPLE_OBJECTS = {
   /** A finished cheap (HEAD) sweep of every records bucket, no problem found. */
   verificationId: 'fx_01a22bae-b680-7d04-b1a9-6e2f8c3d5e03',
   pastRecordIds: ['T-20131121-000001', 'T-20131121-000002'],
+  /** An open alert: a deep sweep found the example trade's object changed. */
+  alertId: 'alr_01a24c1e-2a00-7f3a-8d2b-7a1c9e4f6b04',
 } as const;
 
 // One archive's answers, for the response examples (bucket prefix h1181feb, local signer).
@@ -53,6 +55,20 @@ const CHECKPOINT = {
 const CHECKPOINT_NOTE =
   `${ORIGIN}\n8\n8EY0G7OCEj6f2TcTRizjr7necJcl8uM13ZqQ38h7KZQ=\n\n` +
   `\u2014 ${ORIGIN} nLMJmUh4ZXfmyChy+rKKz+bVq76HgC0/D86kjJapo4fMZtbuNi6vcvxdIO+bT6yC55fcpM2Pkx79qM0sutSsYeU+Xwo=\n`;
+/** The example alert (EXAMPLE_OBJECTS.alertId) as GET /v1/alerts/{id} answers it. */
+export const ALERT = {
+  id: EXAMPLE_OBJECTS.alertId,
+  raisedAt: '2026-12-01T02:00:00.000Z',
+  source: 'fixity' as const,
+  kind: 'checksum_mismatch',
+  summary: `${BUCKET}/${TRADE_KEY}: the stored bytes hash differently from the catalog`,
+  details: { bucket: BUCKET, key: TRADE_KEY, recordId: ID, expected: TRADE_SHA256, found: '0'.repeat(64) },
+  open: true,
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+  acknowledgement: null,
+};
+const ALERT_ACK = 'Restored from the replica bucket after checking its SHA-256; incident INC-2026-114';
 /** The compliance principal sending the examples, and the other one (four eyes). */
 const COMPLIANCE = 'usr_729721f1446aa2924a3f16ad';
 const COMPLIANCE_2 = 'usr_a8066aa58650f71e25fe3d48';
@@ -222,6 +238,29 @@ export function operationExamples(): Record<string, OperationExample> {
     'get /v1/records/{id}/audit': { parameters: { id: ID, limit: '10' }, status: '200' },
     'get /v1/reports/alp-top10': { parameters: { month: '2026-11' }, status: '200' },
     'get /v1/posture': { parameters: { format: 'json' }, status: '200' },
+    'get /v1/alerts': { parameters: { limit: '10' }, status: '200' },
+    'get /v1/alerts/{id}': {
+      parameters: { id: EXAMPLE_OBJECTS.alertId },
+      status: '200',
+      response: { mediaType: 'application/json', value: { alert: ALERT } },
+    },
+    'post /v1/alerts/{id}/acknowledge': {
+      parameters: { id: EXAMPLE_OBJECTS.alertId },
+      body: { 'application/json': { reason: ALERT_ACK } },
+      status: '200',
+      response: {
+        mediaType: 'application/json',
+        value: {
+          alert: {
+            ...ALERT,
+            open: false,
+            acknowledgedAt: '2026-12-01T09:30:00.000Z',
+            acknowledgedBy: COMPLIANCE,
+            acknowledgement: ALERT_ACK,
+          },
+        },
+      },
+    },
     // Lifecycle: the hold, the disposition and the sweep named by id are EXAMPLE_OBJECTS.
     'post /v1/holds': {
       body: { 'application/json': PLACE_HOLD },

@@ -12,6 +12,7 @@ import { AlpReportQuerySchema, PostureQuerySchema, SearchQuerySchema } from './s
 import { describeField } from './openapi-formats';
 import { lifecycleOperations } from './openapi-lifecycle';
 import { auditOperations } from './openapi-audit';
+import { alertOperations } from './openapi-alerts';
 
 export type Json = Record<string, unknown>;
 
@@ -256,6 +257,7 @@ export function operations(): Op[] {
     },
     ...ledgerOperations(),
     ...auditOperations(),
+    ...alertOperations(),
     {
       method: 'get',
       path: '/v1/reports/alp-top10',

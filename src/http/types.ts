@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { AlertsApi } from './routes/alerts';
 import type { AuditScope, AuditTrail } from '../audit/scope';
 import type { Catalog } from '../catalog';
 import type { ExportService } from '../export/service';
@@ -87,6 +88,8 @@ export interface AppDeps {
   ingest: IngestService;
   /** SFC access requests (src/export/service.ts); absent, the export routes answer 503. */
   exports?: ExportService;
+  /** Alerts (src/http/routes/alerts.ts): read and acknowledged; the routes answer 503 without it. */
+  alerts?: AlertsApi;
   /** The evidence ledger (checkpoints, proofs); its routes answer 503 without it. */
   evidence?: Pick<Evidence, 'ledger' | 'checkpointNow'>;
   /** The ALP top-10 reports (GET /v1/reports/alp-top10). */

@@ -306,6 +306,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       authenticator,
       auditTrail: catalog,
       auditLog: catalog,
+      alerts: catalog,
       records,
       ingest,
       exports,

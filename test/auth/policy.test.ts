@@ -21,6 +21,8 @@ const EXPECTED: Record<Action, string> = {
   'ledger.read': '. . Y Y .',
   'ledger.checkpoint': '. . . . Y',
   'audit.read': '. . Y Y .',
+  'alerts.read': '. . Y Y Y',
+  'alerts.acknowledge': '. . Y . .',
   'exports.create': '. . Y . .',
   'exports.read': '. . Y Y .',
   'principals.read': '. . . Y Y',

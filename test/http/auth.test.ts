@@ -16,8 +16,24 @@ const SWEEP_ID = 'fx_auth_read';
 /** Dispositions proposed by another compliance principal, one per approval request; one to read. */
 const approvable: string[] = [];
 const DISPOSITION_ID = 'dsp_auth_read';
+/** Open alerts, one per acknowledgement request; one to read. */
+const acknowledgeable: string[] = [];
+const ALERT_ID = 'alr_auth_read';
 beforeAll(async () => {
   s = await startServer();
+  for (let i = 0; i <= 20; i++) {
+    const id = i === 0 ? ALERT_ID : `alr_auth_${i}`;
+    await s.catalog.raiseAlert({
+      id,
+      raisedAt: new Date(),
+      source: 'fixity',
+      kind: 'checksum_mismatch',
+      summary: `auth ${i}`,
+      details: {},
+      dedupeKey: id,
+    });
+    if (i > 0) acknowledgeable.push(id);
+  }
   const other = await s.catalog.addPrincipal({ name: 'auth-compliance-2', role: 'compliance', kind: 'user' });
   const event = (target: string) => ({
     principalId: other.id,
@@ -127,7 +143,12 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
       ? op.path.replace('{id}', op.method === 'POST' ? (approvable.shift() ?? 'none-left') : DISPOSITION_ID)
       : op.path.startsWith('/v1/verifications/')
         ? op.path.replace('{id}', SWEEP_ID)
-        : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
+        : op.path.startsWith('/v1/alerts/')
+          ? op.path.replace(
+              '{id}',
+              op.method === 'POST' ? (acknowledgeable.shift() ?? 'none-left') : ALERT_ID,
+            )
+          : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
   const id = `AUTH-${++n}`;
   if (op.path === '/v1/reports/alp-top10') return [`${path}?month=2026-11`, { headers }];
   if (op.method === 'GET') return [path, { headers }];
@@ -210,6 +231,15 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
           body: JSON.stringify({ note: 'checked' }),
         },
       ];
+    case '/v1/alerts/{id}/acknowledge':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'checked and restored' }),
+        },
+      ];
     case '/v1/holds/{id}/release':
       return [
         path,
@@ -229,6 +259,8 @@ test('the API guards only actions of the policy table, and the routes cover the 
   const used = new Set(ops.flatMap((o) => (o.action ? [o.action] : [])));
   for (const a of used) expect(ACTIONS).toContain(a);
   expect([...used].sort()).toEqual([
+    'alerts.acknowledge',
+    'alerts.read',
     'audit.read',
     'dispositions.manage',
     'dispositions.read',

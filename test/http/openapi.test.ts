@@ -2,7 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { z } from 'zod';
 import { buildOpenApi } from '../../src/http/openapi';
-import { EXAMPLE_OBJECTS, operationExamples } from '../../src/http/openapi-examples';
+import { ALERT, EXAMPLE_OBJECTS, operationExamples } from '../../src/http/openapi-examples';
 import { NAMED_FIELDS } from '../../src/http/openapi-formats';
 import { recordSchemas } from '../../src/records';
 import { exampleTrade } from '../../src/records/fixtures';
@@ -243,6 +243,15 @@ async function exampleObjects(s: TestServer): Promise<void> {
     },
     ev(EXAMPLE_OBJECTS.dispositionId),
   );
+  const { details, ...alert } = ALERT;
+  await s.catalog.raiseAlert({
+    id: alert.id,
+    raisedAt: new Date(alert.raisedAt),
+    source: alert.source,
+    kind: alert.kind,
+    summary: alert.summary,
+    details,
+  });
   const sweep = await s.catalog.startFixitySweep({
     id: EXAMPLE_OBJECTS.verificationId,
     kind: 'head',

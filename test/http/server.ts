@@ -267,6 +267,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
     records: new RecordReader({ catalog: realCatalog, store, logger }),
     auditLog: realCatalog,
+    alerts: realCatalog,
     lifecycle: {
       holds: new HoldService({ catalog: realCatalog }),
       verifications: new VerificationReader({ catalog: realCatalog, auditBucket: plan.audit.bucket }),

@@ -180,6 +180,9 @@ const life = {
   dispositionId: '',
   approvable: [] as string[],
   sweepId: '',
+  /** An alert acknowledged already, to read; an open one, for the one role that may acknowledge. */
+  alertId: '',
+  openAlertId: '',
 };
 const jsonPost = (url: string, body: unknown, token: string | undefined) => postJson(url, body, token);
 
@@ -281,6 +284,28 @@ ROUTES.push(
     ok: 200,
     send: (base, token) => fetch(`${base}/v1/verifications/${life.sweepId}`, { headers: auth(token) }),
   },
+  {
+    method: 'get',
+    path: '/v1/alerts',
+    action: 'alerts.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/alerts?all=true`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/alerts/{id}',
+    action: 'alerts.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/alerts/${life.alertId}`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/alerts/{id}/acknowledge',
+    action: 'alerts.acknowledge',
+    ok: 200,
+    send: (base, token) =>
+      jsonPost(`${base}/v1/alerts/${life.openAlertId}/acknowledge`, { reason: 'checked' }, token),
+  },
 );
 
 const PUBLIC = ['/openapi.json', '/healthz', '/readyz', '/docs'];
@@ -363,6 +388,26 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
         life.approvable.push(dispositionId);
       }
     }
+    // Both end acknowledged (the open one by the compliance role's request), so that /readyz,
+    // which reports open alerts, is ready again for the public routes' test.
+    for (const which of ['alertId', 'openAlertId'] as const) {
+      const id = uid('alr');
+      await t.catalog.raiseAlert({
+        id,
+        raisedAt: new Date(),
+        source: 'fixity',
+        kind: 'checksum_mismatch',
+        summary: `roles ${which}`,
+        details: {},
+        dedupeKey: id,
+      });
+      life[which] = id;
+    }
+    await t.catalog.acknowledgeAlert(
+      life.alertId,
+      { by: other.id, reason: 'set-up', at: new Date() },
+      ev(life.alertId),
+    );
     life.sweepId = uid('fx');
     await t.catalog.startFixitySweep({
       id: life.sweepId,
