@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openCatalog } from '../../src/catalog';
 import { validateBag } from '../export/bagit-validator';
 import { unzipTo } from '../export/fixtures';
@@ -95,8 +96,25 @@ test('an export interrupted by SIGKILL finishes after a restart, and its bag ver
   });
   expect(created.status).toBe(202);
   const id = created.body.export.id;
-  // Let the build start (checkpoint, first records streaming), then kill the server mid-build.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Let the build start (its attempt counted: checkpoint, first records streaming), then kill the
+  // server mid-build. Read through a read-only connection while serve holds the catalog; waited
+  // for rather than slept on, since a loaded machine may take seconds to begin.
+  const started = Date.now();
+  for (;;) {
+    const db = new Database(path.join(dataDir, 'catalog.sqlite'), { readonly: true, fileMustExist: true });
+    let attempts = 0;
+    try {
+      const row = db.prepare('select attempts from exports where export_id = ?').get(id) as
+        { attempts: number | bigint } | undefined;
+      attempts = Number(row?.attempts ?? 0);
+    } finally {
+      db.close();
+    }
+    if (attempts >= 1) break;
+    if (Date.now() - started > 60_000) throw new Error('the export build did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 300));
   process.kill(serve.pid, 'SIGKILL');
   await serve.exited;
 
