@@ -62,7 +62,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const RETENTION_DAYS = 2557;
 const REGION = 'oss-local';
 
-jest.setTimeout(180_000);
+// Each variant takes about a minute on a quiet 2-core machine; several times that under load.
+jest.setTimeout(480_000);
 
 const dirs: string[] = [];
 beforeAll(() => ensureBuilt(), 240_000);
