@@ -12,7 +12,7 @@ import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '..
 import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
-import { provision } from '../provision';
+import { bucketSecurity, provision } from '../provision';
 import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
@@ -113,8 +113,22 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     logger.info({ signer: cloud.signer.description }, 'checkpoint signer');
     if (config.profile === 'local') {
       // The local profile provisions and locks its own buckets, so a fresh clone just works.
-      const actions = await provision(storeHandle.adminStore, plan, { lock: true, clock });
-      const changed = actions.filter((a) => !['exists', 'logging-ok', 'retention-ok'].includes(a.action));
+      const actions = await provision(storeHandle.adminStore, plan, {
+        lock: true,
+        clock,
+        security: bucketSecurity(config, storeHandle.endpoint),
+      });
+      const changed = actions.filter(
+        (a) =>
+          ![
+            'exists',
+            'logging-ok',
+            'retention-ok',
+            'encryption-ok',
+            'https-policy-ok',
+            'https-policy-skipped',
+          ].includes(a.action),
+      );
       if (changed.length > 0)
         logger.info(
           { actions: changed.map((a) => `${a.bucket}: ${a.action}`) },
