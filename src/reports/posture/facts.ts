@@ -37,8 +37,8 @@ export interface BucketFacts {
   logging: Fact<{ targetBucket: string; targetPrefix: string } | null>;
   /** Default server-side encryption; null when none. */
   encryption: Fact<{ algorithm: string; keyId?: string } | null>;
-  /** A bucket policy denies every request not made over HTTPS. */
-  httpsOnly: Fact<boolean>;
+  /** The bucket policy's statement that denies every request not made over HTTPS; null: none. */
+  httpsOnly: Fact<{ statement: string } | null>;
 }
 
 export interface PrincipalFact {

@@ -32,7 +32,8 @@ import {
 
 export interface PostureProviders {
   encryption?(bucket: string): Promise<{ algorithm: string; keyId?: string } | null>;
-  httpsOnly?(bucket: string): Promise<boolean>;
+  /** The bucket policy's statement denying plain HTTP (JSON text), or null when none does. */
+  httpsOnly?(bucket: string): Promise<{ statement: string } | null>;
   edspDocuments?(): Promise<{ documentType: string; recordId: string; date: string }[]>;
   checkpoint?(): Promise<CheckpointFacts>;
   sealing?(): Promise<{ unsealedEvents: number; oldestUnsealedAt: string | null }>;
