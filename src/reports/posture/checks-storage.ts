@@ -232,9 +232,16 @@ export function storageChecks(ctx: CheckContext): void {
   {
     const f = facts.logImport;
     let result: LineResult;
+    const positions = f.available
+      ? (f.value.sources ?? []).map((s) => `${s.name}: ${s.position ?? 'nothing imported yet'}`)
+      : [];
     if (!f.available) result = missing('The access-log import', f);
     else if (f.value.importedUpTo === null)
-      result = { status: 'warning', summary: 'no access log imported yet', evidence: ['nothing imported'] };
+      result = {
+        status: 'warning',
+        summary: 'no access log imported yet',
+        evidence: ['nothing imported', ...positions],
+      };
     else {
       const lag = seconds(f.value.importedUpTo, now);
       result = {
@@ -242,6 +249,7 @@ export function storageChecks(ctx: CheckContext): void {
         summary: `access logs imported up to ${humanAge(lag)} ago`,
         evidence: [
           `imported up to ${f.value.importedUpTo}; limit ${humanAge(thresholds.logImportMaxLagSeconds)}`,
+          ...positions,
         ],
       };
     }

@@ -37,7 +37,10 @@ export interface PostureProviders {
   edspDocuments?(): Promise<{ documentType: string; recordId: string; date: string }[]>;
   checkpoint?(): Promise<CheckpointFacts>;
   sealing?(): Promise<{ unsealedEvents: number; oldestUnsealedAt: string | null }>;
-  logImport?(): Promise<{ importedUpTo: string | null }>;
+  logImport?(): Promise<{
+    importedUpTo: string | null;
+    sources?: { name: string; position: string | null }[];
+  }>;
   unknownKeyAccesses?(): Promise<{ count: number; since: string; examples: string[] }>;
   fixity?(): Promise<FixitySweep[]>;
   holds?(): Promise<{ open: number; oldestSince: string | null }>;
