@@ -32,6 +32,7 @@ import { createHttpServer } from '../http/server';
 import { BackgroundJobs } from './jobs';
 import { leaderLockFor } from './leader';
 import { postureRenderer, reportService } from './posture';
+import { postureMonthlyJob } from '../reports/posture-monthly';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /** The export builder's job (and leader lock) name. */
@@ -69,6 +70,8 @@ export interface Archive {
   evidence: Evidence;
   /** The audit trail's sealer and importers (leader jobs `audit-seal`, `audit-import`; tests and the CLI call them too). */
   audit: AuditParts;
+  /** The write path (the routes' and the monthly posture job's). */
+  ingest: ArchiveIngestService;
   close(): Promise<void>;
 }
 
@@ -275,6 +278,17 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       endpoint: storeHandle.endpoint,
       clock,
     });
+    if (config.reports.postureMonthly)
+      jobs.register(
+        postureMonthlyJob({
+          ingest,
+          catalog,
+          render: posture,
+          classes: config.buckets.classes,
+          logger,
+          clock,
+        }),
+      );
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -372,6 +386,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       jobs,
       evidence,
       audit,
+      ingest,
       close: cleanup,
     };
   } catch (err) {
