@@ -22,7 +22,7 @@ output "cloud_region" {
 }
 
 output "sse_kms_key_id" {
-  description = "The buckets' SSE-KMS key (this module sets the encryption; the archive's configuration does not take it)"
+  description = "buckets.encryption.kmsKeyId: the buckets' SSE-KMS key (this module sets it; provision and doctor check the same)"
   value       = alicloud_kms_key.data.id
 }
 

@@ -191,6 +191,22 @@ export const ConfigSchema = z
         logsDays: days.optional(),
         /** Warn when an InProgress policy has less than this many hours before it lapses. */
         lapseWarningHours: z.number().min(0).max(24).default(6),
+        /**
+         * Default server-side encryption that `provision` sets on every bucket (docs/decisions/0020).
+         * Locally AES256; in production name the KMS key (Terraform output `sse_kms_key_id`).
+         */
+        encryption: z
+          .object({
+            /** AES256, KMS or SM4. Default: KMS when `kmsKeyId` is set, else AES256. */
+            algorithm: z
+              .enum(['AES256', 'KMS', 'SM4'])
+              .optional()
+              .describe('KMS when kmsKeyId is set, else AES256'),
+            /** The KMS key of SSE-KMS (KMSMasterKeyID); only with algorithm KMS. */
+            kmsKeyId: z.string().min(1).max(128).optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -204,6 +220,11 @@ export const ConfigSchema = z
          * closed by a typhoon signal No. 8: they move the ALP reports' due dates.
          */
         extraClosures: z.array(z.iso.date()).default([]),
+        /**
+         * `serve` archives the posture report as a document record once per Hong Kong calendar
+         * month (a leader job; never twice for one month).
+         */
+        postureMonthly: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -320,6 +341,13 @@ export const ConfigSchema = z
         });
       names.add(c.name);
     }
+    const sse = cfg.buckets.encryption;
+    if (sse.kmsKeyId !== undefined && sse.algorithm !== undefined && sse.algorithm !== 'KMS')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buckets', 'encryption', 'kmsKeyId'],
+        message: `a KMS key id goes only with algorithm KMS, not ${sse.algorithm}`,
+      });
     const longest = Math.max(...cfg.buckets.classes.map((c) => c.days));
     if (cfg.buckets.auditDays !== undefined && cfg.buckets.auditDays < longest) {
       ctx.addIssue({

@@ -1,5 +1,6 @@
 import fsp from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { silentLogger } from '../log';
@@ -143,6 +144,34 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       });
     });
     port = (server.address() as AddressInfo).port;
+    // The TLS listener: the same pipeline; its requests are secure transport (iam/oss-access.ts).
+    // No framing scanner: the Content-Length + chunked leniency is the plain listener's only.
+    let tlsServer: https.Server | null = null;
+    let tlsPort = 0;
+    if (options.tls) {
+      const secure = https.createServer({
+        key: options.tls.key,
+        cert: options.tls.cert,
+        requestTimeout: 0,
+        keepAliveTimeout: 10_000,
+      });
+      secure.on('request', pipeline.listener);
+      secure.on('clientError', pipeline.clientError);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          secure.once('error', reject);
+          secure.listen(options.tls?.port ?? 0, host, () => {
+            secure.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        server.close();
+        throw err;
+      }
+      tlsServer = secure;
+      tlsPort = (secure.address() as AddressInfo).port;
+    }
     try {
       controlPlane = await startControlPlane({
         directory,
@@ -158,24 +187,36 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       });
     } catch (err) {
       server.close();
+      tlsServer?.close();
       throw err;
     }
     const cp = controlPlane;
     env.accessLog.start();
     logger.info(
-      { url: `http://localhost:${port}`, controlPlane: cp.url, host, dataDir },
+      {
+        url: `http://localhost:${port}`,
+        ...(tlsServer !== null ? { tlsUrl: `https://localhost:${tlsPort}` } : {}),
+        controlPlane: cp.url,
+        host,
+        dataDir,
+      },
       'emulator listening',
     );
 
     let closing: Promise<void> | null = null;
     const shutdown = async (): Promise<void> => {
       closed = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      const servers = tlsServer === null ? [server] : [server, tlsServer];
+      const stopped = Promise.all(
+        servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      );
+      for (const s of servers) s.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const s of servers) s.closeAllConnections();
+      }, CLOSE_GRACE_MS);
       await pipeline.idle();
       clearTimeout(timer);
-      server.closeAllConnections();
+      for (const s of servers) s.closeAllConnections();
       await stopped;
       await cp.close();
       await env.accessLog.close();
@@ -191,6 +232,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     return {
       url: `http://localhost:${port}`,
       port,
+      ...(tlsServer !== null ? { tlsUrl: `https://localhost:${tlsPort}` } : {}),
       controlPlaneUrl: cp.url,
       accountId: iam.accountId,
       host,

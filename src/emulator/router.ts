@@ -1,6 +1,7 @@
 import type { Handler } from './context';
 import { ossErrors } from './errors';
 import * as bucket from './handlers/bucket';
+import * as security from './handlers/bucket-security';
 import { copyObject } from './handlers/copy';
 import { deleteMultipleObjects } from './handlers/delete-multiple';
 import { listObjects, listObjectsV2 } from './handlers/list';
@@ -35,11 +36,9 @@ const UNSUPPORTED = [
   'website',
   'referer',
   'lifecycle',
-  'encryption',
   'versions',
   'versioning',
   'versionId',
-  'policy',
   'stat',
   'requestPayment',
   'inventory',
@@ -101,12 +100,16 @@ function bucketRoute(method: string, q: Query): Route {
   switch (method) {
     case 'PUT':
       if (q.has('logging')) return route('PutBucketLogging', logging.putBucketLogging, 'bucket');
+      if (q.has('encryption')) return route('PutBucketEncryption', security.putBucketEncryption, 'bucket');
+      if (q.has('policy')) return route('PutBucketPolicy', security.putBucketPolicy, 'bucket');
       if (q.has('acl') || q.has('tagging') || q.has('worm'))
         throw ossErrors.notImplemented('This bucket sub-resource');
       return route('PutBucket', bucket.putBucket, 'bucket');
     case 'GET':
       if (q.has('worm')) return route('GetBucketWorm', worm.getBucketWorm, 'bucket');
       if (q.has('logging')) return route('GetBucketLogging', logging.getBucketLogging, 'bucket');
+      if (q.has('encryption')) return route('GetBucketEncryption', security.getBucketEncryption, 'bucket');
+      if (q.has('policy')) return route('GetBucketPolicy', security.getBucketPolicy, 'bucket');
       if (q.has('bucketInfo')) return route('GetBucketInfo', bucket.getBucketInfo, 'bucket');
       if (q.has('location')) return route('GetBucketLocation', bucket.getBucketLocation, 'bucket');
       if (q.has('acl')) return route('GetBucketAcl', bucket.getBucketAcl, 'bucket');
@@ -117,6 +120,9 @@ function bucketRoute(method: string, q: Query): Route {
     case 'DELETE':
       if (q.has('worm')) return route('AbortBucketWorm', worm.abortBucketWorm, 'bucket');
       if (q.has('logging')) return route('DeleteBucketLogging', logging.deleteBucketLogging, 'bucket');
+      if (q.has('encryption'))
+        return route('DeleteBucketEncryption', security.deleteBucketEncryption, 'bucket');
+      if (q.has('policy')) return route('DeleteBucketPolicy', security.deleteBucketPolicy, 'bucket');
       if (q.has('tagging')) throw ossErrors.notImplemented('Bucket tagging');
       return route('DeleteBucket', bucket.deleteBucket, 'bucket');
     case 'POST':
@@ -131,6 +137,8 @@ function bucketRoute(method: string, q: Query): Route {
 }
 
 function objectRoute(method: string, q: Query, hasCopySource: boolean): Route {
+  // Bucket-level sub-resources: never mistaken for a plain object call.
+  if (q.has('encryption') || q.has('policy')) throw ossErrors.notImplemented('This object sub-resource');
   switch (method) {
     case 'PUT':
       if (q.has('tagging')) return route('PutObjectTagging', tagging.putObjectTagging, 'object');

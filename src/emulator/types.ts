@@ -70,12 +70,20 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   region?: string;
   logger?: Logger;
+  /**
+   * A second, TLS listener on the same host (PEM key and certificate; the CLI's `--tls-key` and
+   * `--tls-cert`). Requests that arrive on it count as secure transport (`acs:SecureTransport`
+   * true in bucket and RAM policies); requests on the plain listener never do.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
 }
 
 export interface EmulatorHandle {
   /** `http://localhost:PORT`: give it to ali-oss as `endpoint` with `sldEnable: true`. */
   url: string;
   port: number;
+  /** `https://localhost:PORT` when the `tls` option was given: the TLS listener. */
+  tlsUrl?: string;
   /** The control plane (STS, KMS, ActionTrail): give it to @alicloud/pop-core as `endpoint`. */
   controlPlaneUrl: string;
   /** The emulated account's id (owner of every bucket). */

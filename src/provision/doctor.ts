@@ -5,6 +5,13 @@ import { systemClock } from '../util/clock';
 import type { CloudCheckName, CloudFinding } from '../cloud/doctor';
 import { humanDuration } from '../util/table';
 import { ACCESS_LOG_PREFIX, IN_PROGRESS_WINDOW_MS, plannedBuckets } from './index';
+import {
+  describeEncryption,
+  httpsOnlyStatement,
+  isHttpsEndpoint,
+  sameEncryption,
+  wantedEncryption,
+} from './bucket-security';
 
 export type Severity = 'ok' | 'warn' | 'fail';
 
@@ -15,6 +22,8 @@ export interface Finding {
     | 'retention'
     | 'retention-days'
     | 'logging'
+    | 'encryption'
+    | 'https-policy'
     | 'lapse'
     | CloudCheckName
     /** The catalog's ALP trade facts and the archived ALP reports (src/reports/doctor.ts). */
@@ -56,6 +65,8 @@ export async function doctor(
   const add = (bucket: string, check: Finding['check'], severity: Severity, message: string): void => {
     findings.push({ bucket, check, severity, message });
   };
+  const wanted = wantedEncryption(config);
+  const https = isHttpsEndpoint(options.endpoint);
   for (const b of plannedBuckets(plan)) {
     if (!(await store.bucketInfo(b.bucket))) {
       add(b.bucket, 'bucket', 'fail', 'bucket does not exist: run `strongroom provision`');
@@ -118,6 +129,31 @@ export async function doctor(
         );
       }
     }
+    const encryption = await store.getEncryption(b.bucket);
+    if (encryption === null) {
+      add(b.bucket, 'encryption', 'fail', 'no default server-side encryption: run `strongroom provision`');
+    } else if (!sameEncryption(encryption, wanted)) {
+      add(
+        b.bucket,
+        'encryption',
+        'warn',
+        `default encryption ${describeEncryption(encryption)}, not the configured ${describeEncryption(wanted)}`,
+      );
+    } else {
+      add(b.bucket, 'encryption', 'ok', `default encryption ${describeEncryption(encryption)}`);
+    }
+    const statement = httpsOnlyStatement(await store.getBucketPolicy(b.bucket), b.bucket);
+    if (statement !== null)
+      add(b.bucket, 'https-policy', 'ok', `bucket policy denies plain HTTP: ${statement}`);
+    else if (!https)
+      add(
+        b.bucket,
+        'https-policy',
+        'warn',
+        `no HTTPS-only bucket policy: the endpoint ${options.endpoint} is plain HTTP (local), where it would refuse the archive itself`,
+      );
+    else
+      add(b.bucket, 'https-policy', 'fail', 'no bucket policy denies plain HTTP: run `strongroom provision`');
   }
   // The control plane: who the archive runs as, the export role, the signer, ActionTrail.
   if (options.cloud)

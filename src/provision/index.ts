@@ -3,6 +3,15 @@ import { RetentionPolicyError } from '../errors';
 import type { BucketAdmin, RetentionPolicy } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
+import {
+  describeEncryption,
+  httpsOnlyStatement,
+  sameEncryption,
+  withHttpsOnly,
+  type BucketSecurity,
+} from './bucket-security';
+
+export { bucketSecurity, type BucketSecurity } from './bucket-security';
 
 /** OSS keeps an unfinished (InProgress) retention policy for 24 hours, then it lapses. */
 export const IN_PROGRESS_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -45,6 +54,11 @@ export interface ProvisionOptions {
   lock?: boolean;
   clock?: Clock;
   onAction?: (action: ProvisionAction) => void;
+  /**
+   * Default encryption and the HTTPS-only policy for every bucket (`bucketSecurity(config,
+   * endpoint)`); absent: neither is touched.
+   */
+  security?: BucketSecurity;
 }
 
 /**
@@ -52,7 +66,9 @@ export interface ProvisionOptions {
  * sends every bucket's access log (but the logs bucket's own) to the logs bucket, and initiates a
  * retention policy with the configured days where there is none. Never shortens or removes a
  * policy; a policy with too few days is reported, not changed (extending is irreversible:
- * `strongroom worm extend`). With `lock`, InProgress policies are completed.
+ * `strongroom worm extend`). With `lock`, InProgress policies are completed. With `security`:
+ * sets the default encryption where it differs, and adds the HTTPS-only statement to the bucket
+ * policy where none denies plain HTTP (an https endpoint only; other statements are kept).
  */
 export async function provision(
   store: BucketAdmin,
@@ -116,8 +132,48 @@ export async function provision(
       await store.completeRetention(b.bucket, policy.wormId);
       note(b.bucket, 'retention-locked', `retention policy locked at ${policy.days} days (irreversible)`);
     }
+    if (options.security) await secureBucket(store, b.bucket, options.security, note);
   }
   return actions;
+}
+
+async function secureBucket(
+  store: BucketAdmin,
+  bucket: string,
+  security: BucketSecurity,
+  note: (bucket: string, action: string, detail: string) => void,
+): Promise<void> {
+  const wanted = security.encryption;
+  const current = await store.getEncryption(bucket);
+  if (sameEncryption(current, wanted)) {
+    note(bucket, 'encryption-ok', `default encryption ${describeEncryption(wanted)}`);
+  } else {
+    await store.putEncryption(bucket, wanted);
+    note(
+      bucket,
+      current === null ? 'encryption-set' : 'encryption-changed',
+      `default encryption now ${describeEncryption(wanted)}${current === null ? '' : ` (was ${describeEncryption(current)}; objects already stored keep theirs)`}`,
+    );
+  }
+  if (!security.httpsOnly) {
+    note(
+      bucket,
+      'https-policy-skipped',
+      `the endpoint ${security.endpoint} is plain HTTP: an HTTPS-only policy would refuse the archive itself`,
+    );
+    return;
+  }
+  const policy = await store.getBucketPolicy(bucket);
+  if (httpsOnlyStatement(policy, bucket) !== null) {
+    note(bucket, 'https-policy-ok', 'the bucket policy denies requests not made over HTTPS');
+    return;
+  }
+  await store.putBucketPolicy(bucket, withHttpsOnly(policy, bucket));
+  note(
+    bucket,
+    'https-policy-set',
+    `HTTPS-only statement ${policy === null ? 'set as the bucket policy' : 'added to the bucket policy'}`,
+  );
 }
 
 export interface WormStatusRow {

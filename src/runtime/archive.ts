@@ -12,7 +12,7 @@ import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '..
 import { RetentionGate } from '../ingest/gate';
 import { ArchiveIngestService } from '../ingest/service';
 import type { Logger } from '../log';
-import { provision } from '../provision';
+import { bucketSecurity, provision } from '../provision';
 import { createEvidence, ledgerOrigin, type Evidence } from '../evidence';
 import { doctor } from '../provision/doctor';
 import { RecordReader } from '../reads/record-reader';
@@ -32,6 +32,7 @@ import { createHttpServer } from '../http/server';
 import { BackgroundJobs } from './jobs';
 import { leaderLockFor } from './leader';
 import { postureRenderer, reportService } from './posture';
+import { postureMonthlyJob } from '../reports/posture-monthly';
 import { announceEmulator, openStore, type StoreHandle } from './store';
 
 /** The export builder's job (and leader lock) name. */
@@ -69,6 +70,8 @@ export interface Archive {
   evidence: Evidence;
   /** The audit trail's sealer and importers (leader jobs `audit-seal`, `audit-import`; tests and the CLI call them too). */
   audit: AuditParts;
+  /** The write path (the routes' and the monthly posture job's). */
+  ingest: ArchiveIngestService;
   close(): Promise<void>;
 }
 
@@ -113,8 +116,22 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
     logger.info({ signer: cloud.signer.description }, 'checkpoint signer');
     if (config.profile === 'local') {
       // The local profile provisions and locks its own buckets, so a fresh clone just works.
-      const actions = await provision(storeHandle.adminStore, plan, { lock: true, clock });
-      const changed = actions.filter((a) => !['exists', 'logging-ok', 'retention-ok'].includes(a.action));
+      const actions = await provision(storeHandle.adminStore, plan, {
+        lock: true,
+        clock,
+        security: bucketSecurity(config, storeHandle.endpoint),
+      });
+      const changed = actions.filter(
+        (a) =>
+          ![
+            'exists',
+            'logging-ok',
+            'retention-ok',
+            'encryption-ok',
+            'https-policy-ok',
+            'https-policy-skipped',
+          ].includes(a.action),
+      );
       if (changed.length > 0)
         logger.info(
           { actions: changed.map((a) => `${a.bucket}: ${a.action}`) },
@@ -261,6 +278,17 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       endpoint: storeHandle.endpoint,
       clock,
     });
+    if (config.reports.postureMonthly)
+      jobs.register(
+        postureMonthlyJob({
+          ingest,
+          catalog,
+          render: posture,
+          classes: config.buckets.classes,
+          logger,
+          clock,
+        }),
+      );
 
     let lastPosture: { at: number; report: Awaited<ReturnType<typeof doctor>> } | null = null;
     const readiness = async (): Promise<ReadinessReport> => {
@@ -359,6 +387,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       jobs,
       evidence,
       audit,
+      ingest,
       close: cleanup,
     };
   } catch (err) {

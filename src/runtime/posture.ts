@@ -7,6 +7,7 @@
  * policy): add its provider in `partPostureProviders` below, from what `PostureParts` holds (add
  * the part to PostureParts and pass it where both callers build the parts). Nothing else changes.
  */
+import { logImportPosture, unknownKeyPosture } from '../audit/posture';
 import type { Catalog } from '../catalog';
 import { fixityPosture } from '../fixity/posture';
 import { bucketPlan, type Config } from '../config';
@@ -14,13 +15,17 @@ import { HongKongCalendar } from '../reports/calendar';
 import { catalogPostureProviders, postureReport, renderPosture } from '../reports/posture-service';
 import type { PostureProviders, PostureSources } from '../reports/posture/gather';
 import { ReportService, type ReportCatalog, type Rendered } from '../reports/service';
+import { httpsOnlyStatement } from '../provision/bucket-security';
 import type { BucketAdmin } from '../storage/types';
-import type { Clock } from '../util/clock';
+import { systemClock, type Clock } from '../util/clock';
 
 export interface PostureParts {
   config: Config;
   /** Bucket administration, as the service runs (its view is what must be compliant). */
-  store: Pick<BucketAdmin, 'bucketInfo' | 'getRetention' | 'getLogging'>;
+  store: Pick<
+    BucketAdmin,
+    'bucketInfo' | 'getRetention' | 'getLogging' | 'getEncryption' | 'getBucketPolicy'
+  >;
   catalog: Pick<
     Catalog,
     | 'listPrincipals'
@@ -35,6 +40,7 @@ export interface PostureParts {
     | 'queryAudit'
     | 'auditEventCountsBySource'
     | 'fixitySweeps'
+    | 'importPosition'
   >;
   /** Legal holds (src/lifecycle/holds.ts); absent: "not available". */
   holds?: { posture(): Promise<{ open: number; oldestSince: string | null }> };
@@ -50,13 +56,24 @@ const CHECKPOINT_HISTORY = 1000;
 /**
  * The providers of the parts that own the facts, read from the catalog's indexes of what is in the
  * audit bucket: the ledger's checkpoints, the sealed audit segments, the trail by source, the
- * fixity sweeps, and the legal holds. Not connected (reported "not available" with the reason):
- * bucket encryption and policy, the log-import position and unknown-key accesses.
+ * fixity sweeps, and the legal holds; from the store, each bucket's default encryption and the
+ * statement of its policy that denies plain HTTP (judged by provision's one rule); from the
+ * importers' records, their positions and the imported accesses by unknown keys.
  */
 export function partPostureProviders(parts: PostureParts): PostureProviders {
-  const { catalog } = parts;
+  const { catalog, store } = parts;
   const holds = parts.holds;
   return {
+    encryption: async (bucket) => {
+      const e = await store.getEncryption(bucket);
+      return e === null
+        ? null
+        : { algorithm: e.algorithm, ...(e.keyId !== undefined ? { keyId: e.keyId } : {}) };
+    },
+    httpsOnly: async (bucket) => {
+      const statement = httpsOnlyStatement(await store.getBucketPolicy(bucket), bucket);
+      return statement === null ? null : { statement };
+    },
     checkpoint: async () => {
       const last = await catalog.latestCheckpointRow();
       if (!last) return { last: null, history: [] };
@@ -79,6 +96,8 @@ export function partPostureProviders(parts: PostureParts): PostureProviders {
       return { unsealedEvents, oldestUnsealedAt: first ? first.at.toISOString() : null };
     },
     auditEventsBySource: () => catalog.auditEventCountsBySource(),
+    logImport: () => logImportPosture(catalog, bucketPlan(parts.config)),
+    unknownKeyAccesses: () => unknownKeyPosture(catalog, (parts.clock ?? systemClock).now()),
     fixity: () => fixityPosture(catalog),
     ...(holds ? { holds: () => holds.posture() } : {}),
   };

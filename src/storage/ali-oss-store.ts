@@ -6,7 +6,9 @@ import { AliOssBucketAdmin } from './bucket-admin';
 import { OssConnection, type AliOssStoreOptions } from './connection';
 import { AliOssObjectStore } from './object-store';
 import type {
+  BucketEncryption,
   BucketInfo,
+  BucketPolicyDocument,
   BucketLogging,
   GetOptions,
   ListedObject,
@@ -96,6 +98,18 @@ export class AliOssStore implements StorageAdapter {
   putLogging(bucket: string, logging: BucketLogging): Promise<void> {
     return this.admin.putLogging(bucket, logging);
   }
+  getEncryption(bucket: string): Promise<BucketEncryption | null> {
+    return this.admin.getEncryption(bucket);
+  }
+  putEncryption(bucket: string, rule: BucketEncryption): Promise<void> {
+    return this.admin.putEncryption(bucket, rule);
+  }
+  getBucketPolicy(bucket: string): Promise<BucketPolicyDocument | null> {
+    return this.admin.getBucketPolicy(bucket);
+  }
+  putBucketPolicy(bucket: string, doc: BucketPolicyDocument): Promise<void> {
+    return this.admin.putBucketPolicy(bucket, doc);
+  }
   copy(
     source: { bucket: string; key: string },
     target: { bucket: string; key: string },
@@ -111,7 +125,7 @@ export class AliOssStore implements StorageAdapter {
 export function createObjectStore(
   config: Config['oss'] & { endpoint: string },
   logger?: Logger,
-  extra: Pick<AliOssStoreOptions, 'sleep' | 'random' | 'partConcurrency' | 'pathStyle'> = {},
+  extra: Pick<AliOssStoreOptions, 'sleep' | 'random' | 'partConcurrency' | 'pathStyle' | 'tlsCa'> = {},
 ): AliOssStore {
   if (!config.accessKeyId || !config.accessKeySecret)
     throw new ConfigError('oss.accessKeyId and oss.accessKeySecret are required with an OSS endpoint');

@@ -6,7 +6,14 @@ import { ossCodeOf, storageError, type StorageErrorContext } from './errors';
 import { checkBucket, checkKey, header, requestIdOf, unquoteEtag, xmlEscape } from './headers';
 import { OSS_LIMITS } from './limits';
 import type { AliOssObjectStore } from './object-store';
-import type { BucketAdmin, BucketInfo, BucketLogging, RetentionPolicy } from './types';
+import type {
+  BucketAdmin,
+  BucketEncryption,
+  BucketInfo,
+  BucketLogging,
+  BucketPolicyDocument,
+  RetentionPolicy,
+} from './types';
 
 interface CopyResultXml {
   ETag?: string;
@@ -304,6 +311,120 @@ export class AliOssBucketAdmin implements BucketAdmin {
       }),
     );
   }
+
+  // ---------------------------------------------------------------- encryption and bucket policy
+
+  async getEncryption(bucket: string): Promise<BucketEncryption | null> {
+    checkBucket(bucket);
+    const ctx: StorageErrorContext = { operation: 'GetBucketEncryption', bucket };
+    let data: EncryptionXml | '' | undefined;
+    try {
+      const res = await this.conn.run(ctx, () =>
+        this.conn.service.request<EncryptionXml | ''>({
+          method: 'GET',
+          bucket,
+          subres: 'encryption',
+          xmlResponse: true,
+          successStatuses: [200],
+          timeout: this.conn.timeout,
+        }),
+      );
+      data = res.data;
+    } catch (err) {
+      if (err instanceof NotFoundError && ossCodeOf(err) === 'NoSuchServerSideEncryptionRule') return null;
+      throw err;
+    }
+    const rule = isPlainObject(data) ? data.ApplyServerSideEncryptionByDefault : undefined;
+    const algorithm = isPlainObject(rule) ? rule.SSEAlgorithm : undefined;
+    if (typeof algorithm !== 'string' || !SSE_ALGORITHMS.has(algorithm))
+      throw storageError(StorageProtocolError, ctx, `unknown SSEAlgorithm ${JSON.stringify(algorithm)}`);
+    const keyId = isPlainObject(rule) ? rule.KMSMasterKeyID : undefined;
+    return {
+      algorithm: algorithm as BucketEncryption['algorithm'],
+      ...(typeof keyId === 'string' && keyId !== '' ? { keyId } : {}),
+    };
+  }
+
+  async putEncryption(bucket: string, rule: BucketEncryption): Promise<void> {
+    checkBucket(bucket);
+    if (!SSE_ALGORITHMS.has(rule.algorithm))
+      throw new ValidationError(`SSE algorithm must be AES256, KMS or SM4, not ${rule.algorithm}`);
+    if (rule.keyId !== undefined && rule.algorithm !== 'KMS')
+      throw new ValidationError('a KMS key id goes only with the KMS algorithm');
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<ServerSideEncryptionRule><ApplyServerSideEncryptionByDefault>' +
+      `<SSEAlgorithm>${rule.algorithm}</SSEAlgorithm>` +
+      (rule.keyId !== undefined ? `<KMSMasterKeyID>${xmlEscape(rule.keyId)}</KMSMasterKeyID>` : '') +
+      '</ApplyServerSideEncryptionByDefault></ServerSideEncryptionRule>';
+    await this.conn.run({ operation: 'PutBucketEncryption', bucket }, () =>
+      this.conn.service.request({
+        method: 'PUT',
+        bucket,
+        subres: 'encryption',
+        content: xml,
+        mime: 'xml',
+        successStatuses: [200],
+        timeout: this.conn.timeout,
+      }),
+    );
+  }
+
+  async getBucketPolicy(bucket: string): Promise<BucketPolicyDocument | null> {
+    checkBucket(bucket);
+    const ctx: StorageErrorContext = { operation: 'GetBucketPolicy', bucket };
+    // ali-oss getBucketPolicy() answers policy null for any status but 200 (a 403 too): the
+    // request is made here, so only NoSuchBucketPolicy means "none".
+    let body: unknown;
+    try {
+      const res = await this.conn.run(ctx, () =>
+        this.conn.service.request<Buffer>({
+          method: 'GET',
+          bucket,
+          subres: 'policy',
+          successStatuses: [200],
+          timeout: this.conn.timeout,
+        }),
+      );
+      body = res.data;
+    } catch (err) {
+      if (err instanceof NotFoundError && ossCodeOf(err) === 'NoSuchBucketPolicy') return null;
+      throw err;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body));
+    } catch {
+      throw storageError(StorageProtocolError, ctx, 'the bucket policy is not JSON');
+    }
+    if (!isPlainObject(doc))
+      throw storageError(StorageProtocolError, ctx, 'the bucket policy is not an object');
+    return doc;
+  }
+
+  async putBucketPolicy(bucket: string, doc: BucketPolicyDocument): Promise<void> {
+    checkBucket(bucket);
+    const content = JSON.stringify(doc);
+    await this.conn.run({ operation: 'PutBucketPolicy', bucket }, () =>
+      this.conn.service.request({
+        method: 'PUT',
+        bucket,
+        subres: 'policy',
+        content,
+        successStatuses: [200],
+        timeout: this.conn.timeout,
+      }),
+    );
+  }
+}
+
+const SSE_ALGORITHMS: ReadonlySet<string> = new Set(['AES256', 'KMS', 'SM4']);
+
+interface EncryptionXml {
+  ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: unknown; KMSMasterKeyID?: unknown };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function checkDays(days: number): void {

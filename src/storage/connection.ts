@@ -1,3 +1,5 @@
+import https from 'node:https';
+import tls from 'node:tls';
 import { isIP } from 'node:net';
 import type OSS from 'ali-oss';
 import { ConfigError, UnavailableError, type StrongroomError } from '../errors';
@@ -39,6 +41,11 @@ export interface AliOssStoreOptions {
    * under aliyuncs.com (the emulator, other local OSS-compatible servers).
    */
   pathStyle?: boolean;
+  /**
+   * PEM certificate(s) trusted besides the system's for an `https://` endpoint (a private CA, or
+   * the local emulator's TLS listener).
+   */
+  tlsCa?: string | Buffer;
 }
 
 /**
@@ -108,6 +115,15 @@ export class OssConnection {
       // Retries are ours (typed, with backoff and lost-answer handling); ali-oss's own are off.
       retryMax: 0,
     };
+    if (options.tlsCa !== undefined) {
+      // ali-oss hands `httpsAgent` to urllib for https endpoints (lib/client.js); @types lacks it.
+      Object.assign(this.baseOptions, {
+        httpsAgent: new https.Agent({
+          keepAlive: true,
+          ca: [...tls.rootCertificates, options.tlsCa.toString()],
+        }),
+      });
+    }
     if (options.securityToken) {
       this.baseOptions.stsToken = options.securityToken;
       // Never used (no refreshSTSToken function); set so ali-oss does not console.warn about it.

@@ -162,6 +162,16 @@ export interface ObjectStore {
 }
 
 /** Bucket administration: buckets, retention policies, logging, and copy/delete of objects. */
+/** A bucket's default server-side encryption (PutBucketEncryption). */
+export interface BucketEncryption {
+  algorithm: 'AES256' | 'KMS' | 'SM4';
+  /** KMS only: the key (KMSMasterKeyID); absent: the OSS-managed KMS key. */
+  keyId?: string;
+}
+
+/** A bucket policy document (RAM policy language, kind bucket), as parsed JSON. */
+export type BucketPolicyDocument = Record<string, unknown>;
+
 export interface BucketAdmin {
   createBucket(bucket: string): Promise<void>;
   /** null when the bucket does not exist. */
@@ -180,6 +190,12 @@ export interface BucketAdmin {
   // access logging
   getLogging(bucket: string): Promise<BucketLogging | null>;
   putLogging(bucket: string, logging: BucketLogging): Promise<void>;
+
+  // default server-side encryption and the bucket policy (absent: null)
+  getEncryption(bucket: string): Promise<BucketEncryption | null>;
+  putEncryption(bucket: string, rule: BucketEncryption): Promise<void>;
+  getBucketPolicy(bucket: string): Promise<BucketPolicyDocument | null>;
+  putBucketPolicy(bucket: string, doc: BucketPolicyDocument): Promise<void>;
 
   // objects, outside the write path
   /** Server-side, create-only copy. */

@@ -13,11 +13,15 @@ test('a data directory written by the previous schema (version 1) opens, upgrade
   await c1.put('old.txt', Buffer.from('written before'));
   await first.close();
 
-  // Back to version 1 as it was: no storage classes, no pending access-log lines.
+  // Back to version 1 as it was: no storage classes, no pending access-log lines, no bucket
+  // encryption or policy (version 3).
   const db = new Database(path.join(dataDir, 'index.sqlite'));
   db.exec(`ALTER TABLE objects DROP COLUMN storage_class;
     ALTER TABLE uploads DROP COLUMN storage_class;
     DROP TABLE access_log_pending;
+    ALTER TABLE buckets DROP COLUMN sse_algorithm;
+    ALTER TABLE buckets DROP COLUMN sse_key_id;
+    ALTER TABLE buckets DROP COLUMN policy;
     PRAGMA user_version = 1;`);
   db.close();
 
@@ -32,10 +36,17 @@ test('a data directory written by the previous schema (version 1) opens, upgrade
     await c2.get('old.txt');
     await again.flushAccessLogs();
     expect((await c2.listV2({ prefix: 'log/' })).objects).toHaveLength(1);
+    const getInfo = async (): Promise<unknown> =>
+      ((await c2.getBucketInfo('old-bucket')).bucket.ServerSideEncryptionRule as Record<string, unknown>)
+        .SSEAlgorithm;
+    expect(await getInfo()).toBe('None');
   } finally {
     await again.close();
   }
   const check = new Database(path.join(dataDir, 'index.sqlite'), { readonly: true });
-  expect(check.pragma('user_version', { simple: true })).toBe(2);
+  expect(check.pragma('user_version', { simple: true })).toBe(3);
+  expect((check.pragma('table_info(buckets)') as { name: string }[]).map((c) => c.name)).toEqual(
+    expect.arrayContaining(['sse_algorithm', 'sse_key_id', 'policy']),
+  );
   check.close();
 });

@@ -18,6 +18,7 @@ import {
   renderPolicyTemplate,
 } from '../../src/emulator/iam/defaults';
 import { ACCESS_LOG_PREFIX } from '../../src/provision';
+import { httpsOnlyPolicy, httpsOnlyStatement, wantedEncryption } from '../../src/provision/bucket-security';
 
 /*
  * The parser's type declarations pull in the DOM library (`/// <reference lib="dom" />`), which
@@ -155,6 +156,25 @@ test('every bucket: access logging to the logs bucket (but the logs bucket itsel
   expect(rendered).toMatchObject({
     Statement: [{ Effect: 'Deny', Condition: { Bool: { 'acs:SecureTransport': ['false'] } } }],
   });
+  // One source of truth: what Terraform attaches is what `provision` attaches, and what doctor
+  // and the posture report accept as HTTPS-only.
+  expect(rendered).toEqual(httpsOnlyPolicy('pfx-audit'));
+  expect(httpsOnlyStatement(rendered as Record<string, unknown>, 'pfx-audit')).toContain(
+    'acs:SecureTransport',
+  );
+  expect(httpsOnlyStatement(rendered as Record<string, unknown>, 'pfx-other')).toBeNull();
+});
+
+test('the encryption Terraform sets is the one provision sets with the production configuration', () => {
+  const sse = resource('alicloud_oss_bucket_server_side_encryption', 'this');
+  expect(sse.kms_master_key_id).toBe('${alicloud_kms_key.data.id}');
+  expect(mod.output.sse_kms_key_id?.[0]?.value).toBe('${alicloud_kms_key.data.id}');
+  // The output fills buckets.encryption.kmsKeyId: provision then wants the same rule.
+  const keyId = 'key-hzz6512d3e8kxxxxxxx';
+  const wanted = wantedEncryption(parseConfig({ buckets: { encryption: { kmsKeyId: keyId } } }));
+  expect(wanted).toEqual({ algorithm: sse.sse_algorithm, keyId });
+  // Locally (no key named): AES256, which needs no KMS key.
+  expect(wantedEncryption(parseConfig({}))).toEqual({ algorithm: 'AES256' });
 });
 
 test('the RAM identities come from the same policy files as the emulator’s local identities', () => {
@@ -233,6 +253,7 @@ test('the outputs fill the production configuration: each names its key, and a c
     oss_endpoint: 'https://oss-cn-hongkong.aliyuncs.com',
     cloud_region: 'cn-hongkong',
     checkpoint_key_id: 'key-hzz6512d3e8kyyyyyyy',
+    sse_kms_key_id: 'key-hzz6512d3e8kxxxxxxx',
     export_reader_role_arn: 'acs:ram::1234567890123456:role/acme-hk-strongroom-export-reader',
     disposition_role_arn: 'acs:ram::1234567890123456:role/acme-hk-strongroom-disposition',
   };
@@ -242,6 +263,7 @@ test('the outputs fill the production configuration: each names its key, and a c
     oss_endpoint: 'oss.endpoint',
     cloud_region: 'cloud.region',
     checkpoint_key_id: 'cloud.kmsKeyId',
+    sse_kms_key_id: 'buckets.encryption.kmsKeyId',
     export_reader_role_arn: 'cloud.exportRoleArn',
     disposition_role_arn: 'cloud.dispositionRoleArn',
   };
@@ -267,6 +289,7 @@ test('the outputs fill the production configuration: each names its key, and a c
     oss: { ...config.oss, accessKeyId: 'LTAIexample', accessKeySecret: 'example-secret' },
   });
   expect(parsed.buckets.prefix).toBe(sample.bucket_prefix);
+  expect(parsed.buckets.encryption).toEqual({ kmsKeyId: sample.sse_kms_key_id });
   expect(parsed.oss).toMatchObject({ region: sample.oss_region, endpoint: sample.oss_endpoint });
   expect(parsed.cloud).toMatchObject({ signer: 'kms', kmsKeyId: sample.checkpoint_key_id });
   expect(described.retention_days).toContain('buckets.classes');

@@ -84,9 +84,15 @@ test('GET /v1/posture: locked buckets pass, one compliance principal is a warnin
   expect(lineOf(one, 'access-logging').status).toBe('ok');
   expect(lineOf(one, 'compliance-principals')).toMatchObject({ status: 'warning' });
   expect(lineOf(one, 'compliance-principals').evidence.join(' ')).toContain('Chan Tai Man');
-  // Parts not connected yet say so; they are never ok.
-  expect(lineOf(one, 'log-import').status).toBe('warning');
-  expect(JSON.stringify(lineOf(one, 'log-import'))).toMatch(/not connected yet|not available/);
+  // Nothing imported yet: a warning naming every importer's position, never ok.
+  expect(lineOf(one, 'log-import')).toMatchObject({
+    status: 'warning',
+    summary: 'no access log imported yet',
+  });
+  expect(lineOf(one, 'log-import').evidence).toContain('actiontrail: nothing imported yet');
+  // Plain HTTP to the local emulator: no HTTPS-only policy, a warning; encryption is set locally.
+  expect(lineOf(one, 'https-only').status).toBe('warning');
+  expect(lineOf(one, 'encryption').status).toBe('ok');
   // The ledger is connected: before the first checkpoint the line fails, after one it passes.
   if (!(await t.catalog.latestCheckpointRow()))
     expect(lineOf(one, 'checkpoint')).toMatchObject({

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { bucketPlan, parseConfig, type Config } from '../../src/config';
 import { startEmulator } from '../../src/emulator';
 import type { EmulatorHandle } from '../../src/emulator/types';
-import { ACCESS_LOG_PREFIX, IN_PROGRESS_WINDOW_MS, provision, wormStatus } from '../../src/provision';
+import {
+  ACCESS_LOG_PREFIX,
+  IN_PROGRESS_WINDOW_MS,
+  bucketSecurity,
+  provision,
+  wormStatus,
+} from '../../src/provision';
 import { doctor } from '../../src/provision/doctor';
 import { createObjectStore } from '../../src/storage';
 import type { StorageAdapter } from '../../src/storage/types';
@@ -100,6 +106,29 @@ describe('provision', () => {
     expect((await store.getRetention(plan.audit.bucket))?.days).toBe(11);
   });
 
+  it('sets the default encryption (AES256 locally) and skips the HTTPS-only policy over plain HTTP, idempotently', async () => {
+    const config = configFor(nextPrefix());
+    const plan = bucketPlan(config);
+    const security = bucketSecurity(config, emulator.url);
+    const first = await provision(store, plan, { clock, security });
+    expect(first.filter((a) => a.action === 'encryption-set')).toHaveLength(plan.records.length + 3);
+    expect(first.find((a) => a.action === 'https-policy-skipped')?.detail).toMatch(/plain HTTP/);
+    expect(await store.getEncryption(plan.audit.bucket)).toEqual({ algorithm: 'AES256' });
+    expect(await store.getBucketPolicy(plan.audit.bucket)).toBeNull();
+    const again = await provision(store, plan, { clock, security });
+    expect(new Set(again.map((a) => a.action))).toEqual(
+      new Set(['exists', 'logging-ok', 'retention-ok', 'encryption-ok', 'https-policy-skipped']),
+    );
+    // A KMS key named in the configuration replaces the default (new objects only).
+    const kms = parseConfig({
+      ...config,
+      buckets: { ...config.buckets, encryption: { kmsKeyId: 'key-prod-1' } },
+    });
+    const changed = await provision(store, plan, { clock, security: bucketSecurity(kms, emulator.url) });
+    expect(changed.filter((a) => a.action === 'encryption-changed')).toHaveLength(plan.records.length + 3);
+    expect(await store.getEncryption(plan.logs.bucket)).toEqual({ algorithm: 'KMS', keyId: 'key-prod-1' });
+  });
+
   it('is idempotent: a second run changes nothing', async () => {
     const plan = bucketPlan(configFor(nextPrefix()));
     await provision(store, plan, { clock });
@@ -130,6 +159,75 @@ describe('provision', () => {
     expect(short.length).toBeGreaterThan(0);
     expect(short[0]?.detail).toMatch(/strongroom worm extend/);
     expect((await store.getRetention(longer.records[0]!.bucket))?.days).toBe(10);
+  });
+});
+
+describe('the HTTPS-only policy over the emulator’s TLS listener', () => {
+  const TLS_DIR = path.join(__dirname, '..', 'fixtures', 'tls');
+  const cert = fs.readFileSync(path.join(TLS_DIR, 'localhost.cert.pem'));
+  let tlsDir: string;
+  let secureEmulator: EmulatorHandle;
+  let secure: StorageAdapter;
+  let plain: StorageAdapter;
+
+  beforeAll(async () => {
+    tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-provision-tls-'));
+    secureEmulator = await startEmulator({
+      dataDir: tlsDir,
+      credentials: [creds],
+      clock,
+      tls: { key: fs.readFileSync(path.join(TLS_DIR, 'localhost.key.pem')), cert },
+    });
+    const oss = { ...parseConfig({}).oss, ...creds, region: 'oss-local' };
+    secure = createObjectStore({ ...oss, endpoint: secureEmulator.tlsUrl as string }, undefined, {
+      tlsCa: cert,
+    });
+    plain = createObjectStore({ ...oss, endpoint: secureEmulator.url });
+  });
+
+  afterAll(async () => {
+    await secureEmulator.close();
+    fs.rmSync(tlsDir, { recursive: true, force: true });
+  });
+
+  it('is set over https, keeps other statements, is idempotent, and refuses plain HTTP', async () => {
+    const config = configFor(nextPrefix());
+    const plan = bucketPlan(config);
+    const endpoint = secureEmulator.tlsUrl as string;
+    // One bucket already has a policy of its own: the HTTPS-only statement is added to it.
+    await secure.createBucket(plan.exports.bucket);
+    const own = {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['oss:DeleteObject'],
+          Principal: ['*'],
+          Resource: [`acs:oss:*:*:${plan.exports.bucket}/*`],
+        },
+      ],
+    };
+    await secure.putBucketPolicy(plan.exports.bucket, own);
+
+    const actions = await provision(secure, plan, {
+      clock,
+      lock: true,
+      security: bucketSecurity(config, endpoint),
+    });
+    expect(actions.filter((a) => a.action === 'https-policy-set')).toHaveLength(plan.records.length + 3);
+    const merged = await secure.getBucketPolicy(plan.exports.bucket);
+    expect((merged?.Statement as unknown[])[0]).toEqual(own.Statement[0]);
+    expect(merged?.Statement as unknown[]).toHaveLength(2);
+
+    const again = await provision(secure, plan, { clock, security: bucketSecurity(config, endpoint) });
+    expect(again.filter((a) => a.action === 'https-policy-ok')).toHaveLength(plan.records.length + 3);
+    expect(again.some((a) => a.action.endsWith('-set') || a.action.endsWith('-changed'))).toBe(false);
+
+    const report = await doctor(secure, plan, config, { clock, endpoint });
+    expect(report.findings.filter((f) => f.severity !== 'ok')).toEqual([]);
+    expect(report.findings.find((f) => f.check === 'https-policy')?.message).toMatch(/acs:SecureTransport/);
+    // The same key over plain HTTP is refused by the bucket policy.
+    await expect(plain.getLogging(plan.audit.bucket)).rejects.toMatchObject({ name: 'AccessDeniedError' });
   });
 });
 
@@ -182,13 +280,32 @@ describe('doctor', () => {
     expect(report.findings.find((f) => f.check === 'lapse')?.message).toMatch(/lapses in 4h 0m/);
   });
 
-  it('is compliant once every bucket is Locked with enough days and logging is on', async () => {
+  it('is compliant once every bucket is Locked with enough days, logging and encryption on', async () => {
+    const config = configFor(nextPrefix());
+    const plan = bucketPlan(config);
+    await provision(store, plan, { clock, lock: true, security: bucketSecurity(config, emulator.url) });
+    const report = await doctor(store, plan, config, { clock, endpoint: emulator.url });
+    // Plain HTTP to the local emulator: no HTTPS-only policy, said as a warning on every bucket.
+    const notOk = report.findings.filter((f) => f.severity !== 'ok');
+    expect(notOk.map((f) => `${f.check}:${f.severity}`)).toEqual(
+      Array(plan.records.length + 3).fill('https-policy:warn'),
+    );
+    expect(notOk[0]?.message).toMatch(/plain HTTP \(local\)/);
+    expect(report.compliant).toBe(true);
+  });
+
+  it('fails a bucket without default encryption, and an https endpoint without the HTTPS-only policy', async () => {
     const config = configFor(nextPrefix());
     const plan = bucketPlan(config);
     await provision(store, plan, { clock, lock: true });
     const report = await doctor(store, plan, config, { clock, endpoint: emulator.url });
-    expect(report.findings.filter((f) => f.severity !== 'ok')).toEqual([]);
-    expect(report.compliant).toBe(true);
+    expect(fails(report, 'encryption')).toHaveLength(plan.records.length + 3);
+    expect(report.compliant).toBe(false);
+    const overHttps = await doctor(store, plan, config, {
+      clock,
+      endpoint: 'https://oss-cn-hongkong.aliyuncs.com',
+    });
+    expect(fails(overHttps, 'https-policy')).toHaveLength(plan.records.length + 3);
   });
 
   it('fails a bucket whose logging is off or whose days are too few', async () => {

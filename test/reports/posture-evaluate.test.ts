@@ -117,16 +117,22 @@ describe('EDSP posture evaluation', () => {
     ).toEqual({
       encryption: 'failing',
     });
+    expect(changed((f) => editBucket(f, 'sr-exports', (b) => (b.httpsOnly = available(null)))).lines).toEqual(
+      {
+        'https-only': 'failing',
+      },
+    );
     expect(
-      changed((f) => editBucket(f, 'sr-exports', (b) => (b.httpsOnly = available(false)))).lines,
-    ).toEqual({
-      'https-only': 'failing',
-    });
+      changed((f) => {
+        if (f.edsp.available) f.edsp.value.endpoint = 'http://oss.example.com:9000';
+      }).lines,
+    ).toEqual({ 'https-only': 'failing' });
+    // The local emulator over plain HTTP: a warning (not HTTPS-only), never ok.
     expect(
       changed((f) => {
         if (f.edsp.available) f.edsp.value.endpoint = 'http://127.0.0.1:9000';
       }).lines,
-    ).toEqual({ 'https-only': 'failing' });
+    ).toEqual({ 'https-only': 'warning' });
   });
 
   it('fails on unknown keys, failed fixity and an overdue ALP report; warns when one is due soon', () => {

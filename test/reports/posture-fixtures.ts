@@ -16,7 +16,9 @@ function bucket(name: string, role: BucketFacts['role'], days: number, className
         ? { available: false, reason: 'the logs bucket does not log to itself' }
         : available({ targetBucket: 'sr-logs', targetPrefix: 'access-log/' }),
     encryption: available({ algorithm: 'KMS', keyId: 'key-1' }),
-    httpsOnly: available(true),
+    httpsOnly: available({
+      statement: '{"Effect":"Deny","Condition":{"Bool":{"acs:SecureTransport":["false"]}}}',
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { bucketPlan } from '../../config';
 import { ValidationError } from '../../errors';
-import { provision, type ProvisionAction } from '../../provision';
+import { bucketSecurity, provision, type ProvisionAction } from '../../provision';
 import { renderTable } from '../../util/table';
 import { cliConfig, printJson, withCommonOptions, withStore, type CommonOptions } from '../common';
 
@@ -15,7 +15,10 @@ export async function provisionCommand(
     );
   }
   return withStore(config, async ({ store, endpoint }) => {
-    const actions = await provision(store, bucketPlan(config), { lock: Boolean(opts.lock) });
+    const actions = await provision(store, bucketPlan(config), {
+      lock: Boolean(opts.lock),
+      security: bucketSecurity(config, endpoint),
+    });
     if (opts.json) printJson({ endpoint, actions });
     else {
       process.stdout.write(`Provisioned buckets at ${endpoint}\n\n`);
@@ -35,7 +38,7 @@ export function register(program: Command): void {
     program
       .command('provision')
       .description(
-        'create the configured buckets, send their access logs to the logs bucket, initiate retention policies (idempotent)',
+        'create the configured buckets, send their access logs to the logs bucket, initiate retention policies, set default encryption and (over HTTPS) the HTTPS-only policy (idempotent)',
       ),
   )
     .option('--lock', 'also lock (complete) InProgress retention policies: irreversible')

@@ -19,6 +19,15 @@ export const ossErrors = {
       [['UploadId', uploadId]],
     ),
   noSuchWorm: () => new OssError(404, 'NoSuchWORMConfiguration', 'The WORM Configuration does not exist.'),
+  noSuchEncryption: () =>
+    new OssError(
+      404,
+      'NoSuchServerSideEncryptionRule',
+      'The server side encryption configuration was not found.',
+    ),
+  noSuchBucketPolicy: () => new OssError(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist.'),
+  invalidPolicyDocument: (why: string) =>
+    new OssError(400, 'InvalidPolicyDocument', `The content of the policy is not valid: ${why}`),
   noSuchTagging: () => new OssError(404, 'NoSuchTagSet', 'The TagSet does not exist.'),
   bucketAlreadyExists: (bucket: string) =>
     new OssError(409, 'BucketAlreadyExists', 'The requested bucket name is not available.', [

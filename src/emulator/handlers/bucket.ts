@@ -92,7 +92,10 @@ export const getBucketInfo: Handler = async (ctx, env) => {
     el('CrossRegionReplication', 'Disabled');
   xml += el('Name', b.name) + el('DataRedundancyType', 'LRS') + ownerXml(env);
   xml += `<AccessControlList>${el('Grant', b.acl)}</AccessControlList>`;
-  xml += `<ServerSideEncryptionRule>${el('SSEAlgorithm', 'None')}</ServerSideEncryptionRule>`;
+  const sse =
+    el('SSEAlgorithm', b.sse_algorithm ?? 'None') +
+    (b.sse_key_id === null ? '' : el('KMSMasterKeyID', b.sse_key_id));
+  xml += `<ServerSideEncryptionRule>${sse}</ServerSideEncryptionRule>`;
   xml += `<BucketPolicy>${el('LogBucket', b.log_target ?? '')}${el('LogPrefix', b.log_prefix ?? '')}</BucketPolicy>`;
   xml += '</Bucket></BucketInfo>';
   sendXml(ctx, 200, xml);

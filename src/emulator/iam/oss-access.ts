@@ -9,6 +9,13 @@
  *
  * Policy evaluation is compiled ahead (policies at start, session policies once per session) and
  * the root account skips it, so the data path pays a few string tests per request.
+ *
+ * A bucket's policy (PutBucketPolicy) is evaluated by the same evaluator for every request to the
+ * bucket, the root account's included: an explicit Deny there refuses the request (403
+ * AccessDenied). Its Allow statements grant nothing beyond the caller's own policies (the archive
+ * uses bucket policies only to deny). The root account may always read, replace or delete the
+ * policy itself, so an owner cannot lock itself out. `acs:SecureTransport` is true only for a
+ * request that arrived on the emulator's TLS listener (`tls` option), false on the plain one.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuthFailure } from '../auth';
@@ -19,7 +26,7 @@ import { header } from '../request';
 import type { TrailEvent, TrailStore } from '../trail/store';
 import { normalizeIp } from './conditions';
 import { identityType, type Caller, type IdentityDirectory } from './identity';
-import type { ConditionContext } from './policy';
+import { evaluate, parsePolicy, type CompiledPolicy, type ConditionContext } from './policy';
 
 /** Operations whose RAM action is not `oss:<operation>`. */
 const ACTION_OF: Readonly<Record<string, string>> = {
@@ -42,9 +49,24 @@ const TRAILED = new Set([
   'AbortBucketWorm',
   'PutBucketLogging',
   'DeleteBucketLogging',
+  'PutBucketEncryption',
+  'DeleteBucketEncryption',
+  'PutBucketPolicy',
+  'DeleteBucketPolicy',
   'DeleteObject',
   'DeleteMultipleObjects',
 ]);
+
+/** What the root account may always do on a bucket whatever its policy says. */
+const OWNER_ALWAYS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
+
+/** Compiled bucket policies by their text (a policy is compiled once, on its first use). */
+const BUCKET_POLICY_CACHE_MAX = 1024;
+
+/** Whether the request arrived over TLS (the emulator's TLS listener). */
+export function isSecureTransport(ctx: RequestContext): boolean {
+  return (ctx.req.socket as { encrypted?: boolean }).encrypted === true;
+}
 
 function securityToken(ctx: RequestContext): string | undefined {
   return (
@@ -57,6 +79,7 @@ function securityToken(ctx: RequestContext): string | undefined {
 export class OssAccess {
   /** `cn-hongkong` for the emulator's `oss-cn-hongkong`. */
   private readonly regionId: string;
+  private readonly bucketPolicies = new Map<string, CompiledPolicy>();
 
   constructor(
     private readonly directory: IdentityDirectory,
@@ -111,7 +134,7 @@ export class OssAccess {
   /** Throws 403 AccessDenied unless the caller's policies allow `operation` on the request's target. */
   authorize(ctx: RequestContext, env: EmulatorEnv, operation: string): void {
     const caller = ctx.caller;
-    if (caller === null || caller.type === 'root' || operation === 'DeleteMultipleObjects') return;
+    if (caller === null) return;
     const action = ACTION_OF[operation] ?? `oss:${operation}`;
     const resource =
       ctx.bucket === ''
@@ -119,6 +142,9 @@ export class OssAccess {
         : ctx.key === ''
           ? this.arn(ctx.bucket)
           : this.arn(`${ctx.bucket}/${ctx.key}`);
+    if (!(caller.type === 'root' && OWNER_ALWAYS.has(operation)))
+      this.checkBucketPolicy(ctx, env, caller, action, resource);
+    if (caller.type === 'root' || operation === 'DeleteMultipleObjects') return;
     this.check(ctx, env, caller, action, resource);
     const tagging = header(ctx.req.headers, 'x-oss-tagging');
     if (
@@ -135,8 +161,45 @@ export class OssAccess {
   /** DeleteMultipleObjects: every named key must be deletable by the caller (else nothing is deleted). */
   authorizeKeys(ctx: RequestContext, env: EmulatorEnv, action: string, keys: readonly string[]): void {
     const caller = ctx.caller;
-    if (caller === null || caller.type === 'root') return;
-    for (const key of keys) this.check(ctx, env, caller, action, this.arn(`${ctx.bucket}/${key}`));
+    if (caller === null) return;
+    for (const key of keys) {
+      const resource = this.arn(`${ctx.bucket}/${key}`);
+      this.checkBucketPolicy(ctx, env, caller, action, resource);
+      if (caller.type !== 'root') this.check(ctx, env, caller, action, resource);
+    }
+  }
+
+  /** The bucket's policy, compiled (null when the bucket has none). */
+  private bucketPolicy(env: EmulatorEnv, bucket: string): CompiledPolicy | null {
+    if (bucket === '') return null;
+    const text = env.index.getBucket(bucket)?.policy ?? null;
+    if (text === null) return null;
+    let compiled = this.bucketPolicies.get(text);
+    if (compiled === undefined) {
+      compiled = parsePolicy(text, 'bucket'); // validated by PutBucketPolicy
+      if (this.bucketPolicies.size >= BUCKET_POLICY_CACHE_MAX) this.bucketPolicies.clear();
+      this.bucketPolicies.set(text, compiled);
+    }
+    return compiled;
+  }
+
+  /** Throws 403 AccessDenied when the bucket's policy explicitly denies the request. */
+  private checkBucketPolicy(
+    ctx: RequestContext,
+    env: EmulatorEnv,
+    caller: Caller,
+    action: string,
+    resource: string,
+  ): void {
+    const policy = this.bucketPolicy(env, ctx.bucket);
+    if (policy === null) return;
+    const decision = evaluate([policy], {
+      action,
+      resource,
+      context: this.context(ctx, env),
+      principals: [caller.arn, caller.principalId],
+    });
+    if (decision === 'ExplicitDeny') throw accessErrors.denied(action, resource, true);
   }
 
   /** Called once a request is answered: management calls become ActionTrail events. */
@@ -211,7 +274,7 @@ export class OssAccess {
         case 'acs:sourceip':
           return normalizeIp(ctx.req.socket.remoteAddress ?? '');
         case 'acs:securetransport':
-          return 'false'; // the emulator speaks plain HTTP
+          return isSecureTransport(ctx) ? 'true' : 'false';
         case 'acs:currenttime':
           return env.clock.now().toISOString();
         case 'acs:useragent':

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
  */
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS buckets (
@@ -30,7 +30,10 @@ CREATE TABLE IF NOT EXISTS buckets (
   worm_id TEXT,
   worm_state TEXT,
   worm_days INTEGER,
-  worm_created_ms INTEGER
+  worm_created_ms INTEGER,
+  sse_algorithm TEXT,
+  sse_key_id TEXT,
+  policy TEXT
 );
 CREATE TABLE IF NOT EXISTS blobs (
   id INTEGER PRIMARY KEY,
@@ -97,12 +100,17 @@ CREATE TABLE IF NOT EXISTS access_log_pending (
 /**
  * Upgrades of an index written by an older emulator, by version reached. Version 2: the storage
  * class of objects and uploads (NULL, as in rows written before, reads as Standard) and the
- * access-log lines not yet delivered (created by SCHEMA).
+ * access-log lines not yet delivered (created by SCHEMA). Version 3: a bucket's default
+ * server-side encryption and its bucket policy (NULL: none).
  */
 const MIGRATIONS: ReadonlyArray<readonly [number, string]> = [
   [
     2,
     'ALTER TABLE objects ADD COLUMN storage_class TEXT; ALTER TABLE uploads ADD COLUMN storage_class TEXT;',
+  ],
+  [
+    3,
+    'ALTER TABLE buckets ADD COLUMN sse_algorithm TEXT; ALTER TABLE buckets ADD COLUMN sse_key_id TEXT; ALTER TABLE buckets ADD COLUMN policy TEXT;',
   ],
 ];
 

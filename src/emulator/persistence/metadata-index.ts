@@ -13,6 +13,11 @@ export interface BucketRow {
   worm_state: string | null;
   worm_days: number | null;
   worm_created_ms: number | null;
+  /** Default server-side encryption (PutBucketEncryption): AES256, KMS or SM4; null: none. */
+  sse_algorithm: string | null;
+  sse_key_id: string | null;
+  /** The bucket policy's JSON text as stored (PutBucketPolicy); null: none. */
+  policy: string | null;
 }
 
 /** What an object's row holds (body excluded). Keys are stored as UTF-8 bytes: byte order, NUL-safe. */
@@ -126,6 +131,8 @@ export class MetadataIndex {
     deleteBucket: Statement<[string]>;
     setLogging: Statement<[string | null, string | null, string]>;
     setWorm: Statement<[string | null, string | null, number | null, number | null, string]>;
+    setEncryption: Statement<[string | null, string | null, string]>;
+    setPolicy: Statement<[string | null, string]>;
     anyObject: Statement<[string], { one: number }>;
     anyUpload: Statement<[string], { one: number }>;
     getObject: Statement<[string, Buffer], ObjectRow>;
@@ -166,6 +173,8 @@ export class MetadataIndex {
       setWorm: db.prepare(
         'UPDATE buckets SET worm_id = ?, worm_state = ?, worm_days = ?, worm_created_ms = ? WHERE name = ?',
       ),
+      setEncryption: db.prepare('UPDATE buckets SET sse_algorithm = ?, sse_key_id = ? WHERE name = ?'),
+      setPolicy: db.prepare('UPDATE buckets SET policy = ? WHERE name = ?'),
       anyObject: db.prepare('SELECT 1 AS one FROM objects WHERE bucket = ? LIMIT 1'),
       anyUpload: db.prepare('SELECT 1 AS one FROM uploads WHERE bucket = ? LIMIT 1'),
       getObject: db.prepare(`SELECT ${OBJECT_COLUMNS} FROM objects o WHERE o.bucket = ? AND o.key = ?`),
@@ -270,6 +279,16 @@ export class MetadataIndex {
     createdMs: number | null,
   ): void {
     this.s.setWorm.run(id, state, days, createdMs, name);
+    this.bucketWritten();
+  }
+
+  setEncryption(name: string, algorithm: string | null, keyId: string | null): void {
+    this.s.setEncryption.run(algorithm, keyId, name);
+    this.bucketWritten();
+  }
+
+  setPolicy(name: string, policy: string | null): void {
+    this.s.setPolicy.run(policy, name);
     this.bucketWritten();
   }
 

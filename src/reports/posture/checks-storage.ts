@@ -1,4 +1,18 @@
 /** Checks of 7(a) to 7(e)(i): the EDSP, its buckets (retention, encryption, HTTPS, logging), data at rest. */
+
+/** An `http://` URL on this machine's loopback interface (the local emulator). */
+function isLoopbackHttp(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname))
+  );
+}
 import {
   factOf,
   humanAge,
@@ -112,6 +126,11 @@ export function storageChecks(ctx: CheckContext): void {
     ),
   );
   {
+    // A plain-HTTP endpoint on this machine is the local emulator: provision does not attach the
+    // HTTPS-only policy there (it would refuse the archive itself), which is a warning, not a
+    // pass. Any other plain-HTTP endpoint fails (docs/decisions/0020-secure-transport.md).
+    const endpoint = facts.edsp.available ? facts.edsp.value.endpoint : null;
+    const plainLocal = endpoint !== null && isLoopbackHttp(endpoint);
     const result = perBucket(
       facts.buckets,
       'HTTPS only',
@@ -119,15 +138,26 @@ export function storageChecks(ctx: CheckContext): void {
       (b) => {
         const h = factOf(b.httpsOnly, b.bucket, 'bucket policy');
         if (isResult(h)) return h;
-        return h
-          ? { status: 'ok', evidence: `${b.bucket}: the bucket policy denies requests not made over HTTPS` }
+        if (h !== null)
+          return {
+            status: 'ok',
+            evidence: `${b.bucket}: the bucket policy denies plain HTTP: ${h.statement}`,
+          };
+        return plainLocal
+          ? {
+              status: 'warning',
+              evidence: `${b.bucket}: no HTTPS-only bucket policy (not attached over the local plain-HTTP endpoint)`,
+            }
           : { status: 'failing', evidence: `${b.bucket}: no bucket policy denies plain HTTP` };
       },
     );
-    if (facts.edsp.available && !facts.edsp.value.endpoint.startsWith('https://')) {
-      result.status = 'failing';
-      result.summary = `the archive reaches the EDSP over plain HTTP (${facts.edsp.value.endpoint})`;
-      result.evidence.unshift(`[failing] endpoint ${facts.edsp.value.endpoint} is not HTTPS`);
+    if (endpoint !== null && !endpoint.startsWith('https://')) {
+      const status: PostureStatus = plainLocal ? 'warning' : 'failing';
+      result.status = worst([result.status, status]);
+      result.summary = plainLocal
+        ? `the archive reaches a local emulator over plain HTTP (${endpoint}): not HTTPS-only`
+        : `the archive reaches the EDSP over plain HTTP (${endpoint})`;
+      result.evidence.unshift(`[${status}] endpoint ${endpoint} is not HTTPS`);
     }
     line('https-only', '7(c)', 'HTTPS only: the endpoint and a bucket policy on every bucket', result);
   }
@@ -202,9 +232,16 @@ export function storageChecks(ctx: CheckContext): void {
   {
     const f = facts.logImport;
     let result: LineResult;
+    const positions = f.available
+      ? (f.value.sources ?? []).map((s) => `${s.name}: ${s.position ?? 'nothing imported yet'}`)
+      : [];
     if (!f.available) result = missing('The access-log import', f);
     else if (f.value.importedUpTo === null)
-      result = { status: 'warning', summary: 'no access log imported yet', evidence: ['nothing imported'] };
+      result = {
+        status: 'warning',
+        summary: 'no access log imported yet',
+        evidence: ['nothing imported', ...positions],
+      };
     else {
       const lag = seconds(f.value.importedUpTo, now);
       result = {
@@ -212,6 +249,7 @@ export function storageChecks(ctx: CheckContext): void {
         summary: `access logs imported up to ${humanAge(lag)} ago`,
         evidence: [
           `imported up to ${f.value.importedUpTo}; limit ${humanAge(thresholds.logImportMaxLagSeconds)}`,
+          ...positions,
         ],
       };
     }

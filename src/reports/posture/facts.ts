@@ -37,8 +37,8 @@ export interface BucketFacts {
   logging: Fact<{ targetBucket: string; targetPrefix: string } | null>;
   /** Default server-side encryption; null when none. */
   encryption: Fact<{ algorithm: string; keyId?: string } | null>;
-  /** A bucket policy denies every request not made over HTTPS. */
-  httpsOnly: Fact<boolean>;
+  /** The bucket policy's statement that denies every request not made over HTTPS; null: none. */
+  httpsOnly: Fact<{ statement: string } | null>;
 }
 
 export interface PrincipalFact {
@@ -89,7 +89,8 @@ export interface PostureFacts {
   /** Audit events not yet sealed into a locked segment. */
   sealing: Fact<{ unsealedEvents: number; oldestUnsealedAt: string | null }>;
   /** OSS access logs imported into the audit trail up to this time. */
-  logImport: Fact<{ importedUpTo: string | null }>;
+  /** How far the importers have got; `sources`: each position (null: nothing imported yet). */
+  logImport: Fact<{ importedUpTo: string | null; sources?: { name: string; position: string | null }[] }>;
   /** Accesses in the imported logs by access keys the archive does not know. */
   unknownKeyAccesses: Fact<{ count: number; since: string; examples: string[] }>;
   fixity: Fact<FixitySweep[]>;

@@ -32,11 +32,15 @@ import {
 
 export interface PostureProviders {
   encryption?(bucket: string): Promise<{ algorithm: string; keyId?: string } | null>;
-  httpsOnly?(bucket: string): Promise<boolean>;
+  /** The bucket policy's statement denying plain HTTP (JSON text), or null when none does. */
+  httpsOnly?(bucket: string): Promise<{ statement: string } | null>;
   edspDocuments?(): Promise<{ documentType: string; recordId: string; date: string }[]>;
   checkpoint?(): Promise<CheckpointFacts>;
   sealing?(): Promise<{ unsealedEvents: number; oldestUnsealedAt: string | null }>;
-  logImport?(): Promise<{ importedUpTo: string | null }>;
+  logImport?(): Promise<{
+    importedUpTo: string | null;
+    sources?: { name: string; position: string | null }[];
+  }>;
   unknownKeyAccesses?(): Promise<{ count: number; since: string; examples: string[] }>;
   fixity?(): Promise<FixitySweep[]>;
   holds?(): Promise<{ open: number; oldestSince: string | null }>;
@@ -68,13 +72,13 @@ const DAY_MS = 86_400_000;
 
 /** Why a provider is missing, as the report says it. */
 const NOT_BUILT: Record<keyof PostureProviders, string> = {
-  encryption: 'the storage adapter does not read bucket encryption yet',
-  httpsOnly: 'the storage adapter does not read bucket policies yet',
+  encryption: 'no reader of bucket encryption is connected',
+  httpsOnly: 'no reader of bucket policies is connected',
   edspDocuments: 'no lookup of EDSP documents by document type is connected yet',
   checkpoint: 'the evidence ledger (signed checkpoints) is not connected yet',
   sealing: 'audit segment sealing is not connected yet',
-  logImport: 'OSS access-log import is not connected yet',
-  unknownKeyAccesses: 'OSS access-log import is not connected yet',
+  logImport: "no reader of the importers' positions is connected",
+  unknownKeyAccesses: 'no reader of the imported events is connected',
   fixity: 'fixity sweeps are not connected yet',
   holds: 'legal holds are not connected yet',
   alpReportArchived: 'archiving reports as records is not connected yet',

@@ -148,7 +148,14 @@ describe('infra/policies: the production layout, rendered as Terraform would', (
     expect(decide('oss:PutObject', arn('acme-exports/ex-1/bag.zip'))).toBe('Allow');
     expect(decide('oss:GetObject', arn('acme-logs/access-log/x'))).toBe('Allow');
     expect(decide('oss:AbortMultipartUpload', arn('acme-records-7y/doc/x.pdf'))).toBe('Allow');
-    for (const a of ['oss:ListObjects', 'oss:GetBucketInfo', 'oss:GetBucketWorm', 'oss:GetBucketLogging'])
+    for (const a of [
+      'oss:ListObjects',
+      'oss:GetBucketInfo',
+      'oss:GetBucketWorm',
+      'oss:GetBucketLogging',
+      'oss:GetBucketEncryption',
+      'oss:GetBucketPolicy',
+    ])
       expect(decide(a, arn('acme-records-aml-5y'))).toBe('Allow');
     expect(decide('sts:AssumeRole', 'acs:ram::1000000000000001:role/acme-export-reader')).toBe('Allow');
     expect(decide('kms:AsymmetricSign', 'acs:kms:cn-hongkong:1000000000000001:key/key-abc')).toBe('Allow');
