@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertSink } from '../alerts/types';
-import { descriptionKeyOf, type Catalog, type CatalogRecord, type FixitySweepRow } from '../catalog';
+import { descriptionKeyOf, type Catalog, type FixityRecord, type FixitySweepRow } from '../catalog';
 import { timeOrderedUuid } from '../catalog/legible';
 import { ChecksumMismatchError, NotFoundError, SweepRunningError, ValidationError } from '../errors';
 import type { Logger } from '../log';
@@ -202,10 +202,10 @@ export class FixitySweeper {
       save: () => Promise<void>;
       addProblems: (found: FixityProblem[]) => Promise<void>;
       stopped: () => boolean;
-      check: (r: CatalogRecord, counts: SweepCounts) => Promise<FixityProblem[]>;
+      check: (r: FixityRecord, counts: SweepCounts) => Promise<FixityProblem[]>;
     },
   ): Promise<'done' | 'stopped'> {
-    const read = (afterSeq: number): Promise<CatalogRecord[]> =>
+    const read = (afterSeq: number): Promise<FixityRecord[]> =>
       this.deps.catalog.fixityRecords({
         ...(sweep.bucket !== null ? { bucket: sweep.bucket } : {}),
         afterSeq,
@@ -213,11 +213,11 @@ export class FixitySweeper {
       });
     const inFlight: Promise<void>[] = [];
     let committed: Promise<void> = Promise.resolve();
-    let next: Promise<CatalogRecord[]> | null = read(state.afterSeq);
+    let next: Promise<FixityRecord[]> | null = read(state.afterSeq);
     let exhausted = false;
     try {
       while (!io.stopped()) {
-        const page: CatalogRecord[] = await next;
+        const page: FixityRecord[] = await next;
         next = null;
         if (page.length === 0) {
           exhausted = true;
@@ -281,7 +281,7 @@ export class FixitySweeper {
   }
 
   /** HEAD: size, CRC-64 and the SHA-256 metadata against the catalog. */
-  private async headCheck(r: CatalogRecord, counts: SweepCounts): Promise<FixityProblem[]> {
+  private async headCheck(r: FixityRecord, counts: SweepCounts): Promise<FixityProblem[]> {
     const problems: FixityProblem[] = [];
     counts.objects += 1;
     const info = await this.look(r, r.objectKey, problems);
@@ -300,7 +300,7 @@ export class FixitySweeper {
   }
 
   /** GET: every byte read and hashed (streaming); size, SHA-256 and CRC-64 against the catalog. */
-  private async deepCheck(r: CatalogRecord, counts: SweepCounts): Promise<FixityProblem[]> {
+  private async deepCheck(r: FixityRecord, counts: SweepCounts): Promise<FixityProblem[]> {
     const problems: FixityProblem[] = [];
     counts.objects += 1;
     let got: Awaited<ReturnType<ObjectStore['get']>>;
@@ -336,7 +336,7 @@ export class FixitySweeper {
   }
 
   /** A document's description: present, and its metadata names the catalogued file. */
-  private async descriptionCheck(r: CatalogRecord, counts: SweepCounts): Promise<FixityProblem[]> {
+  private async descriptionCheck(r: FixityRecord, counts: SweepCounts): Promise<FixityProblem[]> {
     const key = descriptionKeyOf(r);
     if (key === null) return [];
     counts.objects += 1;
@@ -361,7 +361,7 @@ export class FixitySweeper {
     return problems;
   }
 
-  private async look(r: CatalogRecord, key: string, problems: FixityProblem[]): Promise<ObjectInfo | null> {
+  private async look(r: FixityRecord, key: string, problems: FixityProblem[]): Promise<ObjectInfo | null> {
     try {
       return await this.deps.store.head(r.bucket, key);
     } catch (err) {
@@ -502,7 +502,7 @@ export function sampled(sweepId: string, recordId: string, samplePpm: number): b
 
 function problem(
   kind: FixityProblem['kind'],
-  r: CatalogRecord,
+  r: FixityRecord,
   key: string,
   expected: string,
   found: string,
@@ -510,7 +510,7 @@ function problem(
   return { kind, bucket: r.bucket, key, recordId: r.recordId, expected, found };
 }
 
-function unreachable(err: unknown, r: CatalogRecord, key: string): FixityProblem {
+function unreachable(err: unknown, r: FixityRecord, key: string): FixityProblem {
   if (err instanceof NotFoundError) return problem('missing', r, key, 'the object', 'absent (404)');
   const message = err instanceof Error ? err.message : String(err);
   return problem('unreadable', r, key, 'the object', message);
