@@ -22,7 +22,8 @@
  * jobs take CPU from the other's batch, and every job run of the "on" server falls inside one of
  * its own measured batches (a timer due while stopped fires as soon as it continues; counting the
  * stopped time makes the jobs run more often per measured second than a steady `serve`, never
- * less). After the rounds each server is stopped and its catalog counted (segments, checkpoints,
+ * less). The CPU each server process spent on its batch (/proc, user + system, every thread) is
+ * reported per record as well: on a shared machine it is steadier than wall time. After the rounds each server is stopped and its catalog counted (segments, checkpoints,
  * events per source), which shows how much the jobs did.
  */
 const fs = require('node:fs');
@@ -89,6 +90,7 @@ async function batch(s, round) {
   const lines = [];
   for (let i = 0; i < RECORDS; i++) lines.push(JSON.stringify(trade(`JOBS-${s.name}-${round}-${i}`)));
   const body = `${lines.join('\n')}\n`;
+  const cpu0 = cpuSeconds(s.child.pid);
   const t0 = process.hrtime.bigint();
   const res = await globalThis.fetch(`${s.url}/v1/batches`, {
     method: 'POST',
@@ -97,10 +99,18 @@ async function batch(s, round) {
   });
   const text = await res.text();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpuMsPerRecord = ((cpuSeconds(s.child.pid) - cpu0) * 1000) / RECORDS;
   const summary = JSON.parse(text.trim().split('\n').pop()).summary;
   if (res.status !== 200 || summary.created !== RECORDS)
     throw new Error(`batch on ${s.name}: status ${res.status}, summary ${JSON.stringify(summary)}`);
-  return { seconds, rate: RECORDS / seconds };
+  return { seconds, rate: RECORDS / seconds, cpuMsPerRecord };
+}
+
+/** CPU seconds (user + system, all threads) of a process so far (Linux /proc). */
+function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 function counts(dir) {
@@ -127,6 +137,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function main() {
   const servers = { on: await startServe('on'), off: await startServe('off') };
   const rates = { on: [], off: [] };
+  const cpu = { on: [], off: [] };
   try {
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
@@ -135,8 +146,9 @@ async function main() {
           other.child.kill(other.name === name ? 'SIGCONT' : 'SIGSTOP');
         const x = await batch(servers[name], r);
         rates[name].push(x.rate);
+        cpu[name].push(x.cpuMsPerRecord);
         log(
-          `round ${r + 1} ${name}: ${RECORDS} records in ${x.seconds.toFixed(1)} s, ${x.rate.toFixed(0)} records/s`,
+          `round ${r + 1} ${name}: ${RECORDS} records in ${x.seconds.toFixed(1)} s, ${x.rate.toFixed(0)} records/s, serve CPU ${x.cpuMsPerRecord.toFixed(2)} ms/record, load ${os.loadavg()[0].toFixed(1)}`,
         );
       }
     }
@@ -146,13 +158,27 @@ async function main() {
     await stopServe(servers.off);
   }
   const ratios = rates.on.map((x, i) => x / rates.off[i]);
+  // CPU per record, off/on: the same comparison less exposed to other load on the machine.
+  const cpuRatios = cpu.on.map((x, i) => cpu.off[i] / x);
   const result = {
     records: RECORDS,
     rounds: ROUNDS,
-    on: { recordsPerSecond: median(rates.on), rounds: rates.on, ...counts(servers.on.dir) },
-    off: { recordsPerSecond: median(rates.off), rounds: rates.off, ...counts(servers.off.dir) },
+    on: {
+      recordsPerSecond: median(rates.on),
+      rounds: rates.on,
+      cpuMsPerRecord: cpu.on,
+      ...counts(servers.on.dir),
+    },
+    off: {
+      recordsPerSecond: median(rates.off),
+      rounds: rates.off,
+      cpuMsPerRecord: cpu.off,
+      ...counts(servers.off.dir),
+    },
     ratio: median(ratios),
     ratios,
+    cpuRatio: median(cpuRatios),
+    cpuRatios,
     node: process.version,
     cpus: os.cpus().length,
     loadAverage: os.loadavg(),
@@ -180,6 +206,7 @@ async function main() {
         `${result.off.checkpoints}, ${JSON.stringify(result.off.events)}`,
       ),
       `# ratio on/off (median of the rounds) ${result.ratio.toFixed(3)} (rounds: ${ratios.map((x) => x.toFixed(3)).join(', ')}); goal >= 0.95`,
+      `# serve CPU per record off/on (median) ${result.cpuRatio.toFixed(3)} (rounds: ${cpuRatios.map((x) => x.toFixed(3)).join(', ')})`,
       '',
     ].join('\n'),
   );
