@@ -5,7 +5,7 @@
  * Fixity benchmark (issue 12): how close the sweeps come to the storage path's own limit, and
  * what a rate-limited sweep costs ingest. One run, floors first, ratios:
  *
- *   npm run build && node scripts/bench/fixity.js [--records 2000] [--concurrency 8] [--rate 50] [--json FILE]
+ *   npm run build && node scripts/bench/fixity.js [--records 2000] [--concurrency 8] [--rate 50] [--rounds 1] [--json FILE]
  *
  * The archive (dist/runtime/archive, profile local, SQLite catalog, its embedded emulator) in
  * this process on port 0; --records trades ingested through POST /v1/batches. Then, same
@@ -16,7 +16,11 @@
  *   (d) the deep sweep (kind deep, no rate limit)                      objects/s  (d)/(c) >= 0.8
  *   (e) batch ingest of --records new trades, no sweep                  records/s  (floor)
  *   (f) the same while a deep sweep limited to --rate objects/s runs   records/s  (f)/(e) >= 0.8
- * The sweeps also LIST the buckets and write their report; their time includes that.
+ * The sweeps also LIST the buckets and write their report; their time includes that. --rate limits
+ * only (f); (b) and (d) run unlimited, as their floors do. With --rounds N, (a)-(d) run N times
+ * back to back (floor, then sweep) and each ratio is the median of the rounds' ratios. The CPU of
+ * this process (everything: archive, catalog, embedded emulator, clients) per object is reported
+ * for (c) and (d) too: steadier than wall time on a shared machine.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -30,6 +34,7 @@ const { opt, positive } = benchOptions(process.argv.slice(2));
 const RECORDS = positive('records', 2000);
 const CONCURRENCY = positive('concurrency', 8);
 const RATE = positive('rate', 50);
+const ROUNDS = positive('rounds', 1);
 const JSON_OUT = opt('json', undefined);
 
 const { loadConfig } = require(path.join(DIST, 'config'));
@@ -109,22 +114,40 @@ async function main() {
     };
     const perS = (n, ms) => (n * 1000) / ms;
 
-    log('(a) raw HEAD');
-    const a = perS(RECORDS, await pool(rows, CONCURRENCY, (r) => client.head(r.objectKey)));
-    log('(b) HEAD sweep');
-    const b = perS(RECORDS, await sweep('head'));
-    log('(c) raw GET + SHA-256');
-    const c = perS(
-      RECORDS,
-      await pool(rows, CONCURRENCY, async (r) => {
-        const got = await client.getStream(r.objectKey);
-        const h = crypto.createHash('sha256');
-        for await (const chunk of got.stream) h.update(chunk);
-        if (h.digest('hex') !== r.sha256) throw new Error(`raw GET: ${r.recordId} differs`);
-      }),
-    );
-    log('(d) deep sweep');
-    const d = perS(RECORDS, await sweep('deep'));
+    const cpuMs = async (fn) => {
+      const before = process.cpuUsage();
+      const ms = await fn();
+      const used = process.cpuUsage(before);
+      return { ms, cpu: (used.user + used.system) / 1000 };
+    };
+    const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const rounds = { a: [], b: [], c: [], d: [], cpuC: [], cpuD: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      log(`round ${round + 1}: (a) raw HEAD`);
+      rounds.a.push(perS(RECORDS, await pool(rows, CONCURRENCY, (r) => client.head(r.objectKey))));
+      log(`round ${round + 1}: (b) HEAD sweep`);
+      rounds.b.push(perS(RECORDS, await sweep('head')));
+      log(`round ${round + 1}: (c) raw GET + SHA-256`);
+      const raw = await cpuMs(() =>
+        pool(rows, CONCURRENCY, async (r) => {
+          const got = await client.getStream(r.objectKey);
+          const h = crypto.createHash('sha256');
+          for await (const chunk of got.stream) h.update(chunk);
+          if (h.digest('hex') !== r.sha256) throw new Error(`raw GET: ${r.recordId} differs`);
+        }),
+      );
+      rounds.c.push(perS(RECORDS, raw.ms));
+      rounds.cpuC.push((raw.cpu * 1000) / RECORDS);
+      log(`round ${round + 1}: (d) deep sweep`);
+      const deep = await cpuMs(() => sweep('deep'));
+      rounds.d.push(perS(RECORDS, deep.ms));
+      rounds.cpuD.push((deep.cpu * 1000) / RECORDS);
+    }
+    const ratioOf = (xs, ys) => median(xs.map((x, i) => ys[i] / x));
+    const a = median(rounds.a);
+    const b = median(rounds.b);
+    const c = median(rounds.c);
+    const d = median(rounds.d);
 
     log('(e) batch ingest, no sweep');
     const more = (tag) =>
@@ -156,10 +179,15 @@ async function main() {
       rate: RATE,
       rawHeadPerS: a,
       headSweepPerS: b,
-      headRatio: b / a,
+      rounds: ROUNDS,
+      perRound: rounds,
+      headRatio: ratioOf(rounds.a, rounds.b),
       rawGetSha256PerS: c,
       deepSweepPerS: d,
-      deepRatio: d / c,
+      deepRatio: ratioOf(rounds.c, rounds.d),
+      deepCpuUsPerObject: median(rounds.cpuD),
+      rawGetCpuUsPerObject: median(rounds.cpuC),
+      deepCpuRatio: ratioOf(rounds.cpuD, rounds.cpuC),
       ingestPerS: e,
       ingestWithSweepPerS: f,
       ingestRatio: f / e,
@@ -168,20 +196,23 @@ async function main() {
       loadavg: os.loadavg(),
       date: new Date().toISOString(),
     });
-    const row = (name, floor, ours, goal) =>
-      `| ${name.padEnd(36)} | ${floor.toFixed(0).padStart(8)} | ${ours.toFixed(0).padStart(8)} | ${(ours / floor).toFixed(2).padStart(5)} | ${goal} |`;
+    const row = (name, floor, ours, goal, ratio = ours / floor) =>
+      `| ${name.padEnd(36)} | ${floor.toFixed(0).padStart(8)} | ${ours.toFixed(0).padStart(8)} | ${ratio.toFixed(2).padStart(5)} | ${goal} |`;
     process.stdout.write(
       [
-        `fixity benchmark: ${RECORDS} records, concurrency ${CONCURRENCY}, node ${process.version}, ${os.cpus().length} cores, load ${os
+        `fixity benchmark: ${RECORDS} records, concurrency ${CONCURRENCY}, ${ROUNDS} round(s), node ${process.version}, ${os.cpus().length} cores, load ${os
           .loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')}`,
         '',
         '| measurement                          |    floor |     ours | ratio | goal  |',
         '| ------------------------------------ | -------: | -------: | ----: | ----- |',
-        row('HEAD sweep vs raw HEAD (objects/s)', a, b, '>= 0.8'),
-        row('deep sweep vs raw GET+SHA-256 (obj/s)', c, d, '>= 0.8'),
+        row('HEAD sweep vs raw HEAD (objects/s)', a, b, '>= 0.8', results.headRatio),
+        row('deep sweep vs raw GET+SHA-256 (obj/s)', c, d, '>= 0.8', results.deepRatio),
         row(`ingest with a ${RATE}/s sweep vs none (rec/s)`, e, f, '>= 0.8'),
+        '',
+        `CPU of this process per object (us), median of the rounds: raw GET+SHA-256 ${results.rawGetCpuUsPerObject.toFixed(0)}, deep sweep ${results.deepCpuUsPerObject.toFixed(0)}, ratio raw/deep ${results.deepCpuRatio.toFixed(2)}`,
+        `per round (floor/ours obj/s): HEAD ${rounds.a.map((x, i) => `${x.toFixed(0)}/${rounds.b[i].toFixed(0)}`).join(' ')}; deep ${rounds.c.map((x, i) => `${x.toFixed(0)}/${rounds.d[i].toFixed(0)}`).join(' ')}`,
         '',
       ].join('\n'),
     );

@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors';
 import type { Clock } from '../util/clock';
 import { takeSeqs } from './group';
 import { leafHash } from './hashing';
-import { fromDbTime, toDbTime, toRecord } from './mappers';
+import { fromDbTime, toDbTime } from './mappers';
 import { isDisposed } from './retention';
 import type { CatalogDatabase } from './schema';
 import type { FixityResultsTable, FixitySweepsTable } from './schema-lifecycle';
@@ -13,6 +13,7 @@ import type {
   CataloguedObject,
   FixityKind,
   FixityProblemRow,
+  FixityRecord,
   FixityResultRow,
   FixitySweepRow,
   NewFixitySweep,
@@ -223,18 +224,39 @@ export async function fixitySweep(
   return { sweep: toSweep(s), result: r ? toResult(r) : null };
 }
 
+/** The columns a sweep uses (no full row, no time conversions: the check phase reads every record). */
+const FIXITY_COLUMNS = [
+  'records.record_id',
+  'records.record_type',
+  'records.bucket',
+  'records.object_key',
+  'records.sha256',
+  'records.crc64',
+  'records.size',
+  'records.ledger_seq',
+] as const;
+
 export async function fixityRecords(
   db: Db,
   query: { bucket?: string; afterSeq: number; limit: number },
-): Promise<CatalogRecord[]> {
+): Promise<FixityRecord[]> {
   let q = db
     .selectFrom('records')
-    .selectAll('records')
+    .select(FIXITY_COLUMNS)
     .where('records.ledger_seq', '>', query.afterSeq)
     .where(sql<SqlBool>`not ${isDisposed}`);
   if (query.bucket !== undefined) q = q.where('records.bucket', '=', query.bucket);
   const rows = await q.orderBy('records.ledger_seq').limit(query.limit).execute();
-  return rows.map(toRecord);
+  return rows.map((row) => ({
+    recordId: row.record_id,
+    recordType: row.record_type,
+    bucket: row.bucket,
+    objectKey: row.object_key,
+    sha256: row.sha256,
+    crc64: row.crc64,
+    size: row.size,
+    ledgerSeq: row.ledger_seq,
+  }));
 }
 
 export async function countFixityRecords(db: Db, bucket?: string): Promise<number> {
@@ -273,7 +295,7 @@ export async function cataloguedObjects(
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('records')
-    .selectAll('records')
+    .select(['records.record_id', 'records.record_type', 'records.object_key', 'records.ledger_seq'])
     .select(isDisposed.as('disposed'))
     .where('records.bucket', '=', bucket)
     .where('records.record_id', 'in', ids)
@@ -281,10 +303,10 @@ export async function cataloguedObjects(
   const wanted = new Set(keys);
   const out: CataloguedObject[] = [];
   for (const row of rows) {
-    const record = toRecord(row);
+    const record = { recordId: row.record_id, recordType: row.record_type, objectKey: row.object_key };
     const base = {
       recordId: record.recordId,
-      ledgerSeq: record.ledgerSeq,
+      ledgerSeq: row.ledger_seq,
       disposed: Boolean(Number(row.disposed)),
     };
     if (wanted.has(record.objectKey)) out.push({ key: record.objectKey, role: 'object', ...base });

@@ -167,6 +167,12 @@ export interface FixityProblemRow {
 }
 
 /** Where a listed object stands in the catalog. */
+/** What a fixity sweep needs of a record (fixityRecords reads these columns only). */
+export type FixityRecord = Pick<
+  CatalogRecord,
+  'recordId' | 'recordType' | 'bucket' | 'objectKey' | 'sha256' | 'crc64' | 'size' | 'ledgerSeq'
+>;
+
 export interface CataloguedObject {
   key: string;
   recordId: string;
@@ -276,7 +282,7 @@ export interface FixityCatalog {
   }): Promise<{ sweep: FixitySweepRow; result: FixityResultRow | null }[]>;
   fixitySweep(id: string): Promise<{ sweep: FixitySweepRow; result: FixityResultRow | null } | undefined>;
   /** Catalogued records not disposed, by ledger seq after `afterSeq` (-1: from the start). */
-  fixityRecords(query: { bucket?: string; afterSeq: number; limit: number }): Promise<CatalogRecord[]>;
+  fixityRecords(query: { bucket?: string; afterSeq: number; limit: number }): Promise<FixityRecord[]>;
   countFixityRecords(bucket?: string): Promise<number>;
   /** Which of these keys of a bucket the catalog knows (a row's object, or a document's description). */
   cataloguedObjects(bucket: string, keys: readonly string[]): Promise<CataloguedObject[]>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertSink } from '../alerts/types';
-import { descriptionKeyOf, type Catalog, type CatalogRecord, type FixitySweepRow } from '../catalog';
+import { descriptionKeyOf, type Catalog, type FixityRecord, type FixitySweepRow } from '../catalog';
 import { timeOrderedUuid } from '../catalog/legible';
 import { ChecksumMismatchError, NotFoundError, SweepRunningError, ValidationError } from '../errors';
 import type { Logger } from '../log';
@@ -15,6 +15,8 @@ import type { FixityProblem, FixityReport, SweepCounts, SweepOptions, SweepResul
 /** Records read from the catalog, and listed objects looked up, per page (a progress checkpoint each). */
 const PAGE = 200;
 const LIST_PAGE = 1000;
+/** Pages of the check phase in flight at once: one being committed, the next one's checks queued. */
+const PIPELINE = 2;
 
 export interface FixityDeps {
   catalog: Catalog;
@@ -128,37 +130,18 @@ export class FixitySweeper {
     const slots = new Semaphore(concurrency);
     const stopped = (): boolean => opts.signal?.aborted === true;
 
-    while (state.phase === 'check') {
-      if (stopped()) return { status: 'stopped', sweepId: sweep.id };
-      const page = await catalog.fixityRecords({
-        ...(sweep.bucket !== null ? { bucket: sweep.bucket } : {}),
-        afterSeq: state.afterSeq,
-        limit: opts.pageSize ?? PAGE,
-      });
-      if (page.length === 0) {
-        state.phase = 'list';
-        await save();
-        break;
-      }
-      const chosen = page.filter((r) => sampled(sweep.id, r.recordId, sweep.samplePpm));
-      const found = await Promise.all(
-        chosen.map((r) =>
+    if (state.phase === 'check') {
+      const checkPhase = await this.checkPhase(sweep, state, opts, {
+        save,
+        addProblems,
+        stopped,
+        check: (r, counts) =>
           slots.run(async () => {
             await limiter.take();
-            return opts.kind === 'deep' ? this.deepCheck(r, state.counts) : this.headCheck(r, state.counts);
+            return opts.kind === 'deep' ? this.deepCheck(r, counts) : this.headCheck(r, counts);
           }),
-        ),
-      );
-      await addProblems(found.flat());
-      state.counts.checked += chosen.length;
-      state.afterSeq = page[page.length - 1]!.ledgerSeq;
-      await save();
-      opts.onProgress?.({
-        phase: 'check',
-        done: state.counts.checked,
-        total: Math.ceil(state.counts.records * (sweep.samplePpm / 1_000_000)),
-        problems: state.counts.problems,
       });
+      if (checkPhase === 'stopped') return { status: 'stopped', sweepId: sweep.id };
     }
 
     while (state.phase === 'list') {
@@ -204,6 +187,82 @@ export class FixitySweeper {
     return { status: 'finished', ...(await this.finish(sweep, state, buckets, opts)) };
   }
 
+  /**
+   * The check phase as one pipeline: the checks of a page are queued as soon as the page is
+   * read, so the slots never wait for a page's slowest object, the next page's catalog read or
+   * the progress save. Pages still commit in order (their problems, counts and position saved
+   * together, after every check of the page): a resume starts after the last committed page,
+   * and the checks of a page that did not commit run again. At most PIPELINE pages are in flight.
+   */
+  private async checkPhase(
+    sweep: FixitySweepRow,
+    state: SweepState,
+    opts: SweepOptions,
+    io: {
+      save: () => Promise<void>;
+      addProblems: (found: FixityProblem[]) => Promise<void>;
+      stopped: () => boolean;
+      check: (r: FixityRecord, counts: SweepCounts) => Promise<FixityProblem[]>;
+    },
+  ): Promise<'done' | 'stopped'> {
+    const read = (afterSeq: number): Promise<FixityRecord[]> =>
+      this.deps.catalog.fixityRecords({
+        ...(sweep.bucket !== null ? { bucket: sweep.bucket } : {}),
+        afterSeq,
+        limit: opts.pageSize ?? PAGE,
+      });
+    const inFlight: Promise<void>[] = [];
+    let committed: Promise<void> = Promise.resolve();
+    let next: Promise<FixityRecord[]> | null = read(state.afterSeq);
+    let exhausted = false;
+    try {
+      while (!io.stopped()) {
+        const page: FixityRecord[] = await next;
+        next = null;
+        if (page.length === 0) {
+          exhausted = true;
+          break;
+        }
+        const lastSeq = page[page.length - 1]!.ledgerSeq;
+        next = read(lastSeq);
+        const chosen = page.filter((r) => sampled(sweep.id, r.recordId, sweep.samplePpm));
+        // This page's share, added to the sweep's counts when the page commits.
+        const counts: SweepCounts = { records: 0, checked: 0, objects: 0, bytes: 0, listed: 0, problems: 0 };
+        const checks = Promise.all(chosen.map((r) => io.check(r, counts)));
+        // Observed through `committed`; never an unhandled rejection when an earlier page failed.
+        checks.catch(() => undefined);
+        committed = committed.then(async () => {
+          const found = await checks;
+          state.counts.objects += counts.objects;
+          state.counts.bytes += counts.bytes;
+          await io.addProblems(found.flat());
+          state.counts.checked += chosen.length;
+          state.afterSeq = lastSeq;
+          await io.save();
+          opts.onProgress?.({
+            phase: 'check',
+            done: state.counts.checked,
+            total: Math.ceil(state.counts.records * (sweep.samplePpm / 1_000_000)),
+            problems: state.counts.problems,
+          });
+        });
+        inFlight.push(committed);
+        if (inFlight.length >= PIPELINE) await inFlight.shift();
+      }
+      await committed;
+    } catch (err) {
+      // Nothing keeps running once run() has failed: wait for the pages in flight to settle.
+      await Promise.allSettled([...inFlight, next ?? Promise.resolve()]);
+      throw err;
+    }
+    // A page read ahead before a stop is dropped (read again on resume).
+    await next?.catch(() => undefined);
+    if (!exhausted) return 'stopped';
+    state.phase = 'list';
+    await io.save();
+    return 'done';
+  }
+
   private freshState(records: number): SweepState {
     return {
       phase: 'check',
@@ -222,7 +281,7 @@ export class FixitySweeper {
   }
 
   /** HEAD: size, CRC-64 and the SHA-256 metadata against the catalog. */
-  private async headCheck(r: CatalogRecord, counts: SweepCounts): Promise<FixityProblem[]> {
+  private async headCheck(r: FixityRecord, counts: SweepCounts): Promise<FixityProblem[]> {
     const problems: FixityProblem[] = [];
     counts.objects += 1;
     const info = await this.look(r, r.objectKey, problems);
@@ -241,7 +300,7 @@ export class FixitySweeper {
   }
 
   /** GET: every byte read and hashed (streaming); size, SHA-256 and CRC-64 against the catalog. */
-  private async deepCheck(r: CatalogRecord, counts: SweepCounts): Promise<FixityProblem[]> {
+  private async deepCheck(r: FixityRecord, counts: SweepCounts): Promise<FixityProblem[]> {
     const problems: FixityProblem[] = [];
     counts.objects += 1;
     let got: Awaited<ReturnType<ObjectStore['get']>>;
@@ -277,7 +336,7 @@ export class FixitySweeper {
   }
 
   /** A document's description: present, and its metadata names the catalogued file. */
-  private async descriptionCheck(r: CatalogRecord, counts: SweepCounts): Promise<FixityProblem[]> {
+  private async descriptionCheck(r: FixityRecord, counts: SweepCounts): Promise<FixityProblem[]> {
     const key = descriptionKeyOf(r);
     if (key === null) return [];
     counts.objects += 1;
@@ -302,7 +361,7 @@ export class FixitySweeper {
     return problems;
   }
 
-  private async look(r: CatalogRecord, key: string, problems: FixityProblem[]): Promise<ObjectInfo | null> {
+  private async look(r: FixityRecord, key: string, problems: FixityProblem[]): Promise<ObjectInfo | null> {
     try {
       return await this.deps.store.head(r.bucket, key);
     } catch (err) {
@@ -443,7 +502,7 @@ export function sampled(sweepId: string, recordId: string, samplePpm: number): b
 
 function problem(
   kind: FixityProblem['kind'],
-  r: CatalogRecord,
+  r: FixityRecord,
   key: string,
   expected: string,
   found: string,
@@ -451,7 +510,7 @@ function problem(
   return { kind, bucket: r.bucket, key, recordId: r.recordId, expected, found };
 }
 
-function unreachable(err: unknown, r: CatalogRecord, key: string): FixityProblem {
+function unreachable(err: unknown, r: FixityRecord, key: string): FixityProblem {
   if (err instanceof NotFoundError) return problem('missing', r, key, 'the object', 'absent (404)');
   const message = err instanceof Error ? err.message : String(err);
   return problem('unreadable', r, key, 'the object', message);

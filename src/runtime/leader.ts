@@ -156,6 +156,9 @@ export interface JobState {
   lastError: string | null;
 }
 
+/** The longest delay setTimeout keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Runs leader-only jobs on an interval; `stop()` waits for runs in flight. */
 export class LeaderJobs {
   private readonly jobs = new Map<
@@ -217,6 +220,13 @@ export class LeaderJobs {
   private schedule(name: string, delayMs: number): void {
     const entry = this.jobs.get(name);
     if (!entry || this.stopped) return;
+    // Node fires a timer longer than 2^31 - 1 ms after 1 ms (TimeoutOverflowWarning): a long
+    // interval (a job configured all but off) waits in steps instead.
+    if (delayMs > MAX_TIMER_MS) {
+      entry.timer = setTimeout(() => this.schedule(name, delayMs - MAX_TIMER_MS), MAX_TIMER_MS);
+      entry.timer.unref();
+      return;
+    }
     entry.timer = setTimeout(() => {
       void this.attempt(entry.job, entry.state).finally(() => this.schedule(name, entry.job.intervalMs));
     }, delayMs);

@@ -179,4 +179,33 @@ describe('LeaderJobs', () => {
     expect(n).toBeGreaterThanOrEqual(3);
     expect(jobs.states()[0]).toMatchObject({ failures: 1, lastError: null });
   });
+
+  test('an interval longer than a timer can hold waits, instead of firing at once (Node fires those after 1 ms)', async () => {
+    const jobs = new LeaderJobs(new SqliteLeaderLock(dir), silentLogger());
+    let late = 0;
+    let soon = 0;
+    jobs.add({
+      name: 'all-but-off',
+      intervalMs: 1e12,
+      firstRunAfterMs: 1e12,
+      run: () => {
+        late++;
+        return Promise.resolve();
+      },
+    });
+    jobs.add({
+      name: 'every-10ms',
+      intervalMs: 10,
+      run: () => {
+        soon++;
+        return Promise.resolve();
+      },
+    });
+    jobs.start();
+    const deadline = Date.now() + 5000;
+    while (soon < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await jobs.stop();
+    expect(soon).toBeGreaterThanOrEqual(5);
+    expect(late).toBe(0);
+  });
 });
