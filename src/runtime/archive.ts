@@ -82,7 +82,10 @@ export interface StartArchiveOptions {
   announce?: boolean;
   /** A request that finished unaudited (a bug): the test suites fail on it (AppDeps.onUnaudited). */
   onUnaudited?: AppDeps['onUnaudited'];
-  /** Run the leader-only background jobs (fixity sweeps): serve does; tests that do not ask, not. */
+  /**
+   * Also run the scheduled fixity sweeps (serve does; tests that do not ask, not). The other leader
+   * jobs (checkpointer, sealer, importers, exports, monthly posture) run in every archive.
+   */
   backgroundJobs?: boolean;
   /** Where fixity problems raise alerts (src/alerts); absent: they are logged at error. */
   alerts?: AlertSink;
