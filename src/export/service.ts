@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertSink } from '../alerts/types';
+import type { AuditScope } from '../audit/scope';
 import type { AuditEvent, Catalog, ExportLink, ExportRow } from '../catalog';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../log';
@@ -117,12 +118,19 @@ export class ExportService {
     return { ...m, ledgerSize };
   }
 
-  async create(req: ExportRequest, requestedBy: string): Promise<ExportRow> {
+  /**
+   * Records the request: its row and the request's audit event (`audit`) in one transaction
+   * (docs/ARCHITECTURE.md, "The way of an audit event"), then asks for the build.
+   */
+  async create(req: ExportRequest, requestedBy: string, audit: AuditScope): Promise<ExportRow> {
     const { records, bytes, ledgerSize } = await this.measure(req);
     const now = this.o.clock.now();
     const day = now.toISOString().slice(0, 10).replace(/-/g, '');
-    const row = await this.o.catalog.createExport({
-      exportId: `ex-${day}-${randomBytes(6).toString('hex')}`,
+    const exportId = `ex-${day}-${randomBytes(6).toString('hex')}`;
+    const auditSize = await this.o.catalog.auditSize();
+    audit.set({ target: exportId });
+    const newExport = {
+      exportId,
       reference: req.reference,
       recipient: req.recipient,
       purpose: req.purpose,
@@ -133,8 +141,11 @@ export class ExportService {
       recordCount: records,
       recordBytes: bytes,
       ledgerSize,
-      auditSize: await this.o.catalog.auditSize(),
-    });
+      auditSize,
+    };
+    const row = await audit.within('allowed', { records, bytes }, (event) =>
+      this.o.catalog.createExport(newExport, event),
+    );
     this.kick();
     return row;
   }

@@ -12,6 +12,7 @@ import { AlpReportQuerySchema, PostureQuerySchema, SearchQuerySchema } from './s
 import { describeField } from './openapi-formats';
 import { lifecycleOperations } from './openapi-lifecycle';
 import { auditOperations } from './openapi-audit';
+import { exportOperations } from './openapi-exports';
 
 export type Json = Record<string, unknown>;
 
@@ -351,5 +352,6 @@ export function operations(): Op[] {
       errors: [],
     },
     ...lifecycleOperations(),
+    ...exportOperations(),
   ];
 }

@@ -5,7 +5,7 @@
 import { ACTIONS, POLICY, rolesFor, type Action } from '../../src/auth/policy';
 import { ROLES, type Role } from '../../src/auth/types';
 import { makeRecord } from '../catalog/fixtures';
-import { auth, startServer, TRADE, trade, type TestServer } from './server';
+import { auth, postJson, startServer, TRADE, trade, type TestServer } from './server';
 
 let s: TestServer;
 let n = 0;
@@ -16,6 +16,14 @@ const SWEEP_ID = 'fx_auth_read';
 /** Dispositions proposed by another compliance principal, one per approval request; one to read. */
 const approvable: string[] = [];
 const DISPOSITION_ID = 'dsp_auth_read';
+/** A ready export of TRADE, for the export routes that name one. */
+let exportId = '';
+const EXPORT_REQUEST = {
+  reference: 'SFC/AUTH/1',
+  recipient: { name: 'Jane Officer', organisation: 'Securities and Futures Commission' },
+  purpose: 'auth',
+  criteria: { recordIds: [TRADE.recordId] },
+};
 beforeAll(async () => {
   s = await startServer();
   const other = await s.catalog.addPrincipal({ name: 'auth-compliance-2', role: 'compliance', kind: 'user' });
@@ -85,6 +93,11 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
   // The ledger routes answer with a checkpoint covering the record.
   await s.evidence.checkpointNow();
+  const created = await postJson(`${s.url}/v1/exports`, EXPORT_REQUEST, auth('compliance'));
+  expect(created.status).toBe(202);
+  exportId = ((await created.json()) as { export: { id: string } }).export.id;
+  await s.exports.runPending();
+  expect((await s.catalog.getExport(exportId))?.status).toBe('ready');
 });
 afterAll(async () => {
   await s.close();
@@ -127,7 +140,9 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
       ? op.path.replace('{id}', op.method === 'POST' ? (approvable.shift() ?? 'none-left') : DISPOSITION_ID)
       : op.path.startsWith('/v1/verifications/')
         ? op.path.replace('{id}', SWEEP_ID)
-        : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
+        : op.path.startsWith('/v1/exports/')
+          ? op.path.replace('{id}', exportId)
+          : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
   const id = `AUTH-${++n}`;
   if (op.path === '/v1/reports/alp-top10') return [`${path}?month=2026-11`, { headers }];
   if (op.method === 'GET') return [path, { headers }];
@@ -210,6 +225,24 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
           body: JSON.stringify({ note: 'checked' }),
         },
       ];
+    case '/v1/exports':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(EXPORT_REQUEST),
+        },
+      ];
+    case '/v1/exports/{id}/links':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ ttlMinutes: 15 }),
+        },
+      ];
     case '/v1/holds/{id}/release':
       return [
         path,
@@ -232,6 +265,8 @@ test('the API guards only actions of the policy table, and the routes cover the 
     'audit.read',
     'dispositions.manage',
     'dispositions.read',
+    'exports.create',
+    'exports.read',
     'holds.manage',
     'holds.read',
     'ledger.checkpoint',
