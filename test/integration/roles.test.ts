@@ -180,6 +180,15 @@ const life = {
   dispositionId: '',
   approvable: [] as string[],
   sweepId: '',
+  /** A ready export of the seed (made through the API in beforeAll). */
+  exportId: '',
+};
+/** An SFC access request for the seed. */
+const EXPORT_REQUEST = {
+  reference: 'SFC/ROLES/1',
+  recipient: { name: 'Jane Officer', organisation: 'Securities and Futures Commission' },
+  purpose: 'roles',
+  criteria: { recordIds: [SEED_ID] },
 };
 const jsonPost = (url: string, body: unknown, token: string | undefined) => postJson(url, body, token);
 
@@ -281,6 +290,34 @@ ROUTES.push(
     ok: 200,
     send: (base, token) => fetch(`${base}/v1/verifications/${life.sweepId}`, { headers: auth(token) }),
   },
+  {
+    method: 'post',
+    path: '/v1/exports',
+    action: 'exports.create',
+    ok: 202,
+    send: (base, token) => jsonPost(`${base}/v1/exports`, EXPORT_REQUEST, token),
+  },
+  {
+    method: 'get',
+    path: '/v1/exports',
+    action: 'exports.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/exports?limit=5`, { headers: auth(token) }),
+  },
+  {
+    method: 'get',
+    path: '/v1/exports/{id}',
+    action: 'exports.read',
+    ok: 200,
+    send: (base, token) => fetch(`${base}/v1/exports/${life.exportId}`, { headers: auth(token) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/exports/{id}/links',
+    action: 'exports.create',
+    ok: 201,
+    send: (base, token) => jsonPost(`${base}/v1/exports/${life.exportId}/links`, { ttlMinutes: 15 }, token),
+  },
 );
 
 const PUBLIC = ['/openapi.json', '/healthz', '/readyz', '/docs'];
@@ -363,6 +400,11 @@ describe.each(databases('integration/roles'))('roles against routes, catalog on 
         life.approvable.push(dispositionId);
       }
     }
+    const created = await jsonPost(`${t.url}/v1/exports`, EXPORT_REQUEST, other.token);
+    expect(created.status).toBe(202);
+    life.exportId = ((await created.json()) as { export: { id: string } }).export.id;
+    await t.archive.exports.runPending();
+    expect((await t.catalog.getExport(life.exportId))?.status).toBe('ready');
     life.sweepId = uid('fx');
     await t.catalog.startFixitySweep({
       id: life.sweepId,
