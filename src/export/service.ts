@@ -68,12 +68,18 @@ function num(v: unknown): number | null {
   return null;
 }
 
-/** A download from an imported access-log event (src/audit's importer, source `oss-access-log`). */
+/**
+ * A download from an imported access-log event: source `oss-access-log`, operation `GetObject`,
+ * with the details src/audit's importer writes (docs/decisions/0018: `operation`, `status`,
+ * `sentBytes`, `accessKeyId`). Anything else (the bag's own upload, a HEAD, a GetObjectMeta) is
+ * not a download.
+ */
 export function downloadOf(
   e: AuditEvent,
   links: readonly ExportLink[],
   recipient: string,
 ): ExportDownload | null {
+  if (e.source !== 'oss-access-log') return null;
   let d: Record<string, unknown> = {};
   try {
     const parsed: unknown = e.details === null ? null : JSON.parse(e.details);
@@ -81,15 +87,13 @@ export function downloadOf(
   } catch {
     // details are canonical JSON; anything else is not an access-log event
   }
-  if (e.source !== 'oss-access-log') return null;
-  const operation = d.operation ?? d.op ?? d.method;
-  if (typeof operation === 'string' && !/get/i.test(operation)) return null;
-  const keyId = d.accessKeyId ?? d.requesterAccessKeyId;
+  if (d.operation !== 'GetObject') return null;
+  const keyId = d.accessKeyId;
   const linked = typeof keyId === 'string' && links.some((l) => l.accessKeyId === keyId);
   return {
     at: e.at.toISOString(),
-    ip: e.ip ?? (typeof d.ip === 'string' ? d.ip : null),
-    bytes: num(d.sentBytes ?? d.bytes),
+    ip: e.ip,
+    bytes: num(d.sentBytes),
     status: num(d.status),
     recipient: linked ? recipient : null,
   };
@@ -163,6 +167,7 @@ export class ExportService {
       const events = await this.o.catalog.queryAudit({
         target: `oss://${row.bag.bucket}/${row.bag.key}`,
         source: 'oss-access-log',
+        action: 'oss.GetObject',
         limit: 10_000,
       });
       for (const e of events) {
