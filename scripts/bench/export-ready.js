@@ -6,8 +6,11 @@
 // baseline that GETs the same objects with ali-oss (the archive's adapter), one at a time as the
 // builder does, writes them into a ZIP with the same writer (dist/export/zip-writer) and uploads
 // that ZIP to the exports bucket the same way (putStream). Both in one run, on one archive
-// (startArchive with its embedded emulator, SQLite), after ingesting N trades. Usage (after
-// `npm run build`): node scripts/bench/export-ready.js [--records 10000] [--dist DIR]
+// (startArchive with its embedded emulator, SQLite), after ingesting N trades. Every object is
+// read once before anything is timed (both then find the emulator and the page cache warm), and
+// the baseline runs --baseline-runs times (default 3): the ratio is against its floor (the
+// fastest run) and its median. Usage (after `npm run build`):
+//   node scripts/bench/export-ready.js [--records 10000] [--baseline-runs 3] [--dist DIR]
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -17,6 +20,7 @@ const { benchOptions } = require('./options');
 const { opt, positive } = benchOptions(process.argv.slice(2));
 const DIST = path.resolve(opt('dist', path.join(__dirname, '..', '..', 'dist')));
 const N = positive('records', 10000);
+const BASELINE_RUNS = positive('baseline-runs', 3);
 const req = (p) => require(path.join(DIST, p));
 
 async function main() {
@@ -54,8 +58,6 @@ async function main() {
       criteria: { type: 'trade' },
     };
 
-    // Baseline first (a warm emulator for the export after it would favour the export; this
-    // order favours the baseline).
     const plan = bucketPlan(config);
     const store = archive.storeHandle.store;
     const records = [];
@@ -70,23 +72,30 @@ async function main() {
       cursor = page.nextCursor;
     } while (cursor);
     if (records.length !== N) throw new Error(`ingested ${records.length} of ${N}`);
-    const t0 = process.hrtime.bigint();
-    const zip = new ZipWriter({ time: new Date('2026-12-01T00:00:00Z'), compressionLevel: 6 });
-    const upload = store.putStream(
-      plan.exports.bucket,
-      'bench/baseline.zip',
-      zip.output.pipe(new PassThrough()),
-      {
-        contentType: 'application/zip',
-      },
-    );
-    for (const r of records) {
-      const { body: stream } = await store.get(r.bucket, r.objectKey);
-      await zip.add(`bench/data/records/${r.objectKey}`, stream, { compress: false });
-    }
-    zip.finish();
-    await upload;
-    const baselineMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    // Warm-up: every object read once, untimed.
+    for (const r of records) await store.getBuffer(r.bucket, r.objectKey);
+    const baseline = async (run) => {
+      const t0 = process.hrtime.bigint();
+      const zip = new ZipWriter({ time: new Date('2026-12-01T00:00:00Z'), compressionLevel: 6 });
+      const upload = store.putStream(
+        plan.exports.bucket,
+        `bench/baseline-${run}.zip`,
+        zip.output.pipe(new PassThrough()),
+        { contentType: 'application/zip' },
+      );
+      for (const r of records) {
+        const { body: stream } = await store.get(r.bucket, r.objectKey);
+        await zip.add(`bench/data/records/${r.objectKey}`, stream, { compress: false });
+      }
+      zip.finish();
+      await upload;
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    const baselines = [];
+    for (let run = 0; run < BASELINE_RUNS; run++) baselines.push(await baseline(run));
+    const sorted = [...baselines].sort((a, b) => a - b);
+    const baselineMs = sorted[0];
+    const medianMs = sorted[Math.floor(sorted.length / 2)];
 
     const t1 = process.hrtime.bigint();
     const created = await (
@@ -97,21 +106,29 @@ async function main() {
       })
     ).json();
     const id = created.export.id;
+    // Readiness from the catalog row (what GET /v1/exports/:id answers), every 50 ms: polling
+    // the API that often would add an audited request (a catalog commit) every 50 ms to the build.
     let status = 'building';
     while (status === 'building') {
       await new Promise((r) => setTimeout(r, 50));
-      status = (await (await fetch(`${archive.url}/v1/exports/${id}`, { headers: auth })).json()).export
-        .status;
+      status = (await archive.catalog.getExport(id)).status;
     }
     const exportMs = Number(process.hrtime.bigint() - t1) / 1e6;
     if (status !== 'ready') throw new Error(`export ${id} ${status}`);
     const rows = [
-      ['baseline (GET + ZIP + upload)', baselineMs],
+      ...baselines.map((ms, i) => [`baseline run ${i + 1} (GET + ZIP + upload)`, ms]),
       ['export (POST to ready)', exportMs],
     ];
-    process.stdout.write(`records: ${N}\n`);
-    for (const [name, ms] of rows) process.stdout.write(`${name.padEnd(32)} ${(ms / 1000).toFixed(2)} s\n`);
-    process.stdout.write(`ratio export / baseline: ${(exportMs / baselineMs).toFixed(2)} (target <= 1.3)\n`);
+    process.stdout.write(
+      `records: ${N}; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}\n`,
+    );
+    for (const [name, ms] of rows) process.stdout.write(`${name.padEnd(40)} ${(ms / 1000).toFixed(2)} s\n`);
+    process.stdout.write(
+      `ratio export / baseline floor: ${(exportMs / baselineMs).toFixed(2)}; / baseline median: ${(exportMs / medianMs).toFixed(2)} (target <= 1.3)\n`,
+    );
   } finally {
     await archive.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

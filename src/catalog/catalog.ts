@@ -225,7 +225,8 @@ class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
     return found;
   }
 
-  createExport: Catalog['createExport'] = (e) => this.synced(exportsPart.createExport(this.ctx, e));
+  createExport: Catalog['createExport'] = (e, event) =>
+    this.synced(exportsPart.createExport(this.ctx, e, event));
   getExport: Catalog['getExport'] = (id) => exportsPart.getExport(this.ctx, id);
   listExports: Catalog['listExports'] = (page) => exportsPart.listExports(this.ctx, page);
   exportsBuilding: Catalog['exportsBuilding'] = () => exportsPart.exportsBuilding(this.ctx);

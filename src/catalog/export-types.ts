@@ -1,4 +1,4 @@
-import type { LedgerLeaf } from './types';
+import type { LedgerLeaf, NewAuditEvent } from './types';
 
 /**
  * What the catalog keeps of SFC access requests (issue 11; migration 0012, migration-exports.ts):
@@ -77,7 +77,8 @@ export interface ExportLink {
 }
 
 export interface ExportCatalog {
-  createExport(e: NewExport): Promise<ExportRow>;
+  /** The row and the audit event of the request commit together (docs/ARCHITECTURE.md). */
+  createExport(e: NewExport, event: NewAuditEvent): Promise<ExportRow>;
   getExport(exportId: string): Promise<ExportRow | undefined>;
   /** Newest first, at most `limit` (1..1000), before the export `before` when given. */
   listExports(page: { limit: number; before?: string }): Promise<ExportRow[]>;

@@ -4,7 +4,8 @@ import type { ExportBag, ExportLink, ExportRow, NewExport } from './export-types
 import type { WriteContext } from './group';
 import { fromDbTime, toDbTime } from './mappers';
 import type { CatalogDatabase, Timestamp } from './schema';
-import type { LedgerLeaf } from './types';
+import { insertAuditEvents, requireEvents } from './trx-writes';
+import type { LedgerLeaf, NewAuditEvent } from './types';
 import { appendLedgerEntry } from './writes';
 
 /** The export tables as Kysely sees them (migration-exports.ts). */
@@ -84,36 +85,44 @@ async function mustGet(db: Db, exportId: string): Promise<ExportRow> {
   return toExport(row);
 }
 
-export async function createExport(ctx: WriteContext, e: NewExport): Promise<ExportRow> {
-  const db = tables(ctx.db);
-  await db
-    .insertInto('exports')
-    .values({
-      export_id: e.exportId,
-      status: 'building',
-      reference: e.reference,
-      recipient: JSON.stringify(e.recipient),
-      purpose: e.purpose,
-      criteria: JSON.stringify(e.criteria),
-      include_audit: e.includeAudit ? 1 : 0,
-      requested_by: e.requestedBy,
-      created_at: toDbTime(e.createdAt),
-      record_count: e.recordCount,
-      record_bytes: e.recordBytes,
-      ledger_size: e.ledgerSize,
-      audit_size: e.auditSize,
-      attempts: 0,
-      checkpoint: null,
-      failure: null,
-      bag_bucket: null,
-      bag_key: null,
-      bag_sha256: null,
-      bag_size: null,
-      ledger_index: null,
-      finished_at: null,
-    })
-    .execute();
-  return mustGet(db, e.exportId);
+/** The export's row and the audit event of its request, in one transaction (both or neither). */
+export async function createExport(
+  ctx: WriteContext,
+  e: NewExport,
+  event: NewAuditEvent,
+): Promise<ExportRow> {
+  requireEvents([event]);
+  await ctx.db.transaction().execute(async (trx) => {
+    await tables(trx)
+      .insertInto('exports')
+      .values({
+        export_id: e.exportId,
+        status: 'building',
+        reference: e.reference,
+        recipient: JSON.stringify(e.recipient),
+        purpose: e.purpose,
+        criteria: JSON.stringify(e.criteria),
+        include_audit: e.includeAudit ? 1 : 0,
+        requested_by: e.requestedBy,
+        created_at: toDbTime(e.createdAt),
+        record_count: e.recordCount,
+        record_bytes: e.recordBytes,
+        ledger_size: e.ledgerSize,
+        audit_size: e.auditSize,
+        attempts: 0,
+        checkpoint: null,
+        failure: null,
+        bag_bucket: null,
+        bag_key: null,
+        bag_sha256: null,
+        bag_size: null,
+        ledger_index: null,
+        finished_at: null,
+      })
+      .execute();
+    await insertAuditEvents(trx, [event], ctx.clock.now());
+  });
+  return mustGet(tables(ctx.db), e.exportId);
 }
 
 export async function getExport(ctx: WriteContext, exportId: string): Promise<ExportRow | undefined> {

@@ -161,6 +161,19 @@ export class EvidenceLedger {
     return makeTlogProof({ source: this.reader(cp.row.treeSize), index: BigInt(index), checkpoint: cp.note });
   }
 
+  /**
+   * Tlog-proofs of many entries against one checkpoint (an export's records): one tile reader for
+   * all of them, so each tile is decoded and each of its subtree roots computed once.
+   */
+  tlogProver(cp: LatestCheckpoint): (index: number) => Promise<string> {
+    const reader = this.reader(cp.row.treeSize);
+    return async (index) => {
+      if (index >= cp.row.treeSize)
+        throw new RangeError(`ledger entry ${index} is not in the checkpoint of size ${cp.row.treeSize}`);
+      return makeTlogProof({ source: reader, index: BigInt(index), checkpoint: cp.note });
+    };
+  }
+
   /** The tlog-proof of a record's leaf. */
   async recordProof(recordId: string): Promise<{ index: number; proof: string }> {
     const record = await this.options.catalog.getRecord(recordId);

@@ -21,6 +21,8 @@ export interface LedgerProofs {
   waitForCheckpoint(index: number, options?: { timeoutMs?: number }): Promise<LatestCheckpoint>;
   /** C2SP tlog-proof texts of leaf indexes, all against `checkpoint` (default: the latest). */
   tlogProofs(indexes: readonly number[], checkpoint?: LatestCheckpoint): Promise<Map<number, string>>;
+  /** One proof at a time, all against `checkpoint`, sharing what they read (an export's records). */
+  tlogProver(checkpoint: LatestCheckpoint): (index: number) => Promise<string>;
   verifierKey(): Promise<string>;
 }
 
@@ -59,6 +61,10 @@ export class EvidenceProofs implements LedgerProofs {
     const out = new Map<number, string>();
     for (const i of indexes) if (!out.has(i)) out.set(i, await this.options.ledger.tlogProof(i, cp));
     return out;
+  }
+
+  tlogProver(checkpoint: LatestCheckpoint): (index: number) => Promise<string> {
+    return this.options.ledger.tlogProver(checkpoint);
   }
 
   verifierKey(): Promise<string> {

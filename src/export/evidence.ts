@@ -50,10 +50,7 @@ export class LedgerExportEvidence implements ExportEvidence {
       },
       note,
     };
-    return Promise.resolve(async (leafIndex: number) => {
-      const proof = (await this.proofs.tlogProofs([leafIndex], cp)).get(leafIndex);
-      if (proof === undefined) throw new RangeError(`no proof of ledger entry ${leafIndex}`);
-      return proof;
-    });
+    // One prover for the whole build: the tiles and their subtree roots are read once.
+    return Promise.resolve(this.proofs.tlogProver(cp));
   }
 }

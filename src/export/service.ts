@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertSink } from '../alerts/types';
+import type { AuditScope } from '../audit/scope';
 import type { AuditEvent, Catalog, ExportLink, ExportRow } from '../catalog';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../log';
@@ -67,12 +68,18 @@ function num(v: unknown): number | null {
   return null;
 }
 
-/** A download from an imported access-log event (src/audit's importer, source `oss-access-log`). */
+/**
+ * A download from an imported access-log event: source `oss-access-log`, operation `GetObject`,
+ * with the details src/audit's importer writes (docs/decisions/0018: `operation`, `status`,
+ * `sentBytes`, `accessKeyId`). Anything else (the bag's own upload, a HEAD, a GetObjectMeta) is
+ * not a download.
+ */
 export function downloadOf(
   e: AuditEvent,
   links: readonly ExportLink[],
   recipient: string,
 ): ExportDownload | null {
+  if (e.source !== 'oss-access-log') return null;
   let d: Record<string, unknown> = {};
   try {
     const parsed: unknown = e.details === null ? null : JSON.parse(e.details);
@@ -80,15 +87,13 @@ export function downloadOf(
   } catch {
     // details are canonical JSON; anything else is not an access-log event
   }
-  if (e.source !== 'oss-access-log') return null;
-  const operation = d.operation ?? d.op ?? d.method;
-  if (typeof operation === 'string' && !/get/i.test(operation)) return null;
-  const keyId = d.accessKeyId ?? d.requesterAccessKeyId;
+  if (d.operation !== 'GetObject') return null;
+  const keyId = d.accessKeyId;
   const linked = typeof keyId === 'string' && links.some((l) => l.accessKeyId === keyId);
   return {
     at: e.at.toISOString(),
-    ip: e.ip ?? (typeof d.ip === 'string' ? d.ip : null),
-    bytes: num(d.sentBytes ?? d.bytes),
+    ip: e.ip,
+    bytes: num(d.sentBytes),
     status: num(d.status),
     recipient: linked ? recipient : null,
   };
@@ -117,12 +122,19 @@ export class ExportService {
     return { ...m, ledgerSize };
   }
 
-  async create(req: ExportRequest, requestedBy: string): Promise<ExportRow> {
+  /**
+   * Records the request: its row and the request's audit event (`audit`) in one transaction
+   * (docs/ARCHITECTURE.md, "The way of an audit event"), then asks for the build.
+   */
+  async create(req: ExportRequest, requestedBy: string, audit: AuditScope): Promise<ExportRow> {
     const { records, bytes, ledgerSize } = await this.measure(req);
     const now = this.o.clock.now();
     const day = now.toISOString().slice(0, 10).replace(/-/g, '');
-    const row = await this.o.catalog.createExport({
-      exportId: `ex-${day}-${randomBytes(6).toString('hex')}`,
+    const exportId = `ex-${day}-${randomBytes(6).toString('hex')}`;
+    const auditSize = await this.o.catalog.auditSize();
+    audit.set({ target: exportId });
+    const newExport = {
+      exportId,
       reference: req.reference,
       recipient: req.recipient,
       purpose: req.purpose,
@@ -133,8 +145,11 @@ export class ExportService {
       recordCount: records,
       recordBytes: bytes,
       ledgerSize,
-      auditSize: await this.o.catalog.auditSize(),
-    });
+      auditSize,
+    };
+    const row = await audit.within('allowed', { records, bytes }, (event) =>
+      this.o.catalog.createExport(newExport, event),
+    );
     this.kick();
     return row;
   }
@@ -152,6 +167,7 @@ export class ExportService {
       const events = await this.o.catalog.queryAudit({
         target: `oss://${row.bag.bucket}/${row.bag.key}`,
         source: 'oss-access-log',
+        action: 'oss.GetObject',
         limit: 10_000,
       });
       for (const e of events) {

@@ -38,7 +38,22 @@ export const EXAMPLE_OBJECTS = {
   pastRecordIds: ['T-20131121-000001', 'T-20131121-000002'],
   /** An open alert: a deep sweep found the example trade's object changed. */
   alertId: 'alr_01a24c1e-2a00-7f3a-8d2b-7a1c9e4f6b04',
+  /** A ready export of the example trade (built once the example trade is stored). */
+  exportId: 'ex-20261201-0a1b2c3d4e5f',
 } as const;
+
+/** An SFC access request for the example trade (POST /v1/exports). */
+export const EXPORT_REQUEST = {
+  reference: 'SFC/ENF/2026/0042',
+  recipient: {
+    name: 'Jane Officer',
+    organisation: 'Securities and Futures Commission',
+    email: 'jane.officer@sfc.example',
+  },
+  purpose: 'Enquiry under s.179 SFO into the trading of client C-1001 on 2026-11-21',
+  criteria: { recordIds: [ID] },
+  includeAudit: true,
+};
 
 // One archive's answers, for the response examples (bucket prefix h1181feb, local signer).
 const ORIGIN = 'strongroom/h1181feb';
@@ -374,6 +389,15 @@ export function operationExamples(): Record<string, OperationExample> {
     'get /v1/verifications': { status: '200' },
     // No response example: the answer's problems list is not in the documented response.
     'get /v1/verifications/{id}': { parameters: { id: EXAMPLE_OBJECTS.verificationId }, status: '200' },
+    // SFC access requests: the export named by id is EXAMPLE_OBJECTS.exportId.
+    'post /v1/exports': { body: { 'application/json': EXPORT_REQUEST }, status: '202' },
+    'get /v1/exports': { parameters: { limit: '10' }, status: '200' },
+    'get /v1/exports/{id}': { parameters: { id: EXAMPLE_OBJECTS.exportId }, status: '200' },
+    'post /v1/exports/{id}/links': {
+      parameters: { id: EXAMPLE_OBJECTS.exportId },
+      body: { 'application/json': { ttlMinutes: 60 } },
+      status: '201',
+    },
     'get /metrics': {
       status: '200',
       response: {

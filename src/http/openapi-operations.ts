@@ -13,6 +13,7 @@ import { describeField } from './openapi-formats';
 import { lifecycleOperations } from './openapi-lifecycle';
 import { auditOperations } from './openapi-audit';
 import { alertOperations } from './openapi-alerts';
+import { exportOperations } from './openapi-exports';
 
 export type Json = Record<string, unknown>;
 
@@ -353,5 +354,6 @@ export function operations(): Op[] {
       errors: [],
     },
     ...lifecycleOperations(),
+    ...exportOperations(),
   ];
 }

@@ -146,6 +146,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   records: 'Records: ingest one, look one up, read its stored bytes, search',
   batches: 'Many records at once: NDJSON or CSV, streamed, one result line per input line',
   documents: 'Files (agreements, recordings, logs) with their description',
+  exports: 'SFC access requests: self-verifying BagIt bags of records, download links, downloads seen',
   system: 'Probes, metrics and this description',
 };
 

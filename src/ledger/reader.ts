@@ -20,6 +20,12 @@ import { nodeFromTile, tileOfNode } from './tree';
  */
 export class TileReader implements HashSource {
   private readonly cache = new Map<string, Promise<Buffer[]>>();
+  /**
+   * Subtree roots already computed from a tile's hashes (a node above the tile's bottom row is
+   * SHA-256 work over up to 128 of them): proofs of neighbouring leaves ask for the same ones,
+   * so a reader shared by many proofs (an export's) computes each once. Dropped with the tile.
+   */
+  private readonly roots = new WeakMap<readonly Buffer[], Map<string, Buffer>>();
   private readonly cacheTiles: number;
   /** Tile objects fetched (cache misses). */
   fetches = 0;
@@ -74,7 +80,14 @@ export class TileReader implements HashSource {
         const k = `${t.level}/${t.index}`;
         let p = tiles.get(k);
         if (!p) tiles.set(k, (p = this.tile(t.level, t.index)));
-        return nodeFromTile(id, await p, t.index);
+        const hashes = await p;
+        if (id.level % TILE_HEIGHT === 0) return nodeFromTile(id, hashes, t.index);
+        let memo = this.roots.get(hashes);
+        if (!memo) this.roots.set(hashes, (memo = new Map()));
+        const node = `${id.level}/${id.index}`;
+        let h = memo.get(node);
+        if (!h) memo.set(node, (h = nodeFromTile(id, hashes, t.index)));
+        return h;
       }),
     );
   }

@@ -1,7 +1,8 @@
 /**
  * Downloads seen in GET /v1/exports/:id come from imported access-log events (source
- * `oss-access-log`, details as the audit trail's importer writes them: docs/decisions/0018 on the
- * audit branch). The reading of one event, over events shaped exactly like the importer's.
+ * `oss-access-log`, details as the audit trail's importer writes them: docs/decisions/0018). The
+ * reading of one event, over events shaped exactly like the importer's (test/export/exports-api.test.ts
+ * drives the importer itself).
  */
 import type { AuditEvent } from '../../src/catalog';
 import { downloadOf } from '../../src/export/service';
@@ -59,5 +60,8 @@ test('a refused GET by another key is shown, not attributed; other operations an
     ),
   ).toMatchObject({ status: 403, recipient: null });
   expect(downloadOf(event({ operation: 'HeadObject', status: 200 }), [link], 'Jane')).toBeNull();
+  // The bag's own upload and reads of its metadata are not downloads either.
+  expect(downloadOf(event({ operation: 'PutObject', status: 200 }), [link], 'Jane')).toBeNull();
+  expect(downloadOf(event({ operation: 'GetObjectMeta', status: 200 }), [link], 'Jane')).toBeNull();
   expect(downloadOf(event({ operation: 'GetObject', status: 200 }, 'api'), [link], 'Jane')).toBeNull();
 });

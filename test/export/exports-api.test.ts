@@ -287,6 +287,71 @@ describe.each(databases('exports-api'))('exports through the API (%s)', (db) => 
     await expect(listing()).rejects.toMatchObject({ code: 'AccessDenied' });
   });
 
+  it('a download shows up in GET /v1/exports/:id after the access-log import, attributed to the recipient', async () => {
+    const created = await postJson(
+      `${t.url}/v1/exports`,
+      { ...REQUEST, criteria: { type: 'trade', from: '2026-10-07', to: '2026-10-08' } },
+      compliance.token,
+    );
+    expect(created.status).toBe(202);
+    const id = ((await created.json()) as ExportBody).export.id;
+    const ready = await waitReady(t, compliance.token, id);
+    const bag = ready.bag;
+    if (!bag) throw new Error('no bag');
+    expect(ready.downloads).toEqual([]);
+    const link = (await (
+      await postJson(`${t.url}/v1/exports/${id}/links`, { ttlMinutes: 30 }, compliance.token)
+    ).json()) as { url: string };
+
+    // The officer: a plain GET of the link, no credentials of ours.
+    const before = clock.now().getTime();
+    const download = await fetch(link.url);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).length).toBe(bag.size);
+
+    // Nothing is seen before the access logs are imported.
+    expect(
+      (await (await getWith(`${t.url}/v1/exports/${id}`, auditor.token)).json()) as ExportBody,
+    ).toMatchObject({ export: { downloads: [] } });
+    // The emulator writes its access-log objects into the logs bucket; the importer reads them.
+    await t.archive.storeHandle.emulator?.flushAccessLogs();
+    const run = await t.archive.audit.importOnce();
+    expect(run.ossAccessLogs.unreadable).toBe(0);
+    expect(run.ossAccessLogs.imported).toBeGreaterThan(0);
+
+    const view = (await (await getWith(`${t.url}/v1/exports/${id}`, auditor.token)).json()) as ExportBody;
+    expect(view.export.downloads).toEqual([
+      { at: expect.any(String), ip: '127.0.0.1', bytes: bag.size, status: 200, recipient: 'Jane Officer' },
+    ]);
+    const at = new Date((view.export.downloads[0] as { at: string }).at).getTime();
+    // Access-log times are to the second.
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(at).toBeLessThanOrEqual(clock.now().getTime());
+    // The imported events of the bag's object: its upload by the archive (not a download) and
+    // the GET, by the STS session of the link, attributed to the recipient.
+    const events = await t.catalog.queryAudit({
+      target: `oss://${bag.bucket}/${bag.key}`,
+      source: 'oss-access-log',
+      limit: 10,
+    });
+    expect(events.map((e) => [e.action, e.principalId])).toEqual([
+      ['oss.PutObject', 'archive-service'],
+      ['oss.GetObject', expect.stringMatching(/^sts:STS\./)],
+    ]);
+    expect(JSON.parse(events[1]?.details ?? '{}')).toMatchObject({
+      operation: 'GetObject',
+      attribution: 'sts',
+      exportId: id,
+      recipient: 'Jane Officer',
+      status: 200,
+      sentBytes: bag.size,
+    });
+    // Importing again adds no second download.
+    await t.archive.audit.importOnce();
+    const again = (await (await getWith(`${t.url}/v1/exports/${id}`, auditor.token)).json()) as ExportBody;
+    expect(again.export.downloads).toHaveLength(1);
+  });
+
   it('the command line: create --wait, list, status, link, download (SHA-256 checked)', async () => {
     const out: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -5,7 +5,7 @@
 import { ACTIONS, POLICY, rolesFor, type Action } from '../../src/auth/policy';
 import { ROLES, type Role } from '../../src/auth/types';
 import { makeRecord } from '../catalog/fixtures';
-import { auth, startServer, TRADE, trade, type TestServer } from './server';
+import { auth, postJson, startServer, TRADE, trade, type TestServer } from './server';
 
 let s: TestServer;
 let n = 0;
@@ -19,6 +19,14 @@ const DISPOSITION_ID = 'dsp_auth_read';
 /** Open alerts, one per acknowledgement request; one to read. */
 const acknowledgeable: string[] = [];
 const ALERT_ID = 'alr_auth_read';
+/** A ready export of TRADE, for the export routes that name one. */
+let exportId = '';
+const EXPORT_REQUEST = {
+  reference: 'SFC/AUTH/1',
+  recipient: { name: 'Jane Officer', organisation: 'Securities and Futures Commission' },
+  purpose: 'auth',
+  criteria: { recordIds: [TRADE.recordId] },
+};
 beforeAll(async () => {
   s = await startServer();
   for (let i = 0; i <= 20; i++) {
@@ -101,6 +109,11 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
   // The ledger routes answer with a checkpoint covering the record.
   await s.evidence.checkpointNow();
+  const created = await postJson(`${s.url}/v1/exports`, EXPORT_REQUEST, auth('compliance'));
+  expect(created.status).toBe(202);
+  exportId = ((await created.json()) as { export: { id: string } }).export.id;
+  await s.exports.runPending();
+  expect((await s.catalog.getExport(exportId))?.status).toBe('ready');
 });
 afterAll(async () => {
   await s.close();
@@ -148,7 +161,9 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
               '{id}',
               op.method === 'POST' ? (acknowledgeable.shift() ?? 'none-left') : ALERT_ID,
             )
-          : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
+          : op.path.startsWith('/v1/exports/')
+            ? op.path.replace('{id}', exportId)
+            : op.path.replace('{id}', TRADE.recordId).replace('{index}', '0') + (query[op.path] ?? '');
   const id = `AUTH-${++n}`;
   if (op.path === '/v1/reports/alp-top10') return [`${path}?month=2026-11`, { headers }];
   if (op.method === 'GET') return [path, { headers }];
@@ -240,6 +255,24 @@ function requestFor(op: Operation, headers: Record<string, string>): [string, Re
           body: JSON.stringify({ reason: 'checked and restored' }),
         },
       ];
+    case '/v1/exports':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(EXPORT_REQUEST),
+        },
+      ];
+    case '/v1/exports/{id}/links':
+      return [
+        path,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ ttlMinutes: 15 }),
+        },
+      ];
     case '/v1/holds/{id}/release':
       return [
         path,
@@ -264,6 +297,8 @@ test('the API guards only actions of the policy table, and the routes cover the 
     'audit.read',
     'dispositions.manage',
     'dispositions.read',
+    'exports.create',
+    'exports.read',
     'holds.manage',
     'holds.read',
     'ledger.checkpoint',

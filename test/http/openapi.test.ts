@@ -2,7 +2,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { z } from 'zod';
 import { buildOpenApi } from '../../src/http/openapi';
-import { ALERT, EXAMPLE_OBJECTS, operationExamples } from '../../src/http/openapi-examples';
+import { ALERT, EXAMPLE_OBJECTS, EXPORT_REQUEST, operationExamples } from '../../src/http/openapi-examples';
+import { parseExportRequest } from '../../src/export/selection';
 import { NAMED_FIELDS } from '../../src/http/openapi-formats';
 import { recordSchemas } from '../../src/records';
 import { exampleTrade } from '../../src/records/fixtures';
@@ -272,6 +273,32 @@ async function exampleObjects(s: TestServer): Promise<void> {
   );
 }
 
+/**
+ * The ready export the export examples name (EXAMPLE_OBJECTS.exportId): requested through the
+ * catalog with that id once the example trade is stored (its POST example came first), then
+ * built by the server's export service, as a request made through the API would be.
+ */
+async function exampleExport(s: TestServer): Promise<void> {
+  const request = parseExportRequest(EXPORT_REQUEST);
+  const measured = await s.exports.measure(request);
+  const id = EXAMPLE_OBJECTS.exportId;
+  await s.catalog.createExport(
+    {
+      exportId: id,
+      ...request,
+      requestedBy: s.principals.compliance.id,
+      createdAt: new Date('2026-12-01T02:00:00Z'),
+      recordCount: measured.records,
+      recordBytes: measured.bytes,
+      ledgerSize: measured.ledgerSize,
+      auditSize: await s.catalog.auditSize(),
+    },
+    { principalId: s.principals.compliance.id, action: 'setup', target: id, outcome: 'allowed' },
+  );
+  await s.exports.runPending();
+  expect((await s.catalog.getExport(id))?.status).toBe('ready');
+}
+
 describe('the examples against the server', () => {
   let s: TestServer;
   beforeAll(async () => {
@@ -298,6 +325,7 @@ describe('the examples against the server', () => {
     for (const { method, path, op } of order) {
       const ex = examples[`${method} ${path}`];
       if (!ex) continue;
+      if (method === 'post' && path === '/v1/exports/{id}/links') await exampleExport(s);
       const bodies = Object.entries(ex.body ?? {});
       for (const [media, value] of bodies.length > 0 ? bodies : [['', undefined] as [string, unknown]]) {
         const params: Record<string, string> = { ...ex.parameters, ...ex.bodyParameters?.[media] };

@@ -2,7 +2,9 @@
  * The HTTP layer on the real write path: createApp on port 0 with the real ingest service, the
  * real record read service and real API tokens, over a SQLite catalog in a temp directory and the
  * OSS emulator (one per test file, with buckets of its own for each server), driven with global
- * fetch.
+ * fetch. The export service is the real one too: it builds bags from the server's records into
+ * the file's one exports bucket and signs links with STS credentials of the emulator's control
+ * plane (the service user assumes the export-reader role, as `serve` does locally).
  *
  * Fakes only for faults nothing else produces: an audit trail that refuses events, a store whose
  * download breaks half-way, a write path that throws an unexpected error for chosen ids. The
@@ -33,6 +35,11 @@ import { openArchiveSeal } from '../../src/runtime/seal';
 import { createHttpServer } from '../../src/http/server';
 import { postureRenderer, reportService } from '../../src/runtime/posture';
 import { openStore, type StoreHandle } from '../../src/runtime/store';
+import { openCloud, type CloudHandle } from '../../src/runtime/cloud';
+import { createObjectStore } from '../../src/storage';
+import { LedgerExportEvidence } from '../../src/export/evidence';
+import { ExportService } from '../../src/export/service';
+import { systemClock } from '../../src/util/clock';
 import type { ObjectStore, StorageAdapter } from '../../src/storage/types';
 import { onUnaudited } from '../helpers/audit-guard';
 import { tempDir } from '../helpers/common';
@@ -84,6 +91,10 @@ export interface TestServer {
   auditEvents(): Promise<AuditEvent[]>;
   /** The evidence ledger (checkpointer run on demand: `evidence.checkpointNow()`). */
   evidence: Evidence;
+  /** SFC access requests (builds run when an export is created; `runPending()` waits for them). */
+  exports: ExportService;
+  /** The SQLite file of the catalog (to inject faults of the database itself). */
+  catalogPath: string;
   /** The stored JSON of a catalogued record (parsed). */
   storedJson(recordId: string): Promise<unknown>;
   close(): Promise<void>;
@@ -167,25 +178,44 @@ function instrumentedIngest(
   };
 }
 
-let emulator: { dir: string; handle: Promise<StoreHandle> } | undefined;
+interface SharedEmulator {
+  handle: StoreHandle;
+  /** Its control plane's clients signing as the service user, and the export-reader role. */
+  cloud: CloudHandle;
+  /** The one exports bucket of the file's servers (export ids are random: keys never collide). */
+  exportsBucket: string;
+}
+
+let emulator: { dir: string; shared: Promise<SharedEmulator> } | undefined;
 let servers = 0;
 
-/** One emulator per test file (its buckets are per server); closed after the file's tests. */
-function sharedStore(): Promise<StoreHandle> {
+/**
+ * One emulator per test file (its buckets are per server); closed after the file's tests. Opened
+ * as `serve` opens it locally: its IAM is the default identities of infra/policies for the
+ * file's prefix, the STS client signs as the service user (the only one the export-reader
+ * role trusts). The servers themselves use the account's root key (`adminStore`).
+ */
+function sharedStore(): Promise<SharedEmulator> {
   if (!emulator) {
     const dir = tempDir('http-oss');
     // A free port: test files run in parallel (the fixed API port + 1 is for `serve` only).
     const config = parseConfig({ dataDir: dir, logLevel: 'silent', emulator: { port: 0 } });
-    emulator = { dir, handle: openStore(config, { own: true, logger: silentLogger() }) };
+    const shared = (async (): Promise<SharedEmulator> => {
+      const handle = await openStore(config, { own: true, logger: silentLogger(), as: 'service' });
+      const exportsBucket = bucketPlan(config).exports.bucket;
+      await handle.adminStore.createBucket(exportsBucket);
+      return { handle, cloud: openCloud(config, handle, silentLogger()), exportsBucket };
+    })();
+    emulator = { dir, shared };
   }
-  return emulator.handle;
+  return emulator.shared;
 }
 
 afterAll(async () => {
   if (!emulator) return;
-  const { dir, handle } = emulator;
+  const { dir, shared } = emulator;
   emulator = undefined;
-  await (await handle).close();
+  await (await shared).handle.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -195,12 +225,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const prefix = `h${++servers}${randomBytes(3).toString('hex')}`;
   const config = parseConfig({ dataDir: dir, logLevel: 'silent', buckets: { prefix } });
   const plan = bucketPlan(config);
-  const storeHandle = await sharedStore();
+  const shared = await sharedStore();
+  // The account's root key: the route tests check who may ask, not the service user's policy.
+  const admin = shared.handle.adminStore;
   let catalog: Catalog | undefined;
   try {
     // Records buckets only: the write path's (the compliance gate is off, as in the local profile).
-    for (const r of plan.records) await storeHandle.store.createBucket(r.bucket);
-    await storeHandle.store.createBucket(plan.audit.bucket);
+    for (const r of plan.records) await admin.createBucket(r.bucket);
+    await admin.createBucket(plan.audit.bucket);
     catalog = await openCatalog({ sqlitePath: `${dir}/catalog.sqlite` });
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -230,7 +262,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     checks: [{ name: 'catalog', ok: true, detail: 'ok' }],
   });
   const limits = resolveLimits(options.limits);
-  const store = instrumentedStore(storeHandle.store, faults, stats);
+  const store = instrumentedStore(admin, faults, stats);
   const realCatalog = catalog;
   const ingest = new ArchiveIngestService({
     classes: config.buckets.classes,
@@ -255,6 +287,35 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     logger,
   });
   const reports = reportService(config, realCatalog);
+  const exports = new ExportService({
+    catalog: realCatalog,
+    store,
+    evidence: new LedgerExportEvidence(evidence.proofs),
+    alerts: evidence.alerts,
+    exportsBucket: shared.exportsBucket,
+    sourceOrganization: config.exports.sourceOrganization,
+    caps: { maxRecords: config.exports.maxRecords, maxBytes: config.exports.maxBytes },
+    concurrency: config.exports.buildConcurrency,
+    links: {
+      sts: shared.cloud.clients?.sts ?? null,
+      roleArn: shared.cloud.exportRoleArn,
+      signingStore: (c) =>
+        createObjectStore(
+          {
+            ...config.oss,
+            endpoint: shared.handle.endpoint,
+            region: 'oss-local',
+            accessKeyId: c.accessKeyId,
+            accessKeySecret: c.accessKeySecret,
+            securityToken: c.securityToken,
+          },
+          logger,
+        ),
+    },
+    logger,
+    clock: systemClock,
+    tmpDir: dir,
+  });
   const deps: AppDeps = {
     evidence,
     logger,
@@ -275,10 +336,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       // disposition role (test/integration/disposition.test.ts drives that for real).
       dispositions: new DispositionService({
         catalog: realCatalog,
-        store: storeHandle.store,
-        admin: storeHandle.store,
+        store: admin,
+        admin,
         eventClasses: config.retention.eventClasses,
-        deleter: (_id, bucket) => Promise.resolve({ delete: (key) => storeHandle.store.delete(bucket, key) }),
+        deleter: (_id, bucket) => Promise.resolve({ delete: (key) => admin.delete(bucket, key) }),
         logger,
       }),
       retention: new RetentionService({
@@ -288,13 +349,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       }),
     },
     ingest: instrumentedIngest(ingest, faults, stats),
+    exports,
     reports,
     posture: postureRenderer({
       config,
-      store: storeHandle.store,
+      store: admin,
       catalog: realCatalog,
       reports,
-      endpoint: storeHandle.endpoint,
+      endpoint: shared.handle.endpoint,
     }),
     readiness: () => readiness(),
     limits,
@@ -304,13 +366,15 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const server = createHttpServer(createApp(deps), limits);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const adapter = storeHandle.store;
+  const adapter = admin;
   const bucket = plan.records.find((r) => r.className === '7y')?.bucket ?? '';
   const events = async (): Promise<AuditEvent[]> => realCatalog.auditEvents({ limit: 10_000 });
   const s: TestServer = {
     url: `http://127.0.0.1:${port}`,
     catalog: realCatalog,
     evidence,
+    exports,
+    catalogPath: `${dir}/catalog.sqlite`,
     store: adapter,
     bucket,
     principals,
@@ -333,6 +397,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       });
+      // Builds in flight are abandoned (as when serve stops) before the catalog closes.
+      await exports.close();
       await jobs.stop();
       await realCatalog.close();
       fs.rmSync(dir, { recursive: true, force: true });

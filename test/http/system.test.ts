@@ -174,6 +174,10 @@ describe('GET /openapi.json', () => {
         'GET /v1/dispositions/{id}',
         'POST /v1/dispositions/{id}/approve',
         'GET /v1/verifications/{id}',
+        'POST /v1/exports',
+        'GET /v1/exports',
+        'GET /v1/exports/{id}',
+        'POST /v1/exports/{id}/links',
       ].sort(),
     );
     const write = doc.paths['/v1/records']?.post;

@@ -156,6 +156,18 @@ describe('integration onto a tiled tree', () => {
     }
   });
 
+  it('one reader shared by the proofs of every leaf (an export) gives the naive proofs, each tile read once', async () => {
+    const n = 1300;
+    const leaves = data(n, 4);
+    const naive = NaiveTree.ofData(leaves);
+    const store = await build([n], leaves);
+    const reader = new TileReader(store, BigInt(n));
+    for (let m = 0; m < n; m++)
+      expect(await inclusionProof(reader, BigInt(m), BigInt(n))).toEqual(naive.inclusion(m, n));
+    // Level 0: 6 tiles (5 full, one partial of 20); level 1: one partial tile.
+    expect(reader.fetches).toBe(7);
+  });
+
   it('an inclusion proof on a 65,800-leaf log reads at most one tile per level', async () => {
     const leaves = data(65_800, 2);
     const store = await build([65_800], leaves);

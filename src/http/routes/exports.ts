@@ -53,9 +53,8 @@ export function exportsRouter(deps: AppDeps): Router {
         audit.note({ records: m.records, bytes: m.bytes });
         return json({ dryRun: true, counts: { records: m.records, bytes: m.bytes } });
       }
-      const row = await service().create(input, principal.id);
-      audit.set({ target: row.exportId });
-      audit.note({ records: row.recordCount, bytes: row.recordBytes });
+      // The service records the event with the export's row, in one transaction.
+      const row = await service().create(input, principal.id, audit);
       return json(
         { export: await service().view(row) },
         { status: 202, headers: { Location: `/v1/exports/${row.exportId}` } },
