@@ -173,15 +173,18 @@ async function main() {
     });
     const made1 = await cp.json();
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    const cpuPerLeaf = (cpuUs() - cpu0) / TOTAL;
-    if (made1.treeSize !== TOTAL) throw new Error(`checkpoint of ${made1.treeSize}, expected ${TOTAL}`);
+    // The archive's own leaves (sealed audit segments) may join the records' while the bench runs.
+    const SIZE = made1.treeSize;
+    const cpuPerLeaf = (cpuUs() - cpu0) / SIZE;
+    if (SIZE < TOTAL) throw new Error(`checkpoint of ${SIZE}, expected at least ${TOTAL}`);
     const data = [];
-    for (let seq = 0; seq < TOTAL; seq += 10_000)
+    for (let seq = 0; seq < SIZE; seq += 10_000)
       for (const l of await archive.catalog.ledgerLeaves({ fromSeq: seq, limit: 10_000 }))
         data.push(Buffer.from(`strongroom-leaf-v1\n${l.kind}\n${l.recordId}\n${l.sha256}\n`));
+    data.length = SIZE; // leaves added after the checkpoint are not in its tree
     const c1 = cpuUs();
     const root = bareTreeHash(data);
-    const bareUs = (cpuUs() - c1) / TOTAL;
+    const bareUs = (cpuUs() - c1) / SIZE;
     if (root.toString('hex') !== made1.rootHash) throw new Error('the bare tree gives another root');
 
     // p: interleaved latencies.
@@ -233,7 +236,7 @@ async function main() {
         `   GET /v1/records/:id           p50 ${f(rec.p50)} ms  p99 ${f(rec.p99)} ms (floor)`,
         `   GET /v1/records/:id/proof     p50 ${f(row('proof').p50)} ms  p99 ${f(row('proof').p99)} ms  = ${f(out.ratios.proofP50)}x / ${f(out.ratios.proofP99)}x (goal <= 1.5x)`,
         `   GET /v1/ledger/proof/inclusion p50 ${f(row('inclusion').p50)} ms  p99 ${f(row('inclusion').p99)} ms  = ${f(out.ratios.inclusionP50)}x / ${f(out.ratios.inclusionP99)}x (goal <= 1.5x)`,
-        `k  checkpoint of ${TOTAL} leaves: ${f(wallMs)} ms wall; process CPU ${f(cpuPerLeaf)} us/leaf (with the embedded emulator's PUTs) vs bare tree hashing ${f(bareUs)} us/leaf = ${f(out.checkpoint.ratio)}x`,
+        `k  checkpoint of ${SIZE} leaves: ${f(wallMs)} ms wall; process CPU ${f(cpuPerLeaf)} us/leaf (with the embedded emulator's PUTs) vs bare tree hashing ${f(bareUs)} us/leaf = ${f(out.checkpoint.ratio)}x`,
         '',
       ].join('\n'),
     );
