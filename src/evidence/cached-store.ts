@@ -11,11 +11,17 @@ export class CachedTileStore implements TileStore {
   private readonly inFlight = new Map<string, Promise<Buffer | null>>();
   private readonly max: number;
 
+  private readonly skip: (key: string) => boolean;
+
+  /**
+   * `skip`: objects not worth keeping (read rarely, and large): they pass through uncached.
+   */
   constructor(
     private readonly inner: TileStore,
-    options: { maxObjects?: number } = {},
+    options: { maxObjects?: number; skip?: (key: string) => boolean } = {},
   ) {
     this.max = options.maxObjects ?? 4096;
+    this.skip = options.skip ?? (() => false);
   }
 
   async get(key: string): Promise<Buffer | null> {
@@ -46,6 +52,7 @@ export class CachedTileStore implements TileStore {
   }
 
   private remember(key: string, bytes: Buffer): void {
+    if (this.skip(key)) return;
     this.cache.delete(key);
     this.cache.set(key, bytes);
     while (this.cache.size > this.max) {

@@ -72,8 +72,11 @@ export function createEvidence(options: CreateEvidenceOptions): Evidence {
   const { catalog, jobs } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger.child({ component: 'ledger' });
+  // Entry bundles (up to 256 leaves' data each) are read by verification and rebuilds, never by
+  // proofs: kept out of the cache, which then holds every hash tile of a 1,000,000-leaf log.
   const store = new CachedTileStore(
     new ObjectTileStore({ store: options.objects, bucket: options.auditBucket }),
+    { skip: (key) => key.includes('tile/entries/') },
   );
   const alerts = new CatalogAlertSink(catalog, logger, {
     ...(options.registry ? { registry: options.registry } : {}),

@@ -58,7 +58,12 @@ export function parseIndex(name: string, value: unknown, options: { min?: number
   return n;
 }
 
+/** Tiles the shared reader keeps decoded (at most 8 KiB each, plus their computed roots). */
+const SHARED_READER_TILES = 512;
+
 export class EvidenceLedger {
+  private shared: TileReader | null = null;
+
   constructor(private readonly options: EvidenceLedgerOptions) {}
 
   async verifierKeyText(): Promise<string> {
@@ -181,7 +186,16 @@ export class EvidenceLedger {
     return { index: record.ledgerSeq, proof: await this.tlogProof(record.ledgerSeq) };
   }
 
+  /**
+   * A reader for the tree of `size`. The latest tree's is kept and shared by every request (its
+   * decoded tiles and the subtree roots computed from them serve the next proofs: the tiles near
+   * the root and at the right edge are in every proof); an older size gets a reader of its own.
+   */
   private reader(size: number): TileReader {
-    return new TileReader(this.options.store, BigInt(size));
+    const shared = this.shared;
+    if (shared && shared.size === BigInt(size)) return shared;
+    const reader = new TileReader(this.options.store, BigInt(size), { cacheTiles: SHARED_READER_TILES });
+    if (!shared || shared.size < BigInt(size)) this.shared = reader;
+    return reader;
   }
 }
