@@ -39,11 +39,13 @@ export const POLICY = {
   },
   'alerts.read': {
     roles: ['compliance', 'auditor', 'admin'],
-    description: 'GET /v1/alerts: what makes doctor fail (a catalog that disagrees with the bucket, a damaged object...)',
+    description:
+      'GET /v1/alerts: what makes doctor fail (a catalog that disagrees with the bucket, a damaged object...)',
   },
   'alerts.acknowledge': {
     roles: ['compliance'],
-    description: 'POST /v1/alerts/:id/acknowledge: acknowledge an alert with a reason (audited; never deleted)',
+    description:
+      'POST /v1/alerts/:id/acknowledge: acknowledge an alert with a reason (audited; never deleted)',
   },
   'exports.create': {
     roles: ['compliance'],
