@@ -1,20 +1,12 @@
 /** The alert routes' operations for the OpenAPI document (openapi-operations.ts). */
-import { z } from 'zod';
 import { AcknowledgeAlertSchema, AlertPageSchema, AlertQuerySchema, AlertSchema } from './alerts-schemas';
 import type { Json, Op } from './openapi-operations';
+import { answer, schemaOf } from './openapi-parts';
 
-const schemaOf = (s: z.ZodType, io: 'input' | 'output' = 'output'): Json => {
-  const { $schema: _s, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
-  return rest;
-};
-const answer = (description: string, schema: Json): Json => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 function queryParameters(): Json[] {
-  const schema = schemaOf(AlertQuerySchema, 'input') as { properties?: Record<string, Json> };
+  const schema = schemaOf(AlertQuerySchema) as { properties?: Record<string, Json> };
   return Object.entries(schema.properties ?? {}).map(([name, s]) => ({
     name,
     in: 'query',
@@ -25,7 +17,7 @@ function queryParameters(): Json[] {
 }
 
 export function alertOperations(): Op[] {
-  const alert = schemaOf(AlertSchema);
+  const alert = schemaOf(AlertSchema, 'output');
   return [
     {
       method: 'get',
@@ -33,7 +25,7 @@ export function alertOperations(): Op[] {
       action: 'alerts.read',
       summary: 'Alerts, newest first: open ones (what makes doctor fail), or every one with ?all=true',
       parameters: queryParameters(),
-      responses: { '200': answer('a page of alerts', schemaOf(AlertPageSchema)) },
+      responses: { '200': answer('a page of alerts', schemaOf(AlertPageSchema, 'output')) },
       errors: ['BadRequest', 'Unauthorized', 'Forbidden', 'InternalError', 'Unavailable'],
     },
     {
@@ -54,7 +46,7 @@ export function alertOperations(): Op[] {
       parameters: [ID],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: schemaOf(AcknowledgeAlertSchema, 'input') } },
+        content: { 'application/json': { schema: schemaOf(AcknowledgeAlertSchema) } },
       },
       responses: { '200': answer('the acknowledged alert', { type: 'object', properties: { alert } }) },
       errors: [

@@ -1,5 +1,4 @@
 /** The lifecycle routes' operations (holds, verifications) for the OpenAPI document (openapi-operations.ts). */
-import { z } from 'zod';
 import {
   ApproveDispositionSchema,
   HoldSchema,
@@ -9,20 +8,9 @@ import {
   RetentionEventSchema,
   VerificationSchema,
 } from './lifecycle-schemas';
-import type { Json, Op } from './openapi-operations';
+import type { Op } from './openapi-operations';
+import { answer, body, schemaOf } from './openapi-parts';
 
-const schemaOf = (s: z.ZodType): Json => {
-  const { $schema: _s, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Json;
-  return rest;
-};
-const body = (s: z.ZodType): Json => ({
-  required: true,
-  content: { 'application/json': { schema: schemaOf(s) } },
-});
-const answer = (description: string, schema: Json): Json => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const READ_ERRORS = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'InternalError', 'Unavailable'];
 
