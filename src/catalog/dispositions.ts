@@ -2,8 +2,7 @@ import { sql, type Kysely, type SqlBool } from 'kysely';
 import { DispositionStateError, FourEyesError, NotFoundError } from '../errors';
 import type { Clock } from '../util/clock';
 import { isUniqueViolation } from './db-errors';
-import { takeSeqs } from './group';
-import { leafHash } from './hashing';
+import { appendLeaf } from './group';
 import { underActiveHold } from './holds';
 import { fromDbTime, toDbTime, toRecord } from './mappers';
 import { effectiveRetainUntil, isDisposed } from './retention';
@@ -269,19 +268,11 @@ export async function recordDispositionResult(
       throw new NotFoundError(`disposition ${result.dispositionId} does not name ${result.recordId}`);
     if (result.outcome === 'disposed') {
       // The tombstone: a ledger leaf naming the record and its SHA-256 (ledger first: the lock order).
-      const seq = await takeSeqs(trx, 'ledger', 1);
-      const entry = { kind: 'disposition' as const, id: result.recordId, sha256: item.sha256 };
-      await trx
-        .insertInto('ledger_leaves')
-        .values({
-          seq,
-          kind: entry.kind,
-          record_id: entry.id,
-          sha256: entry.sha256,
-          leaf_hash: leafHash(entry),
-          created_at: toDbTime(now),
-        })
-        .execute();
+      const { seq } = await appendLeaf(
+        trx,
+        { kind: 'disposition', id: result.recordId, sha256: item.sha256 },
+        now,
+      );
       await trx
         .insertInto('record_dispositions')
         .values({

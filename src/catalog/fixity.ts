@@ -1,8 +1,7 @@
 import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { NotFoundError } from '../errors';
 import type { Clock } from '../util/clock';
-import { takeSeqs } from './group';
-import { leafHash } from './hashing';
+import { appendLeaf } from './group';
 import { fromDbTime, toDbTime } from './mappers';
 import { isDisposed } from './retention';
 import type { CatalogDatabase } from './schema';
@@ -162,19 +161,11 @@ export async function finishFixitySweep(
       .executeTakeFirst();
     if (!sweep) throw new NotFoundError(`no fixity sweep ${result.sweepId}`);
     // The report's leaf (ledger first: the lock order of group.ts), then its row and event.
-    const seq = await takeSeqs(trx, 'ledger', 1);
-    const entry = { kind: 'verification_report' as const, id: result.sweepId, sha256: result.reportSha256 };
-    await trx
-      .insertInto('ledger_leaves')
-      .values({
-        seq,
-        kind: entry.kind,
-        record_id: entry.id,
-        sha256: entry.sha256,
-        leaf_hash: leafHash(entry),
-        created_at: toDbTime(now),
-      })
-      .execute();
+    const { seq } = await appendLeaf(
+      trx,
+      { kind: 'verification_report', id: result.sweepId, sha256: result.reportSha256 },
+      now,
+    );
     const row = {
       sweep_id: result.sweepId,
       finished_at: toDbTime(now),

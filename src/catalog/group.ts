@@ -1,4 +1,4 @@
-import { CompiledQuery, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { CatalogConflictError } from '../errors';
 import type { AlpTradeSource } from '../records/alp-trade-facts';
 import type { Clock } from '../util/clock';
@@ -13,6 +13,7 @@ import type {
   CatalogDialect,
   CatalogRecord,
   CommitResult,
+  LedgerEntryKind,
   NewAuditEvent,
   NewRecord,
 } from './types';
@@ -86,6 +87,42 @@ export async function takeSeqs(trx: Trx, name: CounterName, n: number): Promise<
     .executeTakeFirst();
   if (!row) throw new Error(`catalog counter ${name} is missing`);
   return row.next_value - n;
+}
+
+/** What a ledger leaf commits to (RFC 9162 leaf input: kind, id, SHA-256; src/catalog/hashing.ts). */
+export interface LeafEntry {
+  kind: LedgerEntryKind;
+  id: string;
+  sha256: string;
+}
+
+/** The ledger_leaves row of `entry` at `seq`: the one place a leaf's row and its hash are made. */
+export function leafRow(seq: number, entry: LeafEntry, createdAt: string): Insertable<LedgerLeavesTable> {
+  return {
+    seq,
+    kind: entry.kind,
+    record_id: entry.id,
+    sha256: entry.sha256,
+    leaf_hash: leafHash(entry),
+    created_at: createdAt,
+  };
+}
+
+/**
+ * Appends one ledger leaf inside `trx`: takes the next ledger seq and inserts the row. Call it
+ * before any audit seq is taken (ledger first, then audit: the lock order). Returns the row.
+ */
+export async function appendLeaf(
+  trx: Trx,
+  entry: LeafEntry,
+  now: Date,
+): Promise<Selectable<LedgerLeavesTable>> {
+  const seq = await takeSeqs(trx, 'ledger', 1);
+  return trx
+    .insertInto('ledger_leaves')
+    .values(leafRow(seq, entry, toDbTime(now)))
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export function recordRow(r: NewRecord, ledgerSeq: number): Insertable<RecordsTable> {
@@ -306,14 +343,7 @@ async function writeGroup(
   const written = new Map<string, CatalogRecord>();
   inserting.forEach(({ record }, k) => {
     const seq = ledgerBase + k;
-    leafRows.push({
-      seq,
-      kind: 'record',
-      record_id: record.recordId,
-      sha256: record.sha256,
-      leaf_hash: leafHash({ kind: 'record', id: record.recordId, sha256: record.sha256 }),
-      created_at: created,
-    });
+    leafRows.push(leafRow(seq, { kind: 'record', id: record.recordId, sha256: record.sha256 }, created));
     const row = recordRow(record, seq);
     recordRows.push(row);
     written.set(record.recordId, toRecord(row as RecordsRowOut));

@@ -1,8 +1,7 @@
 import { LEDGER_KINDS } from './migration-ledger-kinds';
 import { LedgerConflictError } from '../errors';
-import { takeSeqs, translate, type WriteContext, type WriteOp } from './group';
+import { leafRow, takeSeqs, translate, type WriteContext, type WriteOp } from './group';
 import type { GroupCommitter } from './group-commit';
-import { leafHash } from './hashing';
 import { toDbTime, toLedgerLeaf } from './mappers';
 import type {
   AuditEvent,
@@ -72,6 +71,7 @@ export async function appendLedgerEntry(
   if (issues.length > 0) fail('invalid ledger entry', issues);
   try {
     return await ctx.db.transaction().execute(async (trx) => {
+      // The counter first: it serialises appends, so a concurrent append of the same entry is seen below.
       const seq = await takeSeqs(trx, 'ledger', 1);
       const existing = await trx
         .selectFrom('ledger_leaves')
@@ -88,14 +88,7 @@ export async function appendLedgerEntry(
       if (existing) throw new LeafExists(toLedgerLeaf(existing));
       const row = await trx
         .insertInto('ledger_leaves')
-        .values({
-          seq,
-          kind: entry.kind,
-          record_id: entry.id,
-          sha256: entry.sha256,
-          leaf_hash: leafHash(entry),
-          created_at: toDbTime(ctx.clock.now()),
-        })
+        .values(leafRow(seq, entry, toDbTime(ctx.clock.now())))
         .returningAll()
         .executeTakeFirstOrThrow();
       return toLedgerLeaf(row);

@@ -6,6 +6,7 @@ import {
   inclusionProof,
   makeTlogProof,
   TileReader,
+  tlogProver,
   type TileStore,
   type VerifierKey,
 } from '../ledger';
@@ -168,14 +169,15 @@ export class EvidenceLedger {
 
   /**
    * Tlog-proofs of many entries against one checkpoint (an export's records): one tile reader for
-   * all of them, so each tile is decoded and each of its subtree roots computed once.
+   * all of them, so each tile is decoded and each of its subtree roots computed once, and the
+   * ranges' hashes shared by neighbouring proofs computed once (src/ledger/tlog-proof.ts).
    */
   tlogProver(cp: LatestCheckpoint): (index: number) => Promise<string> {
-    const reader = this.reader(cp.row.treeSize);
+    const prove = tlogProver(this.reader(cp.row.treeSize), cp.note);
     return async (index) => {
       if (index >= cp.row.treeSize)
         throw new RangeError(`ledger entry ${index} is not in the checkpoint of size ${cp.row.treeSize}`);
-      return makeTlogProof({ source: reader, index: BigInt(index), checkpoint: cp.note });
+      return prove(BigInt(index));
     };
   }
 

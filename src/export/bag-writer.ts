@@ -162,7 +162,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       );
     }
     const root = `${exportId}/`;
-    const dir = await SpoolDir.create(input.tmpDir);
+    const dir = await SpoolDir.create(input.tmpDir, input.spoolMemoryBytes);
     let result: BagResult;
     try {
       const manifest256 = dir.spool('manifest-sha256.txt');
@@ -179,9 +179,17 @@ export function buildBag(input: BuildBagInput): BagBuild {
         if (problem !== null)
           throw new ValidationError(`${what} cannot go into the bag as ${path}: ${problem}`);
       };
-      const listed = async (path: string, d: FileDigests): Promise<void> => {
-        await manifest256.append(manifestLine(d.sha256, path));
-        await manifest512.append(manifestLine(d.sha512, path));
+      const spools = [manifest256, manifest512, rows, fields, indexCsv, auditCsv];
+      /** Waits while a spool's file is behind (once per record: appends themselves never wait). */
+      const caughtUp = async (): Promise<void> => {
+        for (const spool of spools) {
+          const behind = spool.drained();
+          if (behind) await step(behind);
+        }
+      };
+      const listed = (path: string, d: FileDigests): void => {
+        manifest256.append(manifestLine(d.sha256, path));
+        manifest512.append(manifestLine(d.sha512, path));
         payload.files += 1;
         payload.bytes += d.size;
       };
@@ -194,7 +202,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
         if (!claimed) claim(path, path);
         await step(zip.add(root + path, data, { compress: compress && data.length >= DEFLATE_MIN_BYTES }));
         const d = digestsOf(data);
-        if (path.startsWith('data/')) await listed(path, d);
+        if (path.startsWith('data/')) listed(path, d);
         return d;
       };
       const addStream = async (path: string, source: Readable, compress: boolean): Promise<FileDigests> => {
@@ -204,10 +212,10 @@ export function buildBag(input: BuildBagInput): BagBuild {
         await step(zip.add(root + path, hashing, { compress }));
         current = null;
         const d = hashing.digests();
-        if (path.startsWith('data/')) await listed(path, d);
+        if (path.startsWith('data/')) listed(path, d);
         return d;
       };
-      const element = (spool: Spool, json: string): Promise<void> =>
+      const element = (spool: Spool, json: string): void =>
         spool.append(spool.count === 0 ? json : `,\n${json}`);
 
       const bagit = await addBuffer('bagit.txt', Buffer.from(BAGIT_TXT), false);
@@ -241,12 +249,13 @@ export function buildBag(input: BuildBagInput): BagBuild {
         );
         current = null;
         if (check.digests === null) throw new Error(`record ${record.recordId} was not checked`);
-        await listed(path, { ...check.digests, size: record.size });
+        listed(path, { ...check.digests, size: record.size });
         const shown = fieldsOf(record, check.keptBytes());
-        await element(rows, indexRow(record, shown !== null));
-        await element(fields, jsonForScript(shown));
-        await indexCsv.append(indexCsvRow(record));
+        element(rows, indexRow(record, shown !== null));
+        element(fields, jsonForScript(shown));
+        indexCsv.append(indexCsvRow(record));
         await addBuffer(proofPath, Buffer.from(record.proof), true, true);
+        await caughtUp();
         records += 1;
         recordBytes += record.size;
       }
@@ -259,7 +268,9 @@ export function buildBag(input: BuildBagInput): BagBuild {
         Readable.from(
           (async function* () {
             for await (const event of events) {
-              await auditCsv.append(auditCsvRow(event));
+              auditCsv.append(auditCsvRow(event));
+              const behind = auditCsv.drained();
+              if (behind) await behind;
               auditEvents += 1;
               yield Buffer.from(auditLine(event));
             }

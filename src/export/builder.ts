@@ -37,12 +37,18 @@ export interface BuildDeps {
 /** The key of an export's ZIP in the exports bucket. */
 export const bagKey = (exportId: string): string => `exports/${exportId}.zip`;
 
-/** The audit events about the bag's records (target = a record id), below the export's audit size. */
+/**
+ * The audit events about the bag's records (target = a record id), below the export's audit size.
+ * `bagged` holds the ids of the records the bag took, filled as they pass: the writer reads the
+ * audit trail after the last record (its order in the bag), so one selection pass serves both.
+ */
 async function* auditOf(
   catalog: BuilderCatalog,
-  ids: ReadonlySet<string>,
+  bagged: { ids: ReadonlySet<string>; complete: boolean },
   belowSeq: number,
 ): AsyncGenerator<AuditEvent> {
+  if (!bagged.complete) throw new Error('the audit trail of a bag is read after its records');
+  const ids = bagged.ids;
   let from = 0;
   while (from < belowSeq) {
     const page = await catalog.auditEvents({ fromSeq: from, limit: Math.min(10_000, belowSeq - from) });
@@ -70,12 +76,11 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
     const note = row.checkpoint ?? checkpoint;
     const prove = await deps.evidence.prover(note);
     const verifierKey = await deps.evidence.verifierKey();
-    const ids = new Set<string>();
-    if (row.includeAudit)
-      for await (const r of selectRecords(catalog, row.criteria, row0.ledgerSize)) ids.add(r.recordId);
+    const bagged = { ids: new Set<string>(), complete: false };
     const store = deps.store;
     async function* records(): AsyncGenerator<BagRecord> {
       for await (const r of selectRecords(catalog, row.criteria, row0.ledgerSize)) {
+        if (row.includeAudit) bagged.ids.add(r.recordId);
         yield {
           recordId: r.recordId,
           recordType: r.recordType,
@@ -95,6 +100,7 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
             : {}),
         };
       }
+      bagged.complete = true;
     }
     const bag = buildBag({
       request: {
@@ -108,7 +114,7 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       sourceOrganization: deps.sourceOrganization,
       baggedAt: row.createdAt,
       records: records(),
-      auditEvents: row.includeAudit ? auditOf(catalog, ids, row0.auditSize) : [],
+      auditEvents: row.includeAudit ? auditOf(catalog, bagged, row0.auditSize) : [],
       checkpoint: note,
       verifierKey,
       ...(deps.tmpDir !== undefined ? { tmpDir: deps.tmpDir } : {}),

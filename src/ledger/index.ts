@@ -53,6 +53,7 @@ export {
 export {
   formatTlogProof,
   makeTlogProof,
+  tlogProver,
   parseTlogProof,
   verifyTlogProof,
   type TlogProofCheck,

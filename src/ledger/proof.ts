@@ -91,6 +91,48 @@ export async function inclusionProof(source: HashSource, index: bigint, size: bi
   return rangeHashes(source, inclusionRanges(index, size));
 }
 
+/**
+ * Inclusion proofs of many leaves of one tree (an export's records): the MTH of every range is
+ * kept, so the ranges neighbouring leaves share (all but the lowest few of each path, and the
+ * right edge's folds) are read and hashed once for the whole batch, not once per proof. At most
+ * `maxRanges` are kept (default 65,536, about 6 MB); past it the memo starts afresh.
+ */
+export class BatchInclusionProver {
+  private readonly memo = new Map<string, Buffer>();
+  private readonly maxRanges: number;
+
+  constructor(
+    private readonly source: HashSource,
+    readonly size: bigint,
+    options?: { maxRanges?: number },
+  ) {
+    this.maxRanges = options?.maxRanges ?? 65_536;
+  }
+
+  async inclusionProof(index: bigint): Promise<Buffer[]> {
+    const ranges = inclusionRanges(index, this.size);
+    const out: (Buffer | undefined)[] = ranges.map(([lo, hi]) => this.memo.get(`${lo}-${hi}`));
+    const missing: Range[] = [];
+    const at: number[] = [];
+    out.forEach((h, i) => {
+      if (h === undefined) {
+        missing.push(ranges[i] as Range);
+        at.push(i);
+      }
+    });
+    if (missing.length > 0) {
+      const found = await rangeHashes(this.source, missing);
+      if (this.memo.size + found.length > this.maxRanges) this.memo.clear();
+      found.forEach((h, k) => {
+        const [lo, hi] = missing[k] as Range;
+        this.memo.set(`${lo}-${hi}`, h);
+        out[at[k] as number] = h;
+      });
+    }
+    return out as Buffer[];
+  }
+}
+
 /** The consistency proof from the tree of `size1` leaves to the tree of `size2` (0 < size1 <= size2). */
 export async function consistencyProof(source: HashSource, size1: bigint, size2: bigint): Promise<Buffer[]> {
   return rangeHashes(source, consistencyRanges(size1, size2));

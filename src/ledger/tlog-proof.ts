@@ -1,7 +1,7 @@
 import { openCheckpoint, parseCheckpoint, type Checkpoint, type CheckpointProblem } from './checkpoint';
 import { hashLeaf, HASH_SIZE } from './hash';
 import { decodeBase64Strict, type VerifierKey } from './note';
-import { inclusionProof, type HashSource } from './proof';
+import { BatchInclusionProver, inclusionProof, type HashSource } from './proof';
 import { verifyInclusion, type ProofProblem } from './verify-proof';
 
 /**
@@ -34,7 +34,7 @@ export function formatTlogProof(p: TlogProof): string {
 }
 
 /** The checkpoint body inside a signed note, unverified (to learn its size). */
-function unverifiedCheckpoint(note: string): Checkpoint {
+export function unverifiedCheckpoint(note: string): Checkpoint {
   const at = note.lastIndexOf('\n\n');
   const parsed = parseCheckpoint(at < 0 ? note : note.slice(0, at + 1));
   if (!parsed.ok) throw new RangeError(parsed.message);
@@ -61,6 +61,20 @@ export async function makeTlogProof(options: {
     checkpoint: options.checkpoint,
     ...(options.extra !== undefined ? { extra: options.extra } : {}),
   });
+}
+
+/**
+ * Tlog-proofs of many entries against one signed checkpoint (an export's records): the note is
+ * parsed once and the proofs share their ranges' hashes (BatchInclusionProver). Each answer is
+ * the text makeTlogProof would give for the same entry.
+ */
+export function tlogProver(source: HashSource, checkpoint: string): (index: bigint) => Promise<string> {
+  const { size } = unverifiedCheckpoint(checkpoint);
+  const prover = new BatchInclusionProver(source, size);
+  return async (index) => {
+    if (index >= size) throw new RangeError(`entry ${index} is not in the checkpoint of size ${size}`);
+    return formatTlogProof({ index, proof: await prover.inclusionProof(index), checkpoint });
+  };
 }
 
 export type TlogProofParse = { ok: true; proof: TlogProof } | { ok: false; message: string };

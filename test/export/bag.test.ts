@@ -178,6 +178,20 @@ describe('export bag', () => {
       }));
       expect(same.result.sha256).toBe(bag.result.sha256);
       await removeDir(same.dir);
+      // The same again with spools that go to files at once (as a large bag's do): the same bytes.
+      const onDisk = await buildFixtureBag(bag.records, (i) => ({
+        ...i,
+        spoolMemoryBytes: 0,
+        checkpoint: bag.ledger.checkpoint,
+        verifierKey: bag.ledger.verifierKey,
+        records: bag.records.map((r) => ({
+          ...r.meta,
+          open: () => Readable.from([r.bytes]),
+          proof: bag.ledger.proofFor(r.meta.recordId),
+        })),
+      }));
+      expect(onDisk.result.sha256).toBe(bag.result.sha256);
+      await removeDir(onDisk.dir);
     } finally {
       await removeDir(again.dir);
     }

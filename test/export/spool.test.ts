@@ -1,45 +1,85 @@
 /**
- * A spool gathers appends (up to SPOOL_FLUSH_BYTES) before writing them: what is read back after
- * close is exactly what was appended, in order, across many flushes; a destroyed spool writes
- * nothing more.
+ * A spool gathers appends (up to SPOOL_FLUSH_BYTES) into chunks, kept in memory while its
+ * directory's budget allows and in its file after: what is read back after close is exactly what
+ * was appended, in order, either way; a destroyed spool writes nothing more and gives its memory back.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { SPOOL_FLUSH_BYTES, SpoolDir } from '../../src/export/spool';
 
-test('appends across many flushes read back in order, byte for byte, with their counts', async () => {
+function lines(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${i} ${'é'.repeat(i % 7)} ${'x'.repeat(i % 113)}\n`);
+}
+
+test('appends across many chunks read back in order, byte for byte, from memory', async () => {
   const dir = await SpoolDir.create();
   try {
     const spool = dir.spool('lines.txt');
-    const lines: string[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      const line = `${i} ${'é'.repeat(i % 7)} ${'x'.repeat(i % 113)}\n`;
-      lines.push(line);
-      await spool.append(line);
-    }
-    const all = lines.join('');
-    expect(Buffer.byteLength(all)).toBeGreaterThan(10 * SPOOL_FLUSH_BYTES);
-    expect(spool.bytes).toBe(Buffer.byteLength(all));
-    expect(spool.count).toBe(lines.length);
+    const all = lines(20_000);
+    for (const line of all) spool.append(line);
+    const joined = all.join('');
+    expect(Buffer.byteLength(joined)).toBeGreaterThan(10 * SPOOL_FLUSH_BYTES);
+    expect(spool.bytes).toBe(Buffer.byteLength(joined));
+    expect(spool.count).toBe(all.length);
     await spool.close();
-    expect(await text(spool.open())).toBe(all);
-    expect(await readFile(spool.path, 'utf8')).toBe(all);
+    expect(spool.onDisk).toBe(false);
+    expect(existsSync(spool.path)).toBe(false);
+    expect(await text(spool.open())).toBe(joined);
   } finally {
     await dir.remove();
   }
 });
 
-test('a short spool (below one flush) is written at close; a destroyed one is removed cleanly', async () => {
-  const dir = await SpoolDir.create();
+test('past the budget a spool goes to its file, what memory held first, and reads back the same', async () => {
+  // Room for three chunks: the first spool takes them, the second has none and goes to disk at
+  // once; the first goes to disk when it needs a fourth.
+  const dir = await SpoolDir.create(undefined, 3 * SPOOL_FLUSH_BYTES + 100);
+  try {
+    const a = dir.spool('a.txt');
+    const b = dir.spool('b.txt');
+    const all = lines(20_000);
+    let n = 0;
+    for (const line of all) {
+      a.append(line);
+      if (n++ % 3 === 0) b.append(line);
+      const waits = [a.drained(), b.drained()].filter((p) => p !== null);
+      if (waits.length > 0) await Promise.all(waits);
+    }
+    await a.close();
+    await b.close();
+    expect(a.onDisk && b.onDisk).toBe(true);
+    const joined = all.join('');
+    expect(await text(a.open())).toBe(joined);
+    expect(await readFile(a.path, 'utf8')).toBe(joined);
+    const third = all.filter((_, i) => i % 3 === 0).join('');
+    expect(await readFile(b.path, 'utf8')).toBe(third);
+    expect(b.bytes).toBe(Buffer.byteLength(third));
+  } finally {
+    await dir.remove();
+  }
+  expect(existsSync(dir.path)).toBe(false);
+});
+
+test('a short spool reads back at close; a destroyed one gives its memory back; reading early is refused', async () => {
+  const dir = await SpoolDir.create(undefined, 2 * SPOOL_FLUSH_BYTES);
   try {
     const short = dir.spool('short.txt');
-    await short.append('a\n');
-    await short.append('b\n');
+    short.append('a\n');
+    short.append('b\n');
+    expect(() => short.open()).toThrow(/before it is closed/);
     await short.close();
-    expect(await readFile(short.path, 'utf8')).toBe('a\nb\n');
+    expect(await text(short.open())).toBe('a\nb\n');
     const dropped = dir.spool('dropped.txt');
-    await dropped.append('never\n');
+    dropped.append('x'.repeat(SPOOL_FLUSH_BYTES));
     await dropped.destroy();
+    // Its chunk's memory is back: the next spool keeps two chunks in memory again.
+    const next = dir.spool('next.txt');
+    next.append('y'.repeat(SPOOL_FLUSH_BYTES));
+    next.append('z'.repeat(SPOOL_FLUSH_BYTES - 10));
+    await next.close();
+    expect(next.onDisk).toBe(false);
+    expect((await text(next.open())).length).toBe(2 * SPOOL_FLUSH_BYTES - 10);
   } finally {
     await dir.remove();
   }

@@ -8,7 +8,8 @@ import { signerVerifierKey, type VerifierKey } from '../../src/ledger/note';
 import { TileReader } from '../../src/ledger/reader';
 import { MemoryTileStore } from '../../src/ledger/tile-store';
 import { checkpointKey, entriesKey, tileKey } from '../../src/ledger/tiles';
-import { makeTlogProof, parseTlogProof, verifyTlogProof } from '../../src/ledger/tlog-proof';
+import { makeTlogProof, parseTlogProof, tlogProver, verifyTlogProof } from '../../src/ledger/tlog-proof';
+import { BatchInclusionProver, inclusionProof } from '../../src/ledger/proof';
 import { leafData } from '../../src/catalog/hashing';
 import { NaiveTree } from './naive';
 import { ecdsaSigner, ed25519Signer } from './signers';
@@ -157,6 +158,35 @@ describe('tlog-proof files', () => {
     await expect(
       makeTlogProof({ source: new TileReader(store, 700n), index: 700n, checkpoint: cp }),
     ).rejects.toThrow(RangeError);
+  });
+});
+
+describe('proofs of many entries at once', () => {
+  it('give exactly the proofs made one at a time, in any order, whatever the memo keeps', async () => {
+    const signer = ed25519Signer(randomBytes(32));
+    const vkey = await signerVerifierKey(ORIGIN, signer);
+    const store = new MemoryTileStore();
+    const all = leaves(1000);
+    await grow(store, signer, all, [300, 1000]);
+    const cp = (await latestCheckpoint(store, vkey))?.note as string;
+    const prove = tlogProver(new TileReader(store, 1000n), cp);
+    // Ledger order, then a scattered order (an export sorted by date is not in ledger order).
+    const order = [...Array.from({ length: 1000 }, (_, i) => i), ...[999, 0, 511, 512, 255, 767, 3, 998]];
+    for (const i of order) {
+      const text = await prove(BigInt(i));
+      expect(text).toBe(
+        await makeTlogProof({ source: new TileReader(store, 1000n), index: BigInt(i), checkpoint: cp }),
+      );
+      expect(verifyTlogProof(text, { key: vkey, leafData: all[i] as Buffer }).ok).toBe(true);
+    }
+    await expect(prove(1000n)).rejects.toThrow(RangeError);
+    // A memo too small for one path is started afresh again and again: the proofs stay right.
+    const tiny = new BatchInclusionProver(new TileReader(store, 1000n), 777n, { maxRanges: 3 });
+    for (const i of [0, 1, 776, 500, 501, 256]) {
+      const got = await tiny.inclusionProof(BigInt(i));
+      const want = await inclusionProof(new TileReader(store, 1000n), BigInt(i), 777n);
+      expect(got.map((h) => h.toString('hex'))).toEqual(want.map((h) => h.toString('hex')));
+    }
   });
 });
 
