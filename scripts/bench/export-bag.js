@@ -157,7 +157,6 @@ async function child(kase, impl) {
       },
       sourceOrganization: 'Bench Ltd',
       baggedAt: TIME,
-      ...(process.env.BAG_LEVEL ? { compressionLevel: Number(process.env.BAG_LEVEL) } : {}),
       records,
       auditEvents: auditOf(count),
       checkpoint: 'example/log\n200000\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example/log AAAA\n',

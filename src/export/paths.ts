@@ -26,8 +26,13 @@
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
+/** The whole rule for a path at once (the usual case; a path that fails it is told why below). */
+const GOOD_PATH = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,254})*$/;
+const ANY_DEVICE = /(?:^|\/)(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.[^/]*)?(?:\/|$)/i;
+
 /** Why a path breaks the rule, or null when it keeps it. */
 export function bagPathProblem(path: string): string | null {
+  if (GOOD_PATH.test(path) && !ANY_DEVICE.test(path)) return null;
   if (path.length === 0) return 'the path is empty';
   for (const segment of path.split('/')) {
     if (segment.length === 0) return 'the path has an empty segment (a leading, trailing or double "/")';
