@@ -269,8 +269,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
           (async function* () {
             for await (const event of events) {
               auditCsv.append(auditCsvRow(event));
-              const behind = auditCsv.drained();
-              if (behind) await behind;
+              await caughtUp();
               auditEvents += 1;
               yield Buffer.from(auditLine(event));
             }

@@ -36,9 +36,8 @@ export class Spool {
   private failed: Error | null = null;
   private pending: string[] = [];
   private pendingBytes = 0;
-  /** Chunks kept in memory (none once the spool is on disk). */
+  /** Chunks kept in memory (none once the spool is on disk), counted against the budget. */
   private chunks: Buffer[] = [];
-  private held = 0;
   private closed = false;
   /** The file's stream holds more than its high-water mark: wait for `drain` before more. */
   private behind = false;
@@ -100,7 +99,6 @@ export class Spool {
     this.pendingBytes = 0;
     if (this.out === null && this.budget.left >= chunk.length) {
       this.budget.left -= chunk.length;
-      this.held += chunk.length;
       this.chunks.push(chunk);
       return;
     }
@@ -119,11 +117,15 @@ export class Spool {
       this.behind = false;
     });
     this.out = out;
+    for (const chunk of this.release()) this.write(chunk);
+  }
+
+  /** Takes the chunks out of memory and gives their bytes back to the budget. */
+  private release(): Buffer[] {
     const held = this.chunks;
     this.chunks = [];
-    this.budget.left += this.held;
-    this.held = 0;
-    for (const chunk of held) this.write(chunk);
+    for (const chunk of held) this.budget.left += chunk.length;
+    return held;
   }
 
   private write(chunk: Buffer): void {
@@ -157,9 +159,7 @@ export class Spool {
   async destroy(): Promise<void> {
     this.pending = [];
     this.pendingBytes = 0;
-    this.budget.left += this.held;
-    this.held = 0;
-    this.chunks = [];
+    this.release();
     this.closed = true;
     const out = this.out;
     if (out === null || out.closed) return;

@@ -95,7 +95,7 @@ export async function inclusionProof(source: HashSource, index: bigint, size: bi
  * Inclusion proofs of many leaves of one tree (an export's records): the MTH of every range is
  * kept, so the ranges neighbouring leaves share (all but the lowest few of each path, and the
  * right edge's folds) are read and hashed once for the whole batch, not once per proof. At most
- * `maxRanges` are kept (default 65,536, about 6 MB); past it the memo starts afresh.
+ * `maxRanges` are kept (default 65,536, some 10 MB with their keys); past it the memo starts afresh.
  */
 export class BatchInclusionProver {
   private readonly memo = new Map<string, Buffer>();
@@ -111,22 +111,19 @@ export class BatchInclusionProver {
 
   async inclusionProof(index: bigint): Promise<Buffer[]> {
     const ranges = inclusionRanges(index, this.size);
-    const out: (Buffer | undefined)[] = ranges.map(([lo, hi]) => this.memo.get(`${lo}-${hi}`));
-    const missing: Range[] = [];
-    const at: number[] = [];
-    out.forEach((h, i) => {
-      if (h === undefined) {
-        missing.push(ranges[i] as Range);
-        at.push(i);
-      }
-    });
+    const key = ([lo, hi]: Range): string => `${lo}-${hi}`;
+    const out = ranges.map((r) => this.memo.get(key(r)));
+    const missing = out.flatMap((h, i) => (h === undefined ? [i] : []));
     if (missing.length > 0) {
-      const found = await rangeHashes(this.source, missing);
+      const found = await rangeHashes(
+        this.source,
+        missing.map((i) => ranges[i] as Range),
+      );
       if (this.memo.size + found.length > this.maxRanges) this.memo.clear();
-      found.forEach((h, k) => {
-        const [lo, hi] = missing[k] as Range;
-        this.memo.set(`${lo}-${hi}`, h);
-        out[at[k] as number] = h;
+      missing.forEach((i, k) => {
+        const h = found[k] as Buffer;
+        this.memo.set(key(ranges[i] as Range), h);
+        out[i] = h;
       });
     }
     return out as Buffer[];
