@@ -131,6 +131,13 @@ export const ConfigSchema = z
           })
           .strict()
           .prefault({}),
+        /**
+         * How far V8 lets serve's heap grow past what the last full collection kept, percent (0
+         * keeps V8's own choice: up to 4x on a machine with a few GB, which let a 100,000-record
+         * export build hold ~300 MB of garbage). Set once when serve starts (src/runtime/heap.ts,
+         * docs/decisions/0022-heap-growth.md).
+         */
+        heapGrowthPercent: z.number().int().min(0).max(300).default(30),
       })
       .strict()
       .prefault({}),
@@ -389,6 +396,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
   STRONGROOM_HOST: { path: ['server', 'host'], type: 'string' },
   STRONGROOM_PORT: { path: ['server', 'port'], type: 'number' },
+  STRONGROOM_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },
   STRONGROOM_CATALOG_THREAD: { path: ['catalogThread'], type: 'string' },
   STRONGROOM_BATCH_CONCURRENCY: { path: ['server', 'limits', 'batchConcurrency'], type: 'number' },
   STRONGROOM_OSS_ENDPOINT: { path: ['oss', 'endpoint'], type: 'string' },

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../errors';
 import { createLogger } from '../../log';
 import { startArchive, type Archive } from '../../runtime/archive';
+import { applyHeapGrowth } from '../../runtime/heap';
 import { writeEmulatorAccess } from '../../runtime/emulator-access';
 import { cliConfig, withCommonOptions, type CommonOptions } from '../common';
 
@@ -19,6 +20,7 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
   const config = cliConfig(opts, {
     server: { ...(port !== undefined ? { port } : {}), ...(opts.host ? { host: opts.host } : {}) },
   });
+  applyHeapGrowth(config.server.heapGrowthPercent);
   const terminal = config.profile === 'local' && Boolean(process.stderr.isTTY);
   const logger = createLogger({ level: config.logLevel, pretty: terminal, color: terminal });
   const archive = await startArchive(config, { logger, announce: true, backgroundJobs: true });
