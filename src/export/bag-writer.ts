@@ -108,7 +108,21 @@ function auditCsvRow(e: AuditEvent): string {
  */
 export function buildBag(input: BuildBagInput): BagBuild {
   const level = input.compressionLevel ?? 6;
-  const zip = new ZipWriter({ time: input.baggedAt, compressionLevel: level });
+  // The central directory waits in a spool of the bag's directory (made when the build starts).
+  let directory: Spool | null = null;
+  const cd = (): Spool => {
+    if (directory === null) throw new Error('the central directory spool is not open yet');
+    return directory;
+  };
+  const zip = new ZipWriter({
+    time: input.baggedAt,
+    compressionLevel: level,
+    directory: {
+      appendBytes: (block) => cd().appendBytes(block),
+      close: () => cd().close(),
+      open: () => cd().open(),
+    },
+  });
   let failure: Error | null = null;
   let current: Readable | null = null;
   // The steps in flight, each rejected at once when the build fails. A step removes itself when
@@ -171,6 +185,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       const fields = dir.spool('fields.json');
       const indexCsv = dir.spool('index.csv');
       const auditCsv = dir.spool('events.csv');
+      directory = dir.spool('central-directory.bin');
       const paths = new BagPathSet();
       const payload = { files: 0, bytes: 0 };
 
@@ -179,7 +194,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
         if (problem !== null)
           throw new ValidationError(`${what} cannot go into the bag as ${path}: ${problem}`);
       };
-      const spools = [manifest256, manifest512, rows, fields, indexCsv, auditCsv];
+      const spools = [manifest256, manifest512, rows, fields, indexCsv, auditCsv, directory];
       /** Waits while a spool's file is behind (once per record: appends themselves never wait). */
       const caughtUp = async (): Promise<void> => {
         for (const spool of spools) {

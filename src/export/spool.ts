@@ -13,16 +13,19 @@ export const SPOOL_FLUSH_BYTES = 64 * 1024;
 
 /**
  * What the spools of one bag may hold in memory together before they go to disk. A 10,000-record
- * bag's spools (manifests, index rows, fields, audit CSV) come to about 11 MB and stay in memory;
- * a 100,000-record bag's go to files and memory stays flat. Below the budget no file is written:
+ * bag's spools (manifests, index rows, fields, audit CSV, the ZIP's central directory) come to
+ * 11–19 MB (18.5 MB in scripts/bench/export-bag.js) and stay in memory; a 100,000-record bag's
+ * all go to files once the budget is spent, and memory stays flat. Below it no file is written:
  * temp files dirtied the page cache that every fsync of a local emulator (or anything else on the
  * disk) then had to flush, which made a 10,000-record build about 2 s slower on this machine.
  */
-export const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
+export const SPOOL_MEMORY_BYTES = 24 * 1024 * 1024;
 
 /** The memory the spools of one SpoolDir share. */
 interface Budget {
   left: number;
+  /** Every spool of the directory still being written goes to its file (the budget ran out). */
+  spill(): void;
 }
 
 /**
@@ -64,12 +67,26 @@ export class Spool {
    */
   append(text: string): void {
     if (this.failed) throw this.failed;
+    if (this.closed) throw new Error(`spool ${this.path} is appended to after it was closed`);
     const n = Buffer.byteLength(text);
     this.bytes += n;
     this.count += 1;
     this.pending.push(text);
     this.pendingBytes += n;
     if (this.pendingBytes >= SPOOL_FLUSH_BYTES) this.flush();
+  }
+
+  /**
+   * Appends bytes as one chunk of their own (what was gathered before them goes first). The
+   * buffer is kept as it is, not copied: it must not be changed afterwards.
+   */
+  appendBytes(chunk: Buffer): void {
+    if (this.failed) throw this.failed;
+    if (this.closed) throw new Error(`spool ${this.path} is appended to after it was closed`);
+    this.flush();
+    this.bytes += chunk.length;
+    this.count += 1;
+    this.keep(chunk);
   }
 
   /** Null when appending may go on; else a promise that settles when the file has caught up. */
@@ -97,18 +114,28 @@ export class Spool {
     const chunk = Buffer.from(this.pending.join(''));
     this.pending = [];
     this.pendingBytes = 0;
+    this.keep(chunk);
+  }
+
+  /**
+   * A chunk into memory while the budget allows. Past it, every spool of the directory that is
+   * still being written goes to its file, not only this one: a large bag's spools then hold no
+   * memory at all, instead of the others keeping the whole budget to the end of the build.
+   */
+  private keep(chunk: Buffer): void {
     if (this.out === null && this.budget.left >= chunk.length) {
       this.budget.left -= chunk.length;
       this.chunks.push(chunk);
       return;
     }
+    this.budget.spill();
     this.toDisk();
     this.write(chunk);
   }
 
-  /** Opens the file and moves what memory holds into it (once). */
-  private toDisk(): void {
-    if (this.out !== null) return;
+  /** Opens the file and moves what memory holds into it (once; never after close). */
+  toDisk(): void {
+    if (this.out !== null || this.closed || this.failed) return;
     const out = createWriteStream(this.path, { flags: 'wx', highWaterMark: 4 * SPOOL_FLUSH_BYTES });
     out.on('error', (err) => {
       this.failed = err;
@@ -178,7 +205,12 @@ export class SpoolDir {
     readonly path: string,
     memoryBytes: number,
   ) {
-    this.budget = { left: memoryBytes };
+    this.budget = {
+      left: memoryBytes,
+      spill: () => {
+        for (const spool of this.spools) spool.toDisk();
+      },
+    };
   }
 
   /** `memoryBytes`: what the spools may hold in memory together (default SPOOL_MEMORY_BYTES). */

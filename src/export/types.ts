@@ -64,7 +64,7 @@ export interface BuildBagInput {
   verifierKey: string;
   /** Where the builder keeps its spool files while it runs (default: the OS temp directory). */
   tmpDir?: string;
-  /** What the build's spools may hold in memory before they go to files in tmpDir (default 16 MiB). */
+  /** What the build's spools may hold in memory before they go to files in tmpDir (default 24 MiB, SPOOL_MEMORY_BYTES). */
   spoolMemoryBytes?: number;
   /** JSON records up to this size are embedded in index.html (default 1 MiB). */
   embedLimitBytes?: number;

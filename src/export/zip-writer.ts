@@ -40,6 +40,20 @@ export interface ZipWriterOptions {
    * end records, and the end record's fields at 0xFFFF / 0xFFFFFFFF (for tests of readers).
    */
   forceZip64?: boolean;
+  /**
+   * Where the central directory's blocks wait until the end (a spool that may go to a file), for
+   * ZIPs of hundreds of thousands of entries; without it they wait in memory.
+   */
+  directory?: DirectorySink;
+}
+
+/** Holds the central directory's 1 MiB blocks, in order, until the ZIP's end. */
+export interface DirectorySink {
+  /** Takes a full block (it is not changed afterwards). */
+  appendBytes(block: Buffer): void;
+  /** No more blocks; then `open` reads them back. */
+  close(): Promise<void>;
+  open(): AsyncIterable<unknown>;
 }
 
 /**
@@ -135,6 +149,13 @@ class CentralDirectory {
   entries = 0;
   size = 0;
 
+  constructor(private readonly sink: DirectorySink | undefined) {}
+
+  private full(block: Buffer): void {
+    if (this.sink) this.sink.appendBytes(block);
+    else this.blocks.push(block);
+  }
+
   add(
     e: EntryFields,
     values: { crc: number; compressed: number; uncompressed: number; offset: number },
@@ -142,7 +163,7 @@ class CentralDirectory {
   ): void {
     const most = CENTRAL_HEADER_SIZE + e.name.length + ZIP64_EXTRA_MAX;
     if (this.used + most > this.block.length) {
-      if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+      if (this.used > 0) this.full(this.block.subarray(0, this.used));
       this.block = Buffer.allocUnsafe(Math.max(CD_BLOCK, most));
       this.used = 0;
     }
@@ -153,10 +174,15 @@ class CentralDirectory {
   }
 
   /** The blocks in order, each released from here as it is handed out. */
-  *drain(): Generator<Buffer> {
-    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+  async *drain(): AsyncGenerator<Buffer> {
+    if (this.used > 0) this.full(this.block.subarray(0, this.used));
     this.block = Buffer.alloc(0);
     this.used = 0;
+    if (this.sink) {
+      await this.sink.close();
+      for await (const chunk of this.sink.open()) yield asBuffer(chunk);
+      return;
+    }
     const blocks = this.blocks;
     this.blocks = [];
     for (let i = 0; i < blocks.length; i++) {
@@ -200,12 +226,13 @@ function encodeName(name: string): Buffer {
  *   or its offset (4 GiB) need them.
  * - Deflate is raw deflate from node:zlib; `compress: false` (or level 0) stores.
  *
- * Memory: the central directory, serialized as entries end (~125 bytes an entry), and at most one
- * 64 KiB piece plus the readable side's 64 KiB queue; file data only passes through.
+ * Memory: the central directory, serialized as entries end (~125 bytes an entry; in memory, or
+ * in `directory` when given), and at most one 64 KiB piece plus the readable side's 64 KiB queue;
+ * file data only passes through.
  */
 export class ZipWriter {
   private readonly outlet = new Outlet();
-  private readonly cd = new CentralDirectory();
+  private readonly cd: CentralDirectory;
   private readonly dos: { date: number; time: number };
   private readonly force: boolean;
   private offset = 0;
@@ -218,6 +245,7 @@ export class ZipWriter {
   constructor(private readonly options: ZipWriterOptions) {
     this.dos = dosDateTime(options.time);
     this.force = options.forceZip64 === true;
+    this.cd = new CentralDirectory(options.directory);
     this.output = this.outlet.stream;
   }
 
@@ -321,7 +349,7 @@ export class ZipWriter {
     const run = async (): Promise<void> => {
       const offset = this.offset;
       const { entries, size } = this.cd;
-      for (const block of this.cd.drain()) {
+      for await (const block of this.cd.drain()) {
         for (let p = 0; p < block.length; p += PIECE) await this.write(block.subarray(p, p + PIECE));
       }
       await this.write(endRecords({ entries, size, offset }, this.force));

@@ -32,8 +32,8 @@ test('appends across many chunks read back in order, byte for byte, from memory'
 });
 
 test('past the budget a spool goes to its file, what memory held first, and reads back the same', async () => {
-  // Room for three chunks: the first spool takes them, the second has none and goes to disk at
-  // once; the first goes to disk when it needs a fourth.
+  // Room for three chunks: the first spool takes them; when the second needs one, both go to
+  // their files (what memory held first).
   const dir = await SpoolDir.create(undefined, 3 * SPOOL_FLUSH_BYTES + 100);
   try {
     const a = dir.spool('a.txt');
@@ -80,6 +80,38 @@ test('a short spool reads back at close; a destroyed one gives its memory back; 
     await next.close();
     expect(next.onDisk).toBe(false);
     expect((await text(next.open())).length).toBe(2 * SPOOL_FLUSH_BYTES - 10);
+  } finally {
+    await dir.remove();
+  }
+});
+
+test('when the budget runs out every spool still being written goes to disk; a closed one stays in memory', async () => {
+  const dir = await SpoolDir.create(undefined, 3 * SPOOL_FLUSH_BYTES);
+  try {
+    const done = dir.spool('done.txt');
+    done.append('d'.repeat(SPOOL_FLUSH_BYTES));
+    await done.close();
+    const a = dir.spool('a.txt');
+    const b = dir.spool('b.txt');
+    a.append('a'.repeat(SPOOL_FLUSH_BYTES));
+    b.appendBytes(Buffer.from('b'.repeat(100)));
+    expect([done.onDisk, a.onDisk, b.onDisk]).toEqual([false, false, false]);
+    // A fourth chunk does not fit: a and b go to their files, with what memory held of them.
+    b.appendBytes(Buffer.alloc(SPOOL_FLUSH_BYTES, 0x62));
+    expect([done.onDisk, a.onDisk, b.onDisk]).toEqual([false, true, true]);
+    a.append('tail\n');
+    await a.close();
+    await b.close();
+    expect(await readFile(a.path, 'utf8')).toBe(`${'a'.repeat(SPOOL_FLUSH_BYTES)}tail\n`);
+    expect(await readFile(b.path, 'utf8')).toBe('b'.repeat(100 + SPOOL_FLUSH_BYTES));
+    expect(b.count).toBe(2);
+    expect(await text(done.open())).toBe('d'.repeat(SPOOL_FLUSH_BYTES));
+    expect(() => done.append('late')).toThrow(/after it was closed/);
+    // What the spilled spools held is given back: a new spool keeps its chunk in memory.
+    const next = dir.spool('next.txt');
+    next.append('n'.repeat(SPOOL_FLUSH_BYTES));
+    await next.close();
+    expect(next.onDisk).toBe(false);
   } finally {
     await dir.remove();
   }

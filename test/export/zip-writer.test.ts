@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { endRecords, writeCentralHeader } from '../../src/export/zip-format';
-import { ZipWriter } from '../../src/export/zip-writer';
+import { SpoolDir } from '../../src/export/spool';
+import { ZipWriter, type DirectorySink } from '../../src/export/zip-writer';
 import { centralHeader, parseZip, zip64Values, type Layout } from './zip-layout';
 import {
   bsdtarStream,
@@ -59,8 +60,13 @@ function chunked(data: Buffer, size = 7777): Readable {
   return Readable.from(parts);
 }
 
-async function writeZip(entries: Entry[], forceZip64 = false, time = TIME): Promise<Buffer> {
-  const zip = new ZipWriter({ time, compressionLevel: 6, forceZip64 });
+async function writeZip(
+  entries: Entry[],
+  forceZip64 = false,
+  time = TIME,
+  directory?: DirectorySink,
+): Promise<Buffer> {
+  const zip = new ZipWriter({ time, compressionLevel: 6, forceZip64, ...(directory ? { directory } : {}) });
   const out = collect(zip.output);
   for (const e of entries)
     await zip.add(e.name, e.as === 'buffer' ? e.data : chunked(e.data), { compress: e.compress });
@@ -314,14 +320,16 @@ describe('ZipWriter: more than 65,535 entries', () => {
   const COUNT = 70_000;
   let file: string;
   let layout: Layout;
+  let entries: Entry[];
+  let bytes: Buffer;
   beforeAll(async () => {
-    const entries: Entry[] = Array.from({ length: COUNT }, (_, i) => ({
+    entries = Array.from({ length: COUNT }, (_, i) => ({
       name: `many/${String(i).padStart(6, '0')}.txt`,
       data: Buffer.from(`entry ${i}\n`),
       as: i % 2 ? 'stream' : 'buffer',
       compress: false,
     }));
-    const bytes = await writeZip(entries);
+    bytes = await writeZip(entries);
     file = join(dir, 'many.zip');
     await writeFile(file, bytes);
     layout = parseZip(bytes);
@@ -337,6 +345,20 @@ describe('ZipWriter: more than 65,535 entries', () => {
     expect(layout.central).toHaveLength(COUNT);
     expect(layout.central.every((c) => c.extra.length === 0)).toBe(true);
   });
+
+  it('writes the same bytes with its central directory (4.6 MB, in 1 MiB blocks) kept in a spool file', async () => {
+    const spools = await SpoolDir.create(dir, 0);
+    try {
+      const spool = spools.spool('central-directory.bin');
+      const spooled = await writeZip(entries, false, TIME, spool);
+      expect(spool.onDisk).toBe(true);
+      expect(spool.count).toBe(5);
+      expect(spool.bytes).toBe(layout.end.cdSize);
+      expect(spooled.equals(bytes)).toBe(true);
+    } finally {
+      await spools.remove();
+    }
+  }, 120_000);
 
   it('is read whole by unzip, zipinfo, Python, yauzl and streaming bsdtar', async () => {
     const out = await unzipTest(file);
