@@ -105,7 +105,17 @@ export class MultipartUpload {
     let sent: Digests | undefined;
     const decision = { made: false };
     try {
-      await this.uploadParts(client, bucket, key, uploadId, head, rest, digests, etags);
+      await this.uploadParts(
+        client,
+        bucket,
+        key,
+        uploadId,
+        head,
+        rest,
+        digests,
+        etags,
+        options.partSizeBytes ?? this.conn.options.partSizeBytes,
+      );
       sent = digests.digest();
       checkDeclared(options, sent);
       return await this.complete(client, bucket, key, uploadId, etags, sent, options, decision);
@@ -142,8 +152,8 @@ export class MultipartUpload {
     rest: AsyncGenerator<Buffer, void, undefined>,
     digests: PartwiseDigests,
     etags: string[],
+    partSize: number,
   ): Promise<void> {
-    const partSize = this.conn.options.partSizeBytes;
     async function* numbered(): AsyncGenerator<PartSent, void, undefined> {
       let n = 0;
       for await (const part of chainParts(head, rest)) {

@@ -78,8 +78,19 @@ export class AliOssObjectStore implements ObjectStore, MultipartHost {
       body.destroy();
       throw new ValidationError('size must be a non-negative integer');
     }
+    const partSize = options.partSizeBytes ?? this.conn.options.partSizeBytes;
+    if (
+      !Number.isSafeInteger(partSize) ||
+      partSize < OSS_LIMITS.minPartBytes ||
+      partSize > OSS_LIMITS.maxPartBytes
+    ) {
+      body.destroy();
+      throw new ValidationError(
+        `partSizeBytes must be an integer from ${OSS_LIMITS.minPartBytes} to ${OSS_LIMITS.maxPartBytes} (OSS part sizes)`,
+      );
+    }
     const threshold = this.conn.options.multipartThresholdBytes;
-    const parts = fixedChunks(body, this.conn.options.partSizeBytes);
+    const parts = fixedChunks(body, partSize);
     const head: Buffer[] = [];
     let headBytes = 0;
     let ended = false;

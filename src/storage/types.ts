@@ -62,6 +62,11 @@ export interface PutStreamOptions extends PutOptions {
    * PUT, or before CompleteMultipartUpload): a mismatch fails with ValidationError and nothing is stored.
    */
   expectedSha256?: string;
+  /**
+   * Part size of this upload if it goes multipart (default oss.partSizeBytes): smaller holds less
+   * memory (about partConcurrency + 1 parts at once), larger allows longer streams (10,000 parts).
+   */
+  partSizeBytes?: number;
 }
 
 /** What a verified write stored. All checksums computed locally and confirmed by the store. */

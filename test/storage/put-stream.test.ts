@@ -144,6 +144,31 @@ describe('putStream', () => {
     expect(requests.filter((r) => r.method === 'HEAD')).toHaveLength(0);
   });
 
+  it("takes this upload's part size when given one, and refuses one OSS would not accept, sending nothing", async () => {
+    const data = randomBytes(550 * KiB + 123);
+    const m = multipartOss();
+    const { store, requests } = await storeWith(m.handler);
+    const result = await store.putStream('records-7y', 'wide.bin', oddStream(data), {
+      partSizeBytes: 200 * KiB,
+    });
+    expect(result.multipart).toBe(true);
+    expect(m.state.completed?.equals(data)).toBe(true);
+    expect([...m.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p.length)).toEqual([
+      200 * KiB,
+      200 * KiB,
+      150 * KiB + 123,
+    ]);
+    const before = requests.length;
+    for (const partSizeBytes of [99 * KiB, 5 * 1024 * 1024 * 1024 + 1, 100 * KiB + 0.5]) {
+      const source = oddStream(data);
+      await expect(store.putStream('records-7y', 'odd.bin', source, { partSizeBytes })).rejects.toThrow(
+        /partSizeBytes must be an integer/,
+      );
+      expect(source.destroyed).toBe(true);
+    }
+    expect(requests.length).toBe(before);
+  });
+
   it('goes multipart at once when the declared size is over the threshold, and checks the declared size', async () => {
     const data = randomBytes(300 * KiB);
     const m = multipartOss();
