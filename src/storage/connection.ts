@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../log';
 import { createOssClient, type OssClient } from './client';
 import { isRetryable, ossCodeOf, translateError, type StorageErrorContext } from './errors';
 import { checkBucket } from './headers';
-import { OSS_LIMITS } from './limits';
+import { isPartSize, OSS_LIMITS } from './limits';
 import { realSleep, withRetry, type RetryPolicy } from './retry';
 
 export interface AliOssStoreOptions {
@@ -84,9 +84,9 @@ export class OssConnection {
     }
     if (!options.accessKeyId || !options.accessKeySecret)
       throw new ConfigError('OSS needs accessKeyId and accessKeySecret');
-    if (!Number.isSafeInteger(options.partSizeBytes) || options.partSizeBytes < OSS_LIMITS.minPartBytes) {
+    if (!isPartSize(options.partSizeBytes)) {
       throw new ConfigError(
-        `oss.partSizeBytes must be at least ${OSS_LIMITS.minPartBytes} (the OSS minimum part size)`,
+        `oss.partSizeBytes must be an integer from ${OSS_LIMITS.minPartBytes} to ${OSS_LIMITS.maxPartBytes} (OSS part sizes)`,
       );
     }
     if (!Number.isSafeInteger(options.multipartThresholdBytes) || options.multipartThresholdBytes < 0) {

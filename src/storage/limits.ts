@@ -20,6 +20,11 @@ export const OSS_LIMITS = {
   maxParts: 10_000,
 } as const;
 
+/** Whether OSS accepts `n` bytes as the size of a multipart part (all but the last). */
+export function isPartSize(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= OSS_LIMITS.minPartBytes && n <= OSS_LIMITS.maxPartBytes;
+}
+
 /** An AccessKey id as Alibaba Cloud issues them to RAM users: `LTAI` and then letters and digits. */
 export const ACCESS_KEY_ID_PREFIX = 'LTAI';
 

@@ -66,6 +66,7 @@ export class MultipartUpload {
     key: string,
     head: Buffer[],
     rest: AsyncGenerator<Buffer, void, undefined>,
+    partSize: number,
     source: Readable,
     options: PutStreamOptions,
     headers: Record<string, string>,
@@ -105,17 +106,7 @@ export class MultipartUpload {
     let sent: Digests | undefined;
     const decision = { made: false };
     try {
-      await this.uploadParts(
-        client,
-        bucket,
-        key,
-        uploadId,
-        head,
-        rest,
-        digests,
-        etags,
-        options.partSizeBytes ?? this.conn.options.partSizeBytes,
-      );
+      await this.uploadParts(client, bucket, key, uploadId, head, rest, digests, etags, partSize);
       sent = digests.digest();
       checkDeclared(options, sent);
       return await this.complete(client, bucket, key, uploadId, etags, sent, options, decision);

@@ -25,7 +25,7 @@ import {
   VerifyingStream,
   writeHeaders,
 } from './headers';
-import { OSS_LIMITS } from './limits';
+import { isPartSize, OSS_LIMITS } from './limits';
 import { checkDeclared, MultipartUpload, type MultipartHost } from './multipart';
 import type {
   GetOptions,
@@ -79,11 +79,7 @@ export class AliOssObjectStore implements ObjectStore, MultipartHost {
       throw new ValidationError('size must be a non-negative integer');
     }
     const partSize = options.partSizeBytes ?? this.conn.options.partSizeBytes;
-    if (
-      !Number.isSafeInteger(partSize) ||
-      partSize < OSS_LIMITS.minPartBytes ||
-      partSize > OSS_LIMITS.maxPartBytes
-    ) {
+    if (!isPartSize(partSize)) {
       body.destroy();
       throw new ValidationError(
         `partSizeBytes must be an integer from ${OSS_LIMITS.minPartBytes} to ${OSS_LIMITS.maxPartBytes} (OSS part sizes)`,
@@ -117,7 +113,7 @@ export class AliOssObjectStore implements ObjectStore, MultipartHost {
       checkDeclared(options, digests);
       return this.putSingle(bucket, key, whole, digests, options, headers);
     }
-    const done = await this.multipart.put(bucket, key, head, parts, body, options, headers);
+    const done = await this.multipart.put(bucket, key, head, parts, partSize, body, options, headers);
     return {
       bucket,
       key,
