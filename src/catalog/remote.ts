@@ -1,5 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { workerScript } from '../util/worker-script';
 import { UnavailableError } from '../errors';
 import { systemClock, type Clock } from '../util/clock';
 import {
@@ -34,6 +35,17 @@ export async function openCatalogInWorker(options: { sqlitePath: string; clock?:
   return Object.assign(remote, remote.lifecycle);
 }
 
+/** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
+function workerScript(): string {
+  const here = path.join(__dirname, 'catalog-worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'catalog', 'catalog-worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new UnavailableError(
+    `the catalog worker script is missing (looked for ${here} and ${built}); run npm run build`,
+  );
+}
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -57,7 +69,7 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
     private readonly sqlitePath: string,
     private readonly clock: Clock,
   ) {
-    this.worker = new Worker(workerScript(__dirname, 'catalog-worker'), {
+    this.worker = new Worker(workerScript(), {
       workerData: { sqlitePath } satisfies WorkerInit,
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { workerScript } from '../util/worker-script';
 import { deserializeError, serializeError } from '../catalog/remote-protocol';
 import type { ExportRow } from '../catalog';
 import type { Config } from '../config';
+import { UnavailableError } from '../errors';
 import type { Logger } from '../log';
 import { buildExport, type BuildDeps } from './builder';
 import {
@@ -22,6 +24,17 @@ export interface WorkerBuildOptions {
   heapMb: number;
   /** How long an abandoned build may take to stop before its thread is terminated. */
   stopGraceMs?: number;
+}
+
+/** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
+function workerScript(): string {
+  const here = path.join(__dirname, 'build-worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'export', 'build-worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new UnavailableError(
+    `the export build worker script is missing (looked for ${here} and ${built}); run npm run build`,
+  );
 }
 
 const CATALOG_METHODS: ReadonlySet<string> = new Set(BUILD_CATALOG_METHODS);
@@ -65,7 +78,7 @@ function relayLog(logger: Logger, line: string): void {
  * build that fails; one abandoned because the service stops is left `building` and resumes.
  */
 export function workerBuild(options: WorkerBuildOptions): BuildFn {
-  const script = workerScript(__dirname, 'build-worker');
+  const script = workerScript();
   return (deps, row) =>
     new Promise<ExportRow>((resolve, reject) => {
       const init: BuildWorkerInit = {
