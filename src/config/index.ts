@@ -276,14 +276,6 @@ export const ConfigSchema = z
         maxBytes: positiveInt.default(100 * 1024 * 1024 * 1024),
         /** Exports built at once by serve. */
         buildConcurrency: z.number().int().min(1).max(8).default(2),
-        /**
-         * Where serve builds a bag: in a worker thread of its own (default: the reading, hashing,
-         * proofs and ZIP run off the API's event loop, on the other core, in a heap bounded by
-         * `buildHeapMb`) or on the serving thread (docs/decisions/0023-export-build-thread.md).
-         */
-        buildThread: z.enum(['main', 'worker']).default('worker'),
-        /** The old-generation heap of one build's worker thread, in MB (a build past it fails, with that reason). */
-        buildHeapMb: z.number().int().min(64).max(4096).default(256),
         /** Links work only from these addresses or CIDR blocks (the SFC's), when set. */
         linkSourceIps: z.array(z.string().min(1)).min(1).optional(),
         /** bag-info.txt Source-Organization: the licensed corporation producing the records. */
@@ -406,7 +398,6 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_PORT: { path: ['server', 'port'], type: 'number' },
   STRONGROOM_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },
   STRONGROOM_CATALOG_THREAD: { path: ['catalogThread'], type: 'string' },
-  STRONGROOM_EXPORT_BUILD_THREAD: { path: ['exports', 'buildThread'], type: 'string' },
   STRONGROOM_BATCH_CONCURRENCY: { path: ['server', 'limits', 'batchConcurrency'], type: 'number' },
   STRONGROOM_OSS_ENDPOINT: { path: ['oss', 'endpoint'], type: 'string' },
   STRONGROOM_OSS_REGION: { path: ['oss', 'region'], type: 'string' },

@@ -8,7 +8,6 @@ import type { ObjectStore } from '../storage/types';
 import type { Clock } from '../util/clock';
 import { Semaphore } from '../util/semaphore';
 import { buildExport } from './builder';
-import type { BuildFn } from './build-thread';
 import type { ExportEvidence } from './evidence';
 import { issueLink, type IssuedLink, type LinkDeps } from './links';
 import { measureSelection, type ExportCaps, type ExportRequest } from './selection';
@@ -27,8 +26,6 @@ export interface ExportServiceOptions {
   clock: Clock;
   alerts?: AlertSink;
   tmpDir?: string;
-  /** How one export is built: buildExport on this thread (default), or in a worker (workerBuild). */
-  build?: BuildFn;
   /**
    * How a new export gets built: serve asks its leader job to run now (so only the leader builds).
    * Default: this service runs `runPending` itself.
@@ -262,7 +259,7 @@ export class ExportService {
           const release = await this.semaphore.acquire();
           try {
             if (this.abort.signal.aborted) return;
-            await (this.o.build ?? buildExport)(
+            await buildExport(
               {
                 catalog: this.o.catalog,
                 store: this.o.store,

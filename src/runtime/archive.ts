@@ -6,7 +6,6 @@ import { openCatalogInWorker } from '../catalog/remote';
 import { bucketPlan, catalogLocation, type Config } from '../config';
 import { ConfigError } from '../errors';
 import { LedgerExportEvidence } from '../export/evidence';
-import { workerBuild } from '../export/build-thread';
 import { ExportService } from '../export/service';
 
 import { createApp, resolveLimits, type AppDeps, type ReadinessReport } from '../http';
@@ -228,9 +227,6 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       },
       logger: logger.child({ component: 'exports' }),
       clock,
-      ...(config.exports.buildThread === 'worker'
-        ? { build: workerBuild({ connection: storeHandle.connection, heapMb: config.exports.buildHeapMb }) }
-        : {}),
       trigger: () => void jobs.request(EXPORT_JOB).catch(() => undefined),
     });
     // Builds are a leader job: one instance builds, and a restarted one resumes what was building.

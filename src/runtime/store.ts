@@ -26,11 +26,6 @@ export interface StoreHandle {
   /** The access key behind `store`, for the control plane too. */
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   endpoint: string;
-  /**
-   * How `store` was opened (endpoint, region, its access key): what another thread needs to open
-   * the same store (an export's build worker). It holds a secret: never log it.
-   */
-  connection: Config['oss'] & { endpoint: string };
   /** The embedded emulator's control plane (STS, KMS, ActionTrail), when one runs. */
   controlPlaneUrl?: string;
   /** Set when this process started the embedded emulator. */
@@ -148,31 +143,17 @@ export interface OpenStoreOptions {
 export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<StoreHandle> {
   const logger = options.logger ?? silentLogger();
   if (config.oss.endpoint) {
-    const connection = { ...config.oss, endpoint: config.oss.endpoint };
-    const store = createObjectStore(connection, logger);
+    const store = createObjectStore({ ...config.oss, endpoint: config.oss.endpoint }, logger);
     const credentials = {
       accessKeyId: config.oss.accessKeyId ?? '',
       accessKeySecret: config.oss.accessKeySecret ?? '',
       ...(config.oss.securityToken ? { securityToken: config.oss.securityToken } : {}),
     };
-    return {
-      store,
-      adminStore: store,
-      credentials,
-      endpoint: config.oss.endpoint,
-      connection,
-      close: async () => {},
-    };
+    return { store, adminStore: store, credentials, endpoint: config.oss.endpoint, close: async () => {} };
   }
   const ids = localIdentities(config, localCredentials(config), emulatorDir(config));
-  const connectionOf = (endpoint: string, key: { accessKeyId: string; accessKeySecret: string }) => ({
-    ...config.oss,
-    ...key,
-    endpoint,
-    region: EMULATOR_REGION,
-  });
   const local = (endpoint: string, key: { accessKeyId: string; accessKeySecret: string }): StorageAdapter =>
-    createObjectStore(connectionOf(endpoint, key), logger);
+    createObjectStore({ ...config.oss, ...key, endpoint, region: EMULATOR_REGION }, logger);
   const own = options.as === 'service' ? ids.service : ids.root;
   const running = options.own ? null : runningEmulator(config);
   if (running) {
@@ -183,7 +164,6 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
       adminStore,
       credentials: own,
       endpoint: running.url,
-      connection: connectionOf(running.url, own),
       ...(running.controlPlaneUrl ? { controlPlaneUrl: running.controlPlaneUrl } : {}),
       close: async () => {},
     };
@@ -216,7 +196,6 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
     adminStore,
     credentials: own,
     endpoint: emulator.url,
-    connection: connectionOf(emulator.url, own),
     controlPlaneUrl: emulator.controlPlaneUrl,
     emulator,
     close: () => emulator.close(),

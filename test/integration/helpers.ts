@@ -13,7 +13,7 @@ import type { Catalog } from '../../src/catalog';
 import { openObjectSeal } from '../../src/records/seal';
 import { sealKeyFile } from '../../src/runtime/seal';
 import { bucketPlan, loadConfig, type Config, type ConfigInput } from '../../src/config';
-import { silentLogger, type Logger } from '../../src/log';
+import { silentLogger } from '../../src/log';
 import type { Receipt } from '../../src/ingest/types';
 import { canonicalBytes } from '../../src/records';
 import { startArchive, type Archive } from '../../src/runtime/archive';
@@ -118,8 +118,6 @@ export interface StartOptions {
   dataDir?: string;
   /** The archive's clock (and its embedded emulator's). */
   clock?: Clock;
-  /** The archive's logger (default: silent). */
-  logger?: Logger;
 }
 
 function deepMerge<T>(base: T, over: unknown): T {
@@ -149,7 +147,7 @@ export async function startTestArchive(options: StartOptions): Promise<TestArchi
     // Production never makes its object seal key: the operator installs it (decision 0011).
     if (config.profile === 'production') openObjectSeal(sealKeyFile(config), { create: true });
     archive = await startArchive(config, {
-      logger: options.logger ?? silentLogger(),
+      logger: silentLogger(),
       onUnaudited,
       ...(options.clock ? { clock: options.clock } : {}),
     });
