@@ -38,7 +38,10 @@ export interface NewExport {
   createdAt: Date;
   recordCount: number;
   recordBytes: number;
-  /** The ledger's size when asked for: only records with a leaf below it are selected (a rebuild selects the same). */
+  /**
+   * The selection's cut-off: only records with a leaf below it are selected (a rebuild selects the
+   * same). One past the newest leaf among the records selected when asked for (ExportService.measure).
+   */
   ledgerSize: number;
   /** The audit trail's size when asked for: the bag's audit events are below it. */
   auditSize: number;

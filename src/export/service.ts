@@ -115,11 +115,23 @@ export class ExportService {
     this.semaphore = new Semaphore(o.concurrency);
   }
 
-  /** The records and bytes the criteria select (400 when none, 413 past the caps). */
+  /**
+   * The records and bytes the criteria select (400 when none, 413 past the caps), and the cut-off
+   * of the selection: one past the newest ledger leaf among them. No record the criteria match has
+   * a leaf between that and the ledger's size now (it would have been selected), so the cut-off
+   * selects the same records at every rebuild, and the build needs a checkpoint only as far as the
+   * records it bags, not the ledger's newest leaf (which may be records ingested meanwhile, or the
+   * previous export's own leaf): an export of records already covered does not wait for one.
+   */
   async measure(req: ExportRequest): Promise<{ records: number; bytes: number; ledgerSize: number }> {
-    const ledgerSize = await this.o.catalog.ledgerSize();
-    const m = await measureSelection(this.o.catalog, req.criteria, ledgerSize, this.o.caps);
-    return { ...m, ledgerSize };
+    const size = await this.o.catalog.ledgerSize();
+    const { records, bytes, lastLedgerSeq } = await measureSelection(
+      this.o.catalog,
+      req.criteria,
+      size,
+      this.o.caps,
+    );
+    return { records, bytes, ledgerSize: lastLedgerSeq + 1 };
   }
 
   /**

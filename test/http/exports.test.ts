@@ -5,6 +5,7 @@
  * server's SQLite catalog refuses every new audit row, as a full disk or a broken trail would.
  */
 import Database from 'better-sqlite3';
+import { numberedTrade } from '../../src/records/fixtures';
 import { auth, postJson, startServer, TRADE, type TestServer } from './server';
 
 const REQUEST = {
@@ -73,4 +74,26 @@ test('the audit append fails inside the transaction: no export row, nothing buil
   expect(events[0]?.seq).toBeGreaterThanOrEqual(row?.auditSize ?? Infinity);
   await s.exports.runPending();
   expect((await s.catalog.getExport(id))?.status).toBe('ready');
+});
+
+test('an export of records a checkpoint covers is built on it, without waiting for one covering newer leaves', async () => {
+  await s.evidence.checkpointNow();
+  const covered = await s.catalog.latestCheckpointRow();
+  const before = covered?.treeSize ?? 0;
+  // A newer leaf (another trade) that no checkpoint covers yet.
+  expect((await postJson(`${s.url}/v1/records`, numberedTrade('LATER', 1), auth('ingest'))).status).toBe(201);
+  expect(await s.catalog.ledgerSize()).toBeGreaterThan(before);
+
+  const ok = await postJson(`${s.url}/v1/exports`, REQUEST, auth('compliance'));
+  expect(ok.status).toBe(202);
+  const id = ((await ok.json()) as { export: { id: string } }).export.id;
+  const trade = await s.catalog.getRecord(TRADE.recordId);
+  // The selection's cut-off: one past the newest leaf it selected, not the ledger's size.
+  expect((await s.catalog.getExport(id))?.ledgerSize).toBe((trade?.ledgerSeq ?? -2) + 1);
+  await s.exports.runPending();
+  const row = await s.catalog.getExport(id);
+  expect(row?.status).toBe('ready');
+  // Built on the checkpoint that already covered the trade: none was asked for.
+  expect((await s.catalog.latestCheckpointRow())?.treeSize).toBe(before);
+  expect(row?.checkpoint).toContain(`\n${before}\n`);
 });
