@@ -1,9 +1,9 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { ExportCriteria } from './export-types';
+import { criteriaSearch } from './criteria';
 import { toAuditEvent } from './mappers';
 import { recordConditions, type RecordCondition } from './reads';
 import type { CatalogDatabase } from './schema';
-import type { AuditEvent, CatalogDialect, RecordQuery, RecordSelection } from './types';
+import type { AuditEvent, CatalogDialect, RecordSelection } from './types';
 import { fail, pageRange, validateQuery, type Issue } from './validate';
 
 /**
@@ -23,20 +23,6 @@ type Db = Kysely<CatalogDatabase>;
 
 /** Most record ids a selection may name (as POST /v1/exports allows): each is a bound parameter. */
 export const MAX_SELECTION_IDS = 10_000;
-
-/** The search of an export's criteria (recordIds aside), as GET /v1/records takes it. */
-export function criteriaSearch(c: ExportCriteria): Omit<RecordQuery, 'limit' | 'cursor'> {
-  return {
-    ...(c.type !== undefined ? { recordType: c.type } : {}),
-    ...(c.from !== undefined ? { fromDate: c.from } : {}),
-    ...(c.to !== undefined ? { toDate: c.to } : {}),
-    ...(c.clientId !== undefined ? { clientId: c.clientId } : {}),
-    ...(c.accountId !== undefined ? { accountId: c.accountId } : {}),
-    ...(c.instrument !== undefined ? { instrument: c.instrument } : {}),
-    ...(c.orderId !== undefined ? { orderId: c.orderId } : {}),
-    ...(c.tradeId !== undefined ? { tradeId: c.tradeId } : {}),
-  };
-}
 
 /**
  * A condition's column. For named record ids the selection compares each record in code

@@ -13,7 +13,7 @@ export {
   leafHash,
   type AuditHashInput,
 } from './hashing';
-export { criteriaSearch } from './export-audit';
+export { criteriaSearch } from './criteria';
 export { verifyAuditChain, type AuditChainProblem, type AuditChainReport } from './verify';
 export { PRINCIPAL_KINDS, ROLES } from './types';
 export type {

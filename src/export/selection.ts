@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import {
-  criteriaSearch,
-  type Catalog,
-  type CatalogRecord,
-  type ExportCriteria,
-  type ExportRecipient,
-} from '../catalog';
+import type { Catalog, CatalogRecord, ExportCriteria, ExportRecipient } from '../catalog';
+// Not from '../catalog': that would load the database drivers wherever a bag is built.
+import { criteriaSearch } from '../catalog/criteria';
 import { BadRequestError, PayloadTooLargeError, ValidationError } from '../errors';
 
 /** POST /v1/exports, as pinned by issue 11. */
