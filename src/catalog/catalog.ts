@@ -5,6 +5,7 @@ import * as activity from './activity';
 import * as alerts from './alerts';
 import * as auditQuery from './audit-query';
 import * as alpTrades from './alp-trades';
+import * as exportAudit from './export-audit';
 import * as exportsPart from './exports';
 import * as evidence from './evidence';
 import type { EvidenceCatalog } from './evidence-types';
@@ -31,6 +32,7 @@ import type {
   Principal,
   RecordPage,
   RecordQuery,
+  RecordSelection,
   WriteStats,
 } from './types';
 import { GroupCommitter } from './group-commit';
@@ -171,6 +173,12 @@ class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   }
   auditSize(): Promise<number> {
     return reads.counterValue(this.db, 'audit');
+  }
+  auditEventsOfSelection(
+    selection: RecordSelection,
+    range: { fromSeq?: number; belowSeq: number; limit?: number },
+  ): Promise<AuditEvent[]> {
+    return exportAudit.auditEventsOfSelection(this.db, this.dialect, selection, range);
   }
 
   addPrincipal(principal: NewPrincipal): Promise<Principal> {

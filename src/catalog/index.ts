@@ -13,6 +13,7 @@ export {
   leafHash,
   type AuditHashInput,
 } from './hashing';
+export { criteriaSearch } from './criteria';
 export { verifyAuditChain, type AuditChainProblem, type AuditChainReport } from './verify';
 export { PRINCIPAL_KINDS, ROLES } from './types';
 export type {
@@ -43,7 +44,9 @@ export type {
   RecordCatalog,
   RecordPage,
   RecordQuery,
+  RecordSelection,
   Role,
+  SelectionAuditCatalog,
   WriteStats,
 } from './types';
 export type {

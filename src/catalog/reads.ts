@@ -49,11 +49,17 @@ export async function getRecord(db: Db, recordId: string): Promise<CatalogRecord
   return row ? toRecord(row) : undefined;
 }
 
-export async function searchRecords(db: Db, q: RecordQuery): Promise<RecordPage> {
-  validateQuery(q);
-  const limit = q.limit ?? DEFAULT_PAGE;
-  const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-  let query = db.selectFrom('records').selectAll();
+/** A column a record search compares, and how (searchRecords; the audit trail of an export's records). */
+export interface RecordCondition {
+  column:
+    'record_type' | 'client_id' | 'account_id' | 'instrument' | 'order_id' | 'trade_id' | 'business_date';
+  op: '=' | '>=' | '<=';
+  value: string;
+}
+
+/** The filters of a search, as conditions combined with AND (written once for every reader of a selection). */
+export function recordConditions(q: Omit<RecordQuery, 'limit' | 'cursor'>): RecordCondition[] {
+  const out: RecordCondition[] = [];
   const equals = [
     ['record_type', q.recordType],
     ['client_id', q.clientId],
@@ -63,10 +69,19 @@ export async function searchRecords(db: Db, q: RecordQuery): Promise<RecordPage>
     ['trade_id', q.tradeId],
   ] as const;
   for (const [column, value] of equals) {
-    if (value !== undefined) query = query.where(column, '=', value);
+    if (value !== undefined) out.push({ column, op: '=', value });
   }
-  if (q.fromDate !== undefined) query = query.where('business_date', '>=', q.fromDate);
-  if (q.toDate !== undefined) query = query.where('business_date', '<=', q.toDate);
+  if (q.fromDate !== undefined) out.push({ column: 'business_date', op: '>=', value: q.fromDate });
+  if (q.toDate !== undefined) out.push({ column: 'business_date', op: '<=', value: q.toDate });
+  return out;
+}
+
+export async function searchRecords(db: Db, q: RecordQuery): Promise<RecordPage> {
+  validateQuery(q);
+  const limit = q.limit ?? DEFAULT_PAGE;
+  const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+  let query = db.selectFrom('records').selectAll();
+  for (const c of recordConditions(q)) query = query.where(c.column, c.op, c.value);
   if (after !== undefined) {
     query = query.where((eb) =>
       eb(eb.refTuple('business_date', 'record_id'), '>', eb.tuple(after.businessDate, after.recordId)),

@@ -157,6 +157,8 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   appendAudit: Catalog['appendAudit'] = (...a) => this.call('appendAudit', ...a);
   auditEvents: Catalog['auditEvents'] = (...a) => this.call('auditEvents', ...a);
   auditSize: Catalog['auditSize'] = () => this.call('auditSize');
+  auditEventsOfSelection: Catalog['auditEventsOfSelection'] = (...a) =>
+    this.call('auditEventsOfSelection', ...a);
   addPrincipal: Catalog['addPrincipal'] = (...a) => this.call('addPrincipal', ...a);
   getPrincipal: Catalog['getPrincipal'] = (id) =>
     this.read(() => principals.getPrincipal({ db: this.reader.db, clock: this.clock }, id));

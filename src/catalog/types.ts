@@ -1,5 +1,5 @@
 import type { AlpTradeSource } from '../records/alp-trade-facts';
-import type { ExportCatalog } from './export-types';
+import type { ExportCatalog, ExportCriteria } from './export-types';
 import type { EvidenceCatalog } from './evidence-types';
 import type { LifecycleCatalog } from './types-lifecycle';
 
@@ -267,6 +267,32 @@ export interface AuditCatalog {
   auditSize(): Promise<number>;
 }
 
+/**
+ * The audit trail of an export's records (apart from AuditCatalog, which verifyAuditChain and
+ * its callers take whole).
+ */
+export interface SelectionAuditCatalog {
+  /**
+   * Events with fromSeq (default 0) <= seq < belowSeq whose target is a record the selection
+   * selects (exactly the records src/export/selection.ts `selectRecords` yields for it), ascending,
+   * at most `limit` (default 1000, max 10000): the audit trail of an export's records.
+   */
+  auditEventsOfSelection(
+    selection: RecordSelection,
+    range: { fromSeq?: number; belowSeq: number; limit?: number },
+  ): Promise<AuditEvent[]>;
+}
+
+/**
+ * The records an export's criteria select: with `recordIds`, those of them that exist and match
+ * the other criteria; else those a search with the criteria finds. Either way only records whose
+ * ledger leaf is below `ledgerSize`.
+ */
+export interface RecordSelection {
+  criteria: ExportCriteria;
+  ledgerSize: number;
+}
+
 export interface PrincipalCatalog {
   addPrincipal(principal: NewPrincipal): Promise<Principal>;
   getPrincipal(id: string): Promise<Principal | undefined>;
@@ -387,6 +413,7 @@ export interface Catalog
     RecordCatalog,
     LedgerCatalog,
     AuditCatalog,
+    SelectionAuditCatalog,
     PrincipalCatalog,
     AlpTradeCatalog,
     ActivityCatalog,

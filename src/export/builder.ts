@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AlertSink } from '../alerts/types';
-import type { AuditEvent, Catalog, CatalogRecord, ExportRow } from '../catalog';
+import type { AuditEvent, Catalog, CatalogRecord, ExportRow, RecordSelection } from '../catalog';
 import { RecordIntegrityError, StrongroomError } from '../errors';
 import type { Logger } from '../log';
 import { OSS_LIMITS } from '../storage/limits';
@@ -14,7 +14,7 @@ export type BuilderCatalog = Pick<
   Catalog,
   | 'getRecord'
   | 'searchRecords'
-  | 'auditEvents'
+  | 'auditEventsOfSelection'
   | 'startExportBuild'
   | 'completeExport'
   | 'failExport'
@@ -55,23 +55,28 @@ export function bagPartSize(records: number, recordBytes: number): number {
 /** The key of an export's ZIP in the exports bucket. */
 export const bagKey = (exportId: string): string => `exports/${exportId}.zip`;
 
+/** Events a page of the bag's audit trail holds (the most the catalog gives at once). */
+const AUDIT_PAGE = 10_000;
+
 /**
- * The audit events about the bag's records (target = a record id), below the export's audit size.
- * `bagged` holds the ids of the records the bag took, filled as they pass: the writer reads the
- * audit trail after the last record (its order in the bag), so one selection pass serves both.
+ * The audit events about the bag's records (target = a record id), below the export's audit
+ * size, in seq order: selected by the catalog from the export's criteria and ledger size, the
+ * same records the bag takes, so nothing here grows with the bag or with the audit trail.
  */
 async function* auditOf(
   catalog: BuilderCatalog,
-  bagged: { ids: ReadonlySet<string>; complete: boolean },
+  selection: RecordSelection,
   belowSeq: number,
 ): AsyncGenerator<AuditEvent> {
-  if (!bagged.complete) throw new Error('the audit trail of a bag is read after its records');
-  const ids = bagged.ids;
   let from = 0;
   while (from < belowSeq) {
-    const page = await catalog.auditEvents({ fromSeq: from, limit: Math.min(10_000, belowSeq - from) });
-    if (page.length === 0) return;
-    for (const e of page) if (e.target !== null && ids.has(e.target)) yield e;
+    const page = await catalog.auditEventsOfSelection(selection, {
+      fromSeq: from,
+      belowSeq,
+      limit: AUDIT_PAGE,
+    });
+    yield* page;
+    if (page.length < AUDIT_PAGE) return;
     from = (page[page.length - 1] as AuditEvent).seq + 1;
   }
 }
@@ -94,7 +99,6 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
     const note = row.checkpoint ?? checkpoint;
     const prove = await deps.evidence.prover(note);
     const verifierKey = await deps.evidence.verifierKey();
-    const bagged = { ids: new Set<string>(), complete: false };
     const store = deps.store;
     const toBag = (r: CatalogRecord, proof: string): BagRecord => ({
       recordId: r.recordId,
@@ -126,12 +130,10 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
         for (let i = 0; i < taken.length; i++) yield toBag(taken[i] as CatalogRecord, proofs[i] as string);
       }
       for await (const r of selectRecords(catalog, row.criteria, row0.ledgerSize)) {
-        if (row.includeAudit) bagged.ids.add(r.recordId);
         batch.push(r);
         if (batch.length === PROOF_BATCH) yield* proved();
       }
       if (batch.length > 0) yield* proved();
-      bagged.complete = true;
     }
     const bag = buildBag({
       request: {
@@ -145,7 +147,9 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       sourceOrganization: deps.sourceOrganization,
       baggedAt: row.createdAt,
       records: records(),
-      auditEvents: row.includeAudit ? auditOf(catalog, bagged, row0.auditSize) : [],
+      auditEvents: row.includeAudit
+        ? auditOf(catalog, { criteria: row.criteria, ledgerSize: row0.ledgerSize }, row0.auditSize)
+        : [],
       checkpoint: note,
       verifierKey,
       ...(deps.tmpDir !== undefined ? { tmpDir: deps.tmpDir } : {}),

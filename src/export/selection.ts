@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Catalog, CatalogRecord, ExportCriteria, ExportRecipient } from '../catalog';
+// Not from '../catalog': that would load the database drivers wherever a bag is built.
+import { criteriaSearch } from '../catalog/criteria';
 import { BadRequestError, PayloadTooLargeError, ValidationError } from '../errors';
 
 /** POST /v1/exports, as pinned by issue 11. */
@@ -86,7 +88,9 @@ function matches(r: CatalogRecord, c: ExportCriteria): boolean {
 /**
  * The records an export's criteria select, in (business date, record id) order for a search, in
  * the order given for record ids; only those whose ledger leaf is below `ledgerSize` (the ledger's
- * size when the export was asked for), so a rebuild selects exactly the same records.
+ * size when the export was asked for), so a rebuild selects exactly the same records. The
+ * catalog's auditEventsOfSelection selects the same records in SQL (its suite holds the two equal):
+ * a change here is a change there.
  */
 export async function* selectRecords(
   catalog: Pick<Catalog, 'getRecord' | 'searchRecords'>,
@@ -103,17 +107,12 @@ export async function* selectRecords(
     }
     return;
   }
+  // The same search as the catalog's auditEventsOfSelection makes of these criteria.
+  const search = criteriaSearch(criteria);
   let cursor: string | undefined;
   do {
     const page = await catalog.searchRecords({
-      ...(criteria.type !== undefined ? { recordType: criteria.type } : {}),
-      ...(criteria.from !== undefined ? { fromDate: criteria.from } : {}),
-      ...(criteria.to !== undefined ? { toDate: criteria.to } : {}),
-      ...(criteria.clientId !== undefined ? { clientId: criteria.clientId } : {}),
-      ...(criteria.accountId !== undefined ? { accountId: criteria.accountId } : {}),
-      ...(criteria.instrument !== undefined ? { instrument: criteria.instrument } : {}),
-      ...(criteria.orderId !== undefined ? { orderId: criteria.orderId } : {}),
-      ...(criteria.tradeId !== undefined ? { tradeId: criteria.tradeId } : {}),
+      ...search,
       limit: 1000,
       ...(cursor !== undefined ? { cursor } : {}),
     });

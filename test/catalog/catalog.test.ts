@@ -11,6 +11,7 @@ import { groupSuite } from './suite-group';
 import { migrationsSuite } from './suite-migrations';
 import { principalsSuite } from './suite-principals';
 import { recordsSuite } from './suite-records';
+import { selectionAuditSuite } from './suite-selection-audit';
 
 /**
  * The catalog suite, written once and run for each database: SQLite (a temp file per suite)
@@ -26,6 +27,7 @@ function catalogSuite(fresh: HarnessFactory): void {
   describe('principals', () => principalsSuite(fresh));
   describe('group commit', () => groupSuite(fresh));
   describe('evidence', () => evidenceSuite(fresh));
+  describe('audit trail of a selection', () => selectionAuditSuite(fresh));
 }
 
 describe('catalog on SQLite', () => catalogSuite(sqliteHarnessFactory()));
