@@ -141,12 +141,18 @@ export class IngestProgress {
     private readonly startedAt: number,
   ) {}
 
-  /** Lines per second since the first answer (the server's work, not the upload's). */
+  /**
+   * Lines per second since the first answer (the server's work, not the upload's). Once every line
+   * is answered, a batch whose answers all came within half a second (one response at the end)
+   * gets the rate over the whole run instead: a finished batch always shows one.
+   */
   rate(counts: ProgressCounts, now: number): number {
     if (counts.answered > 0) this.firstAnswerAt ??= now;
     if (this.firstAnswerAt === undefined || counts.answered === 0) return 0;
     const seconds = (now - this.firstAnswerAt) / 1000;
-    return seconds < 0.5 ? 0 : counts.answered / seconds;
+    if (seconds >= 0.5) return counts.answered / seconds;
+    const whole = (now - this.startedAt) / 1000;
+    return counts.answered >= this.total && whole > 0 ? counts.answered / whole : 0;
   }
 
   private facts(counts: ProgressCounts, now: number): string {

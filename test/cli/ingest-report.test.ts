@@ -44,6 +44,16 @@ describe('IngestProgress', () => {
     );
   });
 
+  it('a batch answered all at once shows, when done, its rate over the whole run', () => {
+    const p = new IngestProgress(40, 0);
+    // Every answer in one response at 2 s: no rate while the window is under half a second...
+    expect(p.line({ answered: 20, failed: 0 }, 2_000)).toMatch(/, - lines\/s, /);
+    // ...but the finished batch has one: 40 lines over 2.1 s.
+    expect(p.line({ answered: 40, failed: 0 }, 2_100)).toBe(
+      'ingest: 40/40 lines (100%), 19 lines/s, done, 2s elapsed',
+    );
+  });
+
   it('durations read as people write them', () => {
     expect([duration(4.4), duration(65), duration(3600 + 120), duration(-1)]).toEqual([
       '4s',
