@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AlertSink } from '../alerts/types';
-import type { AuditEvent, Catalog, CatalogRecord, ExportRow, RecordSelection } from '../catalog';
+import type { AuditEvent, Catalog, ExportRow, RecordSelection } from '../catalog';
 import { RecordIntegrityError, StrongroomError } from '../errors';
 import type { Logger } from '../log';
 import { OSS_LIMITS } from '../storage/limits';
@@ -36,9 +36,6 @@ export interface BuildDeps {
 }
 
 const MIB = 1024 * 1024;
-
-/** Proofs asked for at once: one message to the prover per this many records. */
-const PROOF_BATCH = 256;
 
 /**
  * The part size of a bag's upload: 4 MiB, so that a build holds ~16 MiB of parts (three in flight
@@ -100,40 +97,27 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
     const prove = await deps.evidence.prover(note);
     const verifierKey = await deps.evidence.verifierKey();
     const store = deps.store;
-    const toBag = (r: CatalogRecord, proof: string): BagRecord => ({
-      recordId: r.recordId,
-      recordType: r.recordType,
-      objectKey: r.objectKey,
-      businessDate: r.businessDate,
-      clientId: r.clientId,
-      accountId: r.accountId,
-      instrument: r.instrument,
-      size: r.size,
-      sha256: r.sha256,
-      crc64: r.crc64,
-      contentType: r.contentType,
-      open: async (): Promise<Readable> => (await store.get(r.bucket, r.objectKey)).body,
-      proof,
-      ...(r.documentType !== null
-        ? { fields: { documentType: r.documentType, fileName: r.fileName, amends: r.amends } }
-        : {}),
-    });
-    // The records in bag order, their proofs asked for PROOF_BATCH at a time.
     async function* records(): AsyncGenerator<BagRecord> {
-      let batch: CatalogRecord[] = [];
-      async function* proved(): AsyncGenerator<BagRecord> {
-        const taken = batch;
-        batch = [];
-        const proofs = await prove(taken.map((r) => r.ledgerSeq));
-        if (proofs.length !== taken.length)
-          throw new Error(`asked for ${taken.length} proofs, got ${proofs.length}`);
-        for (let i = 0; i < taken.length; i++) yield toBag(taken[i] as CatalogRecord, proofs[i] as string);
-      }
       for await (const r of selectRecords(catalog, row.criteria, row0.ledgerSize)) {
-        batch.push(r);
-        if (batch.length === PROOF_BATCH) yield* proved();
+        yield {
+          recordId: r.recordId,
+          recordType: r.recordType,
+          objectKey: r.objectKey,
+          businessDate: r.businessDate,
+          clientId: r.clientId,
+          accountId: r.accountId,
+          instrument: r.instrument,
+          size: r.size,
+          sha256: r.sha256,
+          crc64: r.crc64,
+          contentType: r.contentType,
+          open: async (): Promise<Readable> => (await store.get(r.bucket, r.objectKey)).body,
+          proof: await prove(r.ledgerSeq),
+          ...(r.documentType !== null
+            ? { fields: { documentType: r.documentType, fileName: r.fileName, amends: r.amends } }
+            : {}),
+        };
       }
-      if (batch.length > 0) yield* proved();
     }
     const bag = buildBag({
       request: {
@@ -159,7 +143,7 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       bag.stream.destroy(new Error('the export builder stopped'));
     };
     deps.signal?.addEventListener('abort', onAbort, { once: true });
-    // Stopped before the listener was there (a worker told while it was starting).
+    // Stopped before the listener was there: an abort event is not sent again.
     if (deps.signal?.aborted) onAbort();
     let put: Awaited<ReturnType<typeof store.putStream>>;
     let result: Awaited<typeof bag.done>;

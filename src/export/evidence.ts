@@ -11,11 +11,9 @@ export interface ExportEvidence {
   checkpointCovering(leafIndex: number): Promise<{ checkpoint: string; key: string }>;
   /**
    * The tlog-proofs of leaves against `checkpoint` (a note `checkpointCovering` returned, maybe in
-   * an earlier run of the build), one answer per leaf asked for, in the order asked. The function
-   * is called for a few hundred records at a time, in bag order (one message when the build runs
-   * in a worker thread, not one per record).
+   * an earlier run of the build). The function is called once per record, in bag order.
    */
-  prover(checkpoint: string): Promise<(leafIndices: readonly number[]) => Promise<string[]>>;
+  prover(checkpoint: string): Promise<(leafIndex: number) => Promise<string>>;
   /** The verifier key (`<name>+<hex id>+<base64>`) of the checkpoints. */
   verifierKey(): Promise<string>;
 }
@@ -37,7 +35,7 @@ export class LedgerExportEvidence implements ExportEvidence {
     return this.proofs.verifierKey();
   }
 
-  prover(note: string): Promise<(leafIndices: readonly number[]) => Promise<string[]>> {
+  prover(note: string): Promise<(leafIndex: number) => Promise<string>> {
     const at = note.indexOf('\n\n');
     const parsed = parseCheckpoint(at < 0 ? note : note.slice(0, at + 1));
     if (!parsed.ok) return Promise.reject(new RangeError(parsed.message));
@@ -52,13 +50,7 @@ export class LedgerExportEvidence implements ExportEvidence {
       },
       note,
     };
-    // One prover for the whole build: the tiles and their subtree roots are read once. The proofs
-    // of a batch are made one after the other: neighbours share ranges, computed for the first.
-    const prove = this.proofs.tlogProver(cp);
-    return Promise.resolve(async (leafIndices) => {
-      const out: string[] = [];
-      for (const i of leafIndices) out.push(await prove(i));
-      return out;
-    });
+    // One prover for the whole build: the tiles and their subtree roots are read once.
+    return Promise.resolve(this.proofs.tlogProver(cp));
   }
 }
