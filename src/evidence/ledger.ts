@@ -59,8 +59,13 @@ export function parseIndex(name: string, value: unknown, options: { min?: number
   return n;
 }
 
-/** Tiles the shared reader keeps decoded (at most 8 KiB each, plus their computed roots). */
+/** Tiles the shared reader keeps (at most ~16 KB each with their subtrees, src/ledger/tile-nodes.ts). */
 const SHARED_READER_TILES = 512;
+/**
+ * Tiles a batch of proofs keeps (an export's): 1,024 tiles of ~16 KB hold every bottom tile of a
+ * ledger of 262,144 entries; a larger ledger's are fetched again when the batch comes back to them.
+ */
+const BATCH_TILES = 1024;
 
 export class EvidenceLedger {
   private shared: TileReader | null = null;
@@ -168,13 +173,15 @@ export class EvidenceLedger {
   }
 
   /**
-   * Tlog-proofs of many entries against one checkpoint (an export's records): one tile reader for
-   * all of them, so each tile is decoded and each of its subtree roots computed once, and the
-   * ranges' hashes shared by neighbouring proofs computed once (src/ledger/tlog-proof.ts).
+   * Tlog-proofs of many entries against one checkpoint (an export's records): a reader of the
+   * batch's own, not the shared one, so the tiles it keeps (up to BATCH_TILES, each fetched and
+   * its subtrees computed once) go with the batch (src/ledger/tile-prover.ts).
    */
   tlogProver(cp: LatestCheckpoint): (index: number) => Promise<string> {
+    // The prover keeps the tiles; the reader's own cache only serves one proof's fetches.
+    const reader = new TileReader(this.options.store, BigInt(cp.row.treeSize), { cacheTiles: 8 });
     // tlogProver refuses an index outside the checkpoint (RangeError).
-    const prove = tlogProver(this.reader(cp.row.treeSize), cp.note);
+    const prove = tlogProver(reader, cp.note, { maxTiles: BATCH_TILES });
     return (index) => prove(BigInt(index));
   }
 

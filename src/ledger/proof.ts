@@ -91,45 +91,6 @@ export async function inclusionProof(source: HashSource, index: bigint, size: bi
   return rangeHashes(source, inclusionRanges(index, size));
 }
 
-/**
- * Inclusion proofs of many leaves of one tree (an export's records): the MTH of every range is
- * kept, so the ranges neighbouring leaves share (all but the lowest few of each path, and the
- * right edge's folds) are read and hashed once for the whole batch, not once per proof. At most
- * `maxRanges` are kept (default 65,536, some 10 MB with their keys); past it the memo starts afresh.
- */
-export class BatchInclusionProver {
-  private readonly memo = new Map<string, Buffer>();
-  private readonly maxRanges: number;
-
-  constructor(
-    private readonly source: HashSource,
-    readonly size: bigint,
-    options?: { maxRanges?: number },
-  ) {
-    this.maxRanges = options?.maxRanges ?? 65_536;
-  }
-
-  async inclusionProof(index: bigint): Promise<Buffer[]> {
-    const ranges = inclusionRanges(index, this.size);
-    const key = ([lo, hi]: Range): string => `${lo}-${hi}`;
-    const out = ranges.map((r) => this.memo.get(key(r)));
-    const missing = out.flatMap((h, i) => (h === undefined ? [i] : []));
-    if (missing.length > 0) {
-      const found = await rangeHashes(
-        this.source,
-        missing.map((i) => ranges[i] as Range),
-      );
-      if (this.memo.size + found.length > this.maxRanges) this.memo.clear();
-      missing.forEach((i, k) => {
-        const h = found[k] as Buffer;
-        this.memo.set(key(ranges[i] as Range), h);
-        out[i] = h;
-      });
-    }
-    return out as Buffer[];
-  }
-}
-
 /** The consistency proof from the tree of `size1` leaves to the tree of `size2` (0 < size1 <= size2). */
 export async function consistencyProof(source: HashSource, size1: bigint, size2: bigint): Promise<Buffer[]> {
   return rangeHashes(source, consistencyRanges(size1, size2));

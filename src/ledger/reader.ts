@@ -1,16 +1,9 @@
-import type { NodeId } from './hash';
+import { HASH_SIZE, type NodeId } from './hash';
 import type { HashSource } from './proof';
 import type { TileStore } from './tile-store';
-import {
-  decodeEntryBundle,
-  decodeHashTile,
-  entriesKey,
-  TILE_HEIGHT,
-  TILE_WIDTH,
-  tileKey,
-  tileWidth,
-} from './tiles';
-import { nodeFromTile, tileOfNode } from './tree';
+import { decodeEntryBundle, entriesKey, TILE_HEIGHT, TILE_WIDTH, tileKey, tileWidth } from './tiles';
+import { TileNodes } from './tile-nodes';
+import { tileOfNode } from './tree';
 
 /**
  * Reads the tree of `size` leaves back from its tiles: any perfect subtree's hash (so roots and
@@ -19,13 +12,8 @@ import { nodeFromTile, tileOfNode } from './tree';
  * store that allows deletion) is read from the full tile, as tlog-tiles allows.
  */
 export class TileReader implements HashSource {
-  private readonly cache = new Map<string, Promise<Buffer[]>>();
-  /**
-   * Subtree roots already computed from a tile's hashes (a node above the tile's bottom row is
-   * SHA-256 work over up to 128 of them): proofs of neighbouring leaves ask for the same ones,
-   * so a reader shared by many proofs (an export's) computes each once. Dropped with the tile.
-   */
-  private readonly roots = new WeakMap<readonly Buffer[], Map<string, Buffer>>();
+  /** Tiles by key, least recently used first; each with its subtrees, computed once (TileNodes). */
+  private readonly cache = new Map<string, Promise<TileNodes>>();
   private readonly cacheTiles: number;
   /** Tile objects fetched (cache misses). */
   fetches = 0;
@@ -38,8 +26,8 @@ export class TileReader implements HashSource {
     this.cacheTiles = options?.cacheTiles ?? 64;
   }
 
-  /** The hashes of tile (level, index) in this tree (partial when it is the rightmost one). */
-  tile(level: number, index: bigint): Promise<Buffer[]> {
+  /** Tile (level, index) of this tree (partial when it is the rightmost one). */
+  tile(level: number, index: bigint): Promise<TileNodes> {
     const width = tileWidth(level, index, this.size);
     if (width === 0)
       return Promise.reject(new RangeError(`tile ${level}/${index} is not in a tree of size ${this.size}`));
@@ -57,7 +45,7 @@ export class TileReader implements HashSource {
     return p;
   }
 
-  private async fetchTile(level: number, index: bigint, width: number): Promise<Buffer[]> {
+  private async fetchTile(level: number, index: bigint, width: number): Promise<TileNodes> {
     this.fetches++;
     const key = tileKey(level, index, width);
     let bytes = await this.store.get(key);
@@ -67,11 +55,15 @@ export class TileReader implements HashSource {
       stored = TILE_WIDTH;
     }
     if (!bytes) throw new RangeError(`ledger tile ${key} is missing`);
-    return decodeHashTile(bytes, stored).slice(0, width);
+    if (bytes.length !== stored * HASH_SIZE)
+      throw new RangeError(
+        `a tile of width ${stored} must be ${stored * HASH_SIZE} bytes, not ${bytes.length}`,
+      );
+    return new TileNodes(bytes.subarray(0, width * HASH_SIZE), width);
   }
 
   async nodeHashes(ids: readonly NodeId[]): Promise<Buffer[]> {
-    const tiles = new Map<string, Promise<Buffer[]>>(); // each tile once per call, whatever the cache
+    const tiles = new Map<string, Promise<TileNodes>>(); // each tile once per call, whatever the cache
     return Promise.all(
       ids.map(async (id) => {
         if ((id.index + 1n) << BigInt(id.level) > this.size)
@@ -80,13 +72,11 @@ export class TileReader implements HashSource {
         const k = `${t.level}/${t.index}`;
         let p = tiles.get(k);
         if (!p) tiles.set(k, (p = this.tile(t.level, t.index)));
-        const hashes = await p;
-        if (id.level % TILE_HEIGHT === 0) return nodeFromTile(id, hashes, t.index);
-        let memo = this.roots.get(hashes);
-        if (!memo) this.roots.set(hashes, (memo = new Map()));
-        const node = `${id.level}/${id.index}`;
-        let h = memo.get(node);
-        if (!h) memo.set(node, (h = nodeFromTile(id, hashes, t.index)));
+        const nodes = await p;
+        const r = id.level % TILE_HEIGHT;
+        const h = nodes.node(r, Number(id.index - (t.index << BigInt(TILE_HEIGHT - r))));
+        if (h === undefined)
+          throw new RangeError(`node ${id.level}/${id.index} is not in tile ${t.level}/${t.index}`);
         return h;
       }),
     );

@@ -1,7 +1,9 @@
 import { openCheckpoint, parseCheckpoint, type Checkpoint, type CheckpointProblem } from './checkpoint';
 import { hashLeaf, HASH_SIZE } from './hash';
 import { decodeBase64Strict, type VerifierKey } from './note';
-import { BatchInclusionProver, inclusionProof, type HashSource } from './proof';
+import { inclusionProof, type HashSource } from './proof';
+import type { TileReader } from './reader';
+import { TiledInclusionProver } from './tile-prover';
 import { verifyInclusion, type ProofProblem } from './verify-proof';
 
 /**
@@ -64,13 +66,18 @@ export async function makeTlogProof(options: {
 }
 
 /**
- * Tlog-proofs of many entries against one signed checkpoint (an export's records): the note is
- * parsed once and the proofs share their ranges' hashes (BatchInclusionProver). Each answer is
- * the text makeTlogProof would give for the same entry.
+ * Tlog-proofs of many entries against one signed checkpoint (an export's records, in any order):
+ * the note is parsed once and the proofs read their hashes from tiles kept for the whole batch
+ * (TiledInclusionProver, at most `maxTiles` of them). Each answer is the text makeTlogProof would
+ * give for the same entry.
  */
-export function tlogProver(source: HashSource, checkpoint: string): (index: bigint) => Promise<string> {
+export function tlogProver(
+  reader: TileReader,
+  checkpoint: string,
+  options?: { maxTiles?: number },
+): (index: bigint) => Promise<string> {
   const { size } = unverifiedCheckpoint(checkpoint);
-  const prover = new BatchInclusionProver(source, size);
+  const prover = new TiledInclusionProver(reader, size, options);
   return async (index) => {
     if (index >= size) throw new RangeError(`entry ${index} is not in the checkpoint of size ${size}`);
     return formatTlogProof({ index, proof: await prover.inclusionProof(index), checkpoint });

@@ -9,7 +9,8 @@ import { TileReader } from '../../src/ledger/reader';
 import { MemoryTileStore } from '../../src/ledger/tile-store';
 import { checkpointKey, entriesKey, tileKey } from '../../src/ledger/tiles';
 import { makeTlogProof, parseTlogProof, tlogProver, verifyTlogProof } from '../../src/ledger/tlog-proof';
-import { BatchInclusionProver, inclusionProof } from '../../src/ledger/proof';
+import { inclusionProof } from '../../src/ledger/proof';
+import { TiledInclusionProver } from '../../src/ledger/tile-prover';
 import { leafData } from '../../src/catalog/hashing';
 import { NaiveTree } from './naive';
 import { ecdsaSigner, ed25519Signer } from './signers';
@@ -180,13 +181,18 @@ describe('proofs of many entries at once', () => {
       expect(verifyTlogProof(text, { key: vkey, leafData: all[i] as Buffer }).ok).toBe(true);
     }
     await expect(prove(1000n)).rejects.toThrow(RangeError);
-    // A memo too small for one path is started afresh again and again: the proofs stay right.
-    const tiny = new BatchInclusionProver(new TileReader(store, 1000n), 777n, { maxRanges: 3 });
-    for (const i of [0, 1, 776, 500, 501, 256]) {
+    // A cache too small for one path drops tiles again and again: the proofs stay right, and
+    // each tile it drops is fetched again.
+    const reader = new TileReader(store, 1000n, { cacheTiles: 1 });
+    const tiny = new TiledInclusionProver(reader, 777n, { maxTiles: 1 });
+    for (const i of [0, 1, 776, 500, 501, 256, 767, 768]) {
       const got = await tiny.inclusionProof(BigInt(i));
       const want = await inclusionProof(new TileReader(store, 1000n), BigInt(i), 777n);
       expect(got.map((h) => h.toString('hex'))).toEqual(want.map((h) => h.toString('hex')));
     }
+    expect(reader.fetches).toBeGreaterThan(8);
+    await expect(tiny.inclusionProof(777n)).rejects.toThrow(RangeError);
+    expect(() => new TiledInclusionProver(reader, 1001n)).toThrow(RangeError);
   });
 });
 
@@ -207,6 +213,21 @@ describe('verifyLog: the whole log from the bucket alone', () => {
     return s;
   };
   const root = (n: number): Buffer => NaiveTree.ofData(all.slice(0, n)).root(n);
+
+  it('proves scattered leaves of trees with two tile levels and partial tiles, as RFC 9162 says', async () => {
+    const naive = NaiveTree.ofData(all);
+    for (const size of [65_536n, 65_537n, 70_000n]) {
+      const prover = new TiledInclusionProver(new TileReader(pristine, size), size, { maxTiles: 3 });
+      const sample = [0n, 1n, 255n, 256n, 65_535n, size - 1n, size / 2n, 4_097n, 333n, size - 257n];
+      for (let i = 0n; i < 40n; i++) sample.push((i * 7_919n) % size);
+      for (const index of sample) {
+        const got = (await prover.inclusionProof(index)).map((h) => h.toString('hex'));
+        expect(got).toEqual(naive.inclusion(Number(index), Number(size)).map((h) => h.toString('hex')));
+        const one = await inclusionProof(new TileReader(pristine, size), index, size);
+        expect(got).toEqual(one.map((h) => h.toString('hex')));
+      }
+    }
+  });
 
   it('verifies a good log, and from a remembered checkpoint', async () => {
     const report = await verifyLog({ store: pristine, key: vkey });
