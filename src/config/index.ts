@@ -138,6 +138,12 @@ export const ConfigSchema = z
          * docs/decisions/0022-heap-growth.md).
          */
         heapGrowthPercent: z.number().int().min(0).max(300).default(30),
+        /**
+         * By what factor V8 may grow serve's young generation when it fills (V8's own: 2, up to
+         * ~34 MB; 1 keeps it at ~2 MB). Set once when serve starts (src/runtime/heap.ts,
+         * docs/decisions/0024-export-memory.md).
+         */
+        youngGenerationGrowth: z.number().int().min(1).max(8).default(1),
       })
       .strict()
       .prefault({}),
@@ -397,6 +403,7 @@ export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number
   STRONGROOM_HOST: { path: ['server', 'host'], type: 'string' },
   STRONGROOM_PORT: { path: ['server', 'port'], type: 'number' },
   STRONGROOM_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },
+  STRONGROOM_YOUNG_GENERATION_GROWTH: { path: ['server', 'youngGenerationGrowth'], type: 'number' },
   STRONGROOM_CATALOG_THREAD: { path: ['catalogThread'], type: 'string' },
   STRONGROOM_BATCH_CONCURRENCY: { path: ['server', 'limits', 'batchConcurrency'], type: 'number' },
   STRONGROOM_OSS_ENDPOINT: { path: ['oss', 'endpoint'], type: 'string' },

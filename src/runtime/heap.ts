@@ -17,3 +17,18 @@ export function applyHeapGrowth(percent: number): void {
   if (percent === 0) return;
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
+
+/**
+ * How V8 grows the young generation: after a scavenge that kept much, each semi-space is
+ * multiplied by `factor`, up to 16 MiB (the young generation then takes ~34 MB of RSS, which it
+ * keeps). 1 keeps the semi-spaces at their first size (1 MiB): ~2 MB of young generation, at the
+ * cost of more scavenges, each cheap because what it copies is the few objects alive at the time.
+ * `--max-semi-space-size` would be the direct limit, but V8 reads it only when the heap is made;
+ * the growth factor it reads each time it grows the space, so this takes effect when set at run
+ * time (test/runtime/heap.test.ts checks that it does). Process-wide: serve calls it once.
+ */
+export function applyYoungGenerationGrowth(factor: number): void {
+  if (!Number.isInteger(factor) || factor < 1 || factor > 8)
+    throw new RangeError(`young generation growth factor must be an integer 1..8, got ${factor}`);
+  v8.setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+}

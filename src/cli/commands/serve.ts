@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../errors';
 import { createLogger } from '../../log';
 import { startArchive, type Archive } from '../../runtime/archive';
-import { applyHeapGrowth } from '../../runtime/heap';
+import { applyHeapGrowth, applyYoungGenerationGrowth } from '../../runtime/heap';
 import { writeEmulatorAccess } from '../../runtime/emulator-access';
 import { cliConfig, withCommonOptions, type CommonOptions } from '../common';
 
@@ -21,6 +21,7 @@ export async function serveCommand(opts: ServeOptions): Promise<Archive> {
     server: { ...(port !== undefined ? { port } : {}), ...(opts.host ? { host: opts.host } : {}) },
   });
   applyHeapGrowth(config.server.heapGrowthPercent);
+  applyYoungGenerationGrowth(config.server.youngGenerationGrowth);
   const terminal = config.profile === 'local' && Boolean(process.stderr.isTTY);
   const logger = createLogger({ level: config.logLevel, pretty: terminal, color: terminal });
   const archive = await startArchive(config, { logger, announce: true, backgroundJobs: true });

@@ -123,8 +123,11 @@ export function openDatabase(file: string): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');
-    // A few MiB of page cache keeps listing and lookups in memory for test-sized data sets.
-    db.pragma('cache_size = -16384');
+    // SQLite's default page cache (2 MiB): the emulator usually shares its process with the
+    // archive (serve's embedded one), and a larger cache filled up while an export read 100,000
+    // objects (16 MiB of serve's RSS, docs/decisions/0024-export-memory.md). Pages it drops are
+    // read again from the OS's page cache.
+    db.pragma('cache_size = -2048');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new Error(
