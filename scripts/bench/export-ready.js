@@ -11,7 +11,8 @@
 // read once before anything is timed (both then find the emulator and the page cache warm). The
 // two alternate for --rounds rounds (default 3; each round's export is a new request, a new bag):
 // the ratio is of the medians, the fastest of each and every round's are printed too. Usage
-// (after `npm run build`):
+// (after `npm run build`). The process's heap is set as serve sets it (heap growth, young
+// generation), so both sides run on serve's GC settings:
 //   node scripts/bench/export-ready.js [--records 10000] [--rounds 3] [--dist DIR]
 const fs = require('node:fs');
 const os = require('node:os');
@@ -34,6 +35,10 @@ async function main() {
   const { ZipWriter } = req('export/zip-writer');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-bench-export-'));
   const config = loadConfig({ env: {}, overrides: { dataDir, logLevel: 'silent', server: { port: 0 } } });
+  // The heap as serve sets it (src/cli/commands/serve.ts), for both sides of the comparison.
+  const { applyHeapGrowth, applyYoungGenerationGrowth } = req('runtime/heap');
+  applyHeapGrowth(config.server.heapGrowthPercent);
+  applyYoungGenerationGrowth(config.server.youngGenerationGrowth);
   const archive = await startArchive(config, { logger: silentLogger() });
   try {
     const ingest = JSON.parse(fs.readFileSync(path.join(dataDir, 'bootstrap-tokens.json'), 'utf8')).ingest
