@@ -1,7 +1,15 @@
 import { HASH_SIZE, type NodeId } from './hash';
 import type { HashSource } from './proof';
 import type { TileStore } from './tile-store';
-import { decodeEntryBundle, entriesKey, TILE_HEIGHT, TILE_WIDTH, tileKey, tileWidth } from './tiles';
+import {
+  checkHashTile,
+  decodeEntryBundle,
+  entriesKey,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  tileKey,
+  tileWidth,
+} from './tiles';
 import { TileNodes } from './tile-nodes';
 import { tileOfNode } from './tree';
 
@@ -55,10 +63,7 @@ export class TileReader implements HashSource {
       stored = TILE_WIDTH;
     }
     if (!bytes) throw new RangeError(`ledger tile ${key} is missing`);
-    if (bytes.length !== stored * HASH_SIZE)
-      throw new RangeError(
-        `a tile of width ${stored} must be ${stored * HASH_SIZE} bytes, not ${bytes.length}`,
-      );
+    checkHashTile(bytes, stored);
     return new TileNodes(bytes.subarray(0, width * HASH_SIZE), width);
   }
 

@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import { HASH_SIZE } from './hash';
+import { HASH_SIZE, hashChildren } from './hash';
 import { TILE_HEIGHT } from './tiles';
 
 /**
@@ -26,16 +25,13 @@ export class TileNodes {
 
   private interior(): Buffer[] {
     const rows = [this.bytes];
-    const scratch = Buffer.alloc(1 + 2 * HASH_SIZE);
-    scratch[0] = 0x01; // RFC 9162 node prefix
+    const at = (row: Buffer, j: number): Buffer => row.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE);
     for (let r = 1; r < TILE_HEIGHT; r++) {
       const below = rows[r - 1] as Buffer;
       const n = this.width >> r;
       const row = Buffer.allocUnsafe(n * HASH_SIZE);
-      for (let j = 0; j < n; j++) {
-        below.copy(scratch, 1, 2 * j * HASH_SIZE, (2 * j + 2) * HASH_SIZE);
-        hash('sha256', scratch, 'buffer').copy(row, j * HASH_SIZE);
-      }
+      for (let j = 0; j < n; j++)
+        hashChildren(at(below, 2 * j), at(below, 2 * j + 1)).copy(row, j * HASH_SIZE);
       rows.push(row);
     }
     return rows;

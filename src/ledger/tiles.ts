@@ -104,10 +104,15 @@ export function encodeHashTile(hashes: readonly Buffer[]): Buffer {
   return Buffer.concat(hashes);
 }
 
-/** The hashes of a tile object; throws a RangeError if it does not hold exactly `width` hashes. */
-export function decodeHashTile(bytes: Buffer, width: number): Buffer[] {
+/** Throws a RangeError if a tile object does not hold exactly `width` hashes. */
+export function checkHashTile(bytes: Buffer, width: number): void {
   if (bytes.length !== width * HASH_SIZE)
     throw new RangeError(`a tile of width ${width} must be ${width * HASH_SIZE} bytes, not ${bytes.length}`);
+}
+
+/** The hashes of a tile object; throws a RangeError if it does not hold exactly `width` hashes. */
+export function decodeHashTile(bytes: Buffer, width: number): Buffer[] {
+  checkHashTile(bytes, width);
   const out: Buffer[] = [];
   for (let i = 0; i < width; i++) out.push(bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
   return out;
