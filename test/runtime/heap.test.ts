@@ -69,11 +69,12 @@ function peakNewSpaceMb(factor: number): number {
 
 describe('applyYoungGenerationGrowth', () => {
   it('keeps the young generation at its first size when set at run time, where V8 grows it', () => {
-    // Measured on the 2-core machine, Node 20: 2 MB at factor 1 against 32 MB at V8's own 2.
+    // Measured on the 2-core machine: Node 20, 2 MB at factor 1 against 32 MB at V8's own 2;
+    // Node 26, 5.5-7.5 MB at factor 1 (its sampled peak) against 42-49 MB.
     const grown = peakNewSpaceMb(2);
     const kept = peakNewSpaceMb(1);
     expect(grown).toBeGreaterThan(8);
-    expect(kept).toBeLessThan(4.5);
+    expect(kept).toBeLessThan(grown / 4);
   });
 
   it('refuses what is not a factor it can set', () => {
