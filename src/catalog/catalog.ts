@@ -33,6 +33,7 @@ import type {
   RecordPage,
   RecordQuery,
   RecordSelection,
+  SelectionMeasure,
   WriteStats,
 } from './types';
 import { GroupCommitter } from './group-commit';
@@ -179,6 +180,9 @@ class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
     range: { fromSeq?: number; belowSeq: number; limit?: number },
   ): Promise<AuditEvent[]> {
     return exportAudit.auditEventsOfSelection(this.db, this.dialect, selection, range);
+  }
+  measureSelection(selection: RecordSelection): Promise<SelectionMeasure> {
+    return exportAudit.measureSelection(this.db, this.dialect, selection);
   }
 
   addPrincipal(principal: NewPrincipal): Promise<Principal> {

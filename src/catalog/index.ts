@@ -45,6 +45,7 @@ export type {
   RecordPage,
   RecordQuery,
   RecordSelection,
+  SelectionMeasure,
   Role,
   SelectionAuditCatalog,
   WriteStats,

@@ -159,6 +159,7 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   auditSize: Catalog['auditSize'] = () => this.call('auditSize');
   auditEventsOfSelection: Catalog['auditEventsOfSelection'] = (...a) =>
     this.call('auditEventsOfSelection', ...a);
+  measureSelection: Catalog['measureSelection'] = (...a) => this.call('measureSelection', ...a);
   addPrincipal: Catalog['addPrincipal'] = (...a) => this.call('addPrincipal', ...a);
   getPrincipal: Catalog['getPrincipal'] = (id) =>
     this.read(() => principals.getPrincipal({ db: this.reader.db, clock: this.clock }, id));

@@ -281,6 +281,17 @@ export interface SelectionAuditCatalog {
     selection: RecordSelection,
     range: { fromSeq?: number; belowSeq: number; limit?: number },
   ): Promise<AuditEvent[]>;
+  /**
+   * What the selection holds (the records selectRecords yields for it), counted in one query:
+   * records, their bytes, the newest ledger leaf among them (-1 when none).
+   */
+  measureSelection(selection: RecordSelection): Promise<SelectionMeasure>;
+}
+
+export interface SelectionMeasure {
+  records: number;
+  bytes: number;
+  lastLedgerSeq: number;
 }
 
 /**

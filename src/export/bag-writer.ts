@@ -3,13 +3,20 @@ import type { AuditEvent } from '../catalog/types';
 import { ValidationError } from '../errors';
 import { csvRow } from '../util/csv';
 import { digestsOf, hashed, type FileDigests } from './hashing-stream';
-import { INDEX_CSV_HEADER, indexCsvRow, indexHtmlStream, indexRow, jsonForScript } from './index-html';
+import {
+  INDEX_CSV_HEADER,
+  escapeJsonForScript,
+  indexCsvRow,
+  indexHtmlStream,
+  indexRow,
+  jsonForScript,
+} from './index-html';
 import { BagPathSet, bagPathProblem } from './paths';
 import { readmeTxt } from './readme';
 import { RecordCheck } from './record-check';
 import { SpoolDir, type Spool } from './spool';
 import { BAGIT_TXT, bagInfoTxt, manifestLine } from './tag-files';
-import type { BagBuild, BagRecord, BagResult, BuildBagInput } from './types';
+import type { BagBuild, BagPhase, BagRecord, BagResult, BuildBagInput } from './types';
 import { ZipWriter } from './zip-writer';
 
 const DEFAULT_EMBED_LIMIT = 1024 * 1024;
@@ -53,17 +60,22 @@ function contentTypeOf(record: BagRecord): string {
 const isJson = (type: string): boolean => /^application\/([a-z0-9.+-]*\+)?json\b/.test(type);
 const isText = (type: string): boolean => isJson(type) || /^text\/|^application\/(xml|csv)\b/.test(type);
 
-/** The fields index.html shows for a record: its own JSON when small enough, else `record.fields`. */
-function fieldsOf(record: BagRecord, bytes: Buffer | null): unknown {
+/**
+ * The fields index.html shows for a record, as JSON for its script element: the record's own
+ * JSON when small enough and an object (its text as stored, escaped; not parsed and written
+ * again), else `record.fields`, else null.
+ */
+function fieldsJson(record: BagRecord, bytes: Buffer | null): string | null {
   if (bytes !== null) {
+    const text = bytes.toString('utf8');
     try {
-      const value: unknown = JSON.parse(bytes.toString('utf8'));
-      if (value !== null && typeof value === 'object') return value;
+      const value: unknown = JSON.parse(text);
+      if (value !== null && typeof value === 'object') return escapeJsonForScript(text);
     } catch {
       // not JSON after all: fall back to what the caller gave
     }
   }
-  return record.fields ?? null;
+  return record.fields !== undefined ? jsonForScript(record.fields) : null;
 }
 
 function auditLine(e: AuditEvent): string {
@@ -244,6 +256,8 @@ export function buildBag(input: BuildBagInput): BagBuild {
 
       // The records, each followed by its proof.
       let records = 0;
+      const phase = (name: BagPhase): void => input.onPhase?.(name, records);
+      phase('records');
       let recordBytes = 0;
       const embedLimit = input.embedLimitBytes ?? DEFAULT_EMBED_LIMIT;
       for await (const record of input.records) {
@@ -265,9 +279,9 @@ export function buildBag(input: BuildBagInput): BagBuild {
         current = null;
         if (check.digests === null) throw new Error(`record ${record.recordId} was not checked`);
         listed(path, { ...check.digests, size: record.size });
-        const shown = fieldsOf(record, check.keptBytes());
+        const shown = fieldsJson(record, check.keptBytes());
         element(rows, indexRow(record, shown !== null));
-        element(fields, jsonForScript(shown));
+        element(fields, shown ?? 'null');
         indexCsv.append(indexCsvRow(record));
         await addBuffer(proofPath, Buffer.from(record.proof), true, true);
         await caughtUp();
@@ -276,6 +290,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       }
       if (failure) throw failure;
 
+      phase('audit');
       let auditEvents = 0;
       const events = input.auditEvents;
       await addStream(
@@ -295,6 +310,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       await auditCsv.close();
       await addStream(BAG_FILES.auditCsv, concat([Buffer.from(AUDIT_CSV_HEADER)], auditCsv), true);
 
+      phase('index');
       await indexCsv.close();
       await addStream(BAG_FILES.indexCsv, concat([Buffer.from(INDEX_CSV_HEADER)], indexCsv), true);
       await rows.close();
@@ -320,6 +336,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       );
 
       // Tag files: the manifests (complete now), bag-info.txt, and the tag manifest over them.
+      phase('tags');
       await manifest256.close();
       await manifest512.close();
       const m256 = await addStream('manifest-sha256.txt', manifest256.open(), true);
@@ -337,6 +354,7 @@ export function buildBag(input: BuildBagInput): BagBuild {
       await addBuffer('tagmanifest-sha256.txt', Buffer.from(tagManifest), false);
       zip.finish();
       await step(end);
+      phase('end');
       const { sha256, size } = zip.digest();
       result = {
         exportId,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { AlertSink } from '../alerts/types';
 import type { AuditEvent, Catalog, ExportRow, RecordSelection } from '../catalog';
@@ -89,6 +90,12 @@ async function* auditOf(
 export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<ExportRow> {
   const { catalog, logger } = deps;
   const id = row0.exportId;
+  // When each part of the build began (ms since the start), logged with the result.
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const mark = (name: string): void => {
+    timings[name] = Math.round(performance.now() - t0);
+  };
   try {
     const checkpoint =
       row0.checkpoint ?? (await deps.evidence.checkpointCovering(row0.ledgerSize - 1)).checkpoint;
@@ -119,7 +126,9 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
         };
       }
     }
+    mark('prepared');
     const bag = buildBag({
+      onPhase: (phase) => mark(phase),
       request: {
         exportId: id,
         reference: row.reference,
@@ -161,6 +170,7 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       // The service's signal outlives this build: keep no reference to the bag from it.
       deps.signal?.removeEventListener('abort', onAbort);
     }
+    mark('uploaded');
     if (put.sha256 !== result.sha256 || put.size !== result.size)
       throw new RecordIntegrityError(`export ${id}: the stored bag differs from the bag built`);
     const { row: done, leaf } = await catalog.completeExport(id, {
@@ -183,7 +193,13 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
         ...(put.adoptedFrom ? { adopted: true } : {}),
       },
     });
-    logger.info({ exportId: id, records: result.records, size: result.size }, 'export ready');
+    mark('ready');
+    logger.info(
+      // msSinceStart: when each part began (records, audit, index, tags), the ZIP ended, the
+      // upload completed, the export was marked ready: where a slow build spends its time.
+      { exportId: id, records: result.records, size: result.size, msSinceStart: timings },
+      'export ready',
+    );
     return done;
   } catch (err) {
     if (deps.signal?.aborted) throw err;

@@ -22,10 +22,16 @@ export function escapeHtml(text: string): string {
  * or `<!--`) and U+2028/U+2029 written as \u escapes, which JSON.parse reads back unchanged.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeJsonForScript(JSON.stringify(value));
+}
+
+/**
+ * JSON text (valid JSON, as JSON.parse accepted it) made safe for a script element the same way.
+ * Outside its strings JSON holds none of these characters, and inside a string the escape reads
+ * back as the character: the value is unchanged.
+ */
+export function escapeJsonForScript(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const COLUMNS = [

@@ -1,7 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { RecordIntegrityError } from '../errors';
-import { Crc64 } from '../util/crc64';
+import { Crc64, crc64 } from '../util/crc64';
 import type { BagRecord } from './types';
 
 export type IntegrityCheck = 'size' | 'crc64' | 'sha256';
@@ -12,11 +12,13 @@ export type IntegrityCheck = 'size' | 'crc64' | 'sha256';
  * fails the stream with a RecordIntegrityError naming the record, before its last chunk leaves,
  * so a bag holding a bad record never ends. Also yields the SHA-512 for the second manifest and,
  * for small JSON records, the bytes for index.html.
+ *
+ * A record that arrives in one chunk (most records: a trade is a few hundred bytes) is hashed in
+ * one shot at the end; the running hashes are made when a second chunk comes. Three hash objects
+ * a record cost more than the hashing of a small record itself (scripts/bench/export-bag.js).
  */
 export class RecordCheck extends Transform {
-  private readonly sha256: Hash = createHash('sha256');
-  private readonly sha512: Hash = createHash('sha512');
-  private readonly crc = new Crc64();
+  private running: { sha256: Hash; sha512: Hash; crc: Crc64 } | null = null;
   private seen = 0;
   private held: Buffer | null = null;
   private readonly kept: Buffer[] | null;
@@ -33,7 +35,8 @@ export class RecordCheck extends Transform {
 
   /** The record's bytes when they were small enough to keep (after the end). */
   keptBytes(): Buffer | null {
-    return this.kept ? Buffer.concat(this.kept) : null;
+    if (this.kept === null) return null;
+    return this.kept.length === 1 ? (this.kept[0] as Buffer) : Buffer.concat(this.kept);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -42,14 +45,42 @@ export class RecordCheck extends Transform {
       cb(this.mismatch('size', String(this.record.size), `more than ${this.record.size}`));
       return;
     }
-    this.sha256.update(chunk);
-    this.sha512.update(chunk);
-    this.crc.update(chunk);
     this.kept?.push(chunk);
     // The last chunk waits for the checks in _flush: what has left is never the whole record.
     const previous = this.held;
     this.held = chunk;
-    cb(null, previous ?? undefined);
+    if (previous === null) {
+      // The first chunk: hashed when the next one comes, or in one shot at the end.
+      cb();
+      return;
+    }
+    const running = this.running ?? this.startRunning(previous);
+    running.sha256.update(chunk);
+    running.sha512.update(chunk);
+    running.crc.update(chunk);
+    cb(null, previous);
+  }
+
+  private startRunning(first: Buffer): { sha256: Hash; sha512: Hash; crc: Crc64 } {
+    const running = { sha256: createHash('sha256'), sha512: createHash('sha512'), crc: new Crc64() };
+    running.sha256.update(first);
+    running.sha512.update(first);
+    running.crc.update(first);
+    this.running = running;
+    return running;
+  }
+
+  /** The three digests of what passed (one shot when it was one chunk or none). */
+  private finalDigests(): { crc: string; sha256: string; sha512: string } {
+    if (this.running !== null) {
+      return {
+        crc: this.running.crc.digest(),
+        sha256: this.running.sha256.digest('hex'),
+        sha512: this.running.sha512.digest('hex'),
+      };
+    }
+    const only = this.held ?? Buffer.alloc(0);
+    return { crc: crc64(only), sha256: hash('sha256', only, 'hex'), sha512: hash('sha512', only, 'hex') };
   }
 
   override _flush(cb: TransformCallback): void {
@@ -57,17 +88,16 @@ export class RecordCheck extends Transform {
       cb(this.mismatch('size', String(this.record.size), String(this.seen)));
       return;
     }
-    const crc = this.crc.digest();
+    const { crc, sha256, sha512 } = this.finalDigests();
     if (crc !== this.record.crc64) {
       cb(this.mismatch('crc64', this.record.crc64, crc));
       return;
     }
-    const sha256 = this.sha256.digest('hex');
     if (sha256 !== this.record.sha256.toLowerCase()) {
       cb(this.mismatch('sha256', this.record.sha256, sha256));
       return;
     }
-    this.digests = { sha256, sha512: this.sha512.digest('hex') };
+    this.digests = { sha256, sha512 };
     cb(null, this.held ?? undefined);
   }
 

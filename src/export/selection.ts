@@ -127,31 +127,25 @@ export interface ExportCaps {
 }
 
 /**
- * Counts what the criteria select; refuses nothing (400) and too much (413). `lastLedgerSeq` is
- * the newest ledger leaf among the records selected.
+ * Counts what the criteria select (in the catalog, one query: the same records selectRecords
+ * yields); refuses nothing (400) and too much (413). `lastLedgerSeq` is the newest ledger leaf
+ * among the records selected.
  */
 export async function measureSelection(
-  catalog: Pick<Catalog, 'getRecord' | 'searchRecords'>,
+  catalog: Pick<Catalog, 'measureSelection'>,
   criteria: ExportCriteria,
   ledgerSize: number,
   caps: ExportCaps,
 ): Promise<{ records: number; bytes: number; lastLedgerSeq: number }> {
-  let records = 0;
-  let bytes = 0;
-  let lastLedgerSeq = -1;
-  for await (const r of selectRecords(catalog, criteria, ledgerSize)) {
-    records += 1;
-    bytes += r.size;
-    if (r.ledgerSeq > lastLedgerSeq) lastLedgerSeq = r.ledgerSeq;
-    if (records > caps.maxRecords)
-      throw new PayloadTooLargeError(`the criteria select more than ${caps.maxRecords} records`, {
-        hint: 'narrow the criteria (dates, client, type) or split the request into several exports (exports.maxRecords)',
-      });
-    if (bytes > caps.maxBytes)
-      throw new PayloadTooLargeError(`the records selected hold more than ${caps.maxBytes} bytes`, {
-        hint: 'narrow the criteria or split the request into several exports (exports.maxBytes)',
-      });
-  }
+  const { records, bytes, lastLedgerSeq } = await catalog.measureSelection({ criteria, ledgerSize });
+  if (records > caps.maxRecords)
+    throw new PayloadTooLargeError(`the criteria select more than ${caps.maxRecords} records`, {
+      hint: 'narrow the criteria (dates, client, type) or split the request into several exports (exports.maxRecords)',
+    });
+  if (bytes > caps.maxBytes)
+    throw new PayloadTooLargeError(`the records selected hold more than ${caps.maxBytes} bytes`, {
+      hint: 'narrow the criteria or split the request into several exports (exports.maxBytes)',
+    });
   if (records === 0)
     throw new BadRequestError('no record matches the criteria', {
       hint: 'check the record ids, dates (inclusive, YYYY-MM-DD) and identifiers; GET /v1/records searches with the same filters',

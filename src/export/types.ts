@@ -73,7 +73,12 @@ export interface BuildBagInput {
    * other files are stored. Default 6; 0 stores everything.
    */
   compressionLevel?: number;
+  /** Called as each part of the bag begins, and at its end (progress, and the build's timings). */
+  onPhase?: (phase: BagPhase, records: number) => void;
 }
+
+/** The parts of a bag, in the order they are written; `end` once the ZIP has ended. */
+export type BagPhase = 'records' | 'audit' | 'index' | 'tags' | 'end';
 
 /** What the finished bag is; known once the whole stream has been read. */
 export interface BagResult {

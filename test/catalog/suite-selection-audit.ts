@@ -153,6 +153,41 @@ export function selectionAuditSuite(fresh: HarnessFactory): void {
     },
   );
 
+  test.each(cases)('%s: measureSelection counts what selectRecords yields', async (_name, criteria, ids) => {
+    let records = 0;
+    let bytes = 0;
+    let lastLedgerSeq = -1;
+    for await (const r of selectRecords(catalog, criteria, ledgerSize)) {
+      records += 1;
+      bytes += r.size;
+      lastLedgerSeq = Math.max(lastLedgerSeq, r.ledgerSeq);
+    }
+    expect(records).toBe(ids.length);
+    expect(await catalog.measureSelection({ criteria, ledgerSize })).toEqual({
+      records,
+      bytes,
+      lastLedgerSeq,
+    });
+  });
+
+  test('measureSelection: a larger ledger size counts the later record; bad selections are refused', async () => {
+    const criteria = { clientId: 'C-1', type: 'trade' };
+    const before = await catalog.measureSelection({ criteria, ledgerSize });
+    const after = await catalog.measureSelection({ criteria, ledgerSize: await catalog.ledgerSize() });
+    expect(after.records).toBe(before.records + 1);
+    expect(after.lastLedgerSeq).toBeGreaterThan(before.lastLedgerSeq);
+    await expect(catalog.measureSelection({ criteria: { from: '2026-02-30' }, ledgerSize })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(catalog.measureSelection({ criteria, ledgerSize: -1 })).rejects.toThrow(ValidationError);
+    await expect(
+      catalog.measureSelection({
+        criteria: { recordIds: Array.from({ length: 10_001 }, (_, i) => `T-${i}`) },
+        ledgerSize,
+      }),
+    ).rejects.toThrow(ValidationError);
+  });
+
   test('a larger ledger size or audit size takes the later records and events', async () => {
     const criteria = { clientId: 'C-1', type: 'trade' };
     const all = await catalog.auditEventsOfSelection(

@@ -168,7 +168,12 @@ describe('export bag', () => {
       // The ledger (and so the proofs) is new each time: compare bags built with the same one,
       // with spools in memory (the default) and with spools that go to files at once (as a
       // large bag's do).
-      for (const spoolMemoryBytes of [undefined, 0]) {
+      // Records in one chunk each (checked in one shot) and in chunks of 7 bytes (running hashes).
+      for (const [spoolMemoryBytes, chunk] of [
+        [undefined, 0],
+        [0, 0],
+        [undefined, 7],
+      ] as const) {
         const same = await buildFixtureBag(bag.records, (i) => ({
           ...i,
           ...(spoolMemoryBytes !== undefined ? { spoolMemoryBytes } : {}),
@@ -176,7 +181,7 @@ describe('export bag', () => {
           verifierKey: bag.ledger.verifierKey,
           records: bag.records.map((r) => ({
             ...r.meta,
-            open: () => Readable.from([r.bytes]),
+            open: () => Readable.from(chunksOf(r.bytes, chunk)),
             proof: bag.ledger.proofFor(r.meta.recordId),
           })),
         }));
@@ -188,6 +193,14 @@ describe('export bag', () => {
     }
   });
 });
+
+/** The bytes in chunks of `size` (0: one chunk). */
+function chunksOf(bytes: Buffer, size: number): Buffer[] {
+  if (size === 0) return [bytes];
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
 
 describe('export bag refuses what it must not ship', () => {
   const records = fixtureRecords();
@@ -216,16 +229,19 @@ describe('export bag refuses what it must not ship', () => {
   };
 
   it.each([
-    ['sha256', { sha256: '0'.repeat(64) }],
-    ['crc64', { crc64: '12345' }],
-    ['size', { size: 5 }],
+    ['sha256', { sha256: '0'.repeat(64) }, 0],
+    ['crc64', { crc64: '12345' }, 0],
+    ['size', { size: 5 }, 0],
+    ['sha256', { sha256: '0'.repeat(64) }, 5],
+    ['crc64', { crc64: '12345' }, 5],
+    ['size', { size: 5 }, 5],
   ] as const)(
-    'fails the whole build when a record streams with the wrong %s, naming it',
-    async (check, wrong) => {
+    'fails the whole build when a record streams with the wrong %s, naming it (chunks of %s bytes, 0: one)',
+    async (check, wrong, chunk) => {
       const bad = records.map((r, i) => ({
         ...r.meta,
         ...(i === 4 ? wrong : {}),
-        open: () => Readable.from([r.bytes]),
+        open: () => Readable.from(chunksOf(r.bytes, chunk)),
         proof: 'p',
       }));
       const build = buildBag(input({ records: bad }));
