@@ -4,8 +4,9 @@
 // Time until an export of N records is ready (POST /v1/exports to status ready: selection,
 // checkpoint, proofs, the bag streamed create-only to the exports bucket, ledger leaf), against a
 // baseline that GETs the same objects with ali-oss (the archive's adapter), one at a time as the
-// builder does, writes them into a ZIP with the same writer (dist/export/zip-writer) and uploads
-// that ZIP to the exports bucket the same way (putStream). Both in one run, on one archive
+// builder does and the same way (objects up to READ_WHOLE_MAX_BYTES whole, with getBuffer, the
+// rest as streams), writes them into a ZIP with the same writer (dist/export/zip-writer) and
+// uploads that ZIP to the exports bucket the same way (putStream). Both in one run, on one archive
 // (startArchive with its embedded emulator, SQLite), after ingesting N trades and waiting until a
 // checkpoint covers them (as records are when an SFC request comes). Every object is
 // read once before anything is timed (both then find the emulator and the page cache warm). The
@@ -33,6 +34,7 @@ async function main() {
   const { createPrincipal } = req('auth');
   const { numberedTrade } = req('records/fixtures');
   const { ZipWriter } = req('export/zip-writer');
+  const { READ_WHOLE_MAX_BYTES } = req('export/bag-writer');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-bench-export-'));
   const config = loadConfig({ env: {}, overrides: { dataDir, logLevel: 'silent', server: { port: 0 } } });
   // The heap as serve sets it (src/cli/commands/serve.ts), for both sides of the comparison.
@@ -98,8 +100,12 @@ async function main() {
         { contentType: 'application/zip' },
       );
       for (const r of records) {
-        const { body: stream } = await store.get(r.bucket, r.objectKey);
-        await zip.add(`bench/data/records/${r.objectKey}`, stream, { compress: false });
+        const name = `bench/data/records/${r.objectKey}`;
+        if (r.size <= READ_WHOLE_MAX_BYTES) {
+          await zip.add(name, (await store.getBuffer(r.bucket, r.objectKey)).body, { compress: false });
+        } else {
+          await zip.add(name, (await store.get(r.bucket, r.objectKey)).body, { compress: false });
+        }
       }
       zip.finish();
       await upload;

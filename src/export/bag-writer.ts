@@ -13,7 +13,7 @@ import {
 } from './index-html';
 import { BagPathSet, bagPathProblem } from './paths';
 import { readmeTxt } from './readme';
-import { RecordCheck } from './record-check';
+import { RecordCheck, checkWholeRecord } from './record-check';
 import { SpoolDir, type Spool } from './spool';
 import { BAGIT_TXT, bagInfoTxt, manifestLine } from './tag-files';
 import type { BagBuild, BagPhase, BagRecord, BagResult, BuildBagInput } from './types';
@@ -27,6 +27,14 @@ const DEFAULT_EMBED_LIMIT = 1024 * 1024;
  * few hundred bytes a small JSON record or proof would save.
  */
 export const DEFLATE_MIN_BYTES = 64 * 1024;
+
+/**
+ * Records up to this size are read whole (BagRecord.read: one GET into a buffer, retried as a
+ * whole when it fails), checked, then written as a ZIP entry with its sizes and CRC-32 in its
+ * header; larger ones stream through RecordCheck. A trade is a few hundred bytes: a stream, a
+ * transform and a data descriptor each cost more than the record (scripts/bench/export-ready.js).
+ */
+export const READ_WHOLE_MAX_BYTES = 1024 * 1024;
 
 /** Order of the files in the ZIP (docs/decisions/0009-export-bag.md). */
 export const BAG_FILES = {
@@ -267,19 +275,30 @@ export function buildBag(input: BuildBagInput): BagBuild {
         const proofPath = `data/evidence/proofs/${record.recordId}.tlog-proof`;
         claim(proofPath, `the proof of record ${record.recordId}`);
         const type = contentTypeOf(record);
-        const source = await record.open();
-        current = source;
-        const check = new RecordCheck(record, { keepUpTo: isJson(type) ? embedLimit : -1 });
-        source.on('error', fail);
-        check.on('error', fail);
-        source.pipe(check);
-        await step(
-          zip.add(root + path, check, { compress: isText(type) && record.size >= DEFLATE_MIN_BYTES }),
-        );
-        current = null;
-        if (check.digests === null) throw new Error(`record ${record.recordId} was not checked`);
-        listed(path, { ...check.digests, size: record.size });
-        const shown = fieldsJson(record, check.keptBytes());
+        const compress = isText(type) && record.size >= DEFLATE_MIN_BYTES;
+        const keepUpTo = isJson(type) ? embedLimit : -1;
+        let kept: Buffer | null;
+        if (record.read !== undefined && record.size <= READ_WHOLE_MAX_BYTES) {
+          // Read whole, checked, then written: nothing of a bad record reaches the ZIP.
+          const { bytes, crc64 } = await step(record.read());
+          const digests = checkWholeRecord(record, bytes, crc64);
+          await step(zip.add(root + path, bytes, { compress }));
+          listed(path, { ...digests, size: record.size });
+          kept = record.size <= keepUpTo ? bytes : null;
+        } else {
+          const source = await record.open();
+          current = source;
+          const check = new RecordCheck(record, { keepUpTo });
+          source.on('error', fail);
+          check.on('error', fail);
+          source.pipe(check);
+          await step(zip.add(root + path, check, { compress }));
+          current = null;
+          if (check.digests === null) throw new Error(`record ${record.recordId} was not checked`);
+          listed(path, { ...check.digests, size: record.size });
+          kept = check.keptBytes();
+        }
+        const shown = fieldsJson(record, kept);
         element(rows, indexRow(record, shown !== null));
         element(fields, shown ?? 'null');
         indexCsv.append(indexCsvRow(record));

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { AlertSink } from '../alerts/types';
 import type { AuditEvent, Catalog, ExportRow, RecordSelection } from '../catalog';
-import { RecordIntegrityError, StrongroomError } from '../errors';
+import { ChecksumMismatchError, RecordIntegrityError, StrongroomError } from '../errors';
 import type { Logger } from '../log';
 import { OSS_LIMITS } from '../storage/limits';
 import type { ObjectStore } from '../storage/types';
@@ -25,7 +25,7 @@ export type BuilderCatalog = Pick<
 
 export interface BuildDeps {
   catalog: BuilderCatalog;
-  store: Pick<ObjectStore, 'get' | 'putStream'>;
+  store: Pick<ObjectStore, 'get' | 'getBuffer' | 'putStream'>;
   evidence: ExportEvidence;
   exportsBucket: string;
   sourceOrganization: string;
@@ -119,6 +119,11 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
           crc64: r.crc64,
           contentType: r.contentType,
           open: async (): Promise<Readable> => (await store.get(r.bucket, r.objectKey)).body,
+          read: async () => {
+            // getBuffer checks the bytes against the CRC-64 OSS announces: that CRC stands for them.
+            const { info, body } = await store.getBuffer(r.bucket, r.objectKey);
+            return { bytes: body, ...(info.crc64 !== undefined ? { crc64: info.crc64 } : {}) };
+          },
           proof: await prove(r.ledgerSeq),
           ...(r.documentType !== null
             ? { fields: { documentType: r.documentType, fileName: r.fileName, amends: r.amends } }
@@ -206,12 +211,16 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
     const reason =
       err instanceof StrongroomError ? err.message : 'the bag could not be built (see the server log)';
     logger.error({ err, exportId: id }, 'export failed');
-    if (err instanceof RecordIntegrityError && deps.alerts) {
+    // A record whose bytes disagree with the catalog (RecordIntegrityError), or with the CRC-64
+    // OSS keeps for them (ChecksumMismatchError from the store's read, or from the bag's upload):
+    // evidence may be damaged at rest, which someone must look at, not only the requester.
+    const integrity = err instanceof RecordIntegrityError || err instanceof ChecksumMismatchError;
+    if (integrity && deps.alerts) {
       await deps.alerts
         .raise({
           source: 'export',
-          kind: 'record_integrity',
-          summary: `export ${id}: a record failed its integrity check`,
+          kind: err instanceof RecordIntegrityError ? 'record_integrity' : 'checksum_mismatch',
+          summary: `export ${id}: ${err instanceof RecordIntegrityError ? 'a record failed its integrity check' : 'a checksum did not match'}`,
           details: { exportId: id, reason },
           dedupeKey: `export:${id}`,
         })

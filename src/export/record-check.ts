@@ -102,11 +102,38 @@ export class RecordCheck extends Transform {
   }
 
   private mismatch(check: IntegrityCheck, expected: string, found: string): RecordIntegrityError {
-    const r = this.record;
-    const what = { size: 'size', crc64: 'CRC-64', sha256: 'SHA-256' }[check];
-    return new RecordIntegrityError(
-      `record ${r.recordId} (${r.objectKey}): the stored bytes' ${what} is ${found}, the catalog says ${expected}; the export ships nothing`,
-      { details: { recordId: r.recordId, objectKey: r.objectKey, check, expected, found } },
-    );
+    return mismatch(this.record, check, expected, found);
   }
+}
+
+function mismatch(
+  r: BagRecord,
+  check: IntegrityCheck,
+  expected: string,
+  found: string,
+): RecordIntegrityError {
+  const what = { size: 'size', crc64: 'CRC-64', sha256: 'SHA-256' }[check];
+  return new RecordIntegrityError(
+    `record ${r.recordId} (${r.objectKey}): the stored bytes' ${what} is ${found}, the catalog says ${expected}; the export ships nothing`,
+    { details: { recordId: r.recordId, objectKey: r.objectKey, check, expected, found } },
+  );
+}
+
+/**
+ * The same checks as RecordCheck for a record read whole, before any of it is written: size,
+ * CRC-64 (`verifiedCrc64`, the CRC the store already checked these bytes against, stands for
+ * computing it again), SHA-256. Throws a RecordIntegrityError naming the record; returns the
+ * digests for the manifests.
+ */
+export function checkWholeRecord(
+  record: BagRecord,
+  bytes: Buffer,
+  verifiedCrc64?: string,
+): { sha256: string; sha512: string } {
+  if (bytes.length !== record.size) throw mismatch(record, 'size', String(record.size), String(bytes.length));
+  const crc = verifiedCrc64 ?? crc64(bytes);
+  if (crc !== record.crc64) throw mismatch(record, 'crc64', record.crc64, crc);
+  const sha256 = hash('sha256', bytes, 'hex');
+  if (sha256 !== record.sha256.toLowerCase()) throw mismatch(record, 'sha256', record.sha256, sha256);
+  return { sha256, sha512: hash('sha512', bytes, 'hex') };
 }

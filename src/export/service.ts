@@ -14,7 +14,7 @@ import { measureSelection, type ExportCaps, type ExportRequest } from './selecti
 
 export interface ExportServiceOptions {
   catalog: Catalog;
-  store: Pick<ObjectStore, 'get' | 'putStream'>;
+  store: Pick<ObjectStore, 'get' | 'getBuffer' | 'putStream'>;
   evidence: ExportEvidence;
   exportsBucket: string;
   sourceOrganization: string;

@@ -25,6 +25,13 @@ export interface BagRecord {
    * comes; the stream is read to its end or destroyed.
    */
   open: () => Readable | Promise<Readable>;
+  /**
+   * Reads the stored bytes whole (one GET), for a record of at most READ_WHOLE_MAX_BYTES: used
+   * instead of `open` when given. `crc64` is the CRC-64 the store has already checked the bytes
+   * against (what OSS announced), when it has; the builder then compares it with the catalog's
+   * rather than computing it again.
+   */
+  read?: () => Promise<{ bytes: Buffer; crc64?: string }>;
   /** The record's C2SP tlog-proof (`c2sp.org/tlog-proof@v1`) against the bag's checkpoint. */
   proof: string;
   /**

@@ -160,6 +160,10 @@ export interface ObjectStore {
   putStream(bucket: string, key: string, body: Readable, options?: PutStreamOptions): Promise<PutResult>;
   /** The object's bytes as a stream; a whole-object stream fails at its end if its CRC-64 is off. */
   get(bucket: string, key: string, options?: GetOptions): Promise<{ info: ObjectInfo; body: Readable }>;
+  /**
+   * The object's bytes whole. When `info.crc64` is set (OSS announced it) the bytes have been
+   * checked against it: a mismatch is a ChecksumMismatchError, never a body.
+   */
   getBuffer(bucket: string, key: string): Promise<{ info: ObjectInfo; body: Buffer }>;
   head(bucket: string, key: string): Promise<ObjectInfo>;
   list(bucket: string, options?: ListOptions): AsyncIterable<ListedObject>;

@@ -235,13 +235,17 @@ describe('export bag refuses what it must not ship', () => {
     ['sha256', { sha256: '0'.repeat(64) }, 5],
     ['crc64', { crc64: '12345' }, 5],
     ['size', { size: 5 }, 5],
+    ['sha256', { sha256: '0'.repeat(64) }, -1],
+    ['crc64', { crc64: '12345' }, -1],
+    ['size', { size: 5 }, -1],
   ] as const)(
-    'fails the whole build when a record streams with the wrong %s, naming it (chunks of %s bytes, 0: one)',
+    'fails the whole build when a record comes with the wrong %s, naming it (chunks of %s bytes; 0: one; -1: read whole)',
     async (check, wrong, chunk) => {
       const bad = records.map((r, i) => ({
         ...r.meta,
         ...(i === 4 ? wrong : {}),
-        open: () => Readable.from(chunksOf(r.bytes, chunk)),
+        open: () => Readable.from(chunksOf(r.bytes, Math.max(chunk, 0))),
+        ...(chunk < 0 ? { read: () => Promise.resolve({ bytes: r.bytes }) } : {}),
         proof: 'p',
       }));
       const build = buildBag(input({ records: bad }));
