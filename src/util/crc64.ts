@@ -384,28 +384,42 @@ function gf2Square(mat: bigint[]): bigint[] {
 }
 
 /**
+ * The operators that append 2^k zero bytes to a CRC register (k = 0, 1, ...): each the square of
+ * the one before, starting from eight one-bit shifts. They do not depend on the CRCs combined,
+ * so they are made once, as far as the longest length asked for, and kept (64 rows each).
+ */
+const ZERO_BYTE_OPERATORS: bigint[][] = [];
+
+function zeroBytesOperator(k: number): bigint[] {
+  while (ZERO_BYTE_OPERATORS.length <= k) {
+    const previous = ZERO_BYTE_OPERATORS[ZERO_BYTE_OPERATORS.length - 1];
+    if (previous !== undefined) {
+      ZERO_BYTE_OPERATORS.push(gf2Square(previous));
+      continue;
+    }
+    // One zero bit, squared to 2, 4 and 8 bits: one zero byte.
+    let op: bigint[] = [POLY];
+    for (let n = 1, row = 1n; n < 64; n++, row <<= 1n) op.push(row);
+    for (let i = 0; i < 3; i++) op = gf2Square(op);
+    ZERO_BYTE_OPERATORS.push(op);
+  }
+  return ZERO_BYTE_OPERATORS[k] as bigint[];
+}
+
+/**
  * The CRC of A followed by B, from crc(A), crc(B) and B's length (zlib's crc32_combine method,
- * in 64 bits). Used to compute a multipart object's CRC from its parts' CRCs.
+ * in 64 bits: crc(A) shifted through B's length of zero bytes, then xor crc(B)). Used to compute
+ * a multipart object's CRC from its parts' CRCs. The shift applies one kept operator per bit set
+ * in the length, instead of squaring them again at every call.
  */
 export function crc64Combine(crcA: string | bigint, crcB: string | bigint, lengthB: number): string {
   let a = BigInt(crcA) & MASK;
   const b = BigInt(crcB) & MASK;
   if (lengthB <= 0) return a.toString(10);
-  // Operator for one zero bit, then squared to two and four bits.
-  let odd: bigint[] = [POLY];
-  for (let n = 1, row = 1n; n < 64; n++, row <<= 1n) odd.push(row);
-  let even = gf2Square(odd);
-  odd = gf2Square(even);
   let len = lengthB;
-  for (;;) {
-    even = gf2Square(odd);
-    if (len & 1) a = gf2Times(even, a);
+  for (let k = 0; len > 0; k++) {
+    if (len % 2 === 1) a = gf2Times(zeroBytesOperator(k), a);
     len = Math.floor(len / 2);
-    if (len === 0) break;
-    odd = gf2Square(even);
-    if (len & 1) a = gf2Times(odd, a);
-    len = Math.floor(len / 2);
-    if (len === 0) break;
   }
   return ((a ^ b) & MASK).toString(10);
 }

@@ -47,6 +47,22 @@ describe('crc64 (CRC-64/XZ, as x-oss-hash-crc64ecma)', () => {
     expect(crc64Combine(crc64(a), crc64(Buffer.alloc(0)), 0)).toBe(crc64(a));
   });
 
+  it('combines at every length as the CRC of the concatenation, and associatively past 4 GiB', () => {
+    const data = Buffer.alloc(70_001);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 0xff;
+    for (const cut of [1, 2, 3, 7, 8, 9, 255, 256, 4096, 65_535, 65_536, 70_000]) {
+      const a = data.subarray(0, data.length - cut);
+      const b = data.subarray(data.length - cut);
+      expect(crc64Combine(crc64(a), crc64(b), b.length)).toBe(crc64(data));
+    }
+    // (A+B)+C = A+(B+C), with B and C of lengths no buffer here could hold.
+    const [a, b, c] = ['17', '123456789', '987654321987654321'];
+    const [lb, lc] = [5 * 2 ** 30 + 3, 2 ** 33 + 1];
+    expect(crc64Combine(crc64Combine(a, b, lb), c, lc)).toBe(
+      crc64Combine(a, crc64Combine(b, c, lc), lb + lc),
+    );
+  });
+
   it('detects a single flipped bit', () => {
     const data = randomBytes(2048);
     const before = crc64(data);
