@@ -47,6 +47,9 @@ export const BAG_FILES = {
   indexHtml: 'data/index.html',
 } as const;
 
+/** The audit trail's NDJSON leaves the builder in chunks of about this many characters. */
+const AUDIT_CHUNK_CHARS = 64 * 1024;
+
 export const AUDIT_CSV_HEADER = csvRow([
   'seq',
   'at',
@@ -215,12 +218,17 @@ export function buildBag(input: BuildBagInput): BagBuild {
           throw new ValidationError(`${what} cannot go into the bag as ${path}: ${problem}`);
       };
       const spools = [manifest256, manifest512, rows, fields, indexCsv, auditCsv, directory];
-      /** Waits while a spool's file is behind (once per record: appends themselves never wait). */
-      const caughtUp = async (): Promise<void> => {
+      /**
+       * Null when no spool's file is behind (appends themselves never wait), else a promise of
+       * them catching up: asked once per record and per audit event, awaited only when needed.
+       */
+      const caughtUp = (): Promise<unknown> | null => {
+        let behind: Promise<void>[] | null = null;
         for (const spool of spools) {
-          const behind = spool.drained();
-          if (behind) await step(behind);
+          const wait = spool.drained();
+          if (wait) (behind ??= []).push(wait);
         }
+        return behind === null ? null : step(Promise.all(behind));
       };
       const listed = (path: string, d: FileDigests): void => {
         manifest256.append(manifestLine(d.sha256, path));
@@ -303,7 +311,8 @@ export function buildBag(input: BuildBagInput): BagBuild {
         element(fields, shown ?? 'null');
         indexCsv.append(indexCsvRow(record));
         await addBuffer(proofPath, Buffer.from(record.proof), true, true);
-        await caughtUp();
+        const behind = caughtUp();
+        if (behind) await behind;
         records += 1;
         recordBytes += record.size;
       }
@@ -316,12 +325,24 @@ export function buildBag(input: BuildBagInput): BagBuild {
         BAG_FILES.auditNdjson,
         Readable.from(
           (async function* () {
+            // Lines go out ~64 KiB at a time: a chunk a line cost a stream write each.
+            let lines: string[] = [];
+            let bytes = 0;
             for await (const event of events) {
               auditCsv.append(auditCsvRow(event));
-              await caughtUp();
+              const behind = caughtUp();
+              if (behind) await behind;
               auditEvents += 1;
-              yield Buffer.from(auditLine(event));
+              const line = auditLine(event);
+              lines.push(line);
+              bytes += line.length;
+              if (bytes >= AUDIT_CHUNK_CHARS) {
+                yield Buffer.from(lines.join(''));
+                lines = [];
+                bytes = 0;
+              }
             }
+            if (lines.length > 0) yield Buffer.from(lines.join(''));
           })(),
         ),
         true,
