@@ -58,15 +58,19 @@ function selectedRecordIds(db: Db, dialect: CatalogDialect, selection: RecordSel
   return selectedRecords(db, dialect, selection).select(recordId.as('id'));
 }
 
-/** Checks a selection as every reader of one does (ledger size, at most MAX_SELECTION_IDS ids). */
-function checkSelection(selection: RecordSelection, issues: Issue[] = []): void {
+/**
+ * Checks a selection as every reader of one does (ledger size, at most MAX_SELECTION_IDS ids, the
+ * search's own rules), after the caller's own `issues`; refuses them all together as `what`.
+ */
+function checkSelection(selection: RecordSelection, what: string, issues: Issue[] = []): void {
   const { criteria, ledgerSize } = selection;
   if (!Number.isSafeInteger(ledgerSize) || ledgerSize < 0)
     issues.push({ path: ['ledgerSize'], message: 'must be a non-negative integer' });
   const ids = criteria.recordIds;
   if (ids !== undefined && ids.length > MAX_SELECTION_IDS)
     issues.push({ path: ['criteria', 'recordIds'], message: `at most ${MAX_SELECTION_IDS} record ids` });
-  if (issues.length > 0) fail('invalid record selection', issues);
+  if (issues.length > 0) fail(what, issues);
+  if (ids === undefined) validateQuery(criteriaSearch(criteria));
 }
 
 /**
@@ -79,8 +83,7 @@ export async function measureSelection(
   dialect: CatalogDialect,
   selection: RecordSelection,
 ): Promise<SelectionMeasure> {
-  checkSelection(selection);
-  if (selection.criteria.recordIds === undefined) validateQuery(criteriaSearch(selection.criteria));
+  checkSelection(selection, 'invalid record selection');
   if (selection.criteria.recordIds?.length === 0) return { records: 0, bytes: 0, lastLedgerSeq: -1 };
   const row = await selectedRecords(db, dialect, selection)
     .select((eb) => [
@@ -104,17 +107,11 @@ export function selectionAuditQuery(
   range: { fromSeq?: number; belowSeq: number; limit?: number },
 ) {
   const { fromSeq, limit } = pageRange(range);
-  const { criteria, ledgerSize } = selection;
   const issues: Issue[] = [];
   if (!Number.isSafeInteger(range.belowSeq) || range.belowSeq < 0)
     issues.push({ path: ['belowSeq'], message: 'must be a non-negative integer' });
-  if (!Number.isSafeInteger(ledgerSize) || ledgerSize < 0)
-    issues.push({ path: ['ledgerSize'], message: 'must be a non-negative integer' });
-  const ids = criteria.recordIds;
-  if (ids !== undefined && ids.length > MAX_SELECTION_IDS)
-    issues.push({ path: ['criteria', 'recordIds'], message: `at most ${MAX_SELECTION_IDS} record ids` });
-  if (issues.length > 0) fail('invalid audit selection', issues);
-  if (ids === undefined) validateQuery(criteriaSearch(criteria));
+  checkSelection(selection, 'invalid audit selection', issues);
+  const ids = selection.criteria.recordIds;
   if (ids?.length === 0 || fromSeq >= range.belowSeq) return null;
   const records = selectedRecordIds(db, dialect, selection);
   // The page's seqs from the index alone (target, seq): no event row is read but the page's.
