@@ -127,8 +127,9 @@ function auditCsvRow(e: AuditEvent): string {
  * Builds one export bag (RFC 8493 BagIt 1.0 in a ZIP, laid out as ../shared/docs/EVIDENCE.md says)
  * as a stream. Records are read one at a time, in the order given, each checked against the
  * catalog: read whole and checked before it is written (up to READ_WHOLE_MAX_BYTES), else checked
- * as it streams, its last chunk held until the checks pass (src/export/record-check.ts); what must follow them (manifests, index, tag files) waits in spool
- * files, so memory does not grow with the size of the records.
+ * as it streams, its last chunk held until the checks pass (src/export/record-check.ts). What
+ * must follow them (manifests, index, tag files) waits in spool files, so memory does not grow
+ * with the size of the records.
  */
 export function buildBag(input: BuildBagInput): BagBuild {
   const level = input.compressionLevel ?? 6;
