@@ -216,11 +216,15 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
     // evidence may be damaged at rest, which someone must look at, not only the requester.
     const integrity = err instanceof RecordIntegrityError || err instanceof ChecksumMismatchError;
     if (integrity && deps.alerts) {
+      const [kind, what] =
+        err instanceof RecordIntegrityError
+          ? ['record_integrity', 'a record failed its integrity check']
+          : ['checksum_mismatch', 'a checksum did not match'];
       await deps.alerts
         .raise({
           source: 'export',
-          kind: err instanceof RecordIntegrityError ? 'record_integrity' : 'checksum_mismatch',
-          summary: `export ${id}: ${err instanceof RecordIntegrityError ? 'a record failed its integrity check' : 'a checksum did not match'}`,
+          kind,
+          summary: `export ${id}: ${what}`,
           details: { exportId: id, reason },
           dedupeKey: `export:${id}`,
         })

@@ -1,7 +1,8 @@
-import { createHash, hash, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { RecordIntegrityError } from '../errors';
 import { Crc64, crc64 } from '../util/crc64';
+import { digestsOf } from './hashing-stream';
 import type { BagRecord } from './types';
 
 export type IntegrityCheck = 'size' | 'crc64' | 'sha256';
@@ -80,24 +81,19 @@ export class RecordCheck extends Transform {
       };
     }
     const only = this.held ?? Buffer.alloc(0);
-    return { crc: crc64(only), sha256: hash('sha256', only, 'hex'), sha512: hash('sha512', only, 'hex') };
+    return { crc: crc64(only), ...digestsOf(only) };
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.seen !== this.record.size) {
-      cb(this.mismatch('size', String(this.record.size), String(this.seen)));
+    try {
+      // The size first: a short or long stream is reported as such, whatever it hashes to.
+      if (this.seen !== this.record.size)
+        throw mismatch(this.record, 'size', String(this.record.size), String(this.seen));
+      this.digests = verifyDigests(this.record, this.finalDigests());
+    } catch (err) {
+      cb(err as Error);
       return;
     }
-    const { crc, sha256, sha512 } = this.finalDigests();
-    if (crc !== this.record.crc64) {
-      cb(this.mismatch('crc64', this.record.crc64, crc));
-      return;
-    }
-    if (sha256 !== this.record.sha256.toLowerCase()) {
-      cb(this.mismatch('sha256', this.record.sha256, sha256));
-      return;
-    }
-    this.digests = { sha256, sha512 };
     cb(null, this.held ?? undefined);
   }
 
@@ -119,6 +115,16 @@ function mismatch(
   );
 }
 
+/** CRC-64, then SHA-256, against the catalog's (throws naming the record); the manifests' digests. */
+function verifyDigests(
+  record: BagRecord,
+  d: { crc: string; sha256: string; sha512: string },
+): { sha256: string; sha512: string } {
+  if (d.crc !== record.crc64) throw mismatch(record, 'crc64', record.crc64, d.crc);
+  if (d.sha256 !== record.sha256.toLowerCase()) throw mismatch(record, 'sha256', record.sha256, d.sha256);
+  return { sha256: d.sha256, sha512: d.sha512 };
+}
+
 /**
  * The same checks as RecordCheck for a record read whole, before any of it is written: size,
  * CRC-64 (`verifiedCrc64`, the CRC the store already checked these bytes against, stands for
@@ -131,9 +137,5 @@ export function checkWholeRecord(
   verifiedCrc64?: string,
 ): { sha256: string; sha512: string } {
   if (bytes.length !== record.size) throw mismatch(record, 'size', String(record.size), String(bytes.length));
-  const crc = verifiedCrc64 ?? crc64(bytes);
-  if (crc !== record.crc64) throw mismatch(record, 'crc64', record.crc64, crc);
-  const sha256 = hash('sha256', bytes, 'hex');
-  if (sha256 !== record.sha256.toLowerCase()) throw mismatch(record, 'sha256', record.sha256, sha256);
-  return { sha256, sha512: hash('sha512', bytes, 'hex') };
+  return verifyDigests(record, { crc: verifiedCrc64 ?? crc64(bytes), ...digestsOf(bytes) });
 }

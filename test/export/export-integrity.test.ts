@@ -9,8 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { bucketPlan, loadConfig } from '../../src/config';
 import { numberedTrade } from '../../src/records/fixtures';
+import { exportWhenBuilt } from './fixtures';
 import {
-  getWith,
   postJson,
   principalWithToken,
   startTestArchive,
@@ -33,14 +33,8 @@ interface ExportView {
   bag: unknown;
 }
 
-async function finished(t: TestArchive, token: string, id: string): Promise<ExportView> {
-  for (let i = 0; i < 300; i++) {
-    const body = (await (await getWith(`${t.url}/v1/exports/${id}`, token)).json()) as { export: ExportView };
-    if (body.export.status !== 'building') return body.export;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`export ${id} did not finish`);
-}
+const finished = (t: TestArchive, token: string, id: string): Promise<ExportView> =>
+  exportWhenBuilt(t.url, token, id, 300);
 
 /** Flips one byte of the stored object under `key` in the emulator's index, keeping its metadata. */
 function damageAtRest(dataDir: string, bucket: string, key: string): void {

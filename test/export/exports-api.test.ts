@@ -24,7 +24,7 @@ import type { StsCredentials } from '../../src/cloud';
 import { numberedTrade } from '../../src/records/fixtures';
 import { OffsetClock } from '../../src/util/clock';
 import { validateBag } from './bagit-validator';
-import { unzipTo } from './fixtures';
+import { exportWhenBuilt, unzipTo } from './fixtures';
 import {
   databases,
   getWith,
@@ -61,16 +61,8 @@ const REQUEST = {
   criteria: { type: 'trade', from: '2026-10-01', to: '2026-10-03' },
 };
 
-async function waitReady(t: TestArchive, token: string, id: string): Promise<ExportBody['export']> {
-  for (let i = 0; i < 600; i++) {
-    const res = await getWith(`${t.url}/v1/exports/${id}`, token);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as ExportBody;
-    if (body.export.status !== 'building') return body.export;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`export ${id} did not finish`);
-}
+const waitReady = (t: TestArchive, token: string, id: string): Promise<ExportBody['export']> =>
+  exportWhenBuilt(t.url, token, id);
 
 describe.each(databases('exports-api'))('exports through the API (%s)', (db) => {
   let t: TestArchive;

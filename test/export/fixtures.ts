@@ -216,3 +216,23 @@ export async function unzipTo(zipPath: string, dest: string): Promise<void> {
 }
 
 export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
+
+/**
+ * GET /v1/exports/:id (each answered 200) every 100 ms until the export is no longer building,
+ * up to `tries` times; its `export` object then.
+ */
+export async function exportWhenBuilt<T extends { status: string }>(
+  url: string,
+  token: string,
+  id: string,
+  tries = 600,
+): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const res = await fetch(`${url}/v1/exports/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { export: T };
+    if (body.export.status !== 'building') return body.export;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`export ${id} did not finish`);
+}
