@@ -162,6 +162,26 @@ describe('export bag', () => {
     );
   });
 
+  it('tells its phases in order, with the records written so far', async () => {
+    const phases: [string, number][] = [];
+    const again = await buildFixtureBag(bag.records, (i) => ({
+      ...i,
+      onPhase: (phase, records) => phases.push([phase, records]),
+    }));
+    try {
+      const n = bag.records.length;
+      expect(phases).toEqual([
+        ['records', 0],
+        ['audit', n],
+        ['index', n],
+        ['tags', n],
+        ['end', n],
+      ]);
+    } finally {
+      await removeDir(again.dir);
+    }
+  });
+
   it('is byte-identical when built again from the same input', async () => {
     const again = await buildFixtureBag(bag.records);
     try {
