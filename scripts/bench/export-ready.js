@@ -27,6 +27,23 @@ const N = positive('records', 10000);
 const ROUNDS = positive('rounds', 3);
 const req = (p) => require(path.join(DIST, p));
 
+/**
+ * CPU seconds this thread (the serving thread: the archive, its emulator and the baseline all run
+ * on it) has used, from /proc/thread-self/stat (utime + stime, in USER_HZ = 100 ticks a second);
+ * null where there is no such file. Printed beside the wall times: the two sides share the
+ * emulator's fsync waits, so a round's wall ratio moves with the disk, while the CPU difference
+ * is the export's own work on the thread (plus what the machine's speed does to it).
+ */
+function threadCpuSeconds() {
+  try {
+    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const { loadConfig, bucketPlan } = req('config');
   const { startArchive } = req('runtime/archive');
@@ -135,9 +152,17 @@ async function main() {
     // emulator delivering its access logs, then lands on both sides rather than on one.
     const baselines = [];
     const exports = [];
+    const cpu = { baseline: [], export: [] };
+    const timed = async (side, run) => {
+      const c0 = threadCpuSeconds();
+      const ms = await run();
+      const c1 = threadCpuSeconds();
+      cpu[side].push(c0 === null || c1 === null ? null : c1 - c0);
+      return ms;
+    };
     for (let round = 1; round <= ROUNDS; round++) {
-      baselines.push(await baseline(round));
-      exports.push(await exportOnce(round));
+      baselines.push(await timed('baseline', () => baseline(round)));
+      exports.push(await timed('export', () => exportOnce(round)));
       process.stderr.write(
         `round ${round}: baseline ${(baselines[round - 1] / 1000).toFixed(2)} s, export ${(exports[round - 1] / 1000).toFixed(2)} s\n`,
       );
@@ -151,19 +176,27 @@ async function main() {
         .join(' ')}\n`,
     );
     process.stdout.write(`checkpoint of the ingest (untimed, before the rounds): ${fmt(checkpointMs)}\n\n`);
+    const secs = (s) => (s === null ? 'n/a' : `${s.toFixed(2)} s`);
+    const diff = (a, b) =>
+      a === null || b === null ? 'n/a' : `${b - a >= 0 ? '+' : ''}${(b - a).toFixed(2)} s`;
     process.stdout.write(
-      '| round | baseline (GET + ZIP + upload) | export (POST to ready) | ratio |\n|---|---:|---:|---:|\n',
+      '| round | baseline (GET + ZIP + upload) | export (POST to ready) | ratio | thread CPU, baseline | thread CPU, export | CPU difference |\n|---|---:|---:|---:|---:|---:|---:|\n',
     );
     baselines.forEach((b, i) =>
       process.stdout.write(
-        `| ${i + 1} | ${fmt(b)} | ${fmt(exports[i])} | ${(exports[i] / b).toFixed(2)} |\n`,
+        `| ${i + 1} | ${fmt(b)} | ${fmt(exports[i])} | ${(exports[i] / b).toFixed(2)} | ${secs(cpu.baseline[i])} | ${secs(cpu.export[i])} | ${diff(cpu.baseline[i], cpu.export[i])} |\n`,
       ),
     );
     const mb = median(baselines);
     const me = median(exports);
-    process.stdout.write(`| median | ${fmt(mb)} | ${fmt(me)} | ${(me / mb).toFixed(2)} |\n`);
+    const known = (xs) => (xs.every((x) => x !== null) ? median(xs) : null);
+    const cb = known(cpu.baseline);
+    const ce = known(cpu.export);
     process.stdout.write(
-      `| fastest | ${fmt(Math.min(...baselines))} | ${fmt(Math.min(...exports))} | ${(Math.min(...exports) / Math.min(...baselines)).toFixed(2)} |\n`,
+      `| median | ${fmt(mb)} | ${fmt(me)} | ${(me / mb).toFixed(2)} | ${secs(cb)} | ${secs(ce)} | ${diff(cb, ce)} |\n`,
+    );
+    process.stdout.write(
+      `| fastest | ${fmt(Math.min(...baselines))} | ${fmt(Math.min(...exports))} | ${(Math.min(...exports) / Math.min(...baselines)).toFixed(2)} | | | |\n`,
     );
     process.stdout.write(`\nratio of the medians: ${(me / mb).toFixed(2)} (target <= 1.3)\n`);
   } finally {
