@@ -43,7 +43,7 @@ export class RecordCheck extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen > this.record.size) {
-      cb(this.mismatch('size', String(this.record.size), `more than ${this.record.size}`));
+      cb(mismatch(this.record, 'size', String(this.record.size), `more than ${this.record.size}`));
       return;
     }
     this.kept?.push(chunk);
@@ -95,10 +95,6 @@ export class RecordCheck extends Transform {
       return;
     }
     cb(null, this.held ?? undefined);
-  }
-
-  private mismatch(check: IntegrityCheck, expected: string, found: string): RecordIntegrityError {
-    return mismatch(this.record, check, expected, found);
   }
 }
 
