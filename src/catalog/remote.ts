@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../errors';
+import { keepHeapFlags } from '../runtime/heap';
 import { systemClock, type Clock } from '../util/clock';
 import {
   deserializeError,
@@ -73,6 +74,7 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
       workerData: { sqlitePath } satisfies WorkerInit,
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
+    keepHeapFlags(this.worker);
     this.ready = new Promise<void>((resolve, reject) =>
       this.pending.set(0, {
         resolve: () => resolve(),
