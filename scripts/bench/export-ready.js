@@ -14,7 +14,9 @@
 // the ratio is of the medians, the fastest of each and every round's are printed too. Usage
 // (after `npm run build`). The process's heap is set as serve sets it (heap growth, young
 // generation), so both sides run on serve's GC settings:
-//   node scripts/bench/export-ready.js [--records 10000] [--rounds 3] [--dist DIR]
+//   node scripts/bench/export-ready.js [--records 10000] [--rounds 3] [--bag-thread main|worker] [--dist DIR]
+// --bag-thread sets exports.bagThread (default main: the bag written on the serving thread;
+// worker: in a worker thread, docs/decisions/0026-bag-worker.md).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -25,6 +27,8 @@ const { opt, positive } = benchOptions(process.argv.slice(2));
 const DIST = path.resolve(opt('dist', path.join(__dirname, '..', '..', 'dist')));
 const N = positive('records', 10000);
 const ROUNDS = positive('rounds', 3);
+const BAG_THREAD = opt('bag-thread', 'main');
+if (BAG_THREAD !== 'main' && BAG_THREAD !== 'worker') throw new Error('--bag-thread is main or worker');
 const req = (p) => require(path.join(DIST, p));
 
 /**
@@ -53,7 +57,10 @@ async function main() {
   const { ZipWriter } = req('export/zip-writer');
   const { READ_WHOLE_MAX_BYTES } = req('export/bag-writer');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sr-bench-export-'));
-  const config = loadConfig({ env: {}, overrides: { dataDir, logLevel: 'silent', server: { port: 0 } } });
+  const config = loadConfig({
+    env: {},
+    overrides: { dataDir, logLevel: 'silent', server: { port: 0 }, exports: { bagThread: BAG_THREAD } },
+  });
   // The heap as serve sets it (src/cli/commands/serve.ts), for both sides of the comparison.
   const { applyHeapGrowth, applyYoungGenerationGrowth } = req('runtime/heap');
   applyHeapGrowth(config.server.heapGrowthPercent);
@@ -175,7 +182,7 @@ async function main() {
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
     process.stdout.write(
-      `records: ${N}; rounds: ${ROUNDS}; load average ${os
+      `records: ${N}; rounds: ${ROUNDS}; bag thread: ${BAG_THREAD}; load average ${os
         .loadavg()
         .map((x) => x.toFixed(2))
         .join(' ')}\n`,

@@ -11,7 +11,9 @@
 // ingest, once its RSS has stopped falling: see settle()).
 // Usage (after `npm run build`):
 //   node scripts/bench/export-rss.js [--records 100000] [--big-mib 1024] [--cases records,big]
-//        [--batch-lines 5000] [--batches-in-flight 2] [--settle-seconds 90] [--dist DIR] [--json FILE]
+//        [--batch-lines 5000] [--batches-in-flight 2] [--settle-seconds 90] [--bag-thread main|worker]
+//        [--dist DIR] [--json FILE]
+// --bag-thread sets serve's exports.bagThread (STRONGROOM_EXPORTS_BAG_THREAD; default main).
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -28,6 +30,8 @@ const BATCH_LINES = positive('batch-lines', 5000);
 const IN_FLIGHT = positive('batches-in-flight', 2);
 const CASES = opt('cases', 'records,big').split(',');
 const JSON_OUT = opt('json', undefined);
+const BAG_THREAD = opt('bag-thread', 'main');
+if (BAG_THREAD !== 'main' && BAG_THREAD !== 'worker') throw new Error('--bag-thread is main or worker');
 const SETTLE_SECONDS = positive('settle-seconds', 90);
 const MAIN = path.join(DIST, 'cli', 'main.js');
 const MIB = 1024 * 1024;
@@ -48,6 +52,7 @@ function startServe(dataDir) {
     STRONGROOM_PORT: '0',
     STRONGROOM_EMULATOR_PORT: '0',
     STRONGROOM_LOG_LEVEL: 'warn',
+    STRONGROOM_EXPORTS_BAG_THREAD: BAG_THREAD,
   };
   const child = spawn(process.execPath, [MAIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let errText = '';
@@ -259,7 +264,7 @@ async function main() {
     `load average at the end: ${os
       .loadavg()
       .map((x) => x.toFixed(2))
-      .join(' ')} (${os.cpus().length} CPUs)\n`,
+      .join(' ')} (${os.cpus().length} CPUs); bag thread: ${BAG_THREAD}\n`,
   );
   process.stdout.write(
     '| case | records | bag MB | build s | RSS after ingest MB | RSS at rest MB (after s) | peak RSS during build MB (VmHWM / sampled) | peak - rest MB | goal |\n|---|---|---|---|---|---|---|---|---|\n',

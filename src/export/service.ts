@@ -26,6 +26,8 @@ export interface ExportServiceOptions {
   clock: Clock;
   alerts?: AlertSink;
   tmpDir?: string;
+  /** Where bags are written (BuildDeps.bagThread; default the serving thread). */
+  bagThread?: 'main' | 'worker';
   /**
    * How a new export gets built: serve asks its leader job to run now (so only the leader builds).
    * Default: this service runs `runPending` itself.
@@ -282,6 +284,7 @@ export class ExportService {
                 signal: this.abort.signal,
                 ...(this.o.alerts ? { alerts: this.o.alerts } : {}),
                 ...(this.o.tmpDir !== undefined ? { tmpDir: this.o.tmpDir } : {}),
+                ...(this.o.bagThread !== undefined ? { bagThread: this.o.bagThread } : {}),
               },
               row,
             );

@@ -208,6 +208,7 @@ export async function startArchive(config: Config, options: StartArchiveOptions)
       sourceOrganization: config.exports.sourceOrganization,
       caps: { maxRecords: config.exports.maxRecords, maxBytes: config.exports.maxBytes },
       concurrency: config.exports.buildConcurrency,
+      bagThread: config.exports.bagThread,
       links: {
         sts: cloud.clients?.sts ?? null,
         roleArn: cloud.exportRoleArn,

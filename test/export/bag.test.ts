@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { buildBag, type BuildBagInput } from '../../src/export';
+import { buildBagInWorker } from '../../src/export/bag-thread';
 import { RecordIntegrityError, ValidationError } from '../../src/errors';
 import { validateBag } from './bagit-validator';
 import { bsdtarStream, pythonTest, unzipTest, zipinfo } from './zip-readers';
@@ -222,7 +223,11 @@ function chunksOf(bytes: Buffer, size: number): Buffer[] {
   return out;
 }
 
-describe('export bag refuses what it must not ship', () => {
+// On this thread, and as the builder runs it: records read here, the bag written in a worker.
+describe.each([
+  ['buildBag', buildBag],
+  ['buildBagInWorker', buildBagInWorker],
+])('export bag refuses what it must not ship (%s)', (_name, buildWith) => {
   const records = fixtureRecords();
   const input = (change: Partial<BuildBagInput>): BuildBagInput => ({
     request: { exportId: 'exp_x', reference: 'R', purpose: 'P', recipient: { name: 'N', organisation: 'O' } },
@@ -268,7 +273,7 @@ describe('export bag refuses what it must not ship', () => {
         ...(chunk < 0 ? { read: () => Promise.resolve({ bytes: r.bytes }) } : {}),
         proof: 'p',
       }));
-      const build = buildBag(input({ records: bad }));
+      const build = buildWith(input({ records: bad }));
       const { ended, error } = await drain(build);
       expect(ended).toBe(false);
       expect(error).toBeInstanceOf(RecordIntegrityError);
@@ -292,7 +297,7 @@ describe('export bag refuses what it must not ship', () => {
           : Readable.from([r.bytes]),
       proof: 'p',
     }));
-    const build = buildBag(input({ records: failing }));
+    const build = buildWith(input({ records: failing }));
     const { ended } = await drain(build);
     expect(ended).toBe(false);
     await expect(build.done).rejects.toThrow('connection reset by OSS');
@@ -307,7 +312,7 @@ describe('export bag refuses what it must not ship', () => {
   ])('refuses an object key with %s before writing anything of it', async (_what, objectKey) => {
     const base = records[0] as FixtureRecord;
     const withKey = [{ ...base.meta, objectKey, open: () => Readable.from([base.bytes]), proof: 'p' }];
-    const build = buildBag(input({ records: withKey }));
+    const build = buildWith(input({ records: withKey }));
     const { ended } = await drain(build);
     expect(ended).toBe(false);
     await expect(build.done).rejects.toBeInstanceOf(ValidationError);
@@ -323,7 +328,7 @@ describe('export bag refuses what it must not ship', () => {
         proof: 'p',
       }),
     );
-    const build = buildBag(input({ records: twins }));
+    const build = buildWith(input({ records: twins }));
     await drain(build);
     await expect(build.done).rejects.toThrow(/letter case aside/);
   });

@@ -64,7 +64,14 @@ const REQUEST = {
 const waitReady = (t: TestArchive, token: string, id: string): Promise<ExportBody['export']> =>
   exportWhenBuilt(t.url, token, id);
 
-describe.each(databases('exports-api'))('exports through the API (%s)', (db) => {
+// Every database with bags written on the serving thread (the default), and SQLite with bags
+// written in a worker thread (exports.bagThread: worker, decision 0026).
+const CASES: Array<[ReturnType<typeof databases>[number], 'main' | 'worker']> = [
+  ...databases('exports-api').map((db): [ReturnType<typeof databases>[number], 'main'] => [db, 'main']),
+  ['sqlite', 'worker'],
+];
+
+describe.each(CASES)('exports through the API (%s, bags on the %s thread)', (db, bagThread) => {
   let t: TestArchive;
   let compliance: { id: string; token: string };
   let auditor: { id: string; token: string };
@@ -72,7 +79,7 @@ describe.each(databases('exports-api'))('exports through the API (%s)', (db) => 
   const dir = tempDir('exports-api');
 
   beforeAll(async () => {
-    t = await startTestArchive({ db, clock, overrides: { exports: { maxRecords: 8 } } });
+    t = await startTestArchive({ db, clock, overrides: { exports: { maxRecords: 8, bagThread } } });
     compliance = await principalWithToken(t.catalog, 'compliance');
     auditor = await principalWithToken(t.catalog, 'auditor');
     // Trades i = 0..11 fall on 2026-10-01..12; 0, 1, 2 and 20 would be the first three days.

@@ -1,4 +1,5 @@
-import { bagPartSize } from '../../src/export/builder';
+import { bagPartSize, spoolMemoryFor } from '../../src/export/builder';
+import { SPOOL_MEMORY_BYTES } from '../../src/export/spool';
 import { OSS_LIMITS } from '../../src/storage/limits';
 
 const MIB = 1024 * 1024;
@@ -24,5 +25,18 @@ describe('bagPartSize', () => {
   it('stays within what OSS accepts for a part', () => {
     expect(bagPartSize(1, 10_000 * 5 * GIB)).toBe(OSS_LIMITS.maxPartBytes);
     expect(bagPartSize(0, 0)).toBeGreaterThanOrEqual(OSS_LIMITS.minPartBytes);
+  });
+});
+
+describe('spoolMemoryFor', () => {
+  it('keeps the spools in memory for a bag whose spools fit the budget (the 10,000-record benchmark)', () => {
+    expect(spoolMemoryFor(0)).toBe(SPOOL_MEMORY_BYTES);
+    expect(spoolMemoryFor(10_000)).toBe(SPOOL_MEMORY_BYTES);
+    expect(spoolMemoryFor(Math.floor(SPOOL_MEMORY_BYTES / 2048))).toBe(SPOOL_MEMORY_BYTES);
+  });
+
+  it('puts them on disk from the start when they would spill anyway', () => {
+    expect(spoolMemoryFor(Math.floor(SPOOL_MEMORY_BYTES / 2048) + 1)).toBe(0);
+    expect(spoolMemoryFor(100_000)).toBe(0);
   });
 });

@@ -1,0 +1,272 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { AuditEvent } from '../catalog/types';
+import { deserializeError, serializeError } from '../catalog/remote-protocol';
+import { UnavailableError } from '../errors';
+import { keepHeapFlags } from '../runtime/heap';
+import { READ_WHOLE_MAX_BYTES } from './bag-writer';
+import {
+  AUDIT_EVENT_BYTES,
+  factsCost,
+  type FromWorker,
+  type ToWorker,
+  type WireRecordFacts,
+  type WireWholeRecord,
+  type WorkerBagInput,
+} from './bag-thread-protocol';
+import type { BagBuild, BagRecord, BagResult, BuildBagInput } from './types';
+
+/** Records read whole leave in batches of up to this many bytes, or BATCH_RECORDS records. */
+const BATCH_BYTES = 64 * 1024;
+const BATCH_RECORDS = 64;
+const AUDIT_BATCH_EVENTS = 1000;
+/**
+ * What may have been sent to the worker and not used by it yet before the reads wait. 4 MiB was
+ * no faster (scripts/bench/export-ready.js) and held more: a buffer sent is freed only at the
+ * worker's next GC.
+ */
+const IN_FLIGHT_BYTES = 1024 * 1024;
+/** After an abort, how long the worker has to remove its spool files before it is stopped. */
+const ABORT_GRACE_MS = 30_000;
+
+/** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
+function workerScript(): string {
+  const here = path.join(__dirname, 'bag-worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'export', 'bag-worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new UnavailableError(
+    `the bag worker script is missing (looked for ${here} and ${built}); run npm run build`,
+  );
+}
+
+function factsOf(r: BagRecord): WireRecordFacts {
+  return {
+    recordId: r.recordId,
+    recordType: r.recordType,
+    objectKey: r.objectKey,
+    businessDate: r.businessDate,
+    clientId: r.clientId,
+    accountId: r.accountId,
+    instrument: r.instrument,
+    size: r.size,
+    sha256: r.sha256,
+    crc64: r.crc64,
+    proof: r.proof,
+    ...(r.contentType !== undefined ? { contentType: r.contentType } : {}),
+    ...(r.fields !== undefined ? { fields: r.fields } : {}),
+  };
+}
+
+/**
+ * buildBag in a worker thread, with the same contract (docs/decisions/0026-bag-worker.md): this
+ * thread reads the records (`read` or `open`, one at a time, in order) and the audit trail, and
+ * passes them on; the worker checks every record, writes the ZIP with its index, manifests and tag
+ * files, and keeps the spools. The ZIP comes back as `stream`; it errors and never ends when the
+ * build fails on either side.
+ */
+export function buildBagInWorker(input: BuildBagInput): BagBuild {
+  const init: WorkerBagInput = {
+    request: input.request,
+    sourceOrganization: input.sourceOrganization,
+    baggedAt: input.baggedAt,
+    checkpoint: input.checkpoint,
+    verifierKey: input.verifierKey,
+    ...(input.tmpDir !== undefined ? { tmpDir: input.tmpDir } : {}),
+    ...(input.spoolMemoryBytes !== undefined ? { spoolMemoryBytes: input.spoolMemoryBytes } : {}),
+    ...(input.embedLimitBytes !== undefined ? { embedLimitBytes: input.embedLimitBytes } : {}),
+    ...(input.compressionLevel !== undefined ? { compressionLevel: input.compressionLevel } : {}),
+  };
+  const worker = new Worker(workerScript(), {
+    workerData: init,
+    // 8 MB let a 100,000-record bag peak 25-30 MB higher (docs/decisions/0026-bag-worker.md).
+    resourceLimits: { maxYoungGenerationSizeMb: 2 },
+  });
+  keepHeapFlags(worker);
+  const post = (msg: ToWorker, transfer?: ArrayBuffer[]): void => worker.postMessage(msg, transfer);
+
+  let failure: Error | null = null;
+  let exited = false;
+  let current: Readable | null = null;
+  let result: BagResult | null = null;
+  let settle: { resolve: (r: BagResult) => void; reject: (err: Error) => void } | null = null;
+  const done = new Promise<BagResult>((resolve, reject) => (settle = { resolve, reject }));
+  done.catch(() => undefined);
+
+  // Credit: bytes sent to the worker and not used yet; the reads wait above IN_FLIGHT_BYTES.
+  let inFlight = 0;
+  let waiting: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  const room = (): Promise<void> | null => {
+    if (inFlight <= IN_FLIGHT_BYTES) return null;
+    if (failure) return Promise.reject(failure);
+    return new Promise<void>((resolve, reject) => (waiting = { resolve, reject }));
+  };
+
+  // The ZIP as the worker sends it; each batch's credit goes back once the reader has taken it.
+  let owed = 0;
+  let ended = false;
+  const stream = new Readable({
+    // Small: a chunk waiting here lives until this thread's next GC once it has been read.
+    highWaterMark: 256 * 1024,
+    read() {
+      if (owed > 0 && !failure) {
+        post({ t: 'taken', bytes: owed });
+        owed = 0;
+      }
+    },
+  });
+  stream.once('end', () => {
+    ended = true;
+    if (result) settle?.resolve(result);
+  });
+  stream.once('close', () => {
+    if (!ended) fail(new Error('the bag stream was closed before its end'));
+  });
+
+  const stop = (): void => {
+    if (!exited) void worker.terminate();
+  };
+  const fail = (err: Error, fromWorker = false): void => {
+    if (failure) return;
+    failure = err;
+    current?.destroy();
+    waiting?.reject(err);
+    waiting = null;
+    stream.destroy(err);
+    settle?.reject(err);
+    if (fromWorker || exited) {
+      stop();
+      return;
+    }
+    // The worker removes its spool files when it fails; it is stopped once it has, or after a grace.
+    post({ t: 'abort', error: serializeError(err) });
+    const timer = setTimeout(stop, ABORT_GRACE_MS);
+    timer.unref();
+    worker.once('exit', () => clearTimeout(timer));
+  };
+
+  worker.on('message', (msg: FromWorker) => {
+    switch (msg.t) {
+      case 'used': {
+        inFlight -= msg.bytes;
+        if (inFlight <= IN_FLIGHT_BYTES && waiting) {
+          const w = waiting;
+          waiting = null;
+          w.resolve();
+        }
+        return;
+      }
+      case 'zip': {
+        if (failure) return;
+        const chunk = Buffer.from(msg.bytes);
+        if (stream.push(chunk)) post({ t: 'taken', bytes: chunk.length });
+        else owed += chunk.length;
+        return;
+      }
+      case 'phase':
+        input.onPhase?.(msg.phase, msg.records);
+        return;
+      case 'done':
+        result = msg.result;
+        stop();
+        stream.push(null);
+        return;
+      case 'failed':
+        if (failure) stop();
+        else fail(deserializeError(msg.error), true);
+        return;
+    }
+  });
+  worker.on('error', (err) => fail(err, true));
+  worker.on('exit', (code) => {
+    exited = true;
+    if (result === null) fail(new Error(`the bag worker exited (code ${code}) before the bag was done`));
+  });
+
+  const feed = async (): Promise<void> => {
+    let batch: WireWholeRecord[] = [];
+    let parts: Buffer[] = [];
+    let bytes = 0;
+    let cost = 0;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      // One buffer of its own for the batch, transferred: record bodies may sit in shared pools.
+      const all = Buffer.allocUnsafeSlow(bytes);
+      let at = 0;
+      for (const part of parts) at += part.copy(all, at);
+      const buffer = all.buffer as ArrayBuffer;
+      post({ t: 'records', records: batch, bytes: buffer }, [buffer]);
+      inFlight += cost;
+      batch = [];
+      parts = [];
+      bytes = 0;
+      cost = 0;
+    };
+    const wait = async (): Promise<void> => {
+      const full = room();
+      if (full === null) return;
+      flush();
+      await full;
+    };
+    for await (const record of input.records) {
+      if (failure) return;
+      const facts = factsOf(record);
+      if (record.read !== undefined && record.size <= READ_WHOLE_MAX_BYTES) {
+        const read = await record.read();
+        if (failure) return;
+        // Sent as read, whatever its length: the worker checks it against the catalog's size.
+        batch.push({
+          facts,
+          offset: bytes,
+          length: read.bytes.length,
+          ...(read.crc64 !== undefined ? { crc64: read.crc64 } : {}),
+        });
+        parts.push(read.bytes);
+        bytes += read.bytes.length;
+        cost += factsCost(facts) + read.bytes.length;
+        if (bytes >= BATCH_BYTES || batch.length >= BATCH_RECORDS) flush();
+      } else {
+        flush();
+        post({ t: 'streamStart', facts });
+        inFlight += factsCost(facts);
+        const source = await record.open();
+        current = source;
+        for await (const chunk of source as AsyncIterable<Buffer>) {
+          if (failure) return;
+          const own = Buffer.allocUnsafeSlow(chunk.length);
+          chunk.copy(own);
+          const buffer = own.buffer as ArrayBuffer;
+          post({ t: 'chunk', bytes: buffer }, [buffer]);
+          inFlight += chunk.length;
+          await wait();
+        }
+        current = null;
+        post({ t: 'streamEnd' });
+      }
+      await wait();
+    }
+    flush();
+    post({ t: 'recordsEnd' });
+    let events: AuditEvent[] = [];
+    for await (const event of input.auditEvents) {
+      if (failure) return;
+      events.push(event);
+      if (events.length >= AUDIT_BATCH_EVENTS) {
+        post({ t: 'audit', events });
+        inFlight += events.length * AUDIT_EVENT_BYTES;
+        events = [];
+        await wait();
+      }
+    }
+    if (events.length > 0) {
+      post({ t: 'audit', events });
+      inFlight += events.length * AUDIT_EVENT_BYTES;
+    }
+    post({ t: 'auditEnd' });
+  };
+  feed().catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+
+  return { stream, done };
+}

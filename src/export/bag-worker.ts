@@ -1,0 +1,247 @@
+/**
+ * A bag's worker thread (see bag-thread.ts): runs buildBag here, off the serving thread, on the
+ * records the serving thread sends, and sends the ZIP back in batches.
+ */
+import { Readable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AuditEvent } from '../catalog/types';
+import { deserializeError, serializeError } from '../catalog/remote-protocol';
+import { buildBag } from './bag-writer';
+import {
+  AUDIT_EVENT_BYTES,
+  factsCost,
+  type FromWorker,
+  type ToWorker,
+  type WireRecordFacts,
+  type WorkerBagInput,
+} from './bag-thread-protocol';
+import type { BagRecord } from './types';
+
+/** Credit goes back once this many bytes have been used, or whenever the worker is about to wait. */
+const USED_REPORT_BYTES = 256 * 1024;
+/** The ZIP leaves in messages of up to this many bytes (smaller pieces are gathered). */
+const ZIP_BATCH_BYTES = 128 * 1024;
+/** The ZIP bytes sent and not yet taken by the serving thread before the bag waits. */
+const ZIP_IN_FLIGHT_BYTES = 512 * 1024;
+
+const port = parentPort;
+if (!port) throw new Error('bag-worker must run in a worker thread');
+const post = (msg: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(msg, transfer);
+
+let used = 0;
+const reportUsed = (): void => {
+  if (used === 0) return;
+  post({ t: 'used', bytes: used });
+  used = 0;
+};
+const credit = (bytes: number): void => {
+  used += bytes;
+  if (used >= USED_REPORT_BYTES) reportUsed();
+};
+
+/** What the serving thread has sent and the bag has not taken yet, in order. */
+class Inbox<T> implements AsyncIterable<T> {
+  /** Taken items are dropped (null) at once, so nothing taken stays reachable from here. */
+  private items: ({ value: T; cost: number } | null)[] = [];
+  private head = 0;
+  private ended = false;
+  private error: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  push(value: T, cost: number): void {
+    this.items.push({ value, cost });
+    this.poke();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.poke();
+  }
+
+  fail(err: Error): void {
+    this.error ??= err;
+    this.poke();
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      if (this.error) throw this.error;
+      if (this.head < this.items.length) {
+        const item = this.items[this.head] as { value: T; cost: number };
+        this.items[this.head] = null;
+        this.head += 1;
+        if (this.head >= 1024 || this.head === this.items.length) {
+          this.items = this.items.slice(this.head);
+          this.head = 0;
+        }
+        credit(item.cost);
+        yield item.value;
+        continue;
+      }
+      if (this.ended) return;
+      // Nothing here: whatever was used goes back now, or the serving thread could wait for it.
+      reportUsed();
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
+
+/** A streamed record's bytes, handed to the bag as it reads them (credit goes back as it does). */
+class ChunkSource extends Readable {
+  private queue: Buffer[] = [];
+  private ended = false;
+  private wanted = false;
+
+  add(chunk: Buffer): void {
+    this.queue.push(chunk);
+    if (this.wanted) this.pump();
+  }
+
+  finish(): void {
+    this.ended = true;
+    if (this.wanted) this.pump();
+  }
+
+  override _read(): void {
+    this.wanted = true;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const chunk = this.queue.shift() as Buffer;
+      credit(chunk.length);
+      if (!this.push(chunk)) {
+        this.wanted = false;
+        return;
+      }
+    }
+    if (this.ended) {
+      this.wanted = false;
+      this.push(null);
+    } else {
+      reportUsed();
+    }
+  }
+}
+
+const records = new Inbox<BagRecord>();
+const audit = new Inbox<AuditEvent[]>();
+let streaming: ChunkSource | null = null;
+
+function wholeRecord(facts: WireRecordFacts, bytes: Buffer, crc64: string | undefined): BagRecord {
+  return {
+    ...facts,
+    open: () => {
+      throw new Error(`record ${facts.recordId} was sent whole: it has no stream`);
+    },
+    read: () => Promise.resolve(crc64 !== undefined ? { bytes, crc64 } : { bytes }),
+  };
+}
+
+const input = workerData as WorkerBagInput;
+const bag = buildBag({
+  ...input,
+  records,
+  auditEvents: (async function* (): AsyncGenerator<AuditEvent> {
+    for await (const events of audit) yield* events;
+  })(),
+  onPhase: (phase, n) => post({ t: 'phase', phase, records: n }),
+});
+
+// The ZIP goes back in batches of up to ZIP_BATCH_BYTES, each copied once into a buffer of its
+// own that is transferred; the bag waits while ZIP_IN_FLIGHT_BYTES are not taken yet.
+const gathered = Buffer.allocUnsafeSlow(ZIP_BATCH_BYTES);
+let gatheredBytes = 0;
+let flushQueued = false;
+let inFlight = 0;
+const send = (data: Buffer, length: number): void => {
+  const own = Buffer.allocUnsafeSlow(length);
+  data.copy(own, 0, 0, length);
+  inFlight += length;
+  post({ t: 'zip', bytes: own.buffer as ArrayBuffer }, [own.buffer as ArrayBuffer]);
+  if (inFlight > ZIP_IN_FLIGHT_BYTES) bag.stream.pause();
+};
+const flush = (): void => {
+  flushQueued = false;
+  if (gatheredBytes === 0) return;
+  send(gathered, gatheredBytes);
+  gatheredBytes = 0;
+};
+bag.stream.on('data', (chunk: Buffer) => {
+  if (chunk.length >= ZIP_BATCH_BYTES / 2) {
+    flush();
+    send(chunk, chunk.length);
+    return;
+  }
+  if (gatheredBytes + chunk.length > ZIP_BATCH_BYTES) flush();
+  chunk.copy(gathered, gatheredBytes);
+  gatheredBytes += chunk.length;
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+});
+// The bag's own error is the one reported, through `done`.
+bag.stream.on('error', () => undefined);
+bag.done.then(
+  (result) => {
+    flush();
+    post({ t: 'done', result });
+  },
+  (err: unknown) => post({ t: 'failed', error: serializeError(err) }),
+);
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'records': {
+      const all = Buffer.from(msg.bytes);
+      for (const r of msg.records) {
+        const bytes = all.subarray(r.offset, r.offset + r.length);
+        records.push(wholeRecord(r.facts, bytes, r.crc64), factsCost(r.facts) + r.length);
+      }
+      return;
+    }
+    case 'streamStart': {
+      const source = new ChunkSource();
+      streaming = source;
+      records.push({ ...msg.facts, open: () => source }, factsCost(msg.facts));
+      return;
+    }
+    case 'chunk':
+      streaming?.add(Buffer.from(msg.bytes));
+      return;
+    case 'streamEnd':
+      streaming?.finish();
+      streaming = null;
+      return;
+    case 'recordsEnd':
+      records.end();
+      return;
+    case 'audit':
+      audit.push(msg.events, msg.events.length * AUDIT_EVENT_BYTES);
+      return;
+    case 'auditEnd':
+      audit.end();
+      return;
+    case 'taken':
+      inFlight -= msg.bytes;
+      if (inFlight <= ZIP_IN_FLIGHT_BYTES && bag.stream.isPaused()) bag.stream.resume();
+      return;
+    case 'abort': {
+      const err = deserializeError(msg.error);
+      records.fail(err);
+      audit.fail(err);
+      streaming?.destroy(err);
+      // A bag waiting for the ZIP to be taken would never pull again: closing it fails the build.
+      bag.stream.destroy(err);
+      return;
+    }
+  }
+});
