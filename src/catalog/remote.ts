@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../errors';
 import { keepHeapFlags } from '../runtime/heap';
+import { compiledScript } from '../runtime/worker-script';
 import { systemClock, type Clock } from '../util/clock';
 import {
   deserializeError,
@@ -36,17 +35,6 @@ export async function openCatalogInWorker(options: { sqlitePath: string; clock?:
   return Object.assign(remote, remote.lifecycle);
 }
 
-/** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
-function workerScript(): string {
-  const here = path.join(__dirname, 'catalog-worker.js');
-  if (fs.existsSync(here)) return here;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'catalog', 'catalog-worker.js');
-  if (fs.existsSync(built)) return built;
-  throw new UnavailableError(
-    `the catalog worker script is missing (looked for ${here} and ${built}); run npm run build`,
-  );
-}
-
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -70,7 +58,7 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
     private readonly sqlitePath: string,
     private readonly clock: Clock,
   ) {
-    this.worker = new Worker(workerScript(), {
+    this.worker = new Worker(compiledScript(__dirname, 'catalog/catalog-worker.js', 'the catalog worker'), {
       workerData: { sqlitePath } satisfies WorkerInit,
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { AuditEvent } from '../catalog/types';
 import { deserializeError, serializeError } from '../catalog/remote-protocol';
-import { UnavailableError } from '../errors';
 import { keepHeapFlags } from '../runtime/heap';
+import { compiledScript } from '../runtime/worker-script';
 import { READ_WHOLE_MAX_BYTES } from './bag-writer';
 import {
   AUDIT_EVENT_BYTES,
@@ -31,33 +29,10 @@ const IN_FLIGHT_BYTES = 1024 * 1024;
 /** After an abort, how long the worker has to remove its spool files before it is stopped. */
 const ABORT_GRACE_MS = 30_000;
 
-/** The compiled worker script: next to this file in dist/, or dist/ when running from sources (tests). */
-function workerScript(): string {
-  const here = path.join(__dirname, 'bag-worker.js');
-  if (fs.existsSync(here)) return here;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'export', 'bag-worker.js');
-  if (fs.existsSync(built)) return built;
-  throw new UnavailableError(
-    `the bag worker script is missing (looked for ${here} and ${built}); run npm run build`,
-  );
-}
-
-function factsOf(r: BagRecord): WireRecordFacts {
-  return {
-    recordId: r.recordId,
-    recordType: r.recordType,
-    objectKey: r.objectKey,
-    businessDate: r.businessDate,
-    clientId: r.clientId,
-    accountId: r.accountId,
-    instrument: r.instrument,
-    size: r.size,
-    sha256: r.sha256,
-    crc64: r.crc64,
-    proof: r.proof,
-    ...(r.contentType !== undefined ? { contentType: r.contentType } : {}),
-    ...(r.fields !== undefined ? { fields: r.fields } : {}),
-  };
+/** A record's facts without its ways to read the bytes (functions cannot cross a thread). */
+function factsOf(record: BagRecord): WireRecordFacts {
+  const { open: _open, read: _read, ...facts } = record;
+  return facts;
 }
 
 /**
@@ -79,7 +54,7 @@ export function buildBagInWorker(input: BuildBagInput): BagBuild {
     ...(input.embedLimitBytes !== undefined ? { embedLimitBytes: input.embedLimitBytes } : {}),
     ...(input.compressionLevel !== undefined ? { compressionLevel: input.compressionLevel } : {}),
   };
-  const worker = new Worker(workerScript(), {
+  const worker = new Worker(compiledScript(__dirname, 'export/bag-worker.js', 'the bag worker'), {
     workerData: init,
     // 8 MB let a 100,000-record bag peak 25-30 MB higher (docs/decisions/0026-bag-worker.md).
     resourceLimits: { maxYoungGenerationSizeMb: 2 },

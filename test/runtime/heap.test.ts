@@ -46,10 +46,13 @@ describe('applyHeapGrowth', () => {
   });
 });
 
-/** The largest the young generation's new space got in a child that allocates fast and keeps a few (MB). */
-function peakNewSpaceMb(factor: number): number {
-  const script = `
-    require(${JSON.stringify(DIST_HEAP)}).applyYoungGenerationGrowth(${factor});
+/**
+ * The largest the young generation's new space got in a child that allocates fast and keeps a few
+ * (MB). `afterWorker`: the child first starts a worker thread and allocates once it is online,
+ * with keepHeapFlags on it (`kept`) or without (`plain`).
+ */
+function peakNewSpaceMb(factor: number, afterWorker?: 'kept' | 'plain'): number {
+  const allocate = `
     const v8 = require('node:v8');
     let keep = [];
     let peak = 0;
@@ -63,36 +66,17 @@ function peakNewSpaceMb(factor: number): number {
     }
     console.log(JSON.stringify({ peak }));
   `;
-  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  return (JSON.parse(out) as { peak: number }).peak / (1024 * 1024);
-}
-
-/**
- * peakNewSpaceMb's child at factor 1, allocating after a worker thread has come online
- * (`keep`: with keepHeapFlags on that worker).
- */
-function peakNewSpaceAfterWorkerMb(keep: boolean): number {
   const script = `
     const heap = require(${JSON.stringify(DIST_HEAP)});
-    heap.applyYoungGenerationGrowth(1);
-    const { Worker } = require('node:worker_threads');
-    const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
-    if (${keep}) heap.keepHeapFlags(worker);
-    worker.once('online', () => setImmediate(() => {
-      const v8 = require('node:v8');
-      let keep = [];
-      let peak = 0;
-      for (let i = 0; i < 3000000; i++) {
-        keep.push({ a: i, b: 'x' + i });
-        if (keep.length > 20000) keep = [];
-        if (i % 10000 === 0) {
-          const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-          peak = Math.max(peak, space ? space.space_size : 0);
-        }
-      }
-      console.log(JSON.stringify({ peak }));
-      void worker.terminate();
-    }));
+    heap.applyYoungGenerationGrowth(${factor});
+    ${
+      afterWorker === undefined
+        ? allocate
+        : `const { Worker } = require('node:worker_threads');
+           const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+           if (${afterWorker === 'kept'}) heap.keepHeapFlags(worker);
+           worker.once('online', () => setImmediate(() => { ${allocate}; void worker.terminate(); }));`
+    }
   `;
   const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   return (JSON.parse(out) as { peak: number }).peak / (1024 * 1024);
@@ -102,7 +86,7 @@ describe('keepHeapFlags', () => {
   it('keeps the young generation small after a worker thread starts, which resets the flags', () => {
     // Node 20 on the 2-core machine: 33.6 MB after a worker started without keepHeapFlags (the
     // flag back at V8's default), 2-4 MB with it.
-    const kept = peakNewSpaceAfterWorkerMb(true);
+    const kept = peakNewSpaceMb(1, 'kept');
     expect(kept).toBeLessThan(8);
   });
 });
