@@ -54,3 +54,14 @@ export const AUDIT_EVENT_BYTES = 512;
 
 /** What a record's facts count for credit, beside its bytes (both sides count the same). */
 export const factsCost = (facts: WireRecordFacts): number => 256 + facts.proof.length;
+
+/**
+ * `parts` copied once, back to back, into a buffer of their own, to be transferred: a part may be
+ * a view of a shared pool slab, which must never be transferred (or cloned whole).
+ */
+export function packed(parts: readonly Buffer[], total: number): ArrayBuffer {
+  const own = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const part of parts) at += part.copy(own, at);
+  return own.buffer as ArrayBuffer;
+}

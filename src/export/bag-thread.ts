@@ -8,6 +8,7 @@ import { READ_WHOLE_MAX_BYTES } from './bag-writer';
 import {
   AUDIT_EVENT_BYTES,
   factsCost,
+  packed,
   type FromWorker,
   type ToWorker,
   type WireRecordFacts,
@@ -43,19 +44,9 @@ function factsOf(record: BagRecord): WireRecordFacts {
  * build fails on either side.
  */
 export function buildBagInWorker(input: BuildBagInput): BagBuild {
-  const init: WorkerBagInput = {
-    request: input.request,
-    sourceOrganization: input.sourceOrganization,
-    baggedAt: input.baggedAt,
-    checkpoint: input.checkpoint,
-    verifierKey: input.verifierKey,
-    ...(input.tmpDir !== undefined ? { tmpDir: input.tmpDir } : {}),
-    ...(input.spoolMemoryBytes !== undefined ? { spoolMemoryBytes: input.spoolMemoryBytes } : {}),
-    ...(input.embedLimitBytes !== undefined ? { embedLimitBytes: input.embedLimitBytes } : {}),
-    ...(input.compressionLevel !== undefined ? { compressionLevel: input.compressionLevel } : {}),
-  };
+  const { records: _records, auditEvents: _auditEvents, onPhase: _onPhase, ...init } = input;
   const worker = new Worker(compiledScript(__dirname, 'export/bag-worker.js', 'the bag worker'), {
-    workerData: init,
+    workerData: init satisfies WorkerBagInput,
     // 8 MB let a 100,000-record bag peak 25-30 MB higher (docs/decisions/0026-bag-worker.md).
     resourceLimits: { maxYoungGenerationSizeMb: 2 },
   });
@@ -167,11 +158,7 @@ export function buildBagInWorker(input: BuildBagInput): BagBuild {
     let cost = 0;
     const flush = (): void => {
       if (batch.length === 0) return;
-      // One buffer of its own for the batch, transferred: record bodies may sit in shared pools.
-      const all = Buffer.allocUnsafeSlow(bytes);
-      let at = 0;
-      for (const part of parts) at += part.copy(all, at);
-      const buffer = all.buffer as ArrayBuffer;
+      const buffer = packed(parts, bytes);
       post({ t: 'records', records: batch, bytes: buffer }, [buffer]);
       inFlight += cost;
       batch = [];
@@ -210,9 +197,7 @@ export function buildBagInWorker(input: BuildBagInput): BagBuild {
         current = source;
         for await (const chunk of source as AsyncIterable<Buffer>) {
           if (failure) return;
-          const own = Buffer.allocUnsafeSlow(chunk.length);
-          chunk.copy(own);
-          const buffer = own.buffer as ArrayBuffer;
+          const buffer = packed([chunk], chunk.length);
           post({ t: 'chunk', bytes: buffer }, [buffer]);
           inFlight += chunk.length;
           await wait();
@@ -225,20 +210,21 @@ export function buildBagInWorker(input: BuildBagInput): BagBuild {
     flush();
     post({ t: 'recordsEnd' });
     let events: AuditEvent[] = [];
+    const sendEvents = (): void => {
+      if (events.length === 0) return;
+      post({ t: 'audit', events });
+      inFlight += events.length * AUDIT_EVENT_BYTES;
+      events = [];
+    };
     for await (const event of input.auditEvents) {
       if (failure) return;
       events.push(event);
       if (events.length >= AUDIT_BATCH_EVENTS) {
-        post({ t: 'audit', events });
-        inFlight += events.length * AUDIT_EVENT_BYTES;
-        events = [];
+        sendEvents();
         await wait();
       }
     }
-    if (events.length > 0) {
-      post({ t: 'audit', events });
-      inFlight += events.length * AUDIT_EVENT_BYTES;
-    }
+    sendEvents();
     post({ t: 'auditEnd' });
   };
   feed().catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));

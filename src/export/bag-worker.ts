@@ -10,6 +10,7 @@ import { buildBag } from './bag-writer';
 import {
   AUDIT_EVENT_BYTES,
   factsCost,
+  packed,
   type FromWorker,
   type ToWorker,
   type WireRecordFacts,
@@ -155,35 +156,29 @@ const bag = buildBag({
   onPhase: (phase, n) => post({ t: 'phase', phase, records: n }),
 });
 
-// The ZIP goes back in batches of up to ZIP_BATCH_BYTES, each copied once into a buffer of its
-// own that is transferred; the bag waits while ZIP_IN_FLIGHT_BYTES are not taken yet.
-const gathered = Buffer.allocUnsafeSlow(ZIP_BATCH_BYTES);
-let gatheredBytes = 0;
+// The ZIP goes back in batches of up to ZIP_BATCH_BYTES (or one larger chunk), each copied once
+// into a buffer of its own that is transferred; the bag waits while ZIP_IN_FLIGHT_BYTES are not
+// taken yet.
+let pieces: Buffer[] = [];
+let piecesBytes = 0;
 let flushQueued = false;
 let inFlight = 0;
-const send = (data: Buffer, length: number): void => {
-  const own = Buffer.allocUnsafeSlow(length);
-  data.copy(own, 0, 0, length);
-  inFlight += length;
-  post({ t: 'zip', bytes: own.buffer as ArrayBuffer }, [own.buffer as ArrayBuffer]);
-  if (inFlight > ZIP_IN_FLIGHT_BYTES) bag.stream.pause();
-};
 const flush = (): void => {
   flushQueued = false;
-  if (gatheredBytes === 0) return;
-  send(gathered, gatheredBytes);
-  gatheredBytes = 0;
+  if (piecesBytes === 0) return;
+  const bytes = packed(pieces, piecesBytes);
+  inFlight += piecesBytes;
+  pieces = [];
+  piecesBytes = 0;
+  post({ t: 'zip', bytes }, [bytes]);
+  if (inFlight > ZIP_IN_FLIGHT_BYTES) bag.stream.pause();
 };
 bag.stream.on('data', (chunk: Buffer) => {
-  if (chunk.length >= ZIP_BATCH_BYTES / 2) {
-    flush();
-    send(chunk, chunk.length);
-    return;
-  }
-  if (gatheredBytes + chunk.length > ZIP_BATCH_BYTES) flush();
-  chunk.copy(gathered, gatheredBytes);
-  gatheredBytes += chunk.length;
-  if (!flushQueued) {
+  if (piecesBytes + chunk.length > ZIP_BATCH_BYTES) flush();
+  pieces.push(chunk);
+  piecesBytes += chunk.length;
+  if (piecesBytes >= ZIP_BATCH_BYTES) flush();
+  else if (!flushQueued) {
     flushQueued = true;
     setImmediate(flush);
   }

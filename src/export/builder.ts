@@ -8,7 +8,7 @@ import { OSS_LIMITS } from '../storage/limits';
 import type { ObjectStore } from '../storage/types';
 import { buildBagInWorker } from './bag-thread';
 import { buildBag } from './bag-writer';
-import { SPOOL_MEMORY_BYTES } from './spool';
+import { spoolMemoryFor } from './spool';
 import type { ExportEvidence } from './evidence';
 import { selectRecords } from './selection';
 import type { BagRecord } from './types';
@@ -66,21 +66,6 @@ export const bagKey = (exportId: string): string => `exports/${exportId}.zip`;
  * serving thread), so fewer, larger pages: 2,000 a page held the thread ~15 s in all.
  */
 const AUDIT_PAGE = 10_000;
-
-/**
- * What one record adds to a bag's spools (its manifest lines, index row, embedded fields, CSV
- * row and central directory entry): 1.1-1.9 KB in scripts/bench/export-bag.js, rounded up.
- */
-const SPOOL_BYTES_PER_RECORD = 2048;
-
-/**
- * The spools' memory budget for a bag of `records`: the default when they should fit in it, else
- * none. A bag whose spools will go to disk anyway writes them there from the start, rather than
- * first filling the budget (24 MiB at the peak of a 100,000-record build) and then spilling it.
- */
-export function spoolMemoryFor(records: number): number {
-  return records * SPOOL_BYTES_PER_RECORD <= SPOOL_MEMORY_BYTES ? SPOOL_MEMORY_BYTES : 0;
-}
 
 /**
  * The audit events about the bag's records (target = a record id), below the export's audit

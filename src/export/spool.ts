@@ -21,6 +21,21 @@ export const SPOOL_FLUSH_BYTES = 64 * 1024;
  */
 export const SPOOL_MEMORY_BYTES = 24 * 1024 * 1024;
 
+/**
+ * What one record adds to a bag's spools (its manifest lines, index row, embedded fields, CSV
+ * row and central directory entry): 1.1-1.9 KB in scripts/bench/export-bag.js, rounded up.
+ */
+const SPOOL_BYTES_PER_RECORD = 2048;
+
+/**
+ * The spools' memory budget for a bag of `records`: the default when they should fit in it, else
+ * none. A bag whose spools will go to disk anyway writes them there from the start, rather than
+ * first filling the budget (24 MiB at the peak of a 100,000-record build) and then spilling it.
+ */
+export function spoolMemoryFor(records: number): number {
+  return records * SPOOL_BYTES_PER_RECORD <= SPOOL_MEMORY_BYTES ? SPOOL_MEMORY_BYTES : 0;
+}
+
 /** The memory the spools of one SpoolDir share. */
 interface Budget {
   left: number;

@@ -1,5 +1,5 @@
-import { bagPartSize, spoolMemoryFor } from '../../src/export/builder';
-import { SPOOL_MEMORY_BYTES } from '../../src/export/spool';
+import { bagPartSize } from '../../src/export/builder';
+import { SPOOL_MEMORY_BYTES, spoolMemoryFor } from '../../src/export/spool';
 import { OSS_LIMITS } from '../../src/storage/limits';
 
 const MIB = 1024 * 1024;
