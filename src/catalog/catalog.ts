@@ -181,6 +181,15 @@ class KyselyCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   ): Promise<AuditEvent[]> {
     return exportAudit.auditEventsOfSelection(this.db, this.dialect, selection, range);
   }
+  auditSeqsOfSelection(
+    selection: RecordSelection,
+    range: { fromSeq?: number; belowSeq: number; limit?: number },
+  ): Promise<number[]> {
+    return exportAudit.auditSeqsOfSelection(this.db, this.dialect, selection, range);
+  }
+  auditEventsAt(seqs: readonly number[]): Promise<AuditEvent[]> {
+    return exportAudit.auditEventsAt(this.db, seqs);
+  }
   measureSelection(selection: RecordSelection): Promise<SelectionMeasure> {
     return exportAudit.measureSelection(this.db, this.dialect, selection);
   }

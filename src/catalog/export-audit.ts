@@ -4,7 +4,7 @@ import { toAuditEvent } from './mappers';
 import { recordConditions, type RecordCondition } from './reads';
 import type { CatalogDatabase } from './schema';
 import type { AuditEvent, CatalogDialect, RecordSelection, SelectionMeasure } from './types';
-import { fail, pageRange, validateQuery, type Issue } from './validate';
+import { fail, validateQuery, type Issue } from './validate';
 
 /**
  * The audit trail of an export's records, selected in the database: the events whose target is
@@ -96,26 +96,38 @@ export async function measureSelection(
   return { records: Number(row.records), bytes: Number(row.bytes), lastLedgerSeq: Number(row.last) };
 }
 
+/** Most seqs auditSeqsOfSelection gives at once (numbers: 800 KB at most). */
+export const MAX_SELECTION_SEQS = 100_000;
+/** Most events auditEventsAt reads at once. */
+export const MAX_EVENTS_AT = 1_000;
+
 /**
- * The query of one page (null when the page is empty whatever the database holds); apart so
- * that a test can read the database's plan of it.
+ * The seqs of a page (null when the page is empty whatever the database holds), ascending: from
+ * the index alone (target, seq), no event row is read. Its cost is one probe per selected record,
+ * whatever the page's length, so a caller that wants few rows at a time asks for many seqs here
+ * and reads their rows by seq (auditEventsAt).
  */
-export function selectionAuditQuery(
+function selectionSeqQuery(
   db: Db,
   dialect: CatalogDialect,
   selection: RecordSelection,
   range: { fromSeq?: number; belowSeq: number; limit?: number },
+  maxLimit: number,
 ) {
-  const { fromSeq, limit } = pageRange(range);
+  const fromSeq = range.fromSeq ?? 0;
+  const limit = range.limit ?? 1000;
   const issues: Issue[] = [];
+  if (!Number.isSafeInteger(fromSeq) || fromSeq < 0)
+    issues.push({ path: ['fromSeq'], message: 'must be a non-negative integer' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit)
+    issues.push({ path: ['limit'], message: `must be an integer from 1 to ${maxLimit}` });
   if (!Number.isSafeInteger(range.belowSeq) || range.belowSeq < 0)
     issues.push({ path: ['belowSeq'], message: 'must be a non-negative integer' });
   checkSelection(selection, 'invalid audit selection', issues);
   const ids = selection.criteria.recordIds;
   if (ids?.length === 0 || fromSeq >= range.belowSeq) return null;
   const records = selectedRecordIds(db, dialect, selection);
-  // The page's seqs from the index alone (target, seq): no event row is read but the page's.
-  const page = db
+  return db
     .selectFrom('audit_events')
     .select('seq')
     .where('target', 'in', records)
@@ -123,6 +135,20 @@ export function selectionAuditQuery(
     .where('seq', '<', range.belowSeq)
     .orderBy('seq')
     .limit(limit);
+}
+
+/**
+ * The query of one page of events (null when the page is empty whatever the database holds);
+ * apart so that a test can read the database's plan of it.
+ */
+export function selectionAuditQuery(
+  db: Db,
+  dialect: CatalogDialect,
+  selection: RecordSelection,
+  range: { fromSeq?: number; belowSeq: number; limit?: number },
+) {
+  const page = selectionSeqQuery(db, dialect, selection, range, 10_000);
+  if (page === null) return null;
   // Then the page's rows by primary key. PostgreSQL, told `seq in (subquery)` of 10,000 rows,
   // judged a scan of the whole table cheaper than as many index reads (a full scan per page of a
   // long trail); given an array it cannot see into, it reads through the index.
@@ -143,4 +169,36 @@ export async function auditEventsOfSelection(
   const query = selectionAuditQuery(db, dialect, selection, range);
   if (query === null) return [];
   return (await query.execute()).map(toAuditEvent);
+}
+
+export async function auditSeqsOfSelection(
+  db: Db,
+  dialect: CatalogDialect,
+  selection: RecordSelection,
+  range: { fromSeq?: number; belowSeq: number; limit?: number },
+): Promise<number[]> {
+  const query = selectionSeqQuery(db, dialect, selection, range, MAX_SELECTION_SEQS);
+  if (query === null) return [];
+  // PostgreSQL answers bigints as text.
+  return (await query.execute()).map((r) => Number(r.seq));
+}
+
+export async function auditEventsAt(db: Db, seqs: readonly number[]): Promise<AuditEvent[]> {
+  const issues: Issue[] = [];
+  if (seqs.length > MAX_EVENTS_AT) issues.push({ path: ['seqs'], message: `at most ${MAX_EVENTS_AT} seqs` });
+  seqs.forEach((seq, i) => {
+    if (!Number.isSafeInteger(seq) || seq < 0)
+      issues.push({ path: ['seqs', String(i)], message: 'must be a non-negative integer' });
+    else if (i > 0 && seq <= (seqs[i - 1] as number))
+      issues.push({ path: ['seqs', String(i)], message: 'seqs must be ascending, each once' });
+  });
+  if (issues.length > 0) fail('invalid audit seqs', issues.slice(0, 10));
+  if (seqs.length === 0) return [];
+  const rows = await db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('seq', 'in', [...seqs])
+    .orderBy('seq')
+    .execute();
+  return rows.map(toAuditEvent);
 }

@@ -149,6 +149,8 @@ class RemoteCatalog implements Omit<Catalog, keyof LifecycleCatalog> {
   auditSize: Catalog['auditSize'] = () => this.call('auditSize');
   auditEventsOfSelection: Catalog['auditEventsOfSelection'] = (...a) =>
     this.call('auditEventsOfSelection', ...a);
+  auditSeqsOfSelection: Catalog['auditSeqsOfSelection'] = (...a) => this.call('auditSeqsOfSelection', ...a);
+  auditEventsAt: Catalog['auditEventsAt'] = (...a) => this.call('auditEventsAt', ...a);
   measureSelection: Catalog['measureSelection'] = (...a) => this.call('measureSelection', ...a);
   addPrincipal: Catalog['addPrincipal'] = (...a) => this.call('addPrincipal', ...a);
   getPrincipal: Catalog['getPrincipal'] = (id) =>

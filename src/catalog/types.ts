@@ -282,6 +282,18 @@ export interface SelectionAuditCatalog {
     range: { fromSeq?: number; belowSeq: number; limit?: number },
   ): Promise<AuditEvent[]>;
   /**
+   * The seqs of the events auditEventsOfSelection gives for the same range, at most `limit`
+   * (default 1000, max 100000), ascending. One call costs about what one page of
+   * auditEventsOfSelection costs (a probe per selected record), so a reader that keeps few events
+   * in memory at a time takes many seqs here and reads their rows with auditEventsAt.
+   */
+  auditSeqsOfSelection(
+    selection: RecordSelection,
+    range: { fromSeq?: number; belowSeq: number; limit?: number },
+  ): Promise<number[]>;
+  /** The events with these seqs (ascending, each once, at most 1000), in seq order. */
+  auditEventsAt(seqs: readonly number[]): Promise<AuditEvent[]>;
+  /**
    * What the selection holds (the records selectRecords yields for it), counted in one query:
    * records, their bytes, the newest ledger leaf among them (-1 when none).
    */

@@ -107,6 +107,26 @@ export function selectionAuditSuite(fresh: HarnessFactory): void {
     }
   }
 
+  /** The builder's read: seqs `seqLimit` at a time, then their rows `rowLimit` at a time. */
+  async function bySeqs(criteria: ExportCriteria, seqLimit: number, rowLimit: number): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
+    for (let from = 0; ;) {
+      const seqs = await catalog.auditSeqsOfSelection(
+        { criteria, ledgerSize },
+        { fromSeq: from, belowSeq, limit: seqLimit },
+      );
+      expect(seqs.length).toBeLessThanOrEqual(seqLimit);
+      for (let at = 0; at < seqs.length; at += rowLimit) {
+        const wanted = seqs.slice(at, at + rowLimit);
+        const events = await catalog.auditEventsAt(wanted);
+        expect(events.map((e) => e.seq)).toEqual(wanted);
+        out.push(...events);
+      }
+      if (seqs.length < seqLimit) return out;
+      from = (seqs[seqs.length - 1] as number) + 1;
+    }
+  }
+
   const cases: [string, ExportCriteria, string[]][] = [
     ['a date from', { from: '2026-11-05' }, ['T-2', 'O-3', 'T-4', 'D-5', 't-1']],
     ['a date range', { from: '2026-11-02', to: '2026-11-05' }, ['T-1', 'T-2', 'O-3', 'D-5', 't-1']],
@@ -147,6 +167,8 @@ export function selectionAuditSuite(fresh: HarnessFactory): void {
       expect(want.every((e) => e.seq < belowSeq)).toBe(true);
       expect(await paged(criteria, 10_000)).toEqual(want);
       expect(await paged(criteria, 2)).toEqual(want);
+      expect(await bySeqs(criteria, 100_000, 1000)).toEqual(want);
+      expect(await bySeqs(criteria, 3, 2)).toEqual(want);
       const mid = want[Math.floor(want.length / 2)];
       if (mid !== undefined)
         expect(await paged(criteria, 3, mid.seq)).toEqual(want.filter((e) => e.seq >= mid.seq));
@@ -229,5 +251,21 @@ export function selectionAuditSuite(fresh: HarnessFactory): void {
     await expect(
       catalog.auditEventsOfSelection({ criteria: { clientId: 'C-1' }, ledgerSize: 1.5 }, { belowSeq }),
     ).rejects.toThrow(ValidationError);
+    for (const range of [{ belowSeq: -1 }, { belowSeq: 10, limit: 0 }, { belowSeq: 10, limit: 100_001 }])
+      await expect(catalog.auditSeqsOfSelection(selection, range)).rejects.toThrow(ValidationError);
+    expect(await catalog.auditSeqsOfSelection(selection, { belowSeq: 10, limit: 100_000 })).not.toHaveLength(
+      0,
+    );
+  });
+
+  test('auditEventsAt: the events of the seqs given, in order; missing seqs are absent; bad lists refused', async () => {
+    const all = await catalog.auditEvents({ limit: 10_000 });
+    const picked = [all[1], all[4], all[5]].map((e) => (e as AuditEvent).seq);
+    expect(await catalog.auditEventsAt(picked)).toEqual([all[1], all[4], all[5]]);
+    expect(await catalog.auditEventsAt([])).toEqual([]);
+    const past = (all[all.length - 1] as AuditEvent).seq + 100;
+    expect((await catalog.auditEventsAt([picked[0] as number, past])).map((e) => e.seq)).toEqual([picked[0]]);
+    for (const seqs of [[3, 2], [2, 2], [-1], [1.5], Array.from({ length: 1001 }, (_, i) => i)])
+      await expect(catalog.auditEventsAt(seqs)).rejects.toThrow(ValidationError);
   });
 }
