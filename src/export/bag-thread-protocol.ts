@@ -6,8 +6,9 @@ import type { BagPhase, BagRecord, BagResult, BuildBagInput } from './types';
  * The messages between the serving thread and a bag's worker thread (bag-thread.ts, bag-worker.ts;
  * docs/decisions/0026-bag-worker.md). The serving thread reads the records (catalog, proofs, GETs)
  * and uploads the ZIP; the worker checks the records and writes the bag. Bytes cross in batches, in
- * fresh ArrayBuffers that are transferred, never cloned; each side grants the other credit in
- * bytes, so neither queue grows with the bag.
+ * ArrayBuffers that are transferred, never cloned. Records come in fresh buffers, under credit in
+ * bytes; the ZIP goes in a few buffers of the worker's that come back once copied, so neither
+ * queue grows with the bag and the ZIP's bytes leave no garbage on either side.
  */
 
 /** What buildBag is given, but the records, the audit trail and the callbacks. */
@@ -35,15 +36,16 @@ export type ToWorker =
   | { t: 'recordsEnd' }
   | { t: 'audit'; events: AuditEvent[] }
   | { t: 'auditEnd' }
-  /** The serving thread has taken this many more bytes of the ZIP. */
-  | { t: 'taken'; bytes: number }
+  /** A buffer of the ZIP's, given back once the serving thread has copied its bytes out. */
+  | { t: 'taken'; bytes: ArrayBuffer }
   /** The build failed on the serving thread's side (a read, the catalog, the upload): stop and clean up. */
   | { t: 'abort'; error: SerializedError };
 
 export type FromWorker =
   /** The worker has used this many more of the bytes it was sent (credit back). */
   | { t: 'used'; bytes: number }
-  | { t: 'zip'; bytes: ArrayBuffer }
+  /** The next `length` bytes of the ZIP, at the start of `bytes` (one of the worker's few buffers). */
+  | { t: 'zip'; bytes: ArrayBuffer; length: number }
   | { t: 'phase'; phase: BagPhase; records: number }
   /** The ZIP has ended (every `zip` message before it) and this is the bag. */
   | { t: 'done'; result: BagResult }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { AuditEvent } from '../catalog/types';
 import { deserializeError, serializeError } from '../catalog/remote-protocol';
 import { keepHeapFlags } from '../runtime/heap';
+import { handOver } from '../storage/chunks';
 import { compiledScript } from '../runtime/worker-script';
 import { READ_WHOLE_MAX_BYTES } from './bag-writer';
 import {
@@ -27,8 +28,18 @@ const AUDIT_BATCH_EVENTS = 1000;
  * worker's next GC.
  */
 const IN_FLIGHT_BYTES = 1024 * 1024;
+/** The ZIP's chunks when the caller names no size (the builder gives its upload's part size). */
+const DEFAULT_CHUNK_BYTES = 256 * 1024;
 /** After an abort, how long the worker has to remove its spool files before it is stopped. */
 const ABORT_GRACE_MS = 30_000;
+
+export interface BagThreadOptions {
+  /**
+   * The size of the ZIP stream's chunks (the last one shorter): the upload's part size, so that
+   * each chunk, handed over, is a part (src/storage/chunks.ts).
+   */
+  chunkBytes?: number;
+}
 
 /** A record's facts without its ways to read the bytes (functions cannot cross a thread). */
 function factsOf(record: BagRecord): WireRecordFacts {
@@ -43,7 +54,7 @@ function factsOf(record: BagRecord): WireRecordFacts {
  * files, and keeps the spools. The ZIP comes back as `stream`; it errors and never ends when the
  * build fails on either side.
  */
-export function buildBagInWorker(input: BuildBagInput): BagBuild {
+export function buildBagInWorker(input: BuildBagInput, options: BagThreadOptions = {}): BagBuild {
   const { records: _records, auditEvents: _auditEvents, onPhase: _onPhase, ...init } = input;
   const worker = new Worker(compiledScript(__dirname, 'export/bag-worker.js', 'the bag worker'), {
     workerData: init satisfies WorkerBagInput,
@@ -70,17 +81,54 @@ export function buildBagInWorker(input: BuildBagInput): BagBuild {
     return new Promise<void>((resolve, reject) => (waiting = { resolve, reject }));
   };
 
-  // The ZIP as the worker sends it; each batch's credit goes back once the reader has taken it.
-  let owed = 0;
+  // The ZIP as the worker sends it, copied into chunks of `chunkBytes` (handed over: the upload
+  // takes each as a part without copying it again). Each of the worker's buffers goes back to it
+  // once its bytes are copied, unless a whole chunk is waiting for the reader: then they wait too,
+  // and the worker, out of buffers, waits (docs/decisions/0026-bag-worker.md).
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  let filling: Buffer | null = null;
+  let filled = 0;
+  const queued: (Buffer | null)[] = [];
+  const spare: ArrayBuffer[] = [];
+  let wanted = false;
+  const giveBack = (): void => {
+    if (result !== null) return;
+    for (const bytes of spare.splice(0)) post({ t: 'taken', bytes }, [bytes]);
+  };
+  const offer = (): void => {
+    if (!wanted || queued.length === 0) return;
+    wanted = false;
+    stream.push(queued.shift());
+    if (queued.length === 0) giveBack();
+  };
+  const received = (bytes: ArrayBuffer, length: number): void => {
+    const from = new Uint8Array(bytes, 0, length);
+    let at = 0;
+    while (at < length) {
+      filling ??= Buffer.allocUnsafeSlow(chunkBytes);
+      const n = Math.min(chunkBytes - filled, length - at);
+      filling.set(from.subarray(at, at + n), filled);
+      filled += n;
+      at += n;
+      if (filled === chunkBytes) {
+        queued.push(handOver(filling));
+        filling = null;
+        filled = 0;
+      }
+    }
+    spare.push(bytes);
+    if (queued.length === 0) giveBack();
+    offer();
+  };
   let ended = false;
   const stream = new Readable({
-    // Small: a chunk waiting here lives until this thread's next GC once it has been read.
-    highWaterMark: 256 * 1024,
+    // One chunk at a time: read() is asked for more only once the reader has taken the last. The
+    // chunk is pushed after read() returns: pushed within it, it would be joined to the one being
+    // read (a new buffer, which the upload would have to copy).
+    highWaterMark: 1,
     read() {
-      if (owed > 0 && !failure) {
-        post({ t: 'taken', bytes: owed });
-        owed = 0;
-      }
+      wanted = true;
+      process.nextTick(offer);
     },
   });
   stream.once('end', () => {
@@ -124,20 +172,19 @@ export function buildBagInWorker(input: BuildBagInput): BagBuild {
         }
         return;
       }
-      case 'zip': {
-        if (failure) return;
-        const chunk = Buffer.from(msg.bytes);
-        if (stream.push(chunk)) post({ t: 'taken', bytes: chunk.length });
-        else owed += chunk.length;
+      case 'zip':
+        if (!failure) received(msg.bytes, msg.length);
         return;
-      }
       case 'phase':
         input.onPhase?.(msg.phase, msg.records);
         return;
       case 'done':
         result = msg.result;
         stop();
-        stream.push(null);
+        if (filling !== null) queued.push(filling.subarray(0, filled));
+        filling = null;
+        queued.push(null);
+        offer();
         return;
       case 'failed':
         if (failure) stop();

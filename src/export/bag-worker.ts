@@ -10,20 +10,19 @@ import { buildBag } from './bag-writer';
 import {
   AUDIT_EVENT_BYTES,
   factsCost,
-  packed,
   type FromWorker,
   type ToWorker,
   type WireRecordFacts,
   type WorkerBagInput,
 } from './bag-thread-protocol';
-import type { BagRecord } from './types';
+import type { BagRecord, BagResult } from './types';
 
 /** Credit goes back once this many bytes have been used, or whenever the worker is about to wait. */
 const USED_REPORT_BYTES = 256 * 1024;
-/** The ZIP leaves in messages of up to this many bytes (smaller pieces are gathered). */
+/** The ZIP leaves in buffers of this many bytes (smaller pieces are gathered)... */
 const ZIP_BATCH_BYTES = 128 * 1024;
-/** The ZIP bytes sent and not yet taken by the serving thread before the bag waits. */
-const ZIP_IN_FLIGHT_BYTES = 512 * 1024;
+/** ...of which there are at most this many: what the serving thread may hold of the ZIP. */
+const ZIP_BUFFERS = 4;
 
 const port = parentPort;
 if (!port) throw new Error('bag-worker must run in a worker thread');
@@ -156,39 +155,83 @@ const bag = buildBag({
   onPhase: (phase, n) => post({ t: 'phase', phase, records: n }),
 });
 
-// The ZIP goes back in batches of up to ZIP_BATCH_BYTES (or one larger chunk), each copied once
-// into a buffer of its own that is transferred; the bag waits while ZIP_IN_FLIGHT_BYTES are not
-// taken yet.
-let pieces: Buffer[] = [];
-let piecesBytes = 0;
+// The ZIP goes back in a few buffers of ZIP_BATCH_BYTES, filled in turn and transferred; each
+// comes back (`taken`) once the serving thread has copied its bytes out. While none is free, the
+// bag waits: what it had already given is kept in `pending`. A buffer partly filled leaves at the
+// next turn of the event loop, so a slow bag's bytes do not wait for a full one.
+const free: Buffer[] = [];
+let made = 0;
+let filling: Buffer | null = null;
+let filled = 0;
+const pending: Buffer[] = [];
 let flushQueued = false;
-let inFlight = 0;
-const flush = (): void => {
-  flushQueued = false;
-  if (piecesBytes === 0) return;
-  const bytes = packed(pieces, piecesBytes);
-  inFlight += piecesBytes;
-  pieces = [];
-  piecesBytes = 0;
-  post({ t: 'zip', bytes }, [bytes]);
-  if (inFlight > ZIP_IN_FLIGHT_BYTES) bag.stream.pause();
+let finished: BagResult | null = null;
+const send = (): void => {
+  if (filling === null || filled === 0) return;
+  const bytes = filling.buffer as ArrayBuffer;
+  post({ t: 'zip', bytes, length: filled }, [bytes]);
+  filling = null;
+  filled = 0;
+};
+const nextBuffer = (): Buffer | null => {
+  const reused = free.pop();
+  if (reused !== undefined) return reused;
+  if (made >= ZIP_BUFFERS) return null;
+  made += 1;
+  return Buffer.allocUnsafeSlow(ZIP_BATCH_BYTES);
+};
+/** Copies `chunk` into the buffers; false when they ran out (the rest is in `pending`). */
+const take = (chunk: Buffer): boolean => {
+  let at = 0;
+  while (at < chunk.length) {
+    filling ??= nextBuffer();
+    if (filling === null) {
+      pending.push(chunk.subarray(at));
+      return false;
+    }
+    const n = chunk.copy(filling, filled, at);
+    filled += n;
+    at += n;
+    if (filled === ZIP_BATCH_BYTES) send();
+  }
+  if (filled > 0 && !flushQueued) {
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      send();
+    });
+  }
+  return true;
+};
+/** Once everything given has gone: the bag. */
+const finish = (): void => {
+  if (finished === null || pending.length > 0) return;
+  send();
+  post({ t: 'done', result: finished });
+};
+const drain = (): void => {
+  while (pending.length > 0) {
+    const chunk = pending.shift() as Buffer;
+    if (!take(chunk)) {
+      // take put the rest back at the end: it goes first next time.
+      pending.unshift(pending.pop() as Buffer);
+      return;
+    }
+  }
+  if (bag.stream.isPaused()) bag.stream.resume();
+  finish();
 };
 bag.stream.on('data', (chunk: Buffer) => {
-  if (piecesBytes + chunk.length > ZIP_BATCH_BYTES) flush();
-  pieces.push(chunk);
-  piecesBytes += chunk.length;
-  if (piecesBytes >= ZIP_BATCH_BYTES) flush();
-  else if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flush);
-  }
+  if (pending.length > 0) pending.push(chunk);
+  else if (take(chunk)) return;
+  bag.stream.pause();
 });
 // The bag's own error is the one reported, through `done`.
 bag.stream.on('error', () => undefined);
 bag.done.then(
   (result) => {
-    flush();
-    post({ t: 'done', result });
+    finished = result;
+    finish();
   },
   (err: unknown) => post({ t: 'failed', error: serializeError(err) }),
 );
@@ -226,8 +269,8 @@ port.on('message', (msg: ToWorker) => {
       audit.end();
       return;
     case 'taken':
-      inFlight -= msg.bytes;
-      if (inFlight <= ZIP_IN_FLIGHT_BYTES && bag.stream.isPaused()) bag.stream.resume();
+      free.push(Buffer.from(msg.bytes));
+      drain();
       return;
     case 'abort': {
       const err = deserializeError(msg.error);

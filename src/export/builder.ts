@@ -11,13 +11,14 @@ import { buildBag } from './bag-writer';
 import { spoolMemoryFor } from './spool';
 import type { ExportEvidence } from './evidence';
 import { selectRecords } from './selection';
-import type { BagRecord } from './types';
+import type { BagRecord, BuildBagInput } from './types';
 
 export type BuilderCatalog = Pick<
   Catalog,
   | 'getRecord'
   | 'searchRecords'
-  | 'auditEventsOfSelection'
+  | 'auditSeqsOfSelection'
+  | 'auditEventsAt'
   | 'startExportBuild'
   | 'completeExport'
   | 'failExport'
@@ -61,11 +62,14 @@ export function bagPartSize(records: number, recordBytes: number): number {
 export const bagKey = (exportId: string): string => `exports/${exportId}.zip`;
 
 /**
- * Events a page of the bag's audit trail holds (the most the catalog gives at once). Each page's
- * query costs about as much as the whole selection's events (~0.3 s for 100,000 on SQLite, on the
- * serving thread), so fewer, larger pages: 2,000 a page held the thread ~15 s in all.
+ * The bag's audit trail is read as seqs, many at a time, then as rows, a few at a time. A call
+ * for seqs costs one probe per selected record whatever its length (~0.3 s at 100,000 records on
+ * SQLite, on the serving thread), so it takes many: 50,000 seqs are 400 KB. Rows are held only a
+ * page at a time: 10,000 events in one page took ~30 MB of heap at the peak of a 100,000-record
+ * build (scripts/bench/export-rss.js).
  */
-const AUDIT_PAGE = 10_000;
+const AUDIT_SEQ_PAGE = 50_000;
+const AUDIT_ROW_PAGE = 1_000;
 
 /**
  * The audit events about the bag's records (target = a record id), below the export's audit
@@ -79,14 +83,23 @@ async function* auditOf(
 ): AsyncGenerator<AuditEvent> {
   let from = 0;
   while (from < belowSeq) {
-    const page = await catalog.auditEventsOfSelection(selection, {
+    const seqs = await catalog.auditSeqsOfSelection(selection, {
       fromSeq: from,
       belowSeq,
-      limit: AUDIT_PAGE,
+      limit: AUDIT_SEQ_PAGE,
     });
-    yield* page;
-    if (page.length < AUDIT_PAGE) return;
-    from = (page[page.length - 1] as AuditEvent).seq + 1;
+    for (let at = 0; at < seqs.length; at += AUDIT_ROW_PAGE) {
+      const wanted = seqs.slice(at, at + AUDIT_ROW_PAGE);
+      const events = await catalog.auditEventsAt(wanted);
+      // The trail is append-only: an event the index names and the table lacks is damage.
+      if (events.length !== wanted.length)
+        throw new RecordIntegrityError(
+          `the audit trail lacks ${wanted.length - events.length} of the events its index names (seqs ${wanted[0]} to ${wanted[wanted.length - 1]})`,
+        );
+      yield* events;
+    }
+    if (seqs.length < AUDIT_SEQ_PAGE) return;
+    from = (seqs[seqs.length - 1] as number) + 1;
   }
 }
 
@@ -143,7 +156,8 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       }
     }
     mark('prepared');
-    const bag = (deps.bagThread === 'worker' ? buildBagInWorker : buildBag)({
+    const partSize = bagPartSize(row.recordCount, row.recordBytes);
+    const bagInput: BuildBagInput = {
       onPhase: (phase) => mark(phase),
       request: {
         exportId: id,
@@ -163,7 +177,10 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
       verifierKey,
       spoolMemoryBytes: spoolMemoryFor(row.recordCount),
       ...(deps.tmpDir !== undefined ? { tmpDir: deps.tmpDir } : {}),
-    });
+    };
+    // In a worker, the ZIP comes in chunks of the part size, each taken as a part without a copy.
+    const bag =
+      deps.bagThread === 'worker' ? buildBagInWorker(bagInput, { chunkBytes: partSize }) : buildBag(bagInput);
     const key = bagKey(id);
     const onAbort = (): void => {
       bag.stream.destroy(new Error('the export builder stopped'));
@@ -179,7 +196,7 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
           contentType: 'application/zip',
           meta: { 'export-id': id },
           adopt: { sameMeta: ['export-id'] },
-          partSizeBytes: bagPartSize(row.recordCount, row.recordBytes),
+          partSizeBytes: partSize,
         }),
         bag.done,
       ]);

@@ -8,11 +8,26 @@ export function asBytes(chunk: unknown): Buffer {
   throw new ValidationError('the stream must yield bytes (Buffer, Uint8Array or string), not objects');
 }
 
+/** Buffers their producer has given away whole (handOver): fixedChunks may use them as parts. */
+const handedOver = new WeakSet<Buffer>();
+
+/**
+ * Marks `buffer` as given away by its producer: it owns its memory alone (a whole ArrayBuffer,
+ * not a view into a pool) and its producer never touches it again. A stream that yields such
+ * buffers of exactly the part size (a bag written in a worker thread, src/export/bag-thread.ts)
+ * has them taken as parts without a copy.
+ */
+export function handOver(buffer: Buffer): Buffer {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) handedOver.add(buffer);
+  return buffer;
+}
+
 /**
  * Cuts a byte stream into buffers of exactly `size` bytes (the last one shorter, never empty).
  * Each byte is copied once, into a part buffer of its own (so a part never pins the caller's
- * chunks, and the caller's chunks never alias a part); at most one part is being filled. Breaking
- * out of the loop returns the source iterator, which destroys a Readable source.
+ * chunks, and the caller's chunks never alias a part), but for a chunk handed over (handOver)
+ * of exactly `size` that arrives on a part boundary, which is the part; at most one part is being
+ * filled. Breaking out of the loop returns the source iterator, which destroys a Readable source.
  */
 export async function* fixedChunks(
   source: AsyncIterable<unknown>,
@@ -24,6 +39,10 @@ export async function* fixedChunks(
   let filled = 0;
   for await (const chunk of source) {
     const buf = asBytes(chunk);
+    if (part === null && buf.length === size && handedOver.has(buf)) {
+      yield buf;
+      continue;
+    }
     let offset = 0;
     while (offset < buf.length) {
       part ??= Buffer.allocUnsafeSlow(size);

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { buildBag, type BagRecord, type BuildBagInput } from '../../src/export';
 import { buildBagInWorker } from '../../src/export/bag-thread';
 import { READ_WHOLE_MAX_BYTES } from '../../src/export/bag-writer';
+import { fixedChunks } from '../../src/storage/chunks';
 import type { AuditEvent } from '../../src/catalog/types';
 import { auditEvents, fixtureRecords, jsonRecord, removeDir, type FixtureRecord } from './fixtures';
 
@@ -130,6 +131,34 @@ describe('a bag written in a worker thread', () => {
       `end:${records.length}`,
     ]);
     expect(await emptied(dir)).toEqual([]);
+  });
+
+  it('gives the ZIP in chunks of the size asked for (the part size of the upload), handed over to it', async () => {
+    const records = manyRecords(1_500);
+    const input = inputOf(records, dir, manyEvents(records, 1));
+    const here = buildBag(input);
+    const there = buildBagInWorker(input, { chunkBytes: 100 * 1024 });
+    const sizes: number[] = [];
+    const parts: Buffer[] = [];
+    const collect = (async () => {
+      for await (const chunk of there.stream as AsyncIterable<Buffer>) {
+        sizes.push(chunk.length);
+        parts.push(chunk);
+      }
+    })();
+    const [a] = await Promise.all([sha256Of(here.stream), collect]);
+    const zip = Buffer.concat(parts);
+    expect(createHash('sha256').update(zip).digest('hex')).toBe(a.sha256);
+    expect(sizes.length).toBeGreaterThan(5);
+    expect(sizes.slice(0, -1).every((n) => n === 100 * 1024)).toBe(true);
+    expect(sizes[sizes.length - 1]).toBeLessThanOrEqual(100 * 1024);
+    // Each whole chunk is taken by fixedChunks as a part of that size, as it is (no copy).
+    const whole = parts.slice(0, -1);
+    const taken: Buffer[] = [];
+    for await (const part of fixedChunks(Readable.from(whole), 100 * 1024)) taken.push(part);
+    expect(taken.every((part, i) => part === whole[i])).toBe(true);
+    expect((await there.done).sha256).toBe(a.sha256);
+    await here.done;
   });
 
   it('fails with the error of a read on this side, and the worker removes its spools', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PartwiseDigests, digestBuffer } from '../../src/storage/checksums';
-import { fixedChunks } from '../../src/storage/chunks';
+import { fixedChunks, handOver } from '../../src/storage/chunks';
 import { ValidationError } from '../../src/errors';
 
 async function collect(source: AsyncIterable<unknown>, size: number): Promise<Buffer[]> {
@@ -38,6 +38,30 @@ describe('fixedChunks', () => {
     input.fill(0); // the caller reuses its buffer
     expect(Buffer.concat(parts).equals(copy)).toBe(true);
     expect(new Set(parts.map((p) => p.buffer)).size).toBe(parts.length);
+  });
+
+  it('takes a chunk handed over whole, of exactly the part size, on a part boundary, as the part', async () => {
+    /** `n` random bytes in a buffer that is its whole ArrayBuffer (not a slice of Node's pool). */
+    const own = (n: number): Buffer => {
+      const b = Buffer.allocUnsafeSlow(n);
+      randomBytes(n).copy(b);
+      return b;
+    };
+    const a = handOver(own(3000));
+    const b = handOver(own(3000));
+    const view = handOver(own(6000).subarray(0, 3000)); // a view: never taken as it is
+    const plain = own(3000); // not handed over: copied
+    const input = [a, b, view, plain, Buffer.from('xy'), handOver(own(3000))];
+    const parts = await collect(Readable.from(input), 3000);
+    expect(parts[0]).toBe(a);
+    expect(parts[1]).toBe(b);
+    expect(parts[2]).not.toBe(view);
+    expect(parts[2]?.buffer).not.toBe(view.buffer);
+    expect(parts[3]).not.toBe(plain);
+    // After 'xy' the handed-over chunk is off the boundary: its bytes are copied.
+    expect(parts.includes(input[5] as Buffer)).toBe(false);
+    expect(Buffer.concat(parts).equals(Buffer.concat(input))).toBe(true);
+    expect(parts.map((p) => p.length)).toEqual([3000, 3000, 3000, 3000, 3000, 2]);
   });
 
   it('destroys the source when the consumer stops early', async () => {
