@@ -30,6 +30,8 @@ const AUDIT_BATCH_EVENTS = 1000;
 const IN_FLIGHT_BYTES = 1024 * 1024;
 /** The ZIP's chunks when the caller names no size (the builder gives its upload's part size). */
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/** Chunks kept for reuse at most (the upload has up to 4 parts in flight, plus one filling). */
+const MAX_REUSABLE_CHUNKS = 4;
 /** After an abort, how long the worker has to remove its spool files before it is stopped. */
 const ABORT_GRACE_MS = 30_000;
 
@@ -89,6 +91,12 @@ export function buildBagInWorker(input: BuildBagInput, options: BagThreadOptions
   let filling: Buffer | null = null;
   let filled = 0;
   const queued: (Buffer | null)[] = [];
+  // Chunks the upload is done with (recycle), to fill again: the ZIP's bytes then cost no garbage.
+  const reusable: Buffer[] = [];
+  const recycle = (chunk: Buffer): void => {
+    if (chunk.length === chunkBytes && reusable.length < MAX_REUSABLE_CHUNKS && !reusable.includes(chunk))
+      reusable.push(chunk);
+  };
   const spare: ArrayBuffer[] = [];
   let wanted = false;
   const giveBack = (): void => {
@@ -105,7 +113,7 @@ export function buildBagInWorker(input: BuildBagInput, options: BagThreadOptions
     const from = new Uint8Array(bytes, 0, length);
     let at = 0;
     while (at < length) {
-      filling ??= Buffer.allocUnsafeSlow(chunkBytes);
+      filling ??= reusable.pop() ?? Buffer.allocUnsafeSlow(chunkBytes);
       const n = Math.min(chunkBytes - filled, length - at);
       filling.set(from.subarray(at, at + n), filled);
       filled += n;
@@ -276,5 +284,5 @@ export function buildBagInWorker(input: BuildBagInput, options: BagThreadOptions
   };
   feed().catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
 
-  return { stream, done };
+  return { stream, done, recycle };
 }

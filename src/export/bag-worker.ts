@@ -22,7 +22,7 @@ const USED_REPORT_BYTES = 256 * 1024;
 /** The ZIP leaves in buffers of this many bytes (smaller pieces are gathered)... */
 const ZIP_BATCH_BYTES = 128 * 1024;
 /** ...of which there are at most this many: what the serving thread may hold of the ZIP. */
-const ZIP_BUFFERS = 4;
+const ZIP_BUFFERS = 8;
 
 const port = parentPort;
 if (!port) throw new Error('bag-worker must run in a worker thread');

@@ -197,6 +197,7 @@ export async function buildExport(deps: BuildDeps, row0: ExportRow): Promise<Exp
           meta: { 'export-id': id },
           adopt: { sameMeta: ['export-id'] },
           partSizeBytes: partSize,
+          ...(bag.recycle ? { onPartUploaded: bag.recycle } : {}),
         }),
         bag.done,
       ]);

@@ -110,4 +110,9 @@ export interface BagBuild {
    */
   stream: Readable;
   done: Promise<BagResult>;
+  /**
+   * Takes back a chunk of `stream` that its reader is done with, to fill again (buildBagInWorker
+   * only; the upload's onPartUploaded). Chunks not given back are simply dropped.
+   */
+  recycle?: (chunk: Buffer) => void;
 }

@@ -106,7 +106,9 @@ export class MultipartUpload {
     let sent: Digests | undefined;
     const decision = { made: false };
     try {
-      await this.uploadParts(client, bucket, key, uploadId, head, rest, digests, etags, partSize);
+      await this.uploadParts(client, bucket, key, uploadId, head, rest, digests, etags, partSize, {
+        ...(options.onPartUploaded ? { uploaded: options.onPartUploaded } : {}),
+      });
       sent = digests.digest();
       checkDeclared(options, sent);
       return await this.complete(client, bucket, key, uploadId, etags, sent, options, decision);
@@ -144,6 +146,7 @@ export class MultipartUpload {
     digests: PartwiseDigests,
     etags: string[],
     partSize: number,
+    hooks: { uploaded?: (part: Buffer) => void },
   ): Promise<void> {
     async function* numbered(): AsyncGenerator<PartSent, void, undefined> {
       let n = 0;
@@ -164,7 +167,11 @@ export class MultipartUpload {
       window: this.conn.partConcurrency,
       work: ({ n, part, sums }) =>
         this.uploadPart(client, bucket, key, uploadId, n, part, sums).then(
-          (etag) => ({ n, etag }),
+          (etag) => {
+            // Every attempt at it has settled: nothing reads the part any more.
+            hooks.uploaded?.(part);
+            return { n, etag };
+          },
           (err: unknown) => {
             // Noted at once (not when its turn to be emitted comes): no further part is read.
             failure ??= { err };

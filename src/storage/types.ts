@@ -67,6 +67,11 @@ export interface PutStreamOptions extends PutOptions {
    * memory (about partConcurrency + 1 parts at once), larger allows longer streams (10,000 parts).
    */
   partSizeBytes?: number;
+  /**
+   * Called with each part once it has been uploaded (a multipart upload only): nothing reads the
+   * part any more, so its producer may fill it again. A part that failed is never given back.
+   */
+  onPartUploaded?: (part: Buffer) => void;
 }
 
 /** What a verified write stored. All checksums computed locally and confirmed by the store. */

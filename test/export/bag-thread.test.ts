@@ -161,6 +161,28 @@ describe('a bag written in a worker thread', () => {
     await here.done;
   });
 
+  it('fills the chunks its reader gives back again, and the bag is unchanged', async () => {
+    const records = manyRecords(1_500);
+    const input = inputOf(records, dir, manyEvents(records, 1));
+    const here = buildBag(input);
+    const there = buildBagInWorker(input, { chunkBytes: 100 * 1024 });
+    const recycle = there.recycle;
+    if (recycle === undefined) throw new Error('buildBagInWorker takes chunks back');
+    const h = createHash('sha256');
+    const seen = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    for await (const chunk of there.stream as AsyncIterable<Buffer>) {
+      h.update(chunk);
+      chunks += 1;
+      seen.add(chunk.buffer);
+      recycle(chunk); // as the upload does once a part is up: the worker's next bytes go into it
+    }
+    expect(h.digest('hex')).toBe((await sha256Of(here.stream)).sha256);
+    expect(chunks).toBeGreaterThan(5);
+    expect(seen.size).toBeLessThan(chunks);
+    await Promise.all([here.done, there.done]);
+  });
+
   it('fails with the error of a read on this side, and the worker removes its spools', async () => {
     const records = manyRecords(200);
     const input = inputOf(records, dir, []);
