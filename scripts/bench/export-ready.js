@@ -15,8 +15,8 @@
 // (after `npm run build`). The process's heap is set as serve sets it (heap growth, young
 // generation), so both sides run on serve's GC settings:
 //   node scripts/bench/export-ready.js [--records 10000] [--rounds 3] [--bag-thread main|worker] [--dist DIR]
-// --bag-thread sets exports.bagThread (default main: the bag written on the serving thread;
-// worker: in a worker thread, docs/decisions/0026-bag-worker.md).
+// --bag-thread sets exports.bagThread (default worker, as serve's: the bag written in a worker
+// thread, docs/decisions/0026-bag-worker.md and 0027; main: on the serving thread).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -27,7 +27,7 @@ const { opt, positive } = benchOptions(process.argv.slice(2));
 const DIST = path.resolve(opt('dist', path.join(__dirname, '..', '..', 'dist')));
 const N = positive('records', 10000);
 const ROUNDS = positive('rounds', 3);
-const BAG_THREAD = opt('bag-thread', 'main');
+const BAG_THREAD = opt('bag-thread', 'worker');
 if (BAG_THREAD !== 'main' && BAG_THREAD !== 'worker') throw new Error('--bag-thread is main or worker');
 const req = (p) => require(path.join(DIST, p));
 

@@ -13,7 +13,7 @@
 //   node scripts/bench/export-rss.js [--records 100000] [--big-mib 1024] [--cases records,big]
 //        [--batch-lines 5000] [--batches-in-flight 2] [--settle-seconds 90] [--bag-thread main|worker]
 //        [--dist DIR] [--json FILE]
-// --bag-thread sets serve's exports.bagThread (STRONGROOM_EXPORTS_BAG_THREAD; default main).
+// --bag-thread sets serve's exports.bagThread (STRONGROOM_EXPORTS_BAG_THREAD; default worker, as serve's).
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -30,7 +30,7 @@ const BATCH_LINES = positive('batch-lines', 5000);
 const IN_FLIGHT = positive('batches-in-flight', 2);
 const CASES = opt('cases', 'records,big').split(',');
 const JSON_OUT = opt('json', undefined);
-const BAG_THREAD = opt('bag-thread', 'main');
+const BAG_THREAD = opt('bag-thread', 'worker');
 if (BAG_THREAD !== 'main' && BAG_THREAD !== 'worker') throw new Error('--bag-thread is main or worker');
 const SETTLE_SECONDS = positive('settle-seconds', 90);
 const MAIN = path.join(DIST, 'cli', 'main.js');

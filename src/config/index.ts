@@ -283,12 +283,12 @@ export const ConfigSchema = z
         /** Exports built at once by serve. */
         buildConcurrency: z.number().int().min(1).max(8).default(2),
         /**
-         * Where a bag is written: on the serving thread (default), or in a worker thread while the
-         * serving thread only reads the records and uploads (about 10% faster to ready for 10,000
-         * records on 2 cores, for ~100 MB more at the peak of a 100,000-record build;
-         * docs/decisions/0026-bag-worker.md).
+         * Where a bag is written: in a worker thread while the serving thread reads the records and
+         * uploads (default), or on the serving thread, which is ~5% slower to ready for 10,000
+         * records on 2 cores, with its event loop busy for the build, and ~25 MB lower at the peak
+         * of a 100,000-record build (docs/decisions/0026-bag-worker.md, 0027-bag-worker-buffers.md).
          */
-        bagThread: z.enum(['main', 'worker']).default('main'),
+        bagThread: z.enum(['main', 'worker']).default('worker'),
         /** Links work only from these addresses or CIDR blocks (the SFC's), when set. */
         linkSourceIps: z.array(z.string().min(1)).min(1).optional(),
         /** bag-info.txt Source-Organization: the licensed corporation producing the records. */

@@ -38,8 +38,9 @@ export interface BuildDeps {
   /** Aborted when the service stops: the build is abandoned, not failed (it resumes at the next start). */
   signal?: AbortSignal;
   /**
-   * Where the bag is written: `main`, on this thread (buildBag, the default); `worker`, in a
-   * worker thread while this one reads the records and uploads (buildBagInWorker; decision 0026).
+   * Where the bag is written: `main`, on this thread (buildBag, when not given); `worker`, in a
+   * worker thread while this one reads the records and uploads (buildBagInWorker; decisions 0026
+   * and 0027; serve's default).
    */
   bagThread?: 'main' | 'worker';
 }

@@ -26,7 +26,7 @@ export interface ExportServiceOptions {
   clock: Clock;
   alerts?: AlertSink;
   tmpDir?: string;
-  /** Where bags are written (BuildDeps.bagThread; default the serving thread). */
+  /** Where bags are written (BuildDeps.bagThread; serve passes exports.bagThread, default worker). */
   bagThread?: 'main' | 'worker';
   /**
    * How a new export gets built: serve asks its leader job to run now (so only the leader builds).

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { validateBag } from './bagit-validator';
 import { exportWhenBuilt, unzipTo } from './fixtures';
 import {
-  getWith,
   postJson,
   principalWithToken,
   startTestArchive,
