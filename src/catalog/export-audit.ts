@@ -105,9 +105,9 @@ export const MAX_EVENTS_AT = 1_000;
  * The seqs of a page (null when the page is empty whatever the database holds), ascending: from
  * the index alone (target, seq), no event row is read. Its cost is one probe per selected record,
  * whatever the page's length, so a caller that wants few rows at a time asks for many seqs here
- * and reads their rows by seq (auditEventsAt).
+ * and reads their rows by seq (auditEventsAt). Exported so that a plan of it can be read.
  */
-function selectionSeqQuery(
+export function selectionSeqQuery(
   db: Db,
   dialect: CatalogDialect,
   selection: RecordSelection,
