@@ -4,7 +4,7 @@ import { toAuditEvent } from './mappers';
 import { recordConditions, type RecordCondition } from './reads';
 import type { CatalogDatabase } from './schema';
 import type { AuditEvent, CatalogDialect, RecordSelection, SelectionMeasure } from './types';
-import { fail, validateQuery, type Issue } from './validate';
+import { fail, pageRange, validateQuery, type Issue } from './validate';
 
 /**
  * The audit trail of an export's records, selected in the database: the events whose target is
@@ -114,13 +114,8 @@ export function selectionSeqQuery(
   range: { fromSeq?: number; belowSeq: number; limit?: number },
   maxLimit: number,
 ) {
-  const fromSeq = range.fromSeq ?? 0;
-  const limit = range.limit ?? 1000;
+  const { fromSeq, limit } = pageRange(range, maxLimit);
   const issues: Issue[] = [];
-  if (!Number.isSafeInteger(fromSeq) || fromSeq < 0)
-    issues.push({ path: ['fromSeq'], message: 'must be a non-negative integer' });
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit)
-    issues.push({ path: ['limit'], message: `must be an integer from 1 to ${maxLimit}` });
   if (!Number.isSafeInteger(range.belowSeq) || range.belowSeq < 0)
     issues.push({ path: ['belowSeq'], message: 'must be a non-negative integer' });
   checkSelection(selection, 'invalid audit selection', issues);

@@ -87,8 +87,11 @@ export function validateQuery(q: RecordQuery): void {
   if (issues.length > 0) fail('invalid record search', issues);
 }
 
-/** Range arguments of the paged readers (ledger leaves, audit events). */
-export function pageRange(range: { fromSeq?: number; limit?: number } | undefined): {
+/** Range arguments of the paged readers (ledger leaves, audit events; `maxLimit` 10000 unless said). */
+export function pageRange(
+  range: { fromSeq?: number; limit?: number } | undefined,
+  maxLimit = 10_000,
+): {
   fromSeq: number;
   limit: number;
 } {
@@ -97,8 +100,8 @@ export function pageRange(range: { fromSeq?: number; limit?: number } | undefine
   const issues: Issue[] = [];
   if (!Number.isSafeInteger(fromSeq) || fromSeq < 0)
     issues.push({ path: ['fromSeq'], message: 'must be a non-negative integer' });
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-    issues.push({ path: ['limit'], message: 'must be an integer from 1 to 10000' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
+    issues.push({ path: ['limit'], message: `must be an integer from 1 to ${maxLimit}` });
   }
   if (issues.length > 0) fail('invalid range', issues);
   return { fromSeq, limit };

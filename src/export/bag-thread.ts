@@ -30,7 +30,7 @@ const AUDIT_BATCH_EVENTS = 1000;
 const IN_FLIGHT_BYTES = 1024 * 1024;
 /** The ZIP's chunks when the caller names no size (the builder gives its upload's part size). */
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
-/** Chunks kept for reuse at most (the upload has up to 4 parts in flight, plus one filling). */
+/** Chunks kept for reuse at most (the upload has up to 4 parts in flight: oss.partConcurrency). */
 const MAX_REUSABLE_CHUNKS = 4;
 /** After an abort, how long the worker has to remove its spool files before it is stopped. */
 const ABORT_GRACE_MS = 30_000;
@@ -86,7 +86,7 @@ export function buildBagInWorker(input: BuildBagInput, options: BagThreadOptions
   // The ZIP as the worker sends it, copied into chunks of `chunkBytes` (handed over: the upload
   // takes each as a part without copying it again). Each of the worker's buffers goes back to it
   // once its bytes are copied, unless a whole chunk is waiting for the reader: then they wait too,
-  // and the worker, out of buffers, waits (docs/decisions/0026-bag-worker.md).
+  // and the worker, out of buffers, waits (docs/decisions/0027-bag-worker-buffers.md).
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   let filling: Buffer | null = null;
   let filled = 0;

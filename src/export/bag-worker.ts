@@ -180,15 +180,12 @@ const nextBuffer = (): Buffer | null => {
   made += 1;
   return Buffer.allocUnsafeSlow(ZIP_BATCH_BYTES);
 };
-/** Copies `chunk` into the buffers; false when they ran out (the rest is in `pending`). */
-const take = (chunk: Buffer): boolean => {
+/** Copies `chunk` into the buffers; what did not fit when they ran out, or null. */
+const take = (chunk: Buffer): Buffer | null => {
   let at = 0;
   while (at < chunk.length) {
     filling ??= nextBuffer();
-    if (filling === null) {
-      pending.push(chunk.subarray(at));
-      return false;
-    }
+    if (filling === null) return chunk.subarray(at);
     const n = chunk.copy(filling, filled, at);
     filled += n;
     at += n;
@@ -201,7 +198,7 @@ const take = (chunk: Buffer): boolean => {
       send();
     });
   }
-  return true;
+  return null;
 };
 /** Once everything given has gone: the bag. */
 const finish = (): void => {
@@ -211,10 +208,9 @@ const finish = (): void => {
 };
 const drain = (): void => {
   while (pending.length > 0) {
-    const chunk = pending.shift() as Buffer;
-    if (!take(chunk)) {
-      // take put the rest back at the end: it goes first next time.
-      pending.unshift(pending.pop() as Buffer);
+    const rest = take(pending.shift() as Buffer);
+    if (rest !== null) {
+      pending.unshift(rest);
       return;
     }
   }
@@ -222,8 +218,9 @@ const drain = (): void => {
   finish();
 };
 bag.stream.on('data', (chunk: Buffer) => {
-  if (pending.length > 0) pending.push(chunk);
-  else if (take(chunk)) return;
+  const rest = pending.length > 0 ? chunk : take(chunk);
+  if (rest === null) return;
+  pending.push(rest);
   bag.stream.pause();
 });
 // The bag's own error is the one reported, through `done`.

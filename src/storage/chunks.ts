@@ -13,7 +13,8 @@ const handedOver = new WeakSet<Buffer>();
 
 /**
  * Marks `buffer` as given away by its producer: it owns its memory alone (a whole ArrayBuffer,
- * not a view into a pool) and its producer never touches it again. A stream that yields such
+ * not a view into a pool) and its producer does not touch it again unless it is given back
+ * (PutStreamOptions.onPartUploaded). A stream that yields such
  * buffers of exactly the part size (a bag written in a worker thread, src/export/bag-thread.ts)
  * has them taken as parts without a copy.
  */
