@@ -197,6 +197,34 @@ describe('putStream', () => {
     expect(delays).toHaveLength(3);
   });
 
+  it('gives each part back (onPartUploaded) once it is up, after its retries, and never a failed one', async () => {
+    const data = randomBytes(450 * KiB);
+    const m = multipartOss({ failPart: (n, attempt) => (n === 2 && attempt === 1 ? 500 : undefined) });
+    const { store } = await storeWith(m.handler);
+    // The part numbers OSS had stored with each part's bytes when it was given back.
+    const given: number[] = [];
+    await store.putStream('records-7y', 'back.bin', oddStream(data), {
+      onPartUploaded: (part) => {
+        const n = [...m.parts.entries()].find(([, p]) => p.equals(part))?.[0];
+        given.push(n ?? -1);
+      },
+    });
+    // Every part, once each, each only once OSS had stored it (part 2 after its retry); in the
+    // order they finished.
+    expect([...given].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+
+    const failing = multipartOss({ failPart: (n) => (n === 3 ? 500 : undefined) });
+    const { store: store2 } = await storeWith(failing.handler);
+    const back: Buffer[] = [];
+    await expect(
+      store2.putStream('records-7y', 'fail.bin', oddStream(randomBytes(600 * KiB)), {
+        onPartUploaded: (part) => back.push(part),
+      }),
+    ).rejects.toThrow(UnavailableError);
+    expect(back.length).toBeLessThanOrEqual(failing.parts.size);
+    expect(back.every((part) => [...failing.parts.values()].some((p) => p.equals(part)))).toBe(true);
+  });
+
   it('aborts the upload and destroys the source when a part keeps failing', async () => {
     const data = randomBytes(600 * KiB);
     const m = multipartOss({ failPart: (n) => (n === 3 ? 500 : undefined) });
